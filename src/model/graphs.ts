@@ -1,0 +1,46 @@
+// Composes layers into the three graphs a model needs. Parameters are graph inputs,
+// so one session serves every step of every optimizer.
+import { GraphBuilder, type Dim } from '../onnx/graph.ts';
+import type { Layer } from './layer.ts';
+import { softmaxCrossEntropy } from './loss.ts';
+
+export type GraphKind = 'train' | 'inputGrad' | 'predict';
+
+export const BATCH: Dim = 'N';
+export const gradName = (param: string): string => `grad:${param}`;
+/** Σ g² of a parameter's gradient, computed in-graph so gradient norms cost no extra pass in JS. */
+export const gradSqName = (param: string): string => `gradsq:${param}`;
+
+export function buildGraph(layers: readonly Layer[], kind: GraphKind, numClasses: number): Uint8Array {
+  const g = new GraphBuilder(`optrobust_${kind}`);
+  const params = layers.map((l) => l.params.map((p) => g.input(p.name, 'float32', p.shape)));
+  const x = g.input('x', 'float32', [BATCH, ...layers[0]!.inShape]);
+  const xs: string[] = [];
+  const ys: string[] = [];
+  let h = x;
+  layers.forEach((layer, i) => {
+    xs.push(h);
+    h = layer.forward(g, h, params[i]!);
+    ys.push(h);
+  });
+  g.output(h, 'logits', 'float32', [BATCH, numClasses]);
+  if (kind === 'predict') return g.toBytes();
+
+  const y = g.input('y', 'int64', [BATCH]);
+  const { loss, dlogits } = softmaxCrossEntropy(g, h, y, numClasses);
+  g.output(loss, 'loss', 'float32', []);
+  let dy = dlogits;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    const want = { dx: i > 0 || kind === 'inputGrad', dparams: kind === 'train' };
+    const r = layer.backward(g, dy, { x: xs[i]!, y: ys[i]!, params: params[i]! }, want);
+    r.dparams.forEach((d, j) => {
+      const p = layer.params[j]!;
+      g.output(d, gradName(p.name), 'float32', p.shape);
+      g.output(g.node('ReduceSumSquare', [d], { keepdims: 0 }), gradSqName(p.name), 'float32', []);
+    });
+    if (i > 0) dy = r.dx!;
+    else if (kind === 'inputGrad') g.output(r.dx!, 'dx', 'float32', [BATCH, ...layer.inShape]);
+  }
+  return g.toBytes();
+}

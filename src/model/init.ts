@@ -1,0 +1,15 @@
+// PyTorch's default initialisation of Linear and Conv2d: weights Kaiming-uniform with
+// a = sqrt(5), i.e. U(±gain·sqrt(3/fan_in)) with gain = sqrt(2/(1+a²)), which is
+// U(±1/sqrt(fan_in)); biases U(±1/sqrt(fan_in)). Same bound, drawn tensor by tensor.
+import type { ParamSpec } from './layer.ts';
+import { size } from './layer.ts';
+import type { Rng } from '../util/rng.ts';
+
+export function initParams(specs: readonly ParamSpec[], rng: Rng): Float32Array[] {
+  return specs.map((p) => {
+    const bound = 1 / Math.sqrt(p.fanIn);
+    const t = new Float32Array(size(p.shape));
+    for (let i = 0; i < t.length; i++) t[i] = (2 * rng() - 1) * bound;
+    return t;
+  });
+}

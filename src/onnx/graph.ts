@@ -1,0 +1,123 @@
+// A small ONNX graph builder: collects nodes, graph inputs/outputs and constant
+// initializers, and serialises them to ModelProto bytes with onnx-proto.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/** An attribute value: numbers are INT unless wrapped with `float()`; arrays likewise. */
+export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr;
+export interface FloatAttr { readonly float: number }
+export interface FloatsAttr { readonly floats: readonly number[] }
+export const float = (v: number): FloatAttr => ({ float: v });
+
+/** A dimension: a fixed size or a symbolic name (e.g. the batch dimension "N"). */
+export type Dim = number | string;
+export type ElemType = 'float32' | 'int64';
+
+const ELEM: Record<ElemType, number> = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 };
+const OPSET = 17;
+
+function encodeAttr(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'number') return { name, type: T.INT, i: v };
+  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
+  return { name, type: T.FLOATS, floats: [...v.floats] };
+}
+
+function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM[type],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+export class GraphBuilder {
+  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly consts = new Map<string, string>();
+  private counter = 0;
+
+  constructor(readonly name: string) {}
+
+  /** A fresh, unique value name. */
+  fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  input(name: string, type: ElemType, dims: readonly Dim[]): string {
+    this.inputs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  /** Marks `value` as a graph output named `name` (through Identity when the names differ). */
+  output(value: string, name: string, type: ElemType, dims: readonly Dim[]): string {
+    if (value !== name) this.nodes.push({ opType: 'Identity', input: [value], output: [name], name: this.fresh('Identity') });
+    this.outputs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  /** Emits one node and returns its output names. */
+  nodeN(op: string, inputs: readonly string[], nOutputs: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const outs = Array.from({ length: nOutputs }, () => this.fresh(op));
+    this.nodes.push({
+      opType: op,
+      name: this.fresh(`n${op}`),
+      input: [...inputs],
+      output: outs,
+      attribute: Object.entries(attrs).map(([k, v]) => encodeAttr(k, v)),
+    });
+    return outs;
+  }
+
+  /** Emits one single-output node and returns its output name. */
+  node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
+    return this.nodeN(op, inputs, 1, attrs)[0]!;
+  }
+
+  /** A constant tensor, deduplicated by value. */
+  constant(type: ElemType, dims: readonly number[], values: readonly number[]): string {
+    const key = `${type}|${dims.join(',')}|${values.join(',')}`;
+    const known = this.consts.get(key);
+    if (known) return known;
+    const name = this.fresh('const');
+    const t: onnxProto.onnx.ITensorProto = { name, dims: [...dims], dataType: ELEM[type] };
+    if (type === 'float32') t.floatData = [...values];
+    else t.int64Data = [...values];
+    this.initializers.push(t);
+    this.consts.set(key, name);
+    return name;
+  }
+
+  scalar(v: number): string {
+    return this.constant('float32', [], [v]);
+  }
+
+  ints(values: readonly number[]): string {
+    return this.constant('int64', [values.length], values);
+  }
+
+  toBytes(): Uint8Array {
+    const model: onnxProto.onnx.IModelProto = {
+      irVersion: 8,
+      producerName: 'optrobust',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        input: this.inputs,
+        output: this.outputs,
+        initializer: this.initializers,
+      },
+    };
+    return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+  }
+}
