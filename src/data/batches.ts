@@ -1,0 +1,48 @@
+// Mini-batches in a seeded order: each epoch draws a fresh permutation from the run's
+// "shuffle" stream, which depends on the seed only, so every optimizer of a seed sees
+// the same batches. The last batch of an epoch is partial (torch's drop_last=False).
+import type { Split } from './dataset.ts';
+import { permutation, type Rng } from '../util/rng.ts';
+
+export interface Batch {
+  /** Pixels of the first `n` examples; the buffer is reused by the next batch. */
+  readonly x: Float32Array;
+  readonly y: BigInt64Array;
+  readonly n: number;
+}
+
+export class BatchLoader {
+  private readonly x: Float32Array;
+  private readonly y: BigInt64Array;
+  private readonly pixels: number;
+
+  constructor(
+    private readonly split: Split,
+    readonly batchSize: number,
+    private readonly rng: Rng,
+  ) {
+    this.pixels = split.images.length / split.count;
+    this.x = new Float32Array(batchSize * this.pixels);
+    this.y = new BigInt64Array(batchSize);
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.split.count / this.batchSize);
+  }
+
+  /** One epoch of batches in a fresh random order. */
+  *epoch(): Generator<Batch> {
+    const order = permutation(this.split.count, this.rng);
+    const { images, labels } = this.split;
+    const d = this.pixels;
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const n = Math.min(this.batchSize, order.length - start);
+      for (let k = 0; k < n; k++) {
+        const idx = order[start + k]!;
+        this.x.set(images.subarray(idx * d, idx * d + d), k * d);
+        this.y[k] = BigInt(labels[idx]!);
+      }
+      yield { x: this.x, y: this.y, n };
+    }
+  }
+}
