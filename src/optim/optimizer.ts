@@ -1,0 +1,118 @@
+// The optimizer contract, optax-style: each optimizer is a small definition (defaults,
+// an option schema, per-tensor state `init`, and one fused `update` loop per tensor)
+// and `createOptimizer` turns a definition plus user options into a stateful object
+// with torch.optim's step semantics.
+
+export type OptionValue = number | boolean | readonly [number, number];
+export type Options = Readonly<Record<string, OptionValue>>;
+
+/** How an option is checked: numbers against a range, booleans by type, betas pairwise in [0, 1). */
+export type OptionSpec =
+  | { readonly type: 'number'; readonly min?: number; readonly max?: number; readonly maxExclusive?: boolean }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'betas' };
+
+export const nonNegative: OptionSpec = { type: 'number', min: 0 };
+export const unitInterval: OptionSpec = { type: 'number', min: 0, max: 1 };
+export const flag: OptionSpec = { type: 'boolean' };
+export const betas: OptionSpec = { type: 'betas' };
+
+export interface OptimizerDefinition<O extends Options, S> {
+  readonly name: string;
+  /** One line for --help and reports. */
+  readonly description: string;
+  readonly defaults: O;
+  readonly schema: { readonly [K in keyof O]: OptionSpec };
+  /** Cross-option rules (e.g. nesterov needs momentum); returns a message when violated. */
+  readonly check?: (o: O) => string | undefined;
+  /** Per-tensor state, created at the tensor's first step. */
+  init(size: number, o: O): S;
+  /**
+   * One fused pass over a tensor: updates `p` in place from `g`, with the scheduled
+   * learning rate `lr` and the 1-based step `t`. Returns Σ(Δp)² for the update norm.
+   */
+  update(p: Float32Array, g: Float32Array, state: S, o: O, lr: number, t: number): number;
+}
+
+export interface Optimizer {
+  readonly name: string;
+  /** The resolved options (defaults merged with the user's). */
+  readonly options: Options;
+  /** The learning rate used by the next step; schedules set it before each step. */
+  lr: number;
+  /** Steps taken so far. */
+  readonly steps: number;
+  /** Updates `params` in place; returns the L2 norm of the whole update. */
+  step(params: readonly Float32Array[], grads: readonly Float32Array[]): number;
+}
+
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+function describeRange(spec: OptionSpec): string {
+  if (spec.type === 'boolean') return 'true or false';
+  if (spec.type === 'betas') return 'a pair [beta1, beta2], each in [0, 1)';
+  const lo = spec.min === undefined ? '(-inf' : `[${spec.min}`;
+  const hi = spec.max === undefined ? 'inf)' : `${spec.max}${spec.maxExclusive ? ')' : ']'}`;
+  return `a number in ${lo}, ${hi}`;
+}
+
+function valid(spec: OptionSpec, v: unknown): boolean {
+  if (spec.type === 'boolean') return typeof v === 'boolean';
+  if (spec.type === 'betas') {
+    return Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1);
+  }
+  if (typeof v !== 'number' || Number.isNaN(v)) return false;
+  if (spec.min !== undefined && v < spec.min) return false;
+  if (spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max)) return false;
+  return true;
+}
+
+/** Merges and validates options; every message names the optimizer, the option, the value and the allowed range. */
+export function resolveOptions<O extends Options>(def: OptimizerDefinition<O, unknown>, user: Readonly<Record<string, unknown>>): O {
+  for (const key of Object.keys(user)) {
+    if (!(key in def.schema)) {
+      throw new OptionError(`${def.name}: unknown option "${key}"; known options: ${Object.keys(def.schema).join(', ')}`);
+    }
+  }
+  const merged = { ...def.defaults, ...user } as O;
+  for (const [key, spec] of Object.entries(def.schema) as [string, OptionSpec][]) {
+    const v = merged[key];
+    if (!valid(spec, v)) throw new OptionError(`${def.name}: option "${key}" = ${JSON.stringify(v)} is invalid; expected ${describeRange(spec)}`);
+  }
+  const problem = def.check?.(merged);
+  if (problem) throw new OptionError(`${def.name}: ${problem}`);
+  return merged;
+}
+
+export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>, user: Readonly<Record<string, unknown>>): Optimizer {
+  const o = resolveOptions(def, user);
+  let states: S[] | undefined;
+  let t = 0;
+  return {
+    name: def.name,
+    options: o,
+    lr: o.lr as number,
+    get steps() {
+      return t;
+    },
+    step(params, grads) {
+      if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
+      states ??= params.map((p) => def.init(p.length, o));
+      if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
+      t++;
+      let sq = 0;
+      for (let i = 0; i < params.length; i++) {
+        if (params[i]!.length !== grads[i]!.length) {
+          throw new Error(`${def.name}.step: tensor ${i} has ${params[i]!.length} values but its gradient ${grads[i]!.length}`);
+        }
+        sq += def.update(params[i]!, grads[i]!, states[i]!, o, this.lr, t);
+      }
+      return Math.sqrt(sq);
+    },
+  };
+}

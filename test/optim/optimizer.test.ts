@@ -1,0 +1,74 @@
+// The optimizer contract: registry, defaults, validation messages, state and the update norm.
+import { describe, expect, it } from 'vitest';
+import { createOptimizer, listOptimizers } from '../../src/optim/registry.ts';
+
+describe('optimizer registry', () => {
+  it('lists the ten optimizers', () => {
+    expect(listOptimizers().sort()).toEqual(['adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'nadam', 'radam', 'rmsprop', 'sgd']);
+  });
+
+  it('rejects an unknown name, listing the known ones', () => {
+    expect(() => createOptimizer('adamm')).toThrow(/unknown optimizer "adamm"; known: sgd, rmsprop, .*lion/);
+  });
+
+  it('uses torch.optim defaults', () => {
+    expect(createOptimizer('adam').options).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false });
+    expect(createOptimizer('adamw').options.weightDecay).toBe(1e-2);
+    expect(createOptimizer('rmsprop').options).toEqual({ lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
+    expect(createOptimizer('adagrad').options).toEqual({ lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 });
+    expect(createOptimizer('adadelta').options).toEqual({ lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 });
+    expect(createOptimizer('adamax').options.lr).toBe(2e-3);
+    expect(createOptimizer('nadam').options).toEqual({ lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 });
+    expect(createOptimizer('radam').options.lr).toBe(1e-3);
+  });
+});
+
+describe('option validation names the option, the value and the allowed range', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['sgd', { lr: -0.1 }, /sgd: option "lr" = -0.1 is invalid; expected a number in \[0, inf\)/],
+    ['adam', { eps: -1e-8 }, /adam: option "eps" = -1e-8 is invalid; expected a number in \[0, inf\)/],
+    ['adam', { betas: [0.9, 1] }, /adam: option "betas" = \[0.9,1\] is invalid; expected a pair \[beta1, beta2\], each in \[0, 1\)/],
+    ['adamw', { betas: [-0.1, 0.9] }, /adamw: option "betas"/],
+    ['sgd', { momentum: 0, nesterov: true }, /sgd: nesterov = true requires momentum > 0 and dampening = 0/],
+    ['sgd', { momentum: 0.9, dampening: 0.1, nesterov: true }, /dampening 0.1/],
+    ['rmsprop', { centred: true }, /rmsprop: unknown option "centred"; known options: lr, alpha, eps, weightDecay, momentum, centered/],
+    ['adadelta', { rho: 1.5 }, /adadelta: option "rho" = 1.5 is invalid; expected a number in \[0, 1\]/],
+    ['adam', { amsgrad: 'yes' }, /adam: option "amsgrad" = "yes" is invalid; expected true or false/],
+    ['lion', { lr: Number.NaN }, /lion: option "lr"/],
+  ];
+  for (const [name, options, message] of cases) {
+    it(`${name} ${JSON.stringify(options)}`, () => expect(() => createOptimizer(name, options)).toThrow(message));
+  }
+});
+
+describe('stepping', () => {
+  it('returns the L2 norm of the update it applied', () => {
+    const p = [new Float32Array([1, 2]), new Float32Array([3])];
+    const before = p.map((t) => Float32Array.from(t));
+    const norm = createOptimizer('sgd', { lr: 0.5 }).step(p, [new Float32Array([1, -2]), new Float32Array([4])]);
+    const expected = Math.sqrt(p.flatMap((t, i) => Array.from(t, (v, j) => (v - before[i]![j]!) ** 2)).reduce((a, b) => a + b));
+    expect(norm).toBeCloseTo(expected, 6);
+    expect(norm).toBeCloseTo(Math.sqrt(0.25 + 1 + 4), 6);
+  });
+
+  it('creates state on the first step and counts steps', () => {
+    const opt = createOptimizer('adam');
+    expect(opt.steps).toBe(0);
+    opt.step([new Float32Array(3)], [new Float32Array([1, 1, 1])]);
+    opt.step([new Float32Array(3)], [new Float32Array([1, 1, 1])]);
+    expect(opt.steps).toBe(2);
+  });
+
+  it('refuses mismatched parameter and gradient lists', () => {
+    expect(() => createOptimizer('sgd').step([new Float32Array(2)], [])).toThrow(/1 parameter tensors but 0 gradients/);
+    expect(() => createOptimizer('sgd').step([new Float32Array(2)], [new Float32Array(3)])).toThrow(/tensor 0 has 2 values but its gradient 3/);
+  });
+
+  it('uses the learning rate set on it (how schedules drive it)', () => {
+    const opt = createOptimizer('sgd', { lr: 1 });
+    const p = new Float32Array([0]);
+    opt.lr = 0.25;
+    opt.step([p], [new Float32Array([1])]);
+    expect(p[0]).toBe(-0.25);
+  });
+});
