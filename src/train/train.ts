@@ -1,0 +1,83 @@
+// The training loop: seeded batches -> train-step session -> optimizer -> params,
+// recording loss, gradient norms and update norm at every step. A non-finite loss
+// or gradient stops the run and marks it diverged; it never throws.
+import type { Network } from '../model/network.ts';
+import type { Split } from '../data/dataset.ts';
+import { BatchLoader } from '../data/batches.ts';
+import { createOptimizer } from '../optim/registry.ts';
+import { constant, scheduledLr, type Schedule } from '../optim/schedule.ts';
+import { createRng } from '../util/rng.ts';
+
+export interface TrainOptions {
+  readonly seed: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly optimizer: string;
+  readonly optimizerOptions?: Readonly<Record<string, unknown>>;
+  readonly schedule?: Schedule;
+  /** Initial weights (default: the network's seeded init); copied, never mutated. */
+  readonly initial?: readonly Float32Array[];
+  /** Called after every completed epoch (1-based) with the current weights. */
+  readonly onEpoch?: (epoch: number, params: readonly Float32Array[]) => Promise<void> | void;
+}
+
+export interface StepRecord {
+  readonly epoch: number;
+  /** 1-based global step. */
+  readonly step: number;
+  readonly lr: number;
+  readonly loss: number;
+  /** Global L2 norm of the gradient. */
+  readonly gradNorm: number;
+  /** L2 norm of each parameter tensor's gradient, in parameter order. */
+  readonly tensorGradNorms: readonly number[];
+  /** L2 norm of the parameter update applied at this step (NaN when not applied). */
+  readonly updateNorm: number;
+}
+
+export interface Divergence {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+}
+
+export interface TrainResult {
+  readonly params: Float32Array[];
+  readonly steps: StepRecord[];
+  readonly diverged: Divergence | null;
+  /** Mean training loss over the last completed epoch. */
+  readonly finalTrainLoss: number;
+}
+
+export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
+  const params = (o.initial ?? net.initParams(o.seed)).map((p) => Float32Array.from(p));
+  const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
+  const baseLr = optimizer.lr;
+  const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
+  const total = o.epochs * loader.batchesPerEpoch;
+  const steps: StepRecord[] = [];
+  let finalTrainLoss = Number.NaN;
+  let t = 0;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    let lossSum = 0;
+    let seen = 0;
+    for (const batch of loader.epoch()) {
+      const { loss, grads, gradSq } = await net.trainStep(params, batch.x, batch.y, batch.n);
+      const tensorGradNorms = gradSq.map(Math.sqrt);
+      const gradNorm = Math.sqrt(gradSq.reduce((a, b) => a + b, 0));
+      optimizer.lr = scheduledLr(o.schedule ?? constant, baseLr, t, total);
+      t++;
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN });
+        return { params, steps, diverged: { step: t, epoch, loss }, finalTrainLoss };
+      }
+      const updateNorm = optimizer.step(params, grads);
+      steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm });
+      lossSum += loss * batch.n;
+      seen += batch.n;
+    }
+    finalTrainLoss = lossSum / seen;
+    await o.onEpoch?.(epoch, params);
+  }
+  return { params, steps, diverged: null, finalTrainLoss };
+}

@@ -1,0 +1,15 @@
+// The configurations of the PyTorch end-to-end reference (scripts/reference/train_reference.py).
+import type { ModelSpec } from '../../src/model/architectures.ts';
+
+export interface ReferenceRun {
+  readonly model: ModelSpec;
+  readonly lr: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly seeds: readonly number[];
+}
+
+export const REFERENCE_RUNS: readonly ReferenceRun[] = [
+  { model: { kind: 'mlp', hidden: [256, 128] }, lr: 0.1, epochs: 5, batchSize: 128, seeds: [0, 1, 2] },
+  { model: { kind: 'cnn' }, lr: 0.05, epochs: 5, batchSize: 128, seeds: [0, 1, 2] },
+];
