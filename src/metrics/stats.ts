@@ -1,0 +1,61 @@
+// Across-seed statistics: mean, sample std and a Student-t 95% interval; the paired
+// t-test of one optimizer against the reference over shared seeds (same seed = same
+// init and data order, so differences pair naturally); Welch's test for unpaired samples.
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { mean, variance } from './summary.ts';
+
+export interface Interval {
+  readonly n: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+}
+
+export interface TestResult {
+  readonly n: number;
+  /** Mean difference (a − b). */
+  readonly diff: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  /** Two-sided p-value; NaN when the test is undefined (n < 2). */
+  readonly p: number;
+}
+
+/** Two-sided p-value of a t statistic; a zero-variance difference gives p = 1 (no change) or 0. */
+function twoSided(t: number, df: number): number {
+  if (Number.isNaN(t)) return 1; // 0/0: identical samples
+  if (!Number.isFinite(t)) return 0;
+  return 2 * (1 - tCdf(Math.abs(t), df));
+}
+
+export function describe(xs: readonly number[]): Interval {
+  const n = xs.length;
+  const m = mean(xs);
+  const sd = Math.sqrt(variance(xs));
+  const half = n >= 2 ? tQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : Number.NaN;
+  return { n, mean: m, std: sd, ciLow: m - half, ciHigh: m + half };
+}
+
+/** Paired t-test on a[i] − b[i]. */
+export function pairedTest(a: readonly number[], b: readonly number[]): TestResult {
+  if (a.length !== b.length) throw new Error(`paired test needs equal lengths, got ${a.length} and ${b.length}`);
+  const d = a.map((v, i) => v - b[i]!);
+  const { n, mean: diff, std, ciLow, ciHigh } = describe(d);
+  if (n < 2) return { n, diff, ciLow, ciHigh, p: Number.NaN };
+  return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1) };
+}
+
+/** Welch's unequal-variance t-test on mean(a) − mean(b). */
+export function welchTest(a: readonly number[], b: readonly number[]): TestResult {
+  const n = Math.min(a.length, b.length);
+  const diff = mean(a) - mean(b);
+  if (a.length < 2 || b.length < 2) return { n, diff, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN };
+  const va = variance(a) / a.length;
+  const vb = variance(b) / b.length;
+  const se = Math.sqrt(va + vb);
+  const df = se === 0 ? a.length + b.length - 2 : (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  const half = tQuantile(0.975, df) * se;
+  return { n, diff, ciLow: diff - half, ciHigh: diff + half, p: twoSided(diff / se, df) };
+}

@@ -1,0 +1,41 @@
+// The perturbations a suite can name. Adding one is one file and one line here.
+import type { Perturbation } from './perturbation.ts';
+import { gaussianNoise } from './gaussian-noise.ts';
+import { fgsm } from './fgsm.ts';
+import { pgd } from './pgd.ts';
+import { rotation } from './rotation.ts';
+import { shotNoise } from './shot-noise.ts';
+import { impulseNoise } from './impulse-noise.ts';
+import { gaussianBlur } from './gaussian-blur.ts';
+import { translate } from './translate.ts';
+import { shear } from './shear.ts';
+import { scale } from './scale.ts';
+import { contrast } from './contrast.ts';
+import { brightness } from './brightness.ts';
+import { occlusion } from './occlusion.ts';
+
+const registry = new Map<string, Perturbation>(
+  [gaussianNoise, fgsm, pgd, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
+);
+
+/** The name suites use for unperturbed test data (severity 0). */
+export const CLEAN = 'clean';
+
+export function listPerturbations(): string[] {
+  return [...registry.keys()];
+}
+
+export function getPerturbation(name: string): Perturbation {
+  const p = registry.get(name);
+  if (!p) throw new Error(`unknown perturbation "${name}"; known: ${CLEAN}, ${listPerturbations().join(', ')}`);
+  return p;
+}
+
+/** A message naming the problem when `severity` is not accepted by perturbation `name`. */
+export function severityProblem(name: string, severity: unknown): string | undefined {
+  const { severity: r } = getPerturbation(name);
+  const ok = typeof severity === 'number' && Number.isFinite(severity) && severity >= r.min && severity <= r.max && (!r.integer || Number.isInteger(severity));
+  if (ok) return undefined;
+  const range = r.integer ? `an integer level ${r.min}-${r.max}` : `a number in [${r.min}, ${r.max}] (${r.unit})`;
+  return `severity ${JSON.stringify(severity)} is not accepted by ${name}; expected ${range}`;
+}
