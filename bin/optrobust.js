@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// optrobust's command line. The project is TypeScript run through tsx's loader, so
+// there is no build step between editing a file and running it.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../harness/cli.ts');

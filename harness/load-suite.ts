@@ -1,0 +1,57 @@
+// Finds a suite by shipped name or file path and applies command-line overrides.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defineSuite, type Suite } from '../src/index.ts';
+import { SHIPPED_SUITES } from '../suites/index.ts';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export async function loadSuite(nameOrPath: string): Promise<Suite> {
+  const shipped = SHIPPED_SUITES[nameOrPath];
+  const url = shipped ? new URL(`../suites/${shipped}`, import.meta.url).href : undefined;
+  let target = url;
+  if (!target) {
+    const path = resolve(nameOrPath);
+    if (!existsSync(path)) {
+      throw new UsageError(`--suite ${nameOrPath}: not a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) and no such file`);
+    }
+    target = pathToFileURL(path).href;
+  }
+  const mod = (await import(target)) as { default?: unknown; suite?: unknown };
+  const suite = mod.default ?? mod.suite;
+  if (!suite || typeof suite !== 'object') {
+    throw new UsageError(`--suite ${nameOrPath}: the module must export a suite built with defineSuite({...}) as its default export`);
+  }
+  // Re-validate: a user's file may build the object by hand.
+  return defineSuite(suite as Suite);
+}
+
+export interface SuiteOverrides {
+  readonly optimizers?: readonly string[];
+  readonly seeds?: readonly number[];
+  readonly epochs?: number;
+}
+
+export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
+  let optimizers = suite.optimizers;
+  if (o.optimizers) {
+    const known = suite.optimizers.map((e) => e.label);
+    const unknown = o.optimizers.filter((l) => !known.includes(l));
+    if (unknown.length) throw new UsageError(`--optimizers: ${unknown.join(', ')} not in suite "${suite.name}" (it has ${known.join(', ')})`);
+    optimizers = suite.optimizers.filter((e) => o.optimizers!.includes(e.label));
+  }
+  const labels = optimizers.map((e) => e.label);
+  return defineSuite({
+    ...suite,
+    optimizers,
+    seeds: o.seeds ?? suite.seeds,
+    epochs: o.epochs ?? suite.epochs,
+    reference: labels.includes(suite.reference) ? suite.reference : labels[0],
+  });
+}

@@ -1,0 +1,37 @@
+// Joins shard run directories into one run: same configuration required, records
+// concatenated, result files regenerated (byte-identical to an unsharded run).
+import { join } from 'node:path';
+import { mkdirSync, existsSync } from 'node:fs';
+import { readManifest, writeManifest, type RunManifest } from '../src/experiment/manifest.ts';
+import { appendRecord, keyOf, readRecords, type CellRecord } from '../src/experiment/store.ts';
+import { gridCells } from '../src/experiment/grid.ts';
+import { writeResultFiles } from '../src/report/write.ts';
+import { UsageError } from './load-suite.ts';
+
+export function mergeRuns(dirs: readonly string[], out: string): number {
+  const manifests = dirs.map((d) => readManifest(d));
+  const first = manifests[0]!;
+  const suiteJson = JSON.stringify(first.config.suite);
+  manifests.forEach((m, i) => {
+    if (JSON.stringify(m.config.suite) !== suiteJson) throw new UsageError(`${dirs[i]}: its suite differs from ${dirs[0]}'s; only shards of one run can be merged`);
+  });
+  if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
+  const byKey = new Map<string, CellRecord>();
+  for (const d of dirs) for (const r of readRecords(d)) if (r.kind === 'result') byKey.set(keyOf(r.result), r);
+  const missing = gridCells(first.config.suite).filter((c) => !byKey.has(keyOf(c)));
+  if (missing.length) {
+    throw new UsageError(`the shards lack ${missing.length} cell(s) (e.g. ${missing[0]!.optimizer}/seed ${missing[0]!.seed}); finish them with --resume, or pass every shard`);
+  }
+  mkdirSync(out, { recursive: true });
+  const records = gridCells(first.config.suite).map((c) => byKey.get(keyOf(c))!);
+  for (const r of records) appendRecord(out, r);
+  const cellSeconds = Object.assign({}, ...manifests.map((m) => m.timings.cellSeconds)) as Record<string, number>;
+  const merged: RunManifest = {
+    ...first,
+    config: { ...first.config, shard: undefined },
+    timings: { ...first.timings, cellSeconds, wallSeconds: Math.max(...manifests.map((m) => m.timings.wallSeconds ?? 0)) },
+  };
+  writeManifest(out, merged);
+  writeResultFiles(out, first.config.suite, records);
+  return records.length;
+}

@@ -1,0 +1,93 @@
+// One cell of the grid: (suite, optimizer, seed) -> train -> evaluate -> a plain,
+// JSON-serialisable record. A diverged run yields a record without robustness metrics.
+import type { Dataset, Split } from '../data/dataset.ts';
+import { Network } from '../model/network.ts';
+import { train, type Divergence, type StepRecord } from '../train/train.ts';
+import { evaluateSweeps, type SweepPoint } from '../metrics/robustness.ts';
+import { gradientOracle, memoizeFor } from '../metrics/gradient-oracle.ts';
+import { inputGradientNorms, type InputGradientNorms } from '../metrics/input-gradients.ts';
+import { summarize, type Summary } from '../metrics/summary.ts';
+import type { ResolvedOptimizer, Suite } from './suite.ts';
+
+export interface CellKey {
+  /** The optimizer entry's label. */
+  readonly optimizer: string;
+  readonly seed: number;
+}
+
+export interface CellResult extends CellKey {
+  readonly optimizerName: string;
+  readonly lr: number;
+  readonly diverged: Divergence | null;
+  readonly train: {
+    readonly steps: number;
+    readonly finalLoss: number;
+    readonly gradNorm: Summary;
+    readonly updateNorm: Summary;
+  };
+  /** Absent (null) when the run diverged. */
+  readonly eval: readonly SweepPoint[] | null;
+  readonly inputGradients: InputGradientNorms | null;
+  /** Training curve, every `stepLogEvery`-th step (and the last). */
+  readonly steps: readonly StepRecord[];
+}
+
+export interface CellContext {
+  readonly suite: Suite;
+  readonly dataset: Dataset;
+  /** onnxruntime intra-op threads. */
+  readonly threads?: number;
+}
+
+const cellId = (k: CellKey): string => `${k.optimizer}/seed ${k.seed}`;
+export { cellId };
+
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const d = split.images.length / split.count;
+  return { images: split.images.subarray(0, limit * d), labels: split.labels.subarray(0, limit), count: limit };
+}
+
+const networks = new Map<string, Network>();
+
+/** The suite's network, compiled once per process and model (sessions are reused across cells). */
+export function suiteNetwork(suite: Suite, dataset: Dataset, threads = 1): Network {
+  const key = JSON.stringify([suite.model, dataset.shape, dataset.numClasses, threads]);
+  let net = networks.get(key);
+  if (!net) {
+    net = new Network(suite.model, dataset.shape, dataset.numClasses, { threads });
+    networks.set(key, net);
+  }
+  return net;
+}
+
+export async function runCell(ctx: CellContext, key: CellKey): Promise<CellResult> {
+  const { suite, dataset } = ctx;
+  const entry: ResolvedOptimizer | undefined = suite.optimizers.find((o) => o.label === key.optimizer);
+  if (!entry) throw new Error(`suite "${suite.name}" has no optimizer labelled "${key.optimizer}"`);
+  const trainSplit = limitSplit(dataset.train, suite.trainLimit);
+  const testSplit = limitSplit(dataset.test, suite.testLimit);
+  const net = suiteNetwork(suite, dataset, ctx.threads);
+  const result = await train(net, trainSplit, {
+    seed: key.seed,
+    epochs: suite.epochs,
+    batchSize: suite.batchSize,
+    optimizer: entry.name,
+    optimizerOptions: entry.options,
+    schedule: entry.schedule,
+  });
+  const every = suite.stepLogEvery;
+  const steps = result.steps.filter((s, i) => s.step % every === 0 || i === result.steps.length - 1);
+  const trainStats = {
+    steps: result.steps.length,
+    finalLoss: result.finalTrainLoss,
+    gradNorm: summarize(result.steps.map((s) => s.gradNorm)),
+    updateNorm: summarize(result.steps.map((s) => s.updateNorm)),
+  };
+  const base = { ...key, optimizerName: entry.name, lr: entry.options.lr as number, diverged: result.diverged, train: trainStats, steps };
+  if (result.diverged) return { ...base, eval: null, inputGradients: null };
+  const oracle = memoizeFor(gradientOracle(net, result.params), testSplit.images);
+  const evalPoints = await evaluateSweeps(net, result.params, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
+  const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
+  return { ...base, eval: evalPoints, inputGradients };
+}

@@ -1,0 +1,127 @@
+// A suite: what to run. `defineSuite` validates a definition up front and every error
+// names the suite, the field, the value and what was expected.
+import type { ModelSpec } from '../model/architectures.ts';
+import { listModels } from '../model/architectures.ts';
+import { listDatasets } from '../data/sources.ts';
+import { optimizerDefinition, listOptimizers } from '../optim/registry.ts';
+import { resolveOptions, type Options } from '../optim/optimizer.ts';
+import { scheduleProblem, type Schedule } from '../optim/schedule.ts';
+import { CLEAN, listPerturbations, severityProblem } from '../perturb/registry.ts';
+import type { Sweeps } from '../metrics/robustness.ts';
+
+export interface OptimizerEntry {
+  /** How reports name this entry (default: the optimizer name), e.g. "momentum" for sgd + momentum. */
+  readonly label?: string;
+  /** A registered optimizer, e.g. "sgd". */
+  readonly name: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly schedule?: Schedule;
+}
+
+export interface SuiteDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** A known dataset name (fashion-mnist-subset, fashion-mnist, mnist, kmnist); --data-dir overrides the folder. */
+  readonly dataset: string;
+  /** Use only the first N training / test examples (small suites for tests). */
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+  readonly model: ModelSpec;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly optimizers: readonly OptimizerEntry[];
+  readonly seeds: readonly number[];
+  /** Perturbation name -> severities. Clean accuracy is always measured. */
+  readonly perturbations: Sweeps;
+  /** Label of the optimizer others are compared with (default: the first entry). */
+  readonly reference?: string;
+  /** Keep every k-th training step in steps.csv (default 1: all). */
+  readonly stepLogEvery?: number;
+}
+
+/** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
+export interface Suite extends Omit<SuiteDefinition, 'optimizers'> {
+  readonly optimizers: readonly ResolvedOptimizer[];
+  readonly reference: string;
+  readonly stepLogEvery: number;
+}
+
+export interface ResolvedOptimizer {
+  readonly label: string;
+  readonly name: string;
+  readonly options: Options;
+  readonly schedule?: Schedule;
+}
+
+export class SuiteError extends Error {
+  constructor(suite: string, field: string, value: unknown, expected: string) {
+    super(`suite "${suite}": ${field} = ${JSON.stringify(value)}; expected ${expected}`);
+    this.name = 'SuiteError';
+  }
+}
+
+const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+export function defineSuite(def: SuiteDefinition): Suite {
+  const name = typeof def?.name === 'string' && def.name.length > 0 ? def.name : '(unnamed)';
+  const fail = (field: string, value: unknown, expected: string): never => {
+    throw new SuiteError(name, field, value, expected);
+  };
+  if (typeof def !== 'object' || def === null) fail('suite', def, 'an object built with defineSuite({...})');
+  if (name === '(unnamed)') fail('name', def.name, 'a non-empty string');
+  if (typeof def.description !== 'string') fail('description', def.description, 'a string');
+  if (!listDatasets().includes(def.dataset)) fail('dataset', def.dataset, `one of ${listDatasets().join(', ')}`);
+  for (const key of ['trainLimit', 'testLimit'] as const) {
+    if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
+  }
+  if (!def.model || !listModels().includes(def.model.kind)) fail('model.kind', def.model?.kind, `one of ${listModels().join(', ')}`);
+  if (def.model.kind === 'mlp' && (!Array.isArray(def.model.hidden) || !def.model.hidden.every(positiveInt))) {
+    fail('model.hidden', def.model.hidden, 'a list of positive integer widths, e.g. [256, 128]');
+  }
+  if (def.model.kind === 'cnn' && def.model.convs !== undefined) {
+    def.model.convs.forEach((c, i) => {
+      if (!positiveInt(c.channels)) fail(`model.convs[${i}].channels`, c.channels, 'a positive integer');
+      if (!positiveInt(c.stride)) fail(`model.convs[${i}].stride`, c.stride, 'a positive integer');
+    });
+  }
+  if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
+  if (!positiveInt(def.epochs)) fail('epochs', def.epochs, 'a positive integer');
+  if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every((s) => Number.isInteger(s) && s >= 0)) {
+    fail('seeds', def.seeds, 'a non-empty list of non-negative integers');
+  }
+  if (new Set(def.seeds).size !== def.seeds.length) fail('seeds', def.seeds, 'no repeated seed');
+  if (!Array.isArray(def.optimizers) || def.optimizers.length === 0) fail('optimizers', def.optimizers, 'a non-empty list of { name, options }');
+  const optimizers = def.optimizers.map((entry, i): ResolvedOptimizer => {
+    const field = `optimizers[${i}]`;
+    if (!listOptimizers().includes(entry?.name)) fail(`${field}.name`, entry?.name, `one of ${listOptimizers().join(', ')}`);
+    let options: Options = {};
+    try {
+      options = resolveOptions(optimizerDefinition(entry.name), entry.options ?? {});
+    } catch (e) {
+      fail(`${field}.options`, entry.options ?? {}, `valid ${entry.name} options (${(e as Error).message})`);
+    }
+    const problem = entry.schedule ? scheduleProblem(entry.schedule, `${field}.schedule`) : undefined;
+    if (problem) fail(`${field}.schedule`, entry.schedule, `a valid schedule (${problem})`);
+    const label = entry.label ?? entry.name;
+    if (!/^[A-Za-z0-9_.+-]+$/.test(label)) fail(`${field}.label`, label, 'letters, digits and _ . + - only');
+    return { label, name: entry.name, options, schedule: entry.schedule };
+  });
+  const labels = optimizers.map((o) => o.label);
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup) fail('optimizers', labels, `unique labels (give one entry a label; "${dup}" appears twice)`);
+  if (typeof def.perturbations !== 'object' || def.perturbations === null) fail('perturbations', def.perturbations, 'an object { name: [severities] }');
+  for (const [p, severities] of Object.entries(def.perturbations)) {
+    if (p === CLEAN) continue;
+    if (!listPerturbations().includes(p)) fail(`perturbations.${p}`, severities, `a known perturbation name (${[CLEAN, ...listPerturbations()].join(', ')})`);
+    if (!Array.isArray(severities) || severities.length === 0) fail(`perturbations.${p}`, severities, 'a non-empty list of severities');
+    severities.forEach((s, i) => {
+      const problem = severityProblem(p, s);
+      if (problem) fail(`perturbations.${p}[${i}]`, s, problem.replace(/^severity .* expected /, ''));
+    });
+  }
+  const reference = def.reference ?? labels[0]!;
+  if (!labels.includes(reference)) fail('reference', def.reference, `one of the optimizer labels (${labels.join(', ')})`);
+  const stepLogEvery = def.stepLogEvery ?? 1;
+  if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
+  return Object.freeze({ ...def, optimizers, reference, stepLogEvery });
+}

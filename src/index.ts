@@ -1,0 +1,21 @@
+// optrobust's public API: everything the harness uses is importable from here.
+export { defineSuite, SuiteError, type Suite, type SuiteDefinition, type OptimizerEntry, type ResolvedOptimizer } from './experiment/suite.ts';
+export { runCell, type CellKey, type CellResult, type CellContext } from './experiment/cell.ts';
+export { gridCells, shardCells, parseShard, type Shard } from './experiment/grid.ts';
+export { createOptimizer, listOptimizers } from './optim/registry.ts';
+export type { Optimizer, OptimizerDefinition, Options } from './optim/optimizer.ts';
+export { scheduledLr, type Schedule } from './optim/schedule.ts';
+export { Network, type NetworkOptions } from './model/network.ts';
+export { buildLayers, listModels, modelLabel, type ModelSpec } from './model/architectures.ts';
+export { loadDataset, listDatasets, resolveDatasetDir } from './data/sources.ts';
+export { loadIdxFolder, type Dataset, type Split } from './data/dataset.ts';
+export { parseIdx, encodeIdx, DataError } from './data/idx.ts';
+export { fetchDataset } from './data/fetch.ts';
+export { train, type TrainOptions, type TrainResult, type StepRecord } from './train/train.ts';
+export { getPerturbation, listPerturbations, CLEAN } from './perturb/registry.ts';
+export type { Perturbation, PerturbInput, GradientOracle } from './perturb/perturbation.ts';
+export { evaluate } from './metrics/evaluate.ts';
+export { evaluateSweeps, type Sweeps, type SweepPoint } from './metrics/robustness.ts';
+export { describe as describeSample, pairedTest, welchTest } from './metrics/stats.ts';
+export { summarize, type Summary } from './metrics/summary.ts';
+export { createRng } from './util/rng.ts';

@@ -1,0 +1,7 @@
+// The shipped suites, by name. Adding one is one file and one line here.
+export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
+  default: './default.ts',
+  smoke: './smoke.ts',
+  'fashion-mnist-mlp': './fashion-mnist-mlp.ts',
+  'fashion-mnist-cnn': './fashion-mnist-cnn.ts',
+};

@@ -1,0 +1,50 @@
+// Suite validation: every error names the suite, the field, the value and what was expected.
+import { describe, expect, it } from 'vitest';
+import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
+import { SHIPPED_SUITES } from '../../suites/index.ts';
+import { loadSuite } from '../../harness/load-suite.ts';
+
+const good: SuiteDefinition = {
+  name: 'demo',
+  description: 'ok',
+  dataset: 'fashion-mnist-subset',
+  model: { kind: 'mlp', hidden: [8] },
+  batchSize: 32,
+  epochs: 1,
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { label: 'mom', name: 'sgd', options: { lr: 0.01, momentum: 0.9 } }],
+  seeds: [0, 1],
+  perturbations: { gaussian_noise: [0.1], shear: [1, 5] },
+};
+
+describe('defineSuite', () => {
+  it('resolves optimizer options against the defaults and picks the first entry as reference', () => {
+    const s = defineSuite(good);
+    expect(s.optimizers[1]).toEqual({ label: 'mom', name: 'sgd', options: { lr: 0.01, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: undefined });
+    expect(s.reference).toBe('sgd');
+    expect(s.stepLogEvery).toBe(1);
+  });
+
+  const bad: [string, Partial<SuiteDefinition> | Record<string, unknown>, string][] = [
+    ['dataset', { dataset: 'cifar10' }, 'suite "demo": dataset = "cifar10"; expected one of fashion-mnist-subset, fashion-mnist, mnist, kmnist'],
+    ['epochs', { epochs: 0 }, 'suite "demo": epochs = 0; expected a positive integer'],
+    ['seeds', { seeds: [0, 0] }, 'suite "demo": seeds = [0,0]; expected no repeated seed'],
+    ['model', { model: { kind: 'mlp', hidden: [8, -1] } }, 'suite "demo": model.hidden = [8,-1]; expected a list of positive integer widths'],
+    ['optimizer name', { optimizers: [{ name: 'adamm' }] }, 'suite "demo": optimizers[0].name = "adamm"; expected one of sgd, rmsprop'],
+    ['optimizer option', { optimizers: [{ name: 'adam', options: { lr: -1 } }] }, 'suite "demo": optimizers[0].options = {"lr":-1}; expected valid adam options (adam: option "lr" = -1 is invalid'],
+    ['duplicate labels', { optimizers: [{ name: 'sgd' }, { name: 'sgd' }] }, 'suite "demo": optimizers = ["sgd","sgd"]; expected unique labels'],
+    ['schedule', { optimizers: [{ name: 'sgd', schedule: { kind: 'step', everyNSteps: 0, gamma: 0.5 } }] }, 'optimizers[0].schedule.everyNSteps = 0; expected a positive integer'],
+    ['perturbation', { perturbations: { fog: [1] } }, 'suite "demo": perturbations.fog = [1]; expected a known perturbation name (clean, gaussian_noise'],
+    ['severity', { perturbations: { rotation: [30, 400] } }, 'suite "demo": perturbations.rotation[1] = 400; expected a number in [-360, 360] (degrees)'],
+    ['level', { perturbations: { contrast: [0] } }, 'suite "demo": perturbations.contrast[0] = 0; expected an integer level 1-5'],
+    ['reference', { reference: 'adam' }, 'suite "demo": reference = "adam"; expected one of the optimizer labels (sgd, mom)'],
+  ];
+  for (const [what, change, message] of bad) {
+    it(`rejects a bad ${what}`, () => {
+      expect(() => defineSuite({ ...good, ...change } as SuiteDefinition)).toThrow(message);
+    });
+  }
+
+  it('every shipped suite loads and validates', async () => {
+    for (const name of Object.keys(SHIPPED_SUITES)) expect((await loadSuite(name)).name).toBe(name);
+  });
+});

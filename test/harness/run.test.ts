@@ -1,0 +1,120 @@
+// The grid runner end to end, through the real CLI: determinism, resume after kill -9,
+// shards merged, divergence and failures recorded without stopping the grid.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, cliDetached, read } from '../helpers/cli.ts';
+import { RESULT_FILES } from '../../src/report/write.ts';
+import { runGrid } from '../../harness/runner.ts';
+import { readRecords } from '../../src/experiment/store.ts';
+import { loadSuite } from '../../harness/load-suite.ts';
+import type { Progress } from '../../harness/progress.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-run-'));
+const quiet: Progress = { start() {}, begin() {}, done() {}, stop() {} };
+
+function expectSameResults(a: string, b: string) {
+  for (const f of RESULT_FILES) expect(read(b, f), f).toBe(read(a, f));
+}
+
+describe('optrobust run', () => {
+  const base = tmp();
+  const first = join(base, 'first');
+
+  it('runs the smoke suite and writes the result files and manifest', () => {
+    const r = cli(['run', '--suite', 'smoke', '--out', first]);
+    expect(r.stderr).toContain('[2/2]');
+    expect(r.code).toBe(0);
+    for (const f of [...RESULT_FILES, 'run.json', 'cells.jsonl']) expect(existsSync(join(first, f)), f).toBe(true);
+    expect(r.stdout).toMatch(/optimizer\s+clean\s+gaussian_noise\s+fgsm\s+rotation/);
+    const manifest = JSON.parse(read(first, 'run.json'));
+    expect(manifest.config.suite.name).toBe('smoke');
+    expect(Object.keys(manifest.timings.cellSeconds).sort()).toEqual(['adam/0', 'sgd/0']);
+  });
+
+  it('gives byte-identical result files when run again with the same configuration', () => {
+    const again = join(base, 'again');
+    expect(cli(['run', '--suite', 'smoke', '--out', again, '--workers', '1']).code).toBe(0);
+    expectSameResults(first, again);
+    expect(read(first, 'results.csv')).not.toMatch(/\d{4}-\d\d-\d\dT/); // no timestamps
+  });
+
+  it('joins shards into the same bytes as the unsharded run', () => {
+    const s1 = join(base, 's1');
+    const s2 = join(base, 's2');
+    expect(cli(['run', '--suite', 'smoke', '--shard', '1/2', '--out', s1]).code).toBe(0);
+    expect(cli(['run', '--suite', 'smoke', '--shard', '2/2', '--out', s2]).code).toBe(0);
+    expect(readRecords(s1)).toHaveLength(1);
+    const merged = join(base, 'merged');
+    const m = cli(['merge', s1, s2, '--out', merged]);
+    expect(m.code).toBe(0);
+    expectSameResults(first, merged);
+    expect(cli(['merge', s1, '--out', join(base, 'half')]).stderr).toMatch(/the shards lack 1 cell\(s\) \(e\.g\. adam\/seed 0\)/);
+  });
+
+  it('resumes a run killed with SIGKILL mid-grid and ends with the same bytes as an uninterrupted run', async () => {
+    const args = ['run', '--suite', 'smoke', '--seeds', '0,1,2', '--epochs', '2', '--workers', '1'];
+    const whole = join(base, 'whole');
+    expect(cli([...args, '--out', whole]).code).toBe(0);
+    const killed = join(base, 'killed');
+    const child = cliDetached([...args, '--out', killed]);
+    const store = join(killed, 'cells.jsonl');
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(store) && readFileSync(store, 'utf8').split('\n').length >= 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const done = readRecords(killed).length;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(6);
+    expect(existsSync(join(killed, 'results.csv'))).toBe(false);
+    const resumed = cli(['run', '--resume', killed]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`[${6 - done}/${6 - done}]`);
+    expectSameResults(whole, killed);
+  }, 120_000);
+
+  it('records a diverging cell and finishes the grid, exit 0', () => {
+    const dir = join(base, 'diverging');
+    const r = cli(['run', '--suite', 'test/harness/fixtures/diverging-suite.ts', '--out', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/exploding\/seed 0 diverged at step \d+/);
+    const rows = read(dir, 'results.csv').split('\n');
+    expect(rows.some((l) => /^diverging,.*,exploding,sgd,.*,train,0,diverged,1$/.test(l))).toBe(true);
+    expect(rows.some((l) => l.includes(',exploding,') && l.includes(',accuracy,'))).toBe(false); // absent, not zero
+    expect(rows.some((l) => l.includes(',adam,') && /,clean,0,accuracy,/.test(l))).toBe(true);
+  });
+});
+
+describe('a failing cell', () => {
+  it('is recorded with its error; every other cell finishes', async () => {
+    const dir = tmp();
+    const suite = await loadSuite('smoke');
+    const outcome = await runGrid({ dir, config: { suite }, workers: 2, threads: 1, progress: quiet, workerFile: new URL('./fixtures/failing-worker.ts', import.meta.url) });
+    expect(outcome.failures).toBe(1);
+    const failure = outcome.records.find((r) => r.kind === 'failure');
+    expect(failure?.kind === 'failure' && failure.failure.error).toMatch(/injected failure for adam/);
+    expect(outcome.records.some((r) => r.kind === 'result' && r.result.optimizer === 'sgd')).toBe(true);
+    expect(read(dir, 'results.csv')).toMatch(/,adam,adam,.*,train,0,failed,1/);
+  });
+});
+
+describe('command-line errors: a clear message and exit code 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['run', '--bogus'], /unknown option '--bogus'/],
+    [['run', '--epochs', 'ten'], /--epochs expects a positive integer, got "ten"/],
+    [['run', '--seeds', '1,x'], /--seeds expects comma-separated non-negative integers/],
+    [['run', '--suite', 'nope'], /--suite nope: not a shipped suite \(default, smoke, .*\) and no such file/],
+    [['run', '--suite', 'smoke', '--optimizers', 'adam,lamb'], /--optimizers: lamb not in suite "smoke" \(it has sgd, adam\)/],
+    [['run', '--suite', 'smoke', '--shard', '3/2'], /--shard "3\/2": expected K\/N with 1 <= K <= N/],
+    [['run', '--suite', 'smoke', '--data-dir', '/nonexistent'], /\/nonexistent: no such folder \(from --data-dir\)/],
+    [['run', '--resume', '/nonexistent'], /\/nonexistent\/run.json: not found/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), () => {
+      const r = cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});
