@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { fetchDataset, listDatasets, listOptimizers, listPerturbations, parseShard, resolveDatasetDir } from '../src/index.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { readRecords } from '../src/experiment/store.ts';
-import { writeResultFiles } from '../src/report/write.ts';
+import { writeRunOutputs } from '../src/report/write.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
 import { applyOverrides, loadSuite, UsageError } from './load-suite.ts';
 import { runGrid } from './runner.ts';
@@ -75,7 +75,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const outcome = await runGrid({ dir, config, workers: flags.workers, threads: flags.threads, progress: createProgress(), previous });
   if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
   process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
-  log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; results in ${dir}/ (results.csv, summary.csv, steps.csv, run.json)`);
+  log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
   if (outcome.failures > 0) {
     log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
     return 1;
@@ -112,8 +112,8 @@ export function buildProgram(): Command {
     .description('join the run directories of the shards of one run into one run')
     .argument('<dirs...>', 'shard run directories')
     .requiredOption('--out <dir>', 'merged run directory')
-    .action((dirs: string[], flags: { out: string }) => {
-      const n = mergeRuns(dirs, flags.out);
+    .action(async (dirs: string[], flags: { out: string }) => {
+      const n = await mergeRuns(dirs, flags.out);
       process.stderr.write(`merged ${dirs.length} shard(s), ${n} cell(s) -> ${flags.out}\n`);
     });
 
@@ -121,9 +121,9 @@ export function buildProgram(): Command {
     .command('report')
     .description("regenerate a run's result files from its store, without training")
     .argument('<dir>', 'run directory')
-    .action((dir: string) => {
-      const { config } = readManifest(dir);
-      writeResultFiles(dir, config.suite, readRecords(dir));
+    .action(async (dir: string) => {
+      const manifest = readManifest(dir);
+      await writeRunOutputs(dir, manifest.config.suite, readRecords(dir), manifest);
       process.stderr.write(`rewrote the reports in ${dir}\n`);
     });
 

@@ -5,10 +5,10 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { readManifest, writeManifest, type RunManifest } from '../src/experiment/manifest.ts';
 import { appendRecord, keyOf, readRecords, type CellRecord } from '../src/experiment/store.ts';
 import { gridCells } from '../src/experiment/grid.ts';
-import { writeResultFiles } from '../src/report/write.ts';
+import { writeRunOutputs } from '../src/report/write.ts';
 import { UsageError } from './load-suite.ts';
 
-export function mergeRuns(dirs: readonly string[], out: string): number {
+export async function mergeRuns(dirs: readonly string[], out: string): Promise<number> {
   const manifests = dirs.map((d) => readManifest(d));
   const first = manifests[0]!;
   const suiteJson = JSON.stringify(first.config.suite);
@@ -32,6 +32,6 @@ export function mergeRuns(dirs: readonly string[], out: string): number {
     timings: { ...first.timings, cellSeconds, wallSeconds: Math.max(...manifests.map((m) => m.timings.wallSeconds ?? 0)) },
   };
   writeManifest(out, merged);
-  writeResultFiles(out, first.config.suite, records);
+  await writeRunOutputs(out, first.config.suite, records, merged);
   return records.length;
 }

@@ -10,7 +10,7 @@ import { gridCells, shardCells } from '../src/experiment/grid.ts';
 import { appendRecord, keyOf, readRecords, repairStore, type CellRecord } from '../src/experiment/store.ts';
 import { environment, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { cellId } from '../src/experiment/cell.ts';
-import { writeResultFiles } from '../src/report/write.ts';
+import { writeRunOutputs } from '../src/report/write.ts';
 import type { CellOutcome, CellTask } from './worker.ts';
 import type { Progress } from './progress.ts';
 
@@ -100,7 +100,8 @@ export async function runGrid(o: RunOptions): Promise<RunOutcome> {
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const records = readRecords(o.dir);
-  writeResultFiles(o.dir, o.config.suite, records);
-  writeManifest(o.dir, manifest(new Date().toISOString(), Math.round(wallSeconds * 1000) / 1000));
+  const final = manifest(new Date().toISOString(), Math.round(wallSeconds * 1000) / 1000);
+  writeManifest(o.dir, final);
+  await writeRunOutputs(o.dir, o.config.suite, records, final);
   return { records, ran: todo.length, failures: records.filter((r) => r.kind === 'failure').length, wallSeconds };
 }

@@ -1,0 +1,40 @@
+// A real, tiny run made in-process (two optimizers x two seeds, a few hundred images),
+// for the report and comparison tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
+import { runCell } from '../../src/experiment/cell.ts';
+import { gridCells } from '../../src/experiment/grid.ts';
+import { appendRecord, readRecords, type CellRecord } from '../../src/experiment/store.ts';
+import { environment, writeManifest } from '../../src/experiment/manifest.ts';
+import { writeRunOutputs } from '../../src/report/write.ts';
+import { loadDataset } from '../../src/data/sources.ts';
+
+export const SMALL: SuiteDefinition = {
+  name: 'small',
+  description: 'two optimizers, two seeds',
+  dataset: 'fashion-mnist-subset',
+  trainLimit: 600,
+  testLimit: 200,
+  model: { kind: 'mlp', hidden: [16] },
+  batchSize: 50,
+  epochs: 2,
+  optimizers: [
+    { name: 'sgd', options: { lr: 0.1 } },
+    { name: 'adam', options: { lr: 3e-3 } },
+  ],
+  seeds: [0, 1],
+  perturbations: { gaussian_noise: [0.1, 0.3], fgsm: [0.05], rotation: [30] },
+};
+
+export async function smallRun(overrides: Partial<SuiteDefinition> = {}, dir = mkdtempSync(join(tmpdir(), 'optrobust-small-'))): Promise<{ dir: string; records: CellRecord[] }> {
+  const suite = defineSuite({ ...SMALL, ...overrides });
+  const dataset = loadDataset(suite.dataset);
+  for (const key of gridCells(suite)) appendRecord(dir, { kind: 'result', result: await runCell({ suite, dataset }, key) });
+  const manifest = { format: 1 as const, config: { suite }, environment: environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
+  writeManifest(dir, manifest);
+  const records = readRecords(dir);
+  await writeRunOutputs(dir, suite, records, manifest);
+  return { dir, records };
+}

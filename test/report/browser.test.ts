@@ -1,0 +1,48 @@
+// The report in a real browser (Debian's Chromium through playwright-core): no console
+// errors, every chart drawn with a visible size, a screenshot saved beside the report.
+// Skipped when /usr/bin/chromium is missing; .ci/run installs it.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import { smallRun } from '../helpers/small-run.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('report.html in Chromium', () => {
+  it('opens from disk with no console errors and every chart rendered', async () => {
+    const { dir } = await smallRun({ seeds: [0] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+      });
+      await page.goto(pathToFileURL(join(dir, 'report.html')).href);
+      const charts = await page.$$eval('figure svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })));
+      expect(charts).toHaveLength(5);
+      for (const c of charts) {
+        expect(c.w).toBeGreaterThan(200);
+        expect(c.h).toBeGreaterThan(150);
+        expect(c.marks).toBeGreaterThan(2);
+      }
+      const fitsWidth = await page.evaluate(() => document.documentElement.scrollWidth <= 1280);
+      expect(fitsWidth).toBe(true);
+      const shot = join(dir, 'report.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+});
