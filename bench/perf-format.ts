@@ -1,0 +1,41 @@
+// The JSON that `npm run perf` writes, and its one-line rendering.
+import type { Environment } from '../src/experiment/manifest.ts';
+
+export interface PerfResult {
+  readonly name: string;
+  readonly group: string;
+  readonly msPerOp: number;
+  /** Margin of error of the mean (95%), in percent of it. */
+  readonly moePercent: number;
+  readonly samples: number;
+  readonly gflops?: number;
+  readonly itemsPerSecond?: number;
+}
+
+export interface PerfFile {
+  readonly format: 'optrobust-perf/1';
+  readonly quick: boolean;
+  readonly batch: number;
+  readonly environment: Environment;
+  readonly results: readonly PerfResult[];
+}
+
+/** GFLOP/s as a percentage of the best matmul ceiling measured in the same run with the same thread count. */
+export function ceilingPercent(r: PerfResult, all: readonly PerfResult[]): number | undefined {
+  if (r.gflops === undefined || r.group === 'ceiling') return undefined;
+  const threads = /(\d+) threads?/.exec(r.name)?.[1];
+  const ceiling = all.find((c) => c.group === 'ceiling' && threads !== undefined && c.name.includes(`${threads} thread`));
+  return ceiling?.gflops ? (100 * r.gflops) / ceiling.gflops : undefined;
+}
+
+export function formatRow(r: PerfResult, all: readonly PerfResult[]): string {
+  const pct = ceilingPercent(r, all);
+  const parts = [
+    `${r.group.padEnd(14)} ${r.name.padEnd(52)}`,
+    `${r.msPerOp.toFixed(3).padStart(10)} ms/op ±${r.moePercent.toFixed(1)}%`,
+    r.gflops !== undefined ? `${r.gflops.toFixed(1).padStart(7)} GFLOP/s` : '',
+    pct !== undefined ? `${pct.toFixed(0).padStart(4)}% of ceiling` : '',
+    r.itemsPerSecond !== undefined ? `${Math.round(r.itemsPerSecond).toLocaleString('en-US').padStart(12)} items/s` : '',
+  ];
+  return parts.filter(Boolean).join('  ');
+}

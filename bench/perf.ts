@@ -1,0 +1,173 @@
+// `npm run perf`: optrobust's own speed, with tinybench. Prints a table and writes JSON
+// (default reports/perf.json) that `compare` can read. `--quick` runs a small subset
+// briefly (the smoke test in npm test); `--threads 1,2` picks onnxruntime thread counts.
+import { parseArgs } from 'node:util';
+import { Bench } from 'tinybench';
+import ort from 'onnxruntime-node';
+import { Network } from '../src/model/network.ts';
+import type { ModelSpec } from '../src/model/architectures.ts';
+import { loadDataset } from '../src/data/sources.ts';
+import { BatchLoader } from '../src/data/batches.ts';
+import { createOptimizer, listOptimizers } from '../src/optim/registry.ts';
+import { createRng } from '../src/util/rng.ts';
+import { getPerturbation } from '../src/perturb/registry.ts';
+import { gradientOracle, memoizeFor } from '../src/metrics/gradient-oracle.ts';
+import { evaluate } from '../src/metrics/evaluate.ts';
+import { evaluateSweeps } from '../src/metrics/robustness.ts';
+import { environment } from '../src/experiment/manifest.ts';
+import { writeFileAtomic } from '../src/util/atomic.ts';
+import { GraphBuilder } from '../src/onnx/graph.ts';
+import defaultSuite from '../suites/default.ts';
+import { formatRow, type PerfResult, type PerfFile } from './perf-format.ts';
+
+const { values: flags } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'reports/perf.json' }, threads: { type: 'string', default: '1,2' }, only: { type: 'string' } },
+});
+const quick = flags.quick!;
+const threads = flags.threads!.split(',').map(Number);
+const only = flags.only ? new RegExp(flags.only) : undefined;
+const BATCH = 128;
+const ds = loadDataset('fashion-mnist-subset');
+
+interface Task {
+  readonly name: string;
+  readonly group: string;
+  readonly fn: () => unknown;
+  /** Floating-point operations per call, for GFLOP/s. */
+  readonly flops?: number;
+  /** Items (images, parameters) per call, for throughput. */
+  readonly items?: number;
+}
+const tasks: Task[] = [];
+const add = (t: Task) => {
+  if (!only || only.test(t.name)) tasks.push(t);
+};
+
+/** Forward + backward FLOPs of a train step: 2·B·MACs forward, as much for dW, and dx except the first layer. */
+function trainFlops(net: Network, batch: number): number {
+  const macs = net.layers.map((l) => l.macs);
+  const first = macs.find((m) => m > 0) ?? 0;
+  return 2 * batch * (3 * macs.reduce((a, b) => a + b, 0) - first);
+}
+
+// --- the machine's practical ceiling: one large MatMul through onnxruntime-node.
+const M = quick ? 512 : 2048;
+for (const t of threads) {
+  const g = new GraphBuilder('matmul');
+  g.output(g.node('MatMul', [g.input('a', 'float32', [M, M]), g.input('b', 'float32', [M, M])]), 'c', 'float32', [M, M]);
+  const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: t, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: M * M }, (_, i) => (i % 7) / 7), [M, M]);
+  add({ name: `matmul ${M}^3, ${t} thread${t > 1 ? 's' : ''}`, group: 'ceiling', fn: () => session.run({ a, b: a }), flops: 2 * M ** 3 });
+}
+
+// --- train steps: bare session run, and the full step (batch assembly, session, gradients out, optimizer).
+const models: [string, ModelSpec][] = [['mlp [256,128]', { kind: 'mlp', hidden: [256, 128] }], ...(quick ? [] : ([['mlp [1024,1024]', { kind: 'mlp', hidden: [1024, 1024] }], ['cnn', { kind: 'cnn' }]] as [string, ModelSpec][]))];
+for (const [label, spec] of models) {
+  for (const t of threads) {
+    const net = new Network(spec, ds.shape, 10, { threads: t });
+    const session = await net.session('train');
+    const params = net.initParams(0);
+    const loader = new BatchLoader(ds.train, BATCH, createRng(0, 'shuffle'));
+    let batches = loader.epoch();
+    const nextBatch = () => {
+      let b = batches.next();
+      while (b.done || b.value.n < BATCH) b = (batches = loader.epoch()).next();
+      return b.value;
+    };
+    const first = nextBatch();
+    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', Float32Array.from(first.x), [BATCH, ...ds.shape]), y: new ort.Tensor('int64', BigInt64Array.from(first.y), [BATCH]) };
+    net.params.forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', params[i]!, p.shape as number[])));
+    const flops = trainFlops(net, BATCH);
+    const th = `${t} thread${t > 1 ? 's' : ''}`;
+    add({ name: `${label} session only, ${th}`, group: 'train step', fn: () => session.run(feeds), flops });
+    for (const optimizer of ['sgd', 'adam']) {
+      const opt = createOptimizer(optimizer, { lr: 1e-9 });
+      add({
+        name: `${label} full step ${optimizer}, ${th}`,
+        group: 'train step',
+        fn: async () => {
+          const b = nextBatch();
+          const r = await net.trainStep(params, b.x, b.y, b.n);
+          opt.step(params, r.grads);
+        },
+        flops,
+      });
+    }
+  }
+}
+
+// --- optimizer steps over 1,000,000 parameters in four tensors, and the memory-bound floor.
+const SIZES = quick ? [40_000, 30_000, 20_000, 10_000] : [400_000, 300_000, 200_000, 100_000];
+const P = SIZES.reduce((a, b) => a + b, 0);
+const optParams = SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
+const optGrads = SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 1e-3));
+add({
+  name: `floor: read g, write p once (${P / 1e6}M params)`,
+  group: 'optimizer step',
+  fn: () => {
+    for (let k = 0; k < optParams.length; k++) {
+      const p = optParams[k]!;
+      const g = optGrads[k]!;
+      for (let i = 0; i < p.length; i++) p[i] = g[i]! * 1e-9;
+    }
+  },
+  items: P,
+});
+for (const name of listOptimizers()) {
+  const opt = createOptimizer(name, { lr: 1e-9 });
+  add({ name: `${name} (${P / 1e6}M params)`, group: 'optimizer step', fn: () => opt.step(optParams, optGrads), items: P });
+}
+
+// --- evaluation: each perturbation of the default sweep on the 2,000 test images with the mlp.
+const evalNet = new Network({ kind: 'mlp', hidden: [256, 128] }, ds.shape, 10);
+const evalParams = evalNet.initParams(0);
+const test = ds.test;
+const oracle = memoizeFor(gradientOracle(evalNet, evalParams), test.images);
+const sweeps = defaultSuite.perturbations;
+add({ name: `clean (${test.count} images)`, group: 'evaluation', fn: () => evaluate(evalNet, evalParams, test), items: test.count });
+for (const [name, severities] of Object.entries(sweeps)) {
+  const s = severities[severities.length - 1]!;
+  const p = getPerturbation(name);
+  add({
+    name: `${name} ${s} (${test.count} images)`,
+    group: 'evaluation',
+    fn: async () => {
+      // FGSM's gradient is computed once per model and reused across eps, as in a real sweep;
+      // a fresh oracle here would time that once-per-sweep cost for every severity.
+      const images = await p.apply({ images: test.images, labels: test.labels, count: test.count, shape: ds.shape, rng: createRng(0, `perturb:${name}:${s}`), gradient: oracle }, s);
+      return evaluate(evalNet, evalParams, test, images);
+    },
+    items: test.count,
+  });
+}
+add({
+  name: `default sweep: clean + ${Object.values(sweeps).flat().length} perturbed sets (${test.count} images)`,
+  group: 'evaluation',
+  fn: () => evaluateSweeps(evalNet, evalParams, test, ds.shape, sweeps, 0, memoizeFor(gradientOracle(evalNet, evalParams), test.images)),
+  items: test.count * (1 + Object.values(sweeps).flat().length),
+});
+
+// --- run, one task at a time so tasks do not share the cores.
+const results: PerfResult[] = [];
+for (const task of tasks) {
+  const bench = new Bench({ time: quick ? 20 : 1500, warmup: true, warmupTime: quick ? 10 : 300, iterations: quick ? 2 : 5 });
+  bench.add(task.name, task.fn);
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== 'completed') throw new Error(`benchmark "${task.name}" ${r.state}: ${'error' in r ? String(r.error) : ''}`);
+  const ms = r.latency.mean;
+  results.push({
+    name: task.name,
+    group: task.group,
+    msPerOp: ms,
+    moePercent: (100 * r.latency.moe) / ms,
+    samples: r.latency.samplesCount,
+    gflops: task.flops ? task.flops / ms / 1e6 : undefined,
+    itemsPerSecond: task.items ? (task.items / ms) * 1000 : undefined,
+  });
+  process.stdout.write(`${formatRow(results[results.length - 1]!, results)}\n`);
+}
+
+const file: PerfFile = { format: 'optrobust-perf/1', quick, batch: BATCH, environment: environment(), results };
+writeFileAtomic(flags.out!, `${JSON.stringify(file, null, 2)}\n`);
+process.stdout.write(`\nwrote ${flags.out}\n`);
