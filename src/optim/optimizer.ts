@@ -2,6 +2,7 @@
 // an option schema, per-tensor state `init`, and one fused `update` loop per tensor)
 // and `createOptimizer` turns a definition plus user options into a stateful object
 // with torch.optim's step semantics.
+import { Arena } from './simd/arena.ts';
 
 export type OptionValue = number | boolean | readonly [number, number];
 export type Options = Readonly<Record<string, OptionValue>>;
@@ -25,8 +26,8 @@ export interface OptimizerDefinition<O extends Options, S> {
   readonly schema: { readonly [K in keyof O]: OptionSpec };
   /** Cross-option rules (e.g. nesterov needs momentum); returns a message when violated. */
   readonly check?: (o: O) => string | undefined;
-  /** Per-tensor state, created at the tensor's first step. */
-  init(size: number, o: O): S;
+  /** Per-tensor state, created at the tensor's first step; SIMD optimizers keep it in the optimizer's arena. */
+  init(size: number, o: O, arena: () => Arena): S;
   /**
    * One fused pass over a tensor: updates `p` in place from `g`, with the scheduled
    * learning rate `lr` and the 1-based step `t`. Returns Σ(Δp)² for the update norm.
@@ -93,6 +94,8 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   const o = resolveOptions(def, user);
   let states: S[] | undefined;
   let t = 0;
+  let arena: Arena | undefined;
+  const getArena = () => (arena ??= new Arena());
   return {
     name: def.name,
     options: o,
@@ -102,7 +105,7 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
     },
     step(params, grads) {
       if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
-      states ??= params.map((p) => def.init(p.length, o));
+      states ??= params.map((p) => def.init(p.length, o, getArena));
       if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
       t++;
       let sq = 0;

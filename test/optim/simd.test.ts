@@ -1,0 +1,60 @@
+// The SIMD kernels: the embedded binary is the compiled kernels.wat, and a stepping
+// optimizer allocates nothing after its first step (state and staging stay put).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileKernels } from '../../scripts/compile-kernels.ts';
+import { KERNELS_WASM_BASE64 } from '../../src/optim/simd/kernels-wasm.ts';
+import { Arena } from '../../src/optim/simd/arena.ts';
+import { instantiate } from '../../src/optim/optimizer.ts';
+import { adam } from '../../src/optim/adam.ts';
+import { sgd } from '../../src/optim/sgd.ts';
+
+describe('simd kernels', () => {
+  it('embed exactly the compiled src/optim/simd/kernels.wat (run scripts/build-kernels.ts after editing it)', async () => {
+    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
+    expect(Buffer.from(await compileKernels(wat)).toString('base64')).toBe(KERNELS_WASM_BASE64);
+  });
+
+  it('pad regions to whole vectors, zero-filled, 16-byte aligned', () => {
+    const arena = new Arena();
+    const a = arena.alloc(5);
+    const b = arena.alloc(3);
+    expect(a.offset % 16).toBe(0);
+    expect(b.offset - a.offset).toBe(32);
+    expect(Array.from(a.array)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('process an odd-sized tensor exactly like its elementwise definition', () => {
+    const p = new Float32Array([1, -2, 3, 0.5, 7]);
+    const g = new Float32Array([0.5, 0.25, -1, 2, 0]);
+    const opt = instantiate(sgd, { lr: 0.5, weightDecay: 0.1 });
+    const norm = opt.step([p], [g]);
+    const expected = [1, -2, 3, 0.5, 7].map((x, i) => Math.fround(x - Math.fround(0.5 * Math.fround(g[i]! + Math.fround(0.1 * x)))));
+    expect(Array.from(p)).toEqual(expected);
+    expect(norm).toBeCloseTo(Math.hypot(...expected.map((v, i) => v - [1, -2, 3, 0.5, 7][i]!)), 6);
+  });
+
+  for (const def of [sgd, adam]) {
+    it(`${def.name}: no new memory or state after the first step`, () => {
+      const sizes = [1000, 37, 4096, 3];
+      const params = sizes.map((n) => new Float32Array(n).fill(0.5));
+      const grads = sizes.map((n) => new Float32Array(n).fill(0.1));
+      const states: unknown[] = [];
+      const spy = { ...def, init: (n: number, o: never, arena: () => Arena) => {
+        const s = def.init(n, o, arena);
+        states.push(s);
+        return s;
+      } };
+      const opt = instantiate(spy as typeof def, {});
+      opt.step(params, grads);
+      const arena = (states[0] as { arena: Arena }).arena;
+      const buffer = arena.memory.buffer;
+      const views = states.map((s) => (s as { p: { array: Float32Array } }).p.array);
+      for (let i = 0; i < 50; i++) opt.step(params, grads);
+      expect(states).toHaveLength(sizes.length);
+      expect(arena.memory.buffer).toBe(buffer);
+      states.forEach((s, i) => expect((s as { p: { array: Float32Array } }).p.array).toBe(views[i]));
+    });
+  }
+});
