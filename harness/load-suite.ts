@@ -52,6 +52,6 @@ export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
     optimizers,
     seeds: o.seeds ?? suite.seeds,
     epochs: o.epochs ?? suite.epochs,
-    reference: labels.includes(suite.reference) ? suite.reference : labels[0],
+    reference: labels.includes(suite.reference) ? suite.reference : undefined,
   });
 }

@@ -33,7 +33,7 @@ export interface SuiteDefinition {
   readonly seeds: readonly number[];
   /** Perturbation name -> severities. Clean accuracy is always measured. */
   readonly perturbations: Sweeps;
-  /** Label of the optimizer others are compared with (default: the first entry). */
+  /** Label of the optimizer others are compared with (default: "sgd" when present, else the first entry). */
   readonly reference?: string;
   /** Keep every k-th training step in steps.csv (default 1: all). */
   readonly stepLogEvery?: number;
@@ -119,7 +119,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
       if (problem) fail(`perturbations.${p}[${i}]`, s, problem.replace(/^severity .* expected /, ''));
     });
   }
-  const reference = def.reference ?? labels[0]!;
+  const reference = def.reference ?? (labels.includes('sgd') ? 'sgd' : labels[0]!);
   if (!labels.includes(reference)) fail('reference', def.reference, `one of the optimizer labels (${labels.join(', ')})`);
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
