@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compileKernels } from '../../scripts/compile-kernels.ts';
 import { KERNELS_WASM_BASE64 } from '../../src/optim/simd/kernels-wasm.ts';
 import { Arena } from '../../src/optim/simd/arena.ts';
-import { instantiate } from '../../src/optim/optimizer.ts';
+import { instantiate, type OptimizerDefinition, type Options } from '../../src/optim/optimizer.ts';
 import { adam } from '../../src/optim/adam.ts';
 import { sgd } from '../../src/optim/sgd.ts';
 
@@ -35,18 +35,21 @@ describe('simd kernels', () => {
     expect(norm).toBeCloseTo(Math.hypot(...expected.map((v, i) => v - [1, -2, 3, 0.5, 7][i]!)), 6);
   });
 
-  for (const def of [sgd, adam]) {
+  for (const def of [sgd, adam] as unknown as OptimizerDefinition<Options, unknown>[]) {
     it(`${def.name}: no new memory or state after the first step`, () => {
       const sizes = [1000, 37, 4096, 3];
       const params = sizes.map((n) => new Float32Array(n).fill(0.5));
       const grads = sizes.map((n) => new Float32Array(n).fill(0.1));
       const states: unknown[] = [];
-      const spy = { ...def, init: (n: number, o: never, arena: () => Arena) => {
-        const s = def.init(n, o, arena);
-        states.push(s);
-        return s;
-      } };
-      const opt = instantiate(spy as typeof def, {});
+      const spy: OptimizerDefinition<Options, unknown> = {
+        ...def,
+        init: (n, o, arena) => {
+          const s = def.init(n, o, arena);
+          states.push(s);
+          return s;
+        },
+      };
+      const opt = instantiate(spy, {});
       opt.step(params, grads);
       const arena = (states[0] as { arena: Arena }).arena;
       const buffer = arena.memory.buffer;
