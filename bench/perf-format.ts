@@ -1,24 +1,7 @@
-// The JSON that `npm run perf` writes, and its one-line rendering.
-import type { Environment } from '../src/experiment/manifest.ts';
+// One-line rendering of `npm run perf` results.
+import type { PerfResult } from '../src/compare/perf-file.ts';
 
-export interface PerfResult {
-  readonly name: string;
-  readonly group: string;
-  readonly msPerOp: number;
-  /** Margin of error of the mean (95%), in percent of it. */
-  readonly moePercent: number;
-  readonly samples: number;
-  readonly gflops?: number;
-  readonly itemsPerSecond?: number;
-}
-
-export interface PerfFile {
-  readonly format: 'optrobust-perf/1';
-  readonly quick: boolean;
-  readonly batch: number;
-  readonly environment: Environment;
-  readonly results: readonly PerfResult[];
-}
+export type { PerfFile, PerfResult } from '../src/compare/perf-file.ts';
 
 /** GFLOP/s as a percentage of the best matmul ceiling measured in the same run with the same thread count. */
 export function ceilingPercent(r: PerfResult, all: readonly PerfResult[]): number | undefined {

@@ -14,6 +14,7 @@ import { runGrid } from './runner.ts';
 import { createProgress } from './progress.ts';
 import { accuracyTable } from './table.ts';
 import { mergeRuns } from './merge.ts';
+import { compareCommand, type CompareFlags } from './compare.ts';
 
 const positiveInt = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -117,6 +118,33 @@ export function buildProgram(): Command {
       process.stderr.write(`merged ${dirs.length} shard(s), ${n} cell(s) -> ${flags.out}\n`);
     });
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const fraction = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${flag} expects a number between 0 and 1, got "${v}"`);
+    return n;
+  };
+  program
+    .command('compare')
+    .description('compare a run against a baseline run of the same suite (exit 0: no regression, 1: regression, 2: usage or input error)')
+    .requiredOption('--baseline <dir>', 'the baseline run directory')
+    .requiredOption('--current <dir>', 'the run to judge')
+    .option('--out <dir>', 'where compare.md/.csv/.json/.html go (default <current>/compare)')
+    .option('--thresholds <file>', 'JSON: { "metric": threshold | { "direction": "higher"|"lower"|"diagnostic", "threshold": n } }')
+    .option('--threshold <metric=value>', 'override one metric threshold (repeatable), e.g. accuracy=0.02', collect)
+    .option('--alpha <q>', 'false-discovery rate for the Benjamini-Hochberg correction', fraction('--alpha'), 0.05)
+    .option('--perf-threshold <fraction>', 'relative slow-down that counts as a timing regression', fraction('--perf-threshold'), 0.1)
+    .option('--allow-mismatch', 'compare runs whose suite, dataset, model or hyperparameters differ (differences listed first)')
+    .option('--fail-on-perf', 'exit 1 on a timing regression too')
+    .option('--baseline-perf <file>', 'an `npm run perf` JSON file of the baseline')
+    .option('--current-perf <file>', 'an `npm run perf` JSON file of the current run')
+    .action(async (flags: CompareFlags) => {
+      const r = await compareCommand(flags);
+      process.stdout.write(r.markdown);
+      process.stderr.write(`wrote ${join(r.out, 'compare.md')}, compare.csv, compare.json, compare.html\n`);
+      process.exitCode = r.code;
+    });
+
   program
     .command('report')
     .description("regenerate a run's result files from its store, without training")
@@ -165,8 +193,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    // Anything thrown is a usage or input problem (bad flag, file, suite or dataset): exit 2.
     process.stderr.write(`optrobust: ${(e as Error).message}\n`);
-    return e instanceof UsageError || (e as Error).name.endsWith('Error') ? 2 : 1;
+    return 2;
   }
 }
 

@@ -1,0 +1,73 @@
+// `optrobust compare`: reads two run directories, compares them, writes compare.md/.csv/.json/.html.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareRuns, type Comparison } from '../src/compare/compare.ts';
+import { loadRun, CompareInputError } from '../src/compare/run-data.ts';
+import { resolveRules } from '../src/compare/directions.ts';
+import { renderCsv, renderHtml, renderJson, renderMarkdown } from '../src/compare/render.ts';
+import type { PerfFile } from '../src/compare/perf-file.ts';
+import { writeFileAtomic } from '../src/util/atomic.ts';
+
+export interface CompareFlags {
+  baseline: string;
+  current: string;
+  out?: string;
+  thresholds?: string;
+  threshold?: string[];
+  alpha: number;
+  perfThreshold: number;
+  allowMismatch?: boolean;
+  failOnPerf?: boolean;
+  baselinePerf?: string;
+  currentPerf?: string;
+}
+
+function readJson<T>(file: string, what: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CompareInputError(`${what} ${file}: cannot be read`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new CompareInputError(`${what} ${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function perfFile(file: string | undefined, what: string): PerfFile | undefined {
+  if (!file) return undefined;
+  const f = readJson<PerfFile>(file, what);
+  if (f.format !== 'optrobust-perf/1' || !Array.isArray(f.results)) throw new CompareInputError(`${what} ${file}: not an \`npm run perf\` result (expected "format": "optrobust-perf/1")`);
+  return f;
+}
+
+export async function compareCommand(f: CompareFlags): Promise<{ comparison: Comparison; code: number; markdown: string; out: string }> {
+  const user: Record<string, unknown> = f.thresholds ? readJson<Record<string, unknown>>(f.thresholds, '--thresholds') : {};
+  for (const t of f.threshold ?? []) {
+    const m = /^([a-z0-9_]+)=([0-9.eE+-]+)$/.exec(t);
+    if (!m || !Number.isFinite(Number(m[2]))) throw new CompareInputError(`--threshold ${JSON.stringify(t)}: expected METRIC=NUMBER, e.g. accuracy=0.02`);
+    user[m[1]!] = { ...((user[m[1]!] as object) ?? {}), threshold: Number(m[2]) };
+  }
+  let rules;
+  try {
+    rules = resolveRules(user, f.thresholds ?? '--threshold');
+  } catch (e) {
+    throw new CompareInputError((e as Error).message);
+  }
+  const base = loadRun(f.baseline, 'baseline');
+  const cur = loadRun(f.current, 'current');
+  const comparison = compareRuns(base, cur, { rules, alpha: f.alpha, perfThreshold: f.perfThreshold, basePerf: perfFile(f.baselinePerf, '--baseline-perf'), currentPerf: perfFile(f.currentPerf, '--current-perf') });
+  if (comparison.setupDifferences.length && !f.allowMismatch) {
+    throw new CompareInputError(`the runs differ in setup, so their numbers are not comparable:\n  ${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`);
+  }
+  const out = f.out ?? join(f.current, 'compare');
+  const markdown = renderMarkdown(comparison);
+  writeFileAtomic(join(out, 'compare.md'), markdown);
+  writeFileAtomic(join(out, 'compare.csv'), renderCsv(comparison));
+  writeFileAtomic(join(out, 'compare.json'), renderJson(comparison));
+  writeFileAtomic(join(out, 'compare.html'), await renderHtml(comparison));
+  const failed = comparison.regressions > 0 || (f.failOnPerf === true && comparison.perfRegressions > 0);
+  return { comparison, code: failed ? 1 : 0, markdown, out };
+}

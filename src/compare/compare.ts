@@ -1,0 +1,194 @@
+// A run against a baseline: for every (optimizer, perturbation, severity, metric), the
+// means, the delta with its 95% interval, a p-value across seeds (paired t-test when
+// both runs hold the same seeds, Welch's otherwise), Benjamini-Hochberg q-values over
+// the whole table, and a verdict that needs both significance and a delta beyond the
+// metric's threshold. Timings are compared the same way, in a separate section.
+import type { CellRecord } from '../experiment/store.ts';
+import { measurements } from '../report/results-csv.ts';
+import { pairedTest, welchTest } from '../metrics/stats.ts';
+import { mean } from '../metrics/summary.ts';
+import { benjaminiHochberg } from './fdr.ts';
+import { ruleFor, type Direction, type Rules } from './directions.ts';
+import { setupDifferences, type RunData } from './run-data.ts';
+import type { PerfFile } from './perf-file.ts';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+
+export type Verdict = 'regressed' | 'improved' | 'changed' | '~';
+export type TestKind = 'paired t' | 'welch t' | 'identical' | 'untested';
+
+export interface CompareRow {
+  readonly optimizer: string;
+  readonly perturbation: string;
+  readonly severity: number;
+  readonly metric: string;
+  readonly direction: Direction;
+  readonly nBaseline: number;
+  readonly nCurrent: number;
+  readonly baseline: number;
+  readonly current: number;
+  readonly delta: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  readonly test: TestKind;
+  readonly p: number;
+  /** Benjamini-Hochberg adjusted p-value within the row's section. */
+  readonly q: number;
+  readonly verdict: Verdict;
+  readonly note?: string;
+}
+
+export interface CompareOptions {
+  readonly rules: Rules;
+  /** False-discovery rate (default 0.05). */
+  readonly alpha?: number;
+  /** Relative slow-down that counts as a timing regression (default 0.10). */
+  readonly perfThreshold?: number;
+  readonly basePerf?: PerfFile;
+  readonly currentPerf?: PerfFile;
+}
+
+export interface Comparison {
+  readonly baseline: string;
+  readonly current: string;
+  /** results.csv of both runs is byte-identical. */
+  readonly identical: boolean;
+  readonly setupDifferences: readonly string[];
+  readonly correction: 'Benjamini-Hochberg';
+  readonly alpha: number;
+  readonly rows: readonly CompareRow[];
+  readonly perfRows: readonly CompareRow[];
+  readonly regressions: number;
+  readonly perfRegressions: number;
+  /** Rows that could not be tested for lack of seeds (fewer than 2 on a side). */
+  readonly untested: number;
+}
+
+type Key = string;
+interface Series {
+  readonly optimizer: string;
+  readonly perturbation: string;
+  readonly severity: number;
+  readonly metric: string;
+  readonly bySeed: Map<number, number>;
+}
+
+function collect(records: readonly CellRecord[]): Map<Key, Series> {
+  const out = new Map<Key, Series>();
+  for (const r of records) {
+    if (r.kind !== 'result') continue;
+    for (const m of measurements(r.result)) {
+      const key = `${m.optimizer}\u0000${m.perturbation}\u0000${m.severity}\u0000${m.metric}`;
+      let s = out.get(key);
+      if (!s) out.set(key, (s = { optimizer: m.optimizer, perturbation: m.perturbation, severity: m.severity, metric: m.metric, bySeed: new Map() }));
+      s.bySeed.set(m.seed, m.value);
+    }
+  }
+  return out;
+}
+
+interface Tested {
+  readonly test: TestKind;
+  readonly delta: number;
+  readonly ciLow: number;
+  readonly ciHigh: number;
+  readonly p: number;
+  readonly note?: string;
+}
+
+function testSeries(a: Map<number, number>, b: Map<number, number>): Tested {
+  const seedsA = [...a.keys()].sort((x, y) => x - y);
+  const seedsB = [...b.keys()].sort((x, y) => x - y);
+  const xa = seedsA.map((s) => a.get(s)!);
+  const xb = seedsB.map((s) => b.get(s)!);
+  const delta = mean(xb) - mean(xa);
+  const samePairs = seedsA.join() === seedsB.join();
+  if (samePairs && xa.every((v, i) => Object.is(v, xb[i]))) return { test: 'identical', delta: 0, ciLow: 0, ciHigh: 0, p: 1 };
+  if (xa.length < 2 || xb.length < 2) return { test: 'untested', delta, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, note: 'n too small to test (fewer than 2 seeds)' };
+  const t = samePairs ? pairedTest(xb, xa) : welchTest(xb, xa);
+  return { test: samePairs ? 'paired t' : 'welch t', delta, ciLow: t.ciLow, ciHigh: t.ciHigh, p: t.p };
+}
+
+function verdict(direction: Direction, threshold: number, delta: number, q: number, alpha: number, relativeTo?: number): Verdict {
+  if (!(q < alpha)) return '~';
+  const size = relativeTo ? Math.abs(delta) / Math.abs(relativeTo) : Math.abs(delta);
+  if (size < threshold || delta === 0) return '~';
+  if (direction === 'diagnostic') return 'changed';
+  const better = direction === 'higher' ? delta > 0 : delta < 0;
+  return better ? 'improved' : 'regressed';
+}
+
+function finish(partial: Omit<CompareRow, 'q' | 'verdict'>[], thresholds: (r: Omit<CompareRow, 'q' | 'verdict'>) => [number, number | undefined], alpha: number): CompareRow[] {
+  const q = benjaminiHochberg(partial.map((r) => r.p));
+  return partial.map((r, i) => {
+    const [threshold, relativeTo] = thresholds(r);
+    return { ...r, q: q[i]!, verdict: verdict(r.direction, threshold, r.delta, q[i]!, alpha, relativeTo) };
+  });
+}
+
+function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: number): CompareRow[] {
+  const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
+  // Seconds per cell, from run.json: one sample per seed, per optimizer.
+  const bySeconds = (run: RunData) => {
+    const m = new Map<string, Map<number, number>>();
+    for (const [key, sec] of Object.entries(run.manifest.timings.cellSeconds)) {
+      const cut = key.lastIndexOf('/');
+      const label = key.slice(0, cut);
+      if (!m.has(label)) m.set(label, new Map());
+      m.get(label)!.set(Number(key.slice(cut + 1)), sec);
+    }
+    return m;
+  };
+  const a = bySeconds(base);
+  const b = bySeconds(cur);
+  for (const [label, sa] of a) {
+    const sb = b.get(label);
+    if (!sb) continue;
+    const t = testSeries(sa, sb);
+    partial.push({ optimizer: label, perturbation: 'timing', severity: 0, metric: 'cell_seconds', direction: 'lower', nBaseline: sa.size, nCurrent: sb.size, baseline: mean([...sa.values()]), current: mean([...sb.values()]), ...t });
+  }
+  // npm run perf results: mean and margin of error per benchmark; a normal-approximation test.
+  for (const r of o.basePerf?.results ?? []) {
+    const c = o.currentPerf?.results.find((x) => x.name === r.name);
+    if (!c) continue;
+    const se = (x: typeof r) => (x.msPerOp * x.moePercent) / 100 / 1.96;
+    const s = Math.hypot(se(r), se(c));
+    const delta = c.msPerOp - r.msPerOp;
+    const z = s > 0 ? delta / s : delta === 0 ? 0 : Infinity;
+    const p = Number.isFinite(z) ? 2 * (1 - tCdf(Math.abs(z), 1e6)) : 0;
+    partial.push({ optimizer: r.name, perturbation: r.group, severity: 0, metric: 'ms_per_op', direction: 'lower', nBaseline: r.samples, nCurrent: c.samples, baseline: r.msPerOp, current: c.msPerOp, delta, ciLow: delta - 1.96 * s, ciHigh: delta + 1.96 * s, test: 'welch t', p });
+  }
+  return finish(partial, (r) => [o.perfThreshold ?? 0.1, r.baseline], alpha);
+}
+
+export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Comparison {
+  const alpha = o.alpha ?? 0.05;
+  const a = collect(base.records);
+  const b = collect(cur.records);
+  const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
+  for (const [key, sa] of a) {
+    const sb = b.get(key);
+    if (!sb) continue;
+    const t = testSeries(sa.bySeed, sb.bySeed);
+    const rule = ruleFor(o.rules, sa.metric);
+    partial.push({
+      optimizer: sa.optimizer, perturbation: sa.perturbation, severity: sa.severity, metric: sa.metric, direction: rule.direction,
+      nBaseline: sa.bySeed.size, nCurrent: sb.bySeed.size, baseline: mean([...sa.bySeed.values()]), current: mean([...sb.bySeed.values()]), ...t,
+    });
+  }
+  const rows = finish(partial, (r) => [ruleFor(o.rules, r.metric).threshold, undefined], alpha);
+  const perfRows = perfRowsFrom(base, cur, o, alpha);
+  return {
+    baseline: base.dir,
+    current: cur.dir,
+    identical: base.resultsCsv !== undefined && base.resultsCsv === cur.resultsCsv,
+    setupDifferences: setupDifferences(base.manifest.config.suite, cur.manifest.config.suite),
+    correction: 'Benjamini-Hochberg',
+    alpha,
+    rows,
+    perfRows,
+    regressions: rows.filter((r) => r.verdict === 'regressed').length,
+    perfRegressions: perfRows.filter((r) => r.verdict === 'regressed').length,
+    untested: rows.filter((r) => r.test === 'untested').length,
+  };
+}
+

@@ -1,0 +1,109 @@
+// compare.md (short, for a CI job summary or a pull-request comment: regressions first),
+// compare.csv and compare.json (every row, for scripts), compare.html (self-contained).
+import { stringify } from 'csv-stringify/sync';
+import type { TopLevelSpec } from 'vega-lite';
+import { cell, formatNumber } from '../report/format.ts';
+import { esc } from '../report/html.ts';
+import { renderSvg } from '../report/charts.ts';
+import type { Comparison, CompareRow } from './compare.ts';
+
+const ORDER: Record<string, number> = { regressed: 0, improved: 1, changed: 2, '~': 3 };
+const sorted = (rows: readonly CompareRow[]) => [...rows].sort((a, b) => ORDER[a.verdict]! - ORDER[b.verdict]! || (a.q || 1) - (b.q || 1));
+const label = (r: CompareRow) => `${r.optimizer} · ${r.perturbation}${r.severity ? ` ${formatNumber(r.severity)}` : ''} · ${r.metric}`;
+const num = (v: number) => (Number.isFinite(v) ? formatNumber(v) : '–');
+/** Four significant digits: enough to read a table; compare.csv/json keep every digit. */
+const short = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '–');
+
+export function headline(c: Comparison): string {
+  if (c.identical) return 'Results are bit-identical to the baseline: no change.';
+  const counts = (rows: readonly CompareRow[]) => ['regressed', 'improved', 'changed'].map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`).join(', ');
+  return `${c.regressions > 0 ? 'REGRESSION' : 'No regression'}: ${counts(c.rows)} of ${c.rows.length} rows.`;
+}
+
+function notes(c: Comparison): string[] {
+  const n = Math.min(...c.rows.map((r) => Math.min(r.nBaseline, r.nCurrent)));
+  const out = [
+    `Significance: p-values across seeds (paired t-test where both runs hold the same seeds, Welch's otherwise), ${c.correction} correction across all ${c.rows.length} rows at a false-discovery rate of ${c.alpha}; a verdict also needs a change beyond the metric's threshold.`,
+  ];
+  if (c.untested > 0) out.push(`${c.untested} row(s) have fewer than 2 seeds on a side: n is too small to detect anything there; they are shown as ~.`);
+  else if (Number.isFinite(n) && n < 5) out.push(`With ${n} seeds per side only large, consistent changes can reach significance after correction; ~ means "no detectable change", not "no change".`);
+  return out;
+}
+
+export function renderMarkdown(c: Comparison): string {
+  const lines = [`## optrobust compare`, '', `**${headline(c)}**`, '', `baseline \`${c.baseline}\` → current \`${c.current}\``, ''];
+  if (c.setupDifferences.length) lines.push('**The runs differ in setup** (compared anyway with --allow-mismatch):', '', ...c.setupDifferences.map((d) => `- ${d}`), '');
+  const table = (rows: readonly CompareRow[]) => [
+    '| verdict | row | baseline | current | delta (95% CI) | p | q |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.verdict} | ${label(r)} | ${short(r.baseline)} | ${short(r.current)} | ${short(r.delta)} (${short(r.ciLow)}, ${short(r.ciHigh)}) | ${short(r.p)} | ${short(r.q)} |`),
+  ];
+  if (!c.identical) {
+    const flagged = sorted(c.rows).filter((r) => r.verdict !== '~');
+    lines.push(flagged.length ? table(flagged).join('\n') : 'No row changed significantly (all ~).', '');
+  }
+  const perfFlagged = sorted(c.perfRows).filter((r) => r.verdict !== '~');
+  if (c.perfRows.length) {
+    lines.push('### Timings (reported, never failing the job unless --fail-on-perf)', '');
+    lines.push(perfFlagged.length ? table(perfFlagged).join('\n') : `No significant timing change across ${c.perfRows.length} timing rows.`, '');
+  }
+  lines.push(...notes(c).map((n) => `_${n}_`), '', 'Every row: compare.csv / compare.json.', '');
+  return lines.join('\n');
+}
+
+export const CSV_COLUMNS = ['section', 'verdict', 'optimizer', 'perturbation', 'severity', 'metric', 'direction', 'n_baseline', 'n_current', 'baseline', 'current', 'delta', 'delta_ci95_low', 'delta_ci95_high', 'test', 'p_value', 'q_value', 'note'] as const;
+
+export function renderCsv(c: Comparison): string {
+  const rows = [...c.rows.map((r) => ['results', r] as const), ...c.perfRows.map((r) => ['timing', r] as const)].map(([section, r]) => [
+    section, r.verdict, r.optimizer, r.perturbation, cell(r.severity), r.metric, r.direction, cell(r.nBaseline), cell(r.nCurrent), cell(r.baseline), cell(r.current), cell(r.delta), cell(r.ciLow), cell(r.ciHigh), r.test, cell(r.p), cell(r.q), r.note ?? '',
+  ]);
+  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+}
+
+export function renderJson(c: Comparison): string {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  const row = (r: CompareRow) => ({ ...r, baseline: finite(r.baseline), current: finite(r.current), delta: finite(r.delta), ciLow: finite(r.ciLow), ciHigh: finite(r.ciHigh), p: finite(r.p), q: finite(r.q) });
+  return `${JSON.stringify({ format: 'optrobust-compare/1', headline: headline(c), ...c, rows: c.rows.map(row), perfRows: c.perfRows.map(row) }, null, 2)}\n`;
+}
+
+/** Baseline and current accuracy per optimizer and (perturbation, severity). */
+function accuracySpec(c: Comparison): TopLevelSpec {
+  const values = c.rows
+    .filter((r) => r.metric === 'accuracy')
+    .flatMap((r) => [
+      { row: `${r.perturbation} ${formatNumber(r.severity)}`, optimizer: r.optimizer, run: 'baseline', accuracy: r.baseline, verdict: r.verdict },
+      { row: `${r.perturbation} ${formatNumber(r.severity)}`, optimizer: r.optimizer, run: 'current', accuracy: r.current, verdict: r.verdict },
+    ]);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'accuracy: baseline (hollow) vs current (filled)',
+    data: { values },
+    facet: { column: { field: 'optimizer', type: 'nominal', title: null } },
+    spec: {
+      width: 180,
+      height: { step: 14 },
+      mark: { type: 'point', size: 50 },
+      encoding: {
+        y: { field: 'row', type: 'nominal', title: null, sort: null },
+        x: { field: 'accuracy', type: 'quantitative', scale: { zero: false } },
+        color: { field: 'run', type: 'nominal', scale: { domain: ['baseline', 'current'], range: ['#0072B2', '#D55E00'] } },
+        fill: { field: 'run', type: 'nominal', scale: { domain: ['baseline', 'current'], range: ['transparent', '#D55E00'] }, legend: null },
+      },
+    },
+  };
+}
+
+export async function renderHtml(c: Comparison): Promise<string> {
+  const table = (rows: readonly CompareRow[]) =>
+    `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta (95% CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows)
+      .map((r) => `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}"><td>${esc(r.verdict)}</td><td>${esc(r.optimizer)}</td><td>${esc(r.perturbation)}</td><td>${num(r.severity)}</td><td>${esc(r.metric)}</td><td>${short(r.baseline)}</td><td>${short(r.current)}</td><td>${short(r.delta)} <small>(${short(r.ciLow)}, ${short(r.ciHigh)})</small></td><td>${short(r.p)}</td><td>${short(r.q)}</td></tr>`)
+      .join('')}</tbody></table>`;
+  const chart = c.rows.some((r) => r.metric === 'accuracy') ? `<figure>${await renderSvg(accuracySpec(c))}</figure>` : '';
+  const css = `body{font:14px/1.45 system-ui,sans-serif;max-width:1240px;margin:0 auto;padding:16px}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}.regressed td:first-child{color:#D55E00;font-weight:bold}.improved td:first-child{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px 12px}svg{max-width:100%;height:auto}@media print{body{max-width:none}}`;
+  const mismatch = c.setupDifferences.length ? `<div class="box"><b>The runs differ in setup</b><ul>${c.setupDifferences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></div>` : '';
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optrobust compare</title><style>${css}</style></head><body>
+<h1>optrobust compare</h1><p><b>${esc(headline(c))}</b></p><p>baseline <code>${esc(c.baseline)}</code> → current <code>${esc(c.current)}</code></p>${mismatch}
+${notes(c).map((n) => `<p><small>${esc(n)}</small></p>`).join('')}
+${chart}<h2>Results</h2>${table(c.rows)}${c.perfRows.length ? `<h2>Timings</h2>${table(c.perfRows)}` : ''}
+</body></html>\n`;
+}

@@ -1,0 +1,59 @@
+// Loads a run directory for comparison, and lists what differs between two runs' setups.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readManifest, type RunManifest } from '../experiment/manifest.ts';
+import { readRecords, type CellRecord, STORE_FILE } from '../experiment/store.ts';
+import type { Suite } from '../experiment/suite.ts';
+import { modelLabel } from '../model/architectures.ts';
+
+export interface RunData {
+  readonly dir: string;
+  readonly manifest: RunManifest;
+  readonly records: CellRecord[];
+  /** results.csv bytes, when present (for the bit-identical check). */
+  readonly resultsCsv?: string;
+}
+
+export class CompareInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompareInputError';
+  }
+}
+
+export function loadRun(dir: string, role: string): RunData {
+  if (!existsSync(dir)) throw new CompareInputError(`--${role} ${dir}: no such directory`);
+  let manifest: RunManifest;
+  try {
+    manifest = readManifest(dir);
+  } catch (e) {
+    throw new CompareInputError(`--${role}: ${(e as Error).message}`);
+  }
+  if (!existsSync(join(dir, STORE_FILE))) throw new CompareInputError(`--${role} ${dir}: ${STORE_FILE} is missing; the run has no results`);
+  const records = readRecords(dir);
+  const results = join(dir, 'results.csv');
+  return { dir, manifest, records, resultsCsv: existsSync(results) ? readFileSync(results, 'utf8') : undefined };
+}
+
+/** Human-readable differences in what was run (suite, dataset, model, hyperparameters); empty when comparable. */
+export function setupDifferences(a: Suite, b: Suite): string[] {
+  const diffs: string[] = [];
+  const same = (what: string, x: unknown, y: unknown) => {
+    if (JSON.stringify(x) !== JSON.stringify(y)) diffs.push(`${what}: baseline ${JSON.stringify(x)}, current ${JSON.stringify(y)}`);
+  };
+  same('suite', a.name, b.name);
+  same('dataset', a.dataset, b.dataset);
+  same('train/test limits', [a.trainLimit ?? null, a.testLimit ?? null], [b.trainLimit ?? null, b.testLimit ?? null]);
+  same('model', modelLabel(a.model), modelLabel(b.model));
+  same('batch size', a.batchSize, b.batchSize);
+  same('epochs', a.epochs, b.epochs);
+  const labels = new Set([...a.optimizers, ...b.optimizers].map((o) => o.label));
+  for (const label of labels) {
+    const x = a.optimizers.find((o) => o.label === label);
+    const y = b.optimizers.find((o) => o.label === label);
+    if (!x || !y) diffs.push(`optimizer ${label}: only in the ${x ? 'baseline' : 'current'} run`);
+    else same(`optimizer ${label}`, { name: x.name, options: x.options, schedule: x.schedule ?? null }, { name: y.name, options: y.options, schedule: y.schedule ?? null });
+  }
+  same('perturbations', a.perturbations, b.perturbations);
+  return diffs;
+}

@@ -1,0 +1,80 @@
+// `optrobust compare` end to end on real (small) runs: identical runs, a deliberately
+// weakened optimizer, setup mismatches, unpaired seeds and bad input.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, read } from '../helpers/cli.ts';
+import { smallRun } from '../helpers/small-run.ts';
+
+const SEEDS = { seeds: [0, 1, 2] };
+let baseline = '';
+let same = '';
+let weakened = '';
+let otherSeeds = '';
+
+beforeAll(async () => {
+  baseline = (await smallRun(SEEDS)).dir;
+  same = (await smallRun(SEEDS)).dir;
+  weakened = (await smallRun({ ...SEEDS, optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+  otherSeeds = (await smallRun({ seeds: [3, 4, 5] })).dir;
+}, 120_000);
+
+interface Row { optimizer: string; perturbation: string; metric: string; verdict: string; test: string; direction: string }
+const json = (dir: string) => JSON.parse(read(join(dir, 'compare'), 'compare.json')) as { identical: boolean; rows: Row[]; correction: string; setupDifferences: string[] };
+
+describe('optrobust compare', () => {
+  it('reports two runs of the same suite and seeds as bit-identical, exit 0', () => {
+    const r = cli(['compare', '--baseline', baseline, '--current', same]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Results are bit-identical to the baseline');
+    const c = json(same);
+    expect(c.identical).toBe(true);
+    expect(c.rows.every((x) => x.verdict === '~' && x.test === 'identical')).toBe(true);
+    for (const f of ['compare.md', 'compare.csv', 'compare.html']) expect(read(join(same, 'compare'), f).length).toBeGreaterThan(100);
+  });
+
+  it('flags the weakened optimizer\'s accuracy as regressed, leaves the other ~, exit 1', () => {
+    const r = cli(['compare', '--baseline', baseline, '--current', weakened, '--allow-mismatch']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/REGRESSION/);
+    expect(r.stdout).toMatch(/optimizer adam: baseline .*"lr":0.003.*current .*"lr":0.00001/);
+    expect(r.stdout).toMatch(/Benjamini-Hochberg correction across all \d+ rows/);
+    const c = json(weakened);
+    const adamAcc = c.rows.filter((x) => x.optimizer === 'adam' && x.metric === 'accuracy');
+    expect(adamAcc.length).toBe(5);
+    expect(adamAcc.filter((x) => x.perturbation !== 'fgsm').every((x) => x.verdict === 'regressed')).toBe(true);
+    expect(c.rows.filter((x) => x.optimizer === 'sgd').every((x) => x.verdict === '~')).toBe(true);
+    // Diagnostics change but never regress.
+    const diag = c.rows.filter((x) => x.metric.startsWith('grad_norm') || x.metric.startsWith('input_grad'));
+    expect(diag.every((x) => x.direction === 'diagnostic' && x.verdict !== 'regressed')).toBe(true);
+    expect(diag.some((x) => x.verdict === 'changed')).toBe(true);
+    // Regressions come first in compare.md.
+    const md = read(join(weakened, 'compare'), 'compare.md');
+    expect(md.indexOf('| regressed |')).toBeLessThan(md.indexOf('| changed |'));
+  });
+
+  it('refuses runs whose setup differs, saying what differs, exit 2', () => {
+    const r = cli(['compare', '--baseline', baseline, '--current', weakened, '--out', mkdtempSync(join(tmpdir(), 'cmp-'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the runs differ in setup[\s\S]*optimizer adam: baseline/);
+    expect(r.stderr).toContain('--allow-mismatch');
+  });
+
+  it('uses an unpaired test when the runs hold different seeds', () => {
+    const r = cli(['compare', '--baseline', baseline, '--current', otherSeeds, '--out', join(otherSeeds, 'compare')]);
+    expect([0, 1]).toContain(r.code);
+    expect(json(otherSeeds).rows.every((x) => x.test === 'welch t')).toBe(true);
+  });
+
+  it('gives input errors a clear message and exit 2', () => {
+    expect(cli(['compare', '--baseline', '/nonexistent', '--current', same])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--baseline \/nonexistent: no such directory/) });
+    const empty = mkdtempSync(join(tmpdir(), 'cmp-empty-'));
+    expect(cli(['compare', '--baseline', empty, '--current', same]).stderr).toMatch(/run\.json: not found/);
+    expect(cli(['compare', '--baseline', baseline, '--current', same, '--threshold', 'accuracy=big']).stderr).toMatch(/--threshold "accuracy=big": expected METRIC=NUMBER/);
+    expect(cli(['compare', '--baseline', baseline])).toMatchObject({ code: 2, stderr: expect.stringMatching(/required option '--current <dir>'/) });
+    const noStore = mkdtempSync(join(tmpdir(), 'cmp-nostore-'));
+    copyFileSync(join(baseline, 'run.json'), join(noStore, 'run.json'));
+    expect(cli(['compare', '--baseline', noStore, '--current', same])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cells\.jsonl is missing; the run has no results/) });
+  });
+});
