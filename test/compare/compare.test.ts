@@ -1,7 +1,7 @@
 // `optrobust compare` end to end on real (small) runs: identical runs, a deliberately
 // weakened optimizer, setup mismatches, unpaired seeds and bad input.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, read } from '../helpers/cli.ts';
@@ -65,6 +65,20 @@ describe('optrobust compare', () => {
     const r = cli(['compare', '--baseline', baseline, '--current', otherSeeds, '--out', join(otherSeeds, 'compare')]);
     expect([0, 1]).toContain(r.code);
     expect(json(otherSeeds).rows.every((x) => x.test === 'welch t')).toBe(true);
+  });
+
+  it('compares npm run perf timings separately and fails on them only with --fail-on-perf', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmp-perf-'));
+    const perf = (ms: number) => ({ format: 'optrobust-perf/1', quick: false, batch: 128, environment: {}, results: [{ name: 'mlp step', group: 'train step', msPerOp: ms, moePercent: 1, samples: 500 }] });
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(perf(2)));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(perf(3)));
+    const args = ['compare', '--baseline', baseline, '--current', same, '--baseline-perf', join(dir, 'a.json'), '--current-perf', join(dir, 'b.json'), '--out', dir];
+    const lenient = cli(args);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toMatch(/### Timings[\s\S]*\| regressed \| mlp step · train step · ms_per_op \| 2 \| 3 \|/);
+    expect(cli([...args, '--fail-on-perf']).code).toBe(1);
+    writeFileSync(join(dir, 'b.json'), '{"format":"other"}');
+    expect(cli(args).stderr).toMatch(/--current-perf .*b\.json: not an `npm run perf` result/);
   });
 
   it('gives input errors a clear message and exit 2', () => {
