@@ -50,6 +50,7 @@ interface RunFlags {
   threads: number;
   resume?: string;
   shard?: string;
+  tune?: boolean;
 }
 
 async function runCommand(flags: RunFlags): Promise<number> {
@@ -60,10 +61,10 @@ async function runCommand(flags: RunFlags): Promise<number> {
     dir = flags.resume;
     previous = readManifest(dir);
     config = previous.config;
-    const ignored = (['optimizers', 'seeds', 'epochs', 'dataDir', 'shard'] as const).filter((k) => flags[k] !== undefined);
+    const ignored = (['optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune'] as const).filter((k) => flags[k] !== undefined);
     if (ignored.length) throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')}; drop ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   } else {
-    const suite = applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs });
+    const suite = applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
     config = { suite, dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined, shard };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
@@ -76,6 +77,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const outcome = await runGrid({ dir, config, workers: flags.workers, threads: flags.threads, progress: createProgress(), previous });
   if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
   process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
+  if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
   log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
   if (outcome.failures > 0) {
     log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
@@ -104,6 +106,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads'), 1)
     .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
     .option('--shard <k/n>', 'run slice k of n of the grid (join slices with `optrobust merge`)')
+    .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
     .action(async (flags: RunFlags) => {
       process.exitCode = await runCommand(flags);
     });

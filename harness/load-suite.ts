@@ -36,6 +36,8 @@ export interface SuiteOverrides {
   readonly optimizers?: readonly string[];
   readonly seeds?: readonly number[];
   readonly epochs?: number;
+  /** Enable tuning (with the suite's own settings when it has them). */
+  readonly tune?: boolean;
 }
 
 export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
@@ -53,5 +55,6 @@ export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
     seeds: o.seeds ?? suite.seeds,
     epochs: o.epochs ?? suite.epochs,
     reference: labels.includes(suite.reference) ? suite.reference : undefined,
+    tune: o.tune ? (suite.tune ?? {}) : suite.tune,
   });
 }

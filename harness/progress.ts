@@ -17,6 +17,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     return {
       start: (n) => {
         total = n;
+        finished = 0;
       },
       begin: () => {},
       done: (cell, seconds, note) => {

@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
 import { gridCells, shardCells } from '../src/experiment/grid.ts';
-import { appendRecord, keyOf, readRecords, repairStore, type CellRecord } from '../src/experiment/store.ts';
+import { appendRecord, keyOf, readRecords, recordKey, repairStore, type AnyCellKey, type CellRecord } from '../src/experiment/store.ts';
+import { matchPlan, tuneCells, tunedChoices } from '../src/experiment/protocol.ts';
+import type { TuneChoice } from '../src/tune/choose.ts';
+import { formatNumber } from '../src/report/format.ts';
 import { environment, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { cellId } from '../src/experiment/cell.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
@@ -42,66 +45,108 @@ function errorText(e: unknown): string {
   return JSON.stringify(e);
 }
 
-function describeOutcome({ result, error }: CellOutcome): string {
+function describeOutcome({ result, tune, matched, error }: CellOutcome): string {
+  if (tune) return tune.diverged ? 'diverged' : `validation accuracy ${(100 * tune.valAccuracy).toFixed(1)}%`;
+  if (matched) return `validation ${(100 * matched.valAccuracy).toFixed(1)}% (target ${(100 * matched.target).toFixed(1)}%)`;
   if (!result) return `FAILED: ${error?.split('\n')[0]}`;
   if (result.diverged) return `diverged at step ${result.diverged.step}`;
   const clean = result.eval?.find((p) => p.perturbation === 'clean');
   return `clean accuracy ${(100 * clean!.accuracy).toFixed(1)}%`;
 }
 
+function taskKey(t: CellTask): AnyCellKey {
+  return { ...t.key, phase: t.phase };
+}
+
+function taskLabel(t: CellTask): string {
+  if (t.phase === 'tune') return `tune ${t.key.optimizer} lr ${formatNumber(t.key.lr)}/seed ${t.key.seed}`;
+  if (t.phase === 'matched') return `matched ${t.key.optimizer}/seed ${t.key.seed} epoch ${t.key.epoch}`;
+  return cellId(t.key);
+}
+
+function recordOf(t: CellTask, outcome: CellOutcome): CellRecord {
+  const seconds = outcome.seconds;
+  if (outcome.result) return { kind: 'result', result: outcome.result, seconds };
+  if (outcome.tune) return { kind: 'tune', tune: outcome.tune, seconds };
+  if (outcome.matched) return { kind: 'matched', matched: outcome.matched, seconds };
+  return { kind: 'failure', failure: { ...taskKey(t), error: outcome.error ?? 'unknown error' }, seconds };
+}
+
 export async function runGrid(o: RunOptions): Promise<RunOutcome> {
   const started = performance.now();
   mkdirSync(o.dir, { recursive: true });
   repairStore(o.dir);
-  const cells = shardCells(gridCells(o.config.suite), o.config.shard);
-  const finished = new Set(readRecords(o.dir).filter((r) => r.kind === 'result').map((r) => keyOf(r.result)));
-  const todo = cells.filter((c) => !finished.has(keyOf(c)));
+  const { suite } = o.config;
   const cellSeconds: Record<string, number> = { ...(o.previous?.timings.cellSeconds ?? {}) };
+  const phaseSeconds: Record<string, number> = {};
   const manifest = (finishedAt?: string, wallSeconds?: number): RunManifest => ({
     format: 1,
     config: o.config,
     environment: environment(),
-    timings: { startedAt: o.previous?.timings.startedAt ?? new Date().toISOString(), finishedAt, wallSeconds, workers: o.workers, threadsPerWorker: o.threads, cellSeconds },
+    timings: { startedAt: o.previous?.timings.startedAt ?? new Date().toISOString(), finishedAt, wallSeconds, workers: o.workers, threadsPerWorker: o.threads, cellSeconds, phaseSeconds },
   });
   writeManifest(o.dir, manifest());
 
-  if (todo.length > 0) {
-    const lanes = Math.min(o.workers, todo.length);
-    const pool = new Tinypool({
+  let pool: Tinypool | undefined;
+  let ran = 0;
+  /** Runs the tasks whose records are not yet in the store, appending each as it finishes. */
+  const runPhase = async (tasks: readonly CellTask[]): Promise<void> => {
+    const done = new Set(readRecords(o.dir).filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
+    const todo = tasks.filter((t) => !done.has(keyOf(taskKey(t))));
+    if (todo.length === 0) return;
+    const phaseStart = performance.now();
+    pool ??= new Tinypool({
       filename: (o.workerFile ?? new URL('./worker.ts', import.meta.url)).href,
-      minThreads: lanes,
-      maxThreads: lanes,
+      minThreads: o.workers,
+      maxThreads: o.workers,
       // Child processes rather than threads: each gets tsx's loader through --import and its own onnxruntime.
       runtime: 'child_process',
       execArgv: ['--import', tsxLoader],
     });
     o.progress.start(todo.length);
     const queue = [...todo];
-    // One lane per worker, so "in flight" is known exactly and the order is deterministic.
+    // One lane per worker, so "in flight" is known exactly.
     const lane = async () => {
-      for (let key = queue.shift(); key; key = queue.shift()) {
-        o.progress.begin(cellId(key));
-        const task: CellTask = { config: o.config, key, threads: o.threads };
-        const outcome: CellOutcome = await pool.run(task).catch((e: unknown) => ({ error: errorText(e), seconds: 0 }));
-        const record: CellRecord = outcome.result
-          ? { kind: 'result', result: outcome.result, seconds: outcome.seconds }
-          : { kind: 'failure', failure: { ...key, error: outcome.error ?? 'unknown error' }, seconds: outcome.seconds };
-        appendRecord(o.dir, record);
-        cellSeconds[`${key.optimizer}/${key.seed}`] = Math.round(outcome.seconds * 1000) / 1000;
-        o.progress.done(cellId(key), outcome.seconds, describeOutcome(outcome));
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        const label = taskLabel(t);
+        o.progress.begin(label);
+        const outcome: CellOutcome = await pool!.run(t).catch((e: unknown) => ({ error: errorText(e), seconds: 0 }));
+        appendRecord(o.dir, recordOf(t, outcome));
+        if (t.phase === 'main') cellSeconds[`${t.key.optimizer}/${t.key.seed}`] = Math.round(outcome.seconds * 1000) / 1000;
+        ran++;
+        o.progress.done(label, outcome.seconds, describeOutcome(outcome));
       }
     };
     try {
-      await Promise.all(Array.from({ length: lanes }, lane));
+      await Promise.all(Array.from({ length: Math.min(o.workers, todo.length) }, lane));
     } finally {
       o.progress.stop();
-      await pool.destroy();
+      phaseSeconds[todo[0]!.phase] = Math.round(performance.now() - phaseStart) / 1000;
     }
+  };
+
+  try {
+    let choices: Map<string, TuneChoice> | undefined;
+    if (suite.tune) {
+      await runPhase(tuneCells(suite).map((key) => ({ phase: 'tune', config: o.config, key, threads: o.threads })));
+      const trials = readRecords(o.dir).flatMap((r) => (r.kind === 'tune' ? [r.tune] : []));
+      choices = tunedChoices(suite, trials);
+    }
+    const main = shardCells(gridCells(suite), o.config.shard);
+    await runPhase(main.map((key) => ({ phase: 'main', config: o.config, key, threads: o.threads, lr: choices?.get(key.optimizer)?.lr })));
+    // The matched view compares across all optimizers, so a shard leaves it to the merged run.
+    if (suite.tune && choices && !o.config.shard) {
+      const results = readRecords(o.dir).flatMap((r) => (r.kind === 'result' ? [r.result] : []));
+      const plan = matchPlan(suite, results);
+      await runPhase(plan.cells.map((key) => ({ phase: 'matched', config: o.config, key, threads: o.threads, lr: choices!.get(key.optimizer)!.lr, target: plan.target })));
+    }
+  } finally {
+    await pool?.destroy();
   }
   const wallSeconds = (performance.now() - started) / 1000;
   const records = readRecords(o.dir);
   const final = manifest(new Date().toISOString(), Math.round(wallSeconds * 1000) / 1000);
   writeManifest(o.dir, final);
-  await writeRunOutputs(o.dir, o.config.suite, records, final);
-  return { records, ran: todo.length, failures: records.filter((r) => r.kind === 'failure').length, wallSeconds };
+  await writeRunOutputs(o.dir, suite, records, final);
+  return { records, ran, failures: records.filter((r) => r.kind === 'failure').length, wallSeconds };
 }

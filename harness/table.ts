@@ -1,7 +1,7 @@
 // The end-of-run table: mean clean accuracy and mean accuracy per perturbation
 // (averaged over its severities and the seeds) for each optimizer.
 import type { Suite } from '../src/index.ts';
-import type { CellRecord } from '../src/experiment/store.ts';
+import { recordKey, type CellRecord } from '../src/experiment/store.ts';
 import { CLEAN } from '../src/perturb/registry.ts';
 import { mean } from '../src/metrics/summary.ts';
 
@@ -9,7 +9,7 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[]): str
   const perturbations = [CLEAN, ...Object.keys(suite.perturbations).filter((p) => p !== CLEAN)];
   const header = ['optimizer', ...perturbations, 'diverged', 'failed'];
   const rows = suite.optimizers.map((o) => {
-    const mine = records.filter((r) => (r.kind === 'result' ? r.result : r.failure).optimizer === o.label);
+    const mine = records.filter((r) => (r.kind === 'result' || r.kind === 'failure') && recordKey(r).optimizer === o.label);
     const results = mine.flatMap((r) => (r.kind === 'result' ? [r.result] : []));
     const accs = perturbations.map((p) => {
       const values = results.flatMap((r) => (r.eval ?? []).filter((e) => e.perturbation === p).map((e) => e.accuracy));

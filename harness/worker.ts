@@ -1,32 +1,46 @@
-// A pool worker: runs one cell per task. Datasets and compiled networks are cached per
-// worker, so a worker pays for loading and session creation once, not once per cell.
+// A pool worker: runs one cell per task (a tuning trial, a grid cell or a matched-accuracy
+// cell). Datasets and compiled networks are cached per worker, so a worker pays for
+// loading and session creation once, not once per cell.
 import { loadDataset, type Dataset } from '../src/index.ts';
 import { runCell, type CellKey, type CellResult } from '../src/experiment/cell.ts';
+import { runMatchedCell, runTuneCell, validationSplit, type MatchedResult, type TuneResult } from '../src/experiment/protocol.ts';
 import type { RunConfig } from '../src/experiment/manifest.ts';
 
-export interface CellTask {
-  readonly config: RunConfig;
-  readonly key: CellKey;
-  readonly threads: number;
-}
+export type CellTask =
+  | { readonly phase: 'tune'; readonly config: RunConfig; readonly key: CellKey & { readonly lr: number }; readonly threads: number }
+  | { readonly phase: 'main'; readonly config: RunConfig; readonly key: CellKey; readonly threads: number; readonly lr?: number }
+  | { readonly phase: 'matched'; readonly config: RunConfig; readonly key: CellKey & { readonly epoch: number }; readonly threads: number; readonly lr: number; readonly target: number };
 
 export interface CellOutcome {
   readonly result?: CellResult;
+  readonly tune?: TuneResult;
+  readonly matched?: MatchedResult;
   readonly error?: string;
   readonly seconds: number;
 }
 
 const datasets = new Map<string, Dataset>();
 
-export default async function runTask({ config, key, threads }: CellTask): Promise<CellOutcome> {
+export default async function runTask(task: CellTask): Promise<CellOutcome> {
   const start = performance.now();
+  const seconds = () => (performance.now() - start) / 1000;
   try {
+    const { config, threads } = task;
     const id = `${config.suite.dataset}\u0000${config.dataDir ?? ''}`;
     let dataset = datasets.get(id);
     if (!dataset) datasets.set(id, (dataset = loadDataset(config.suite.dataset, config.dataDir)));
-    const result = await runCell({ suite: config.suite, dataset, threads }, key);
-    return { result, seconds: (performance.now() - start) / 1000 };
+    const ctx = { suite: config.suite, dataset, threads };
+    switch (task.phase) {
+      case 'tune':
+        return { tune: await runTuneCell(ctx, task.key), seconds: seconds() };
+      case 'matched':
+        return { matched: await runMatchedCell(ctx, task.key, task.lr, task.target), seconds: seconds() };
+      case 'main': {
+        const plan = task.lr === undefined ? undefined : { lr: task.lr, holdOut: validationSplit(config.suite, dataset) };
+        return { result: await runCell(ctx, task.key, plan), seconds: seconds() };
+      }
+    }
   } catch (e) {
-    return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: (performance.now() - start) / 1000 };
+    return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: seconds() };
   }
 }

@@ -4,7 +4,7 @@
 // the whole table, and a verdict that needs both significance and a delta beyond the
 // metric's threshold. Timings are compared the same way, in a separate section.
 import type { CellRecord } from '../experiment/store.ts';
-import { measurements } from '../report/results-csv.ts';
+import { recordMeasurements } from '../report/results-csv.ts';
 import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
 import { benjaminiHochberg } from './fdr.ts';
@@ -75,8 +75,8 @@ interface Series {
 function collect(records: readonly CellRecord[]): Map<Key, Series> {
   const out = new Map<Key, Series>();
   for (const r of records) {
-    if (r.kind !== 'result') continue;
-    for (const m of measurements(r.result)) {
+    if (r.kind === 'failure') continue;
+    for (const m of recordMeasurements(r)) {
       const key = `${m.optimizer}\u0000${m.perturbation}\u0000${m.severity}\u0000${m.metric}`;
       let s = out.get(key);
       if (!s) out.set(key, (s = { optimizer: m.optimizer, perturbation: m.perturbation, severity: m.severity, metric: m.metric, bySeed: new Map() }));

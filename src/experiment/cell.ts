@@ -8,6 +8,8 @@ import { gradientOracle, memoizeFor } from '../metrics/gradient-oracle.ts';
 import { inputGradientNorms, type InputGradientNorms } from '../metrics/input-gradients.ts';
 import { summarize, type Summary } from '../metrics/summary.ts';
 import type { ResolvedOptimizer, Suite } from './suite.ts';
+import type { HoldOut } from '../tune/validation.ts';
+import { evaluate } from '../metrics/evaluate.ts';
 
 export interface CellKey {
   /** The optimizer entry's label. */
@@ -30,6 +32,20 @@ export interface CellResult extends CellKey {
   readonly inputGradients: InputGradientNorms | null;
   /** Training curve, every `stepLogEvery`-th step (and the last). */
   readonly steps: readonly StepRecord[];
+  /** With tuning: validation accuracy and loss after each epoch (the matched-accuracy view picks from these). */
+  readonly validation?: readonly EpochScore[];
+}
+
+export interface EpochScore {
+  readonly epoch: number;
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+/** How a cell trains when the suite tunes: the tuned learning rate, on the training set minus the validation split. */
+export interface CellPlan {
+  readonly lr: number;
+  readonly holdOut: HoldOut;
 }
 
 export interface CellContext {
@@ -61,20 +77,32 @@ export function suiteNetwork(suite: Suite, dataset: Dataset, threads = 1): Netwo
   return net;
 }
 
-export async function runCell(ctx: CellContext, key: CellKey): Promise<CellResult> {
+export function optimizerEntry(suite: Suite, label: string): ResolvedOptimizer {
+  const entry = suite.optimizers.find((o) => o.label === label);
+  if (!entry) throw new Error(`suite "${suite.name}" has no optimizer labelled "${label}"`);
+  return entry;
+}
+
+export async function runCell(ctx: CellContext, key: CellKey, plan?: CellPlan): Promise<CellResult> {
   const { suite, dataset } = ctx;
-  const entry: ResolvedOptimizer | undefined = suite.optimizers.find((o) => o.label === key.optimizer);
-  if (!entry) throw new Error(`suite "${suite.name}" has no optimizer labelled "${key.optimizer}"`);
-  const trainSplit = limitSplit(dataset.train, suite.trainLimit);
+  const entry = optimizerEntry(suite, key.optimizer);
+  const trainSplit = plan?.holdOut.train ?? limitSplit(dataset.train, suite.trainLimit);
   const testSplit = limitSplit(dataset.test, suite.testLimit);
   const net = suiteNetwork(suite, dataset, ctx.threads);
+  const validation: EpochScore[] = [];
   const result = await train(net, trainSplit, {
     seed: key.seed,
     epochs: suite.epochs,
     batchSize: suite.batchSize,
     optimizer: entry.name,
-    optimizerOptions: entry.options,
+    optimizerOptions: plan ? { ...entry.options, lr: plan.lr } : entry.options,
     schedule: entry.schedule,
+    onEpoch: plan
+      ? async (epoch, params) => {
+          const s = await evaluate(net, params, plan.holdOut.validation);
+          validation.push({ epoch, accuracy: s.accuracy, loss: s.loss });
+        }
+      : undefined,
   });
   const every = suite.stepLogEvery;
   const steps = result.steps.filter((s, i) => s.step % every === 0 || i === result.steps.length - 1);
@@ -84,7 +112,7 @@ export async function runCell(ctx: CellContext, key: CellKey): Promise<CellResul
     gradNorm: summarize(result.steps.map((s) => s.gradNorm)),
     updateNorm: summarize(result.steps.map((s) => s.updateNorm)),
   };
-  const base = { ...key, optimizerName: entry.name, lr: entry.options.lr as number, diverged: result.diverged, train: trainStats, steps };
+  const base = { ...key, optimizerName: entry.name, lr: plan?.lr ?? (entry.options.lr as number), diverged: result.diverged, train: trainStats, steps, ...(plan ? { validation } : {}) };
   if (result.diverged) return { ...base, eval: null, inputGradients: null };
   const oracle = memoizeFor(gradientOracle(net, result.params), testSplit.images);
   const evalPoints = await evaluateSweeps(net, result.params, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);

@@ -32,8 +32,10 @@ export interface Timings {
   readonly wallSeconds?: number;
   readonly workers: number;
   readonly threadsPerWorker: number;
-  /** Seconds per finished cell, keyed "optimizer/seed". */
+  /** Seconds per finished grid cell, keyed "optimizer/seed". */
   readonly cellSeconds: Readonly<Record<string, number>>;
+  /** Wall seconds spent in each phase (tune, main, matched) by this invocation. */
+  readonly phaseSeconds?: Readonly<Record<string, number>>;
 }
 
 export interface RunManifest {

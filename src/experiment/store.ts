@@ -5,17 +5,45 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync,
 import { join } from 'node:path';
 import { parseExact, stringifyExact } from '../util/json.ts';
 import type { CellKey, CellResult } from './cell.ts';
+import type { MatchedResult, TuneResult } from './protocol.ts';
 
 export const STORE_FILE = 'cells.jsonl';
 
+export type Phase = 'tune' | 'main' | 'matched';
+
 /** A failed cell: an exception, recorded so the grid can finish and report it. */
 export interface CellFailure extends CellKey {
+  readonly phase?: Phase;
+  readonly lr?: number;
+  readonly epoch?: number;
   readonly error: string;
 }
 
 export type CellRecord =
   | { readonly kind: 'result'; readonly result: CellResult; readonly seconds?: number }
-  | { readonly kind: 'failure'; readonly failure: CellFailure; readonly seconds?: number };
+  | { readonly kind: 'failure'; readonly failure: CellFailure; readonly seconds?: number }
+  | { readonly kind: 'tune'; readonly tune: TuneResult; readonly seconds?: number }
+  | { readonly kind: 'matched'; readonly matched: MatchedResult; readonly seconds?: number };
+
+/** Identifies a cell of any phase: (phase, optimizer, seed, and the tuning lr or matched epoch). */
+export interface AnyCellKey extends CellKey {
+  readonly phase?: Phase;
+  readonly lr?: number;
+  readonly epoch?: number;
+}
+
+export function recordKey(rec: CellRecord): AnyCellKey {
+  switch (rec.kind) {
+    case 'result':
+      return { optimizer: rec.result.optimizer, seed: rec.result.seed, phase: 'main' };
+    case 'failure':
+      return rec.failure;
+    case 'tune':
+      return { optimizer: rec.tune.optimizer, seed: rec.tune.seed, phase: 'tune', lr: rec.tune.lr };
+    case 'matched':
+      return { optimizer: rec.matched.optimizer, seed: rec.matched.seed, phase: 'matched', epoch: rec.matched.epoch };
+  }
+}
 
 /** Cuts a torn final line (a writer killed mid-append) so the next append starts clean. */
 export function repairStore(dir: string): void {
@@ -26,7 +54,7 @@ export function repairStore(dir: string): void {
   truncateSync(file, text.lastIndexOf(0x0a) + 1);
 }
 
-export const keyOf = (k: CellKey): string => `${k.optimizer}\u0000${k.seed}`;
+export const keyOf = (k: AnyCellKey): string => [k.phase ?? 'main', k.optimizer, k.seed, k.phase === 'tune' ? k.lr : '', k.phase === 'matched' ? k.epoch : ''].join('\u0000');
 
 export function appendRecord(dir: string, record: CellRecord): void {
   const fd = openSync(join(dir, STORE_FILE), 'a');
@@ -51,8 +79,7 @@ export function readRecords(dir: string): CellRecord[] {
     } catch {
       continue; // a torn final line from a killed writer
     }
-    const key = rec.kind === 'result' ? rec.result : rec.failure;
-    byKey.set(keyOf(key), rec);
+    byKey.set(keyOf(recordKey(rec)), rec);
   }
   return [...byKey.values()];
 }

@@ -18,6 +18,22 @@ export interface OptimizerEntry {
   readonly schedule?: Schedule;
 }
 
+/** The fair-comparison protocol: tune each optimizer's learning rate on a validation split first. */
+export interface TuneSpec {
+  /** Learning rates per optimizer, log-spaced over its range (default 7). */
+  readonly points?: number;
+  /** Per optimizer label, the range [min, max] to search (default: the optimizer's own lrRange). */
+  readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
+  /** Seeds of the tuning runs (default: the suite's first seed). */
+  readonly seeds?: readonly number[];
+  /** Fraction of the training set held out for validation (default 0.1). */
+  readonly validationFraction?: number;
+  /** Validation metric that picks the learning rate (default accuracy). */
+  readonly metric?: 'accuracy' | 'loss';
+  /** Matched-accuracy target (validation accuracy); default: the lowest final one among the optimizers. */
+  readonly matchTarget?: number;
+}
+
 export interface SuiteDefinition {
   readonly name: string;
   readonly description: string;
@@ -37,6 +53,8 @@ export interface SuiteDefinition {
   readonly reference?: string;
   /** Keep every k-th training step in steps.csv (default 1: all). */
   readonly stepLogEvery?: number;
+  /** Tune learning rates before the grid (also enabled by --tune). */
+  readonly tune?: TuneSpec;
 }
 
 /** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
@@ -121,6 +139,19 @@ export function defineSuite(def: SuiteDefinition): Suite {
   }
   const reference = def.reference ?? (labels.includes('sgd') ? 'sgd' : labels[0]!);
   if (!labels.includes(reference)) fail('reference', def.reference, `one of the optimizer labels (${labels.join(', ')})`);
+  if (def.tune !== undefined) {
+    const t = def.tune;
+    if (typeof t !== 'object' || t === null) fail('tune', t, 'an object (or leave it out)');
+    if (t.points !== undefined && !(Number.isInteger(t.points) && t.points >= 2)) fail('tune.points', t.points, 'an integer >= 2');
+    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every((x) => Number.isInteger(x) && x >= 0))) fail('tune.seeds', t.seeds, 'a non-empty list of non-negative integers');
+    if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5)) fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
+    if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
+    if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
+    for (const [label, r] of Object.entries(t.ranges ?? {})) {
+      if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
+      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0])) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max');
+    }
+  }
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
   return Object.freeze({ ...def, optimizers, reference, stepLogEvery });

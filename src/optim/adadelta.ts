@@ -13,6 +13,7 @@ export interface AdadeltaOptions {
 export const adadelta: OptimizerDefinition<AdadeltaOptions, { s: Float32Array; a: Float32Array }> = {
   name: 'adadelta',
   description: 'Adadelta (Zeiler 2012): steps scaled by the ratio of running RMS of updates and gradients',
+  lrRange: [1e-2, 1e2],
   defaults: { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 },
   schema: { lr: nonNegative, rho: unitInterval, eps: nonNegative, weightDecay: nonNegative },
   init: (n) => ({ s: new Float32Array(n), a: new Float32Array(n) }),

@@ -14,6 +14,7 @@ export interface AdagradOptions {
 export const adagrad: OptimizerDefinition<AdagradOptions, Float32Array> = {
   name: 'adagrad',
   description: 'Adagrad (Duchi et al. 2011): per-coordinate steps from the sum of squared gradients',
+  lrRange: [1e-4, 1],
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },
   schema: { lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative, eps: nonNegative },
   init: (n, o) => new Float32Array(n).fill(o.initialAccumulatorValue),

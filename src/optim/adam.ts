@@ -29,6 +29,7 @@ export function adamFamily(name: string, description: string, decoupled: boolean
   return {
     name,
     description,
+    lrRange: [1e-5, 1e-1],
     defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false },
     schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, amsgrad: flag },
     init(n, o, arena) {

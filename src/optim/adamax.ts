@@ -13,6 +13,7 @@ export interface AdamaxOptions {
 export const adamax: OptimizerDefinition<AdamaxOptions, { m: Float32Array; u: Float32Array }> = {
   name: 'adamax',
   description: 'Adamax: Adam with an infinity-norm second moment',
+  lrRange: [1e-5, 1e-1],
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
   schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative },
   init: (n) => ({ m: new Float32Array(n), u: new Float32Array(n) }),

@@ -13,6 +13,7 @@ export interface LionOptions {
 export const lion: OptimizerDefinition<LionOptions, Float32Array> = {
   name: 'lion',
   description: 'Lion (Chen et al. 2023): sign of an interpolated momentum',
+  lrRange: [1e-6, 1e-2],
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 },
   schema: { lr: nonNegative, betas, weightDecay: nonNegative },
   init: (n) => new Float32Array(n),

@@ -25,6 +25,7 @@ interface State {
 export const nadam: OptimizerDefinition<NadamOptions, State> = {
   name: 'nadam',
   description: 'Adam with Nesterov momentum (Dozat 2016)',
+  lrRange: [1e-5, 1e-1],
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
   schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, momentumDecay: nonNegative },
   init: (n) => ({ m: new Float32Array(n), v: new Float32Array(n), muProduct: 1 }),

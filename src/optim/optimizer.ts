@@ -24,6 +24,8 @@ export interface OptimizerDefinition<O extends Options, S> {
   readonly description: string;
   readonly defaults: O;
   readonly schema: { readonly [K in keyof O]: OptionSpec };
+  /** Default learning-rate range [min, max] searched by the tuner (log-spaced). */
+  readonly lrRange: readonly [number, number];
   /** Cross-option rules (e.g. nesterov needs momentum); returns a message when violated. */
   readonly check?: (o: O) => string | undefined;
   /** Per-tensor state, created at the tensor's first step; SIMD optimizers keep it in the optimizer's arena. */

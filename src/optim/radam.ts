@@ -16,6 +16,7 @@ export interface RadamOptions {
 export const radam: OptimizerDefinition<RadamOptions, { m: Float32Array; v: Float32Array }> = {
   name: 'radam',
   description: 'Rectified Adam (Liu et al. 2020)',
+  lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
   schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative },
   init: (n) => ({ m: new Float32Array(n), v: new Float32Array(n) }),

@@ -22,6 +22,7 @@ interface State {
 export const rmsprop: OptimizerDefinition<RmspropOptions, State> = {
   name: 'rmsprop',
   description: 'RMSprop (Hinton), optionally centered and with momentum',
+  lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
   schema: { lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative, centered: flag },
   init: (n, o) => ({

@@ -24,6 +24,7 @@ interface State {
 export const sgd: OptimizerDefinition<SgdOptions, State> = {
   name: 'sgd',
   description: 'stochastic gradient descent with optional (Nesterov) momentum',
+  lrRange: [1e-4, 1],
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
   schema: { lr: nonNegative, momentum: nonNegative, dampening: { type: 'number' }, nesterov: flag, weightDecay: nonNegative },
   check: (o) => (o.nesterov && (o.momentum <= 0 || o.dampening !== 0) ? `nesterov = true requires momentum > 0 and dampening = 0 (got momentum ${o.momentum}, dampening ${o.dampening})` : undefined),

@@ -11,6 +11,7 @@ import type { SummaryRow } from './summary-csv.ts';
 import { orderRecords } from './results-csv.ts';
 import { bandChart, curveChart, renderSvg, type BandPoint, type CurvePoint } from './charts.ts';
 import { formatNumber } from './format.ts';
+import { tuningChoices } from './tuning-csv.ts';
 
 export const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -32,8 +33,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], cl
 function alerts(suite: Suite, records: readonly CellRecord[]): string {
   const items: string[] = [];
   for (const r of orderRecords(suite, records)) {
-    if (r.kind === 'failure') items.push(`<li><b>failed</b>: ${esc(r.failure.optimizer)} / seed ${r.failure.seed}: <code>${esc(r.failure.error.split('\n')[0])}</code></li>`);
-    else if (r.result.diverged) items.push(`<li><b>diverged</b>: ${esc(r.result.optimizer)} / seed ${r.result.seed} at step ${r.result.diverged.step} (epoch ${r.result.diverged.epoch}); its robustness metrics are absent</li>`);
+    if (r.kind === 'failure') items.push(`<li><b>failed</b>${r.failure.phase && r.failure.phase !== 'main' ? ` (${esc(r.failure.phase)} phase)` : ''}: ${esc(r.failure.optimizer)} / seed ${r.failure.seed}: <code>${esc(r.failure.error.split('\n')[0])}</code></li>`);
+    else if (r.kind === 'result' && r.result.diverged) items.push(`<li><b>diverged</b>: ${esc(r.result.optimizer)} / seed ${r.result.seed} at step ${r.result.diverged.step} (epoch ${r.result.diverged.epoch}); its robustness metrics are absent</li>`);
   }
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }
@@ -73,8 +74,9 @@ async function robustnessCharts(suite: Suite, summary: readonly SummaryRow[]): P
   return `<section><h2>Robustness: accuracy against severity</h2><p>Mean over seeds; the band is the Student-t 95% interval.</p><div class="grid">${charts.join('')}</div></section>`;
 }
 
-function accuracyTable(suite: Suite, summary: readonly SummaryRow[]): string {
-  const acc = summary.filter((r) => r.metric === 'accuracy');
+function accuracyTable(suite: Suite, summary: readonly SummaryRow[], metric = 'accuracy', title = 'Accuracy (%), mean ± 95% CI half-width', intro = ''): string {
+  const acc = summary.filter((r) => r.metric === metric);
+  if (acc.length === 0) return '';
   const columns = [{ p: CLEAN, s: 0 }, ...perturbationNames(suite).flatMap((p) => suite.perturbations[p]!.map((s) => ({ p, s })))];
   const rows = suite.optimizers.map((o) => [
     `<b>${esc(o.label)}</b>`,
@@ -88,7 +90,7 @@ function accuracyTable(suite: Suite, summary: readonly SummaryRow[]): string {
     }),
   ]);
   const head = ['optimizer', ...columns.map(({ p, s }) => (p === CLEAN ? 'clean' : `${esc(p)}<br><small>${formatNumber(s)}</small>`))];
-  return `<section><h2>Accuracy (%), mean ± 95% CI half-width</h2><p>▲/▼: differs from the reference optimizer <b>${esc(suite.reference)}</b> in a paired t-test over seeds (p &lt; ${SIGNIFICANT}, uncorrected).</p><div class="scroll">${table(head, rows, 'num')}</div></section>`;
+  return `<section><h2>${title}</h2>${intro}<p>▲/▼: differs from the reference optimizer <b>${esc(suite.reference)}</b> in a paired t-test over seeds (p &lt; ${SIGNIFICANT}, uncorrected).</p><div class="scroll">${table(head, rows, 'num')}</div></section>`;
 }
 
 async function trainingCharts(suite: Suite, records: readonly CellRecord[]): Promise<string> {
@@ -136,9 +138,35 @@ table{border-collapse:collapse;margin:.5em 0;font-size:.9em} th,td{padding:3px 8
 table.num td:not(:first-child){text-align:right;white-space:nowrap} small{color:#666}
 .grid{display:flex;flex-wrap:wrap;gap:12px} figure{margin:0} svg{max-width:100%;height:auto}
 .alert{border:2px solid #D55E00;background:#fff4ec;padding:4px 14px;margin:1em 0} .alert h2{border:0;margin:.4em 0}
-.sig{color:#0072B2;margin-left:3px} .scroll{overflow-x:auto} code{font-size:.9em}
+.sig{color:#0072B2;margin-left:3px} .edge{color:#D55E00;font-weight:bold} .scroll{overflow-x:auto} code{font-size:.9em}
 @media print{body{max-width:none;font-size:11px}.scroll{overflow:visible}section{break-inside:avoid}}
 `;
+
+async function tuningSection(suite: Suite, records: readonly CellRecord[]): Promise<string> {
+  const choices = tuningChoices(suite, records);
+  if (!choices) return '';
+  const metric = suite.tune?.metric ?? 'accuracy';
+  const points: BandPoint[] = [...choices].flatMap(([optimizer, c]) =>
+    c.scores.filter((s) => Number.isFinite(s.score)).map((s) => ({ optimizer, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })),
+  );
+  const labels = suite.optimizers.map((o) => o.label).filter((l) => choices.has(l));
+  const chart = await renderSvg(bandChart('validation score against learning rate', 'log10(learning rate)', `validation ${metric}`, points, labels));
+  const rows = [...choices].map(([label, c]) => [
+    `<b>${esc(label)}</b>`,
+    formatNumber(c.lr),
+    esc(c.scores.map((s) => formatNumber(s.lr)).join(', ')),
+    c.atEdge ? `<span class="edge">⚠ at the ${c.atEdge} edge of the grid: widen it</span>` : 'inside the grid',
+  ]);
+  const edges = [...choices.values()].filter((c) => c.atEdge).length;
+  return `<section><h2>Learning-rate tuning</h2><p>Each optimizer trained at every grid point on the training set minus a fixed validation split (${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every optimizer; the test set is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ${metric} picks the learning rate used by the grid. Diverged trials score worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div class="grid"><figure>${chart}</figure>${table(['optimizer', 'chosen lr', 'grid', ''], rows)}</div></section>`;
+}
+
+function matchedSection(suite: Suite, summary: readonly SummaryRow[]): string {
+  const epochs = summary.filter((r) => r.metric === 'matched_epoch');
+  if (epochs.length === 0) return '';
+  const intro = `<p>Robustness differences can be plain accuracy differences. Here every (optimizer, seed) is evaluated at the end-of-epoch checkpoint whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's target ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the optimizers (mean over seeds)'}. Checkpoints: ${epochs.map((e) => `${esc(e.optimizer)} epoch ${formatNumber(e.stats.mean)}`).join(', ')} (mean over seeds).</p>`;
+  return accuracyTable(suite, summary, 'matched_accuracy', 'Robustness at matched clean accuracy (%), mean ± 95% CI half-width', intro);
+}
 
 export async function reportHtml({ suite, records, summary, manifest }: ReportInput): Promise<string> {
   const body = [
@@ -147,6 +175,8 @@ export async function reportHtml({ suite, records, summary, manifest }: ReportIn
     alerts(suite, records),
     await robustnessCharts(suite, summary),
     accuracyTable(suite, summary),
+    matchedSection(suite, summary),
+    await tuningSection(suite, records),
     await trainingCharts(suite, records),
     inputGradientTable(suite, summary),
     configuration(suite, manifest),

@@ -1,7 +1,8 @@
 // results.csv: tidy, one measurement per row (see reports/README.md for the columns).
 import { stringify } from 'csv-stringify/sync';
 import type { Suite } from '../experiment/suite.ts';
-import type { CellRecord } from '../experiment/store.ts';
+import { recordKey, type CellRecord } from '../experiment/store.ts';
+import type { MatchedResult } from '../experiment/protocol.ts';
 import type { CellResult } from '../experiment/cell.ts';
 import type { Summary } from '../metrics/summary.ts';
 import { modelLabel } from '../model/architectures.ts';
@@ -51,23 +52,62 @@ export function measurements(r: CellResult): Measurement[] {
   return rows;
 }
 
-/** Cells in the suite's canonical order: optimizers as listed, then seeds as listed. */
+/** The matched-accuracy view of a cell: its checkpoint's epoch and validation accuracy, and robustness there. */
+export function matchedMeasurements(m: MatchedResult): Measurement[] {
+  const at = (perturbation: string, severity: number, metric: string, value: number): Measurement => ({ optimizer: m.optimizer, seed: m.seed, perturbation, severity, metric, value });
+  return [
+    at('train', 0, 'matched_epoch', m.epoch),
+    at('train', 0, 'matched_val_accuracy', m.valAccuracy),
+    ...m.eval.flatMap((p) => [at(p.perturbation, p.severity, 'matched_accuracy', p.accuracy), at(p.perturbation, p.severity, 'matched_loss', p.loss)]),
+  ];
+}
+
+/** The rows results.csv holds for a record: tuning trials go to tuning.csv instead. */
+export function recordMeasurements(rec: CellRecord): Measurement[] {
+  switch (rec.kind) {
+    case 'result':
+      return measurements(rec.result);
+    case 'matched':
+      return matchedMeasurements(rec.matched);
+    case 'failure': {
+      const f = rec.failure;
+      return [{ optimizer: f.optimizer, seed: f.seed, perturbation: f.phase && f.phase !== 'main' ? f.phase : 'train', severity: f.lr ?? f.epoch ?? 0, metric: 'failed', value: 1 }];
+    }
+    case 'tune':
+      return [];
+  }
+}
+
+/** Records in the suite's canonical order: optimizers as listed, then seeds, then phase (tune, main, matched). */
 export function orderRecords(suite: Suite, records: readonly CellRecord[]): CellRecord[] {
+  const phase = { tune: 0, main: 1, matched: 2 };
   const rank = (r: CellRecord) => {
-    const k = r.kind === 'result' ? r.result : r.failure;
-    return suite.optimizers.findIndex((o) => o.label === k.optimizer) * 1e6 + suite.seeds.indexOf(k.seed);
+    const k = recordKey(r);
+    return [suite.optimizers.findIndex((o) => o.label === k.optimizer), suite.seeds.indexOf(k.seed), phase[k.phase ?? 'main'], k.lr ?? k.epoch ?? 0];
   };
-  return [...records].sort((a, b) => rank(a) - rank(b));
+  return [...records].sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return 0;
+  });
+}
+
+/** The learning rate a cell trained with: tuned when the suite tunes, else the suite's. */
+function cellLr(rec: CellRecord, fallback: number): number {
+  if (rec.kind === 'result') return rec.result.lr;
+  if (rec.kind === 'matched') return rec.matched.lr;
+  return fallback;
 }
 
 export function resultsCsv(suite: Suite, records: readonly CellRecord[]): string {
   const rows: string[][] = [];
   for (const rec of orderRecords(suite, records)) {
-    const key = rec.kind === 'result' ? rec.result : rec.failure;
+    const key = recordKey(rec);
     const entry = suite.optimizers.find((o) => o.label === key.optimizer)!;
-    const fixed = [suite.name, suite.dataset, modelLabel(suite.model), entry.label, entry.name, cell(entry.options.lr as number), JSON.stringify(entry.options), entry.schedule ? JSON.stringify(entry.schedule) : 'constant'];
-    const ms: Measurement[] = rec.kind === 'result' ? measurements(rec.result) : [{ ...key, perturbation: 'train', severity: 0, metric: 'failed', value: 1 }];
-    for (const m of ms) rows.push([...fixed, cell(m.seed), m.perturbation, cell(m.severity), m.metric, cell(m.value)]);
+    const lr = cellLr(rec, entry.options.lr as number);
+    const fixed = [suite.name, suite.dataset, modelLabel(suite.model), entry.label, entry.name, cell(lr), JSON.stringify({ ...entry.options, lr }), entry.schedule ? JSON.stringify(entry.schedule) : 'constant'];
+    for (const m of recordMeasurements(rec)) rows.push([...fixed, cell(m.seed), m.perturbation, cell(m.severity), m.metric, cell(m.value)]);
   }
   return stringify(rows, { header: true, columns: [...RESULT_COLUMNS] });
 }

@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Suite } from '../experiment/suite.ts';
 import type { CellRecord } from '../experiment/store.ts';
 import { describe, pairedTest, type Interval, type TestResult } from '../metrics/stats.ts';
-import { measurements, orderRecords } from './results-csv.ts';
+import { orderRecords, recordMeasurements } from './results-csv.ts';
 import { cell } from './format.ts';
 
 export interface SummaryRow {
@@ -23,8 +23,8 @@ export function summarizeRecords(suite: Suite, records: readonly CellRecord[]): 
   // (optimizer, perturbation, severity, metric) -> seed -> value, in first-seen order.
   const groups = new Map<string, { optimizer: string; perturbation: string; severity: number; metric: string; bySeed: Map<number, number> }>();
   for (const rec of orderRecords(suite, records)) {
-    if (rec.kind !== 'result') continue;
-    for (const m of measurements(rec.result)) {
+    if (rec.kind === 'failure') continue;
+    for (const m of recordMeasurements(rec)) {
       const key = `${m.optimizer}\u0000${m.perturbation}\u0000${m.severity}\u0000${m.metric}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { ...m, bySeed: new Map() }));

@@ -10,6 +10,7 @@ import { resultsCsv } from './results-csv.ts';
 import { summarizeRecords, summaryCsv } from './summary-csv.ts';
 import { stepsCsv } from './steps-csv.ts';
 import { reportHtml } from './html.ts';
+import { tuningCsv } from './tuning-csv.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv'] as const;
 
@@ -18,5 +19,6 @@ export async function writeRunOutputs(dir: string, suite: Suite, records: readon
   writeFileAtomic(join(dir, 'results.csv'), resultsCsv(suite, records));
   writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(suite, summary));
   writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(suite, records));
+  if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(suite, records));
   writeFileAtomic(join(dir, 'report.html'), await reportHtml({ suite, records, summary, manifest }));
 }

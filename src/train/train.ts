@@ -17,6 +17,8 @@ export interface TrainOptions {
   readonly schedule?: Schedule;
   /** Initial weights (default: the network's seeded init); copied, never mutated. */
   readonly initial?: readonly Float32Array[];
+  /** Stop after this many epochs; the schedule still spans `epochs` (a checkpoint of the full run). */
+  readonly stopAfter?: number;
   /** Called after every completed epoch (1-based) with the current weights. */
   readonly onEpoch?: (epoch: number, params: readonly Float32Array[]) => Promise<void> | void;
 }
@@ -58,7 +60,7 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const steps: StepRecord[] = [];
   let finalTrainLoss = Number.NaN;
   let t = 0;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  for (let epoch = 1; epoch <= Math.min(o.epochs, o.stopAfter ?? o.epochs); epoch++) {
     let lossSum = 0;
     let seen = 0;
     for (const batch of loader.epoch()) {

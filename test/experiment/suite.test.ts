@@ -36,6 +36,10 @@ describe('defineSuite', () => {
     ['perturbation', { perturbations: { fog: [1] } }, 'suite "demo": perturbations.fog = [1]; expected a known perturbation name (clean, gaussian_noise'],
     ['severity', { perturbations: { rotation: [30, 400] } }, 'suite "demo": perturbations.rotation[1] = 400; expected a number in [-360, 360] (degrees)'],
     ['level', { perturbations: { contrast: [0] } }, 'suite "demo": perturbations.contrast[0] = 0; expected an integer level 1-5'],
+    ['tune.points', { tune: { points: 1 } }, 'suite "demo": tune.points = 1; expected an integer >= 2'],
+    ['tune.ranges', { tune: { ranges: { sgd: [1, 0.1] } } }, 'suite "demo": tune.ranges.sgd = [1,0.1]; expected a range [min, max] with 0 < min < max'],
+    ['tune.ranges label', { tune: { ranges: { adam: [1e-4, 1e-2] } } }, 'suite "demo": tune.ranges.adam = [0.0001,0.01]; expected an optimizer label of this suite (sgd, mom)'],
+    ['tune.validationFraction', { tune: { validationFraction: 0.7 } }, 'suite "demo": tune.validationFraction = 0.7; expected a number in (0, 0.5)'],
     ['reference', { reference: 'adam' }, 'suite "demo": reference = "adam"; expected one of the optimizer labels (sgd, mom)'],
   ];
   for (const [what, change, message] of bad) {

@@ -1,0 +1,35 @@
+// `run --tune` end to end: tuning trials, the grid at the chosen rates, the matched view.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { cli, read } from '../helpers/cli.ts';
+
+describe('optrobust run --tune', () => {
+  it('writes tuning.csv, trains the grid at the chosen rates and reports robustness at matched accuracy', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-tune-')), 'run');
+    const r = cli(['run', '--suite', 'smoke', '--tune', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const tuning = parse(read(dir, 'tuning.csv'), { columns: true }) as Record<string, string>[];
+    expect(tuning).toHaveLength(2 * 7); // two optimizers, seven rates, one tuning seed
+    const chosen = tuning.filter((t) => t.chosen === '1');
+    expect(chosen.map((t) => t.optimizer)).toEqual(['sgd', 'adam']);
+    for (const c of chosen) {
+      const mine = tuning.filter((t) => t.optimizer === c.optimizer);
+      expect(Number(c.val_accuracy)).toBe(Math.max(...mine.map((t) => Number(t.val_accuracy))));
+    }
+    const results = parse(read(dir, 'results.csv'), { columns: true }) as Record<string, string>[];
+    for (const c of chosen) expect(new Set(results.filter((x) => x.optimizer === c.optimizer).map((x) => x.lr))).toEqual(new Set([c.lr]));
+    const matched = results.filter((x) => x.metric === 'matched_accuracy' && x.perturbation === 'clean');
+    expect(matched.map((x) => x.optimizer)).toEqual(['sgd', 'adam']);
+    const html = read(dir, 'report.html');
+    expect(html).toContain('Learning-rate tuning');
+    expect(html).toContain('Robustness at matched clean accuracy');
+    // Resuming a finished tuned run runs nothing and changes nothing.
+    const before = read(dir, 'results.csv');
+    const again = cli(['run', '--resume', dir]);
+    expect(again.stderr).toContain('ran 0 cell(s)');
+    expect(read(dir, 'results.csv')).toBe(before);
+  }, 120_000);
+});
