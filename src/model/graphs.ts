@@ -30,17 +30,20 @@ export function buildGraph(layers: readonly Layer[], kind: GraphKind, numClasses
   const { loss, dlogits } = softmaxCrossEntropy(g, h, y, numClasses);
   g.output(loss, 'loss', 'float32', []);
   let dy = dlogits;
+  // A layer's input gradient is needed only if some earlier layer has parameters (or for dLoss/dx itself).
+  const paramsBefore = layers.map((_, i) => layers.slice(0, i).some((l) => l.params.length > 0));
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i]!;
-    const want = { dx: i > 0 || kind === 'inputGrad', dparams: kind === 'train' };
+    const want = { dx: paramsBefore[i]! || kind === 'inputGrad', dparams: kind === 'train' };
     const r = layer.backward(g, dy, { x: xs[i]!, y: ys[i]!, params: params[i]! }, want);
     r.dparams.forEach((d, j) => {
       const p = layer.params[j]!;
-      g.output(d, gradName(p.name), 'float32', p.shape);
-      g.output(g.node('ReduceSumSquare', [d], { keepdims: 0 }), gradSqName(p.name), 'float32', []);
+      const grad = g.output(d, gradName(p.name), 'float32', p.shape);
+      g.output(g.node('ReduceSumSquare', [grad], { keepdims: 0 }), gradSqName(p.name), 'float32', []);
     });
+    if (!want.dx) break;
     if (i > 0) dy = r.dx!;
-    else if (kind === 'inputGrad') g.output(r.dx!, 'dx', 'float32', [BATCH, ...layer.inShape]);
+    else g.output(r.dx!, 'dx', 'float32', [BATCH, ...layer.inShape]);
   }
   return g.toBytes();
 }

@@ -44,6 +44,7 @@ export class GraphBuilder {
   private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
   private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly consts = new Map<string, string>();
+  private readonly aliases = new Map<string, string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -58,9 +59,24 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Marks `value` as a graph output named `name` (through Identity when the names differ). */
+  /**
+   * Marks `value` as a graph output named `name`. A value computed by a node of this graph is
+   * renamed in place (no copy); a graph input or an already-exported value goes through Identity.
+   */
   output(value: string, name: string, type: ElemType, dims: readonly Dim[]): string {
-    if (value !== name) this.nodes.push({ opType: 'Identity', input: [value], output: [name], name: this.fresh('Identity') });
+    value = this.aliases.get(value) ?? value;
+    if (value !== name) {
+      const producer = this.nodes.find((n) => n.output?.includes(value));
+      const exported = this.outputs.some((o) => o.name === value);
+      if (producer && !exported) {
+        producer.output = producer.output!.map((o) => (o === value ? name : o));
+        for (const n of this.nodes) n.input = n.input?.map((i) => (i === value ? name : i));
+        this.aliases.set(value, name); // callers may keep using the old name
+        for (const [k, v] of this.aliases) if (v === value) this.aliases.set(k, name);
+      } else {
+        this.nodes.push({ opType: 'Identity', input: [value], output: [name], name: this.fresh('Identity') });
+      }
+    }
     this.outputs.push(valueInfo(name, type, dims));
     return name;
   }
@@ -71,7 +87,7 @@ export class GraphBuilder {
     this.nodes.push({
       opType: op,
       name: this.fresh(`n${op}`),
-      input: [...inputs],
+      input: inputs.map((i) => this.aliases.get(i) ?? i),
       output: outs,
       attribute: Object.entries(attrs).map(([k, v]) => encodeAttr(k, v)),
     });
