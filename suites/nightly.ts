@@ -1,6 +1,6 @@
 // Shared by the nightly suites: the full Fashion-MNIST, every optimizer, five seeds,
 // and the whole perturbation set.
-import type { OptimizerEntry, SuiteDefinition } from '../src/index.ts';
+import { defineSuite, type ModelSpec, type OptimizerEntry, type Suite, type SuiteDefinition } from '../src/index.ts';
 
 export const NIGHTLY_OPTIMIZERS: readonly OptimizerEntry[] = [
   { name: 'sgd', options: { lr: 0.1 } },
@@ -34,3 +34,20 @@ export const NIGHTLY_PERTURBATIONS: SuiteDefinition['perturbations'] = {
   brightness: LEVELS,
   occlusion: LEVELS,
 };
+
+/** A nightly suite: the full Fashion-MNIST, every optimizer, five seeds, 10 epochs, every perturbation. */
+export function nightlySuite(name: string, description: string, model: ModelSpec): Suite {
+  return defineSuite({
+    name,
+    description,
+    dataset: 'fashion-mnist',
+    model,
+    batchSize: 128,
+    epochs: 10,
+    optimizers: NIGHTLY_OPTIMIZERS,
+    seeds: [0, 1, 2, 3, 4],
+    perturbations: NIGHTLY_PERTURBATIONS,
+    reference: 'sgd',
+    stepLogEvery: 10,
+  });
+}

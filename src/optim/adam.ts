@@ -3,15 +3,10 @@
 //   m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;  v̂max = max(v̂max, v) with amsgrad
 //   p -= (lr / (1-β1ᵗ)) · m / (sqrt(v) / sqrt(1-β2ᵗ) + eps)
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
-import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { flag, momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 import type { Arena, Region } from './simd/arena.ts';
 
-export interface AdamOptions {
-  readonly [k: string]: number | boolean | readonly [number, number];
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
+export interface AdamOptions extends MomentOptions {
   readonly amsgrad: boolean;
 }
 
@@ -31,7 +26,7 @@ export function adamFamily(name: string, description: string, decoupled: boolean
     description,
     lrRange: [1e-5, 1e-1],
     defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false },
-    schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, amsgrad: flag },
+    schema: { ...momentSchema, amsgrad: flag },
     init(n, o, arena) {
       const a = arena();
       return { arena: a, p: a.alloc(n), g: a.alloc(n), m: a.alloc(n), v: a.alloc(n), vmax: o.amsgrad ? a.alloc(n) : null };
@@ -45,7 +40,7 @@ export function adamFamily(name: string, description: string, decoupled: boolean
         s.p.offset, s.g.offset, s.m.offset, s.v.offset, s.vmax?.offset ?? 0, p.length,
         b1, b2, 1 - b1, 1 - b2,
         decoupled ? 0 : wd, decoupled ? 1 - lr * wd : 1,
-        lr / (1 - b1 ** t), Math.sqrt(1 - b2 ** t), o.eps, s.vmax ? 1 : 0,
+        lr / (1 - b1 ** t), 1 / Math.sqrt(1 - b2 ** t), o.eps, s.vmax ? 1 : 0,
       );
       p.set(s.p.array);
       return sq;

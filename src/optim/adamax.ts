@@ -1,21 +1,15 @@
 // Adamax (Kingma & Ba 2015, §7.1) as torch.optim.Adamax:
 //   g += wd·p;  m = β1·m + (1-β1)·g;  u = max(β2·u, |g| + eps);  p -= lr/(1-β1ᵗ) · m / u
-import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 
-export interface AdamaxOptions {
-  readonly [k: string]: number | readonly [number, number];
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-}
+export type AdamaxOptions = MomentOptions;
 
 export const adamax: OptimizerDefinition<AdamaxOptions, { m: Float32Array; u: Float32Array }> = {
   name: 'adamax',
   description: 'Adamax: Adam with an infinity-norm second moment',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
-  schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative },
+  schema: momentSchema,
   init: (n) => ({ m: new Float32Array(n), u: new Float32Array(n) }),
   update(p, g, { m, u }, o, lr, t) {
     const [b1, b2] = o.betas;

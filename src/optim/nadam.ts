@@ -5,14 +5,9 @@
 // This is torch ≥ 2.0. torch 1.13 multiplied μt into Πt twice for the second term
 // (a bug fixed upstream); our fixtures are generated with that line corrected.
 // torch keeps Πt as a float32 tensor; so do we.
-import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { momentSchema, nonNegative, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 
-export interface NadamOptions {
-  readonly [k: string]: number | readonly [number, number];
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
+export interface NadamOptions extends MomentOptions {
   readonly momentumDecay: number;
 }
 
@@ -27,7 +22,7 @@ export const nadam: OptimizerDefinition<NadamOptions, State> = {
   description: 'Adam with Nesterov momentum (Dozat 2016)',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },
-  schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, momentumDecay: nonNegative },
+  schema: { ...momentSchema, momentumDecay: nonNegative },
   init: (n) => ({ m: new Float32Array(n), v: new Float32Array(n), muProduct: 1 }),
   update(p, g, state, o, lr, t) {
     const { m, v } = state;

@@ -18,6 +18,17 @@ export const unitInterval: OptionSpec = { type: 'number', min: 0, max: 1 };
 export const flag: OptionSpec = { type: 'boolean' };
 export const betas: OptionSpec = { type: 'betas' };
 
+/** The options of the Adam family (Adamax and RAdam use them as they are; others add to them). */
+export interface MomentOptions {
+  readonly [k: string]: OptionValue;
+  readonly lr: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+}
+
+export const momentSchema = { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative } as const;
+
 export interface OptimizerDefinition<O extends Options, S> {
   readonly name: string;
   /** One line for --help and reports. */

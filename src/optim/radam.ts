@@ -3,22 +3,16 @@
 //   ρ∞ = 2/(1-β2) - 1;  ρt = ρ∞ - 2t·β2ᵗ/(1-β2ᵗ)
 //   ρt > 5: r = sqrt((ρt-4)(ρt-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρt)),  p -= lr · m̂ · r · sqrt(1-β2ᵗ)/(sqrt(v)+eps)
 //   else:   p -= lr · m̂   (un-adapted momentum while the variance estimate is unreliable)
-import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 
-export interface RadamOptions {
-  readonly [k: string]: number | readonly [number, number];
-  readonly lr: number;
-  readonly betas: readonly [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
-}
+export type RadamOptions = MomentOptions;
 
 export const radam: OptimizerDefinition<RadamOptions, { m: Float32Array; v: Float32Array }> = {
   name: 'radam',
   description: 'Rectified Adam (Liu et al. 2020)',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 },
-  schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative },
+  schema: momentSchema,
   init: (n) => ({ m: new Float32Array(n), v: new Float32Array(n) }),
   update(p, g, { m, v }, o, lr, t) {
     const [b1, b2] = o.betas;

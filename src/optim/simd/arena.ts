@@ -7,7 +7,7 @@ export interface Kernels {
   readonly memory: WebAssembly.Memory;
   sgd(p: number, g: number, n: number, lr: number, wd: number): number;
   sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, wd: number, mu: number, undamped: number, first: number, nesterov: number): number;
-  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, b2: number, c1: number, c2: number, wd: number, shrink: number, step: number, bc2sqrt: number, eps: number, amsgrad: number): number;
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, b2: number, c1: number, c2: number, wd: number, shrink: number, step: number, invBc2Sqrt: number, eps: number, amsgrad: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
