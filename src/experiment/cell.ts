@@ -55,8 +55,8 @@ export interface CellContext {
   readonly threads?: number;
 }
 
-const cellId = (k: CellKey): string => `${k.optimizer}/seed ${k.seed}`;
-export { cellId };
+/** How progress lines and messages name a grid cell. */
+export const cellId = (k: CellKey): string => `${k.optimizer}/seed ${k.seed}`;
 
 export function limitSplit(split: Split, limit: number | undefined): Split {
   if (limit === undefined || limit >= split.count) return split;
