@@ -39,7 +39,7 @@ function alerts(suite: Suite, records: readonly CellRecord[]): string {
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }
 
-function configuration(suite: Suite, manifest?: RunManifest): string {
+function configuration(suite: Suite, records: readonly CellRecord[], manifest?: RunManifest): string {
   const rows: [string, string][] = [
     ['suite', esc(suite.name)],
     ['description', esc(suite.description)],
@@ -52,8 +52,16 @@ function configuration(suite: Suite, manifest?: RunManifest): string {
   const env = manifest?.environment;
   if (env) rows.push(['environment', esc(`optrobust ${env.optrobust}, Node ${env.node}, onnxruntime-node ${env.onnxruntime}, ${env.platform}, ${env.cpu} (${env.cores} cores)`)]);
   if (manifest?.timings.wallSeconds !== undefined) rows.push(['wall time', `${manifest.timings.wallSeconds.toFixed(1)} s (${manifest.timings.workers} workers)`]);
-  const opt = suite.optimizers.map((o) => [esc(o.label), esc(o.name), esc(JSON.stringify(o.options)), esc(o.schedule ? JSON.stringify(o.schedule) : 'constant')]);
-  return `<section><h2>Configuration</h2>${table(['', ''], rows.map(([k, v]) => [`<b>${k}</b>`, v]), 'kv')}${table(['optimizer', 'algorithm', 'options', 'schedule'], opt)}</section>`;
+  const tuned = tuningChoices(suite, records);
+  const opt = suite.optimizers.map((o) => [
+    esc(o.label),
+    esc(o.name),
+    esc(JSON.stringify(o.options)),
+    ...(tuned ? [tuned.get(o.label) ? formatNumber(tuned.get(o.label)!.lr) : '–'] : []),
+    esc(o.schedule ? JSON.stringify(o.schedule) : 'constant'),
+  ]);
+  const head = ['optimizer', 'algorithm', 'options', ...(tuned ? ['tuned lr (used instead of options.lr)'] : []), 'schedule'];
+  return `<section><h2>Configuration</h2>${table(['', ''], rows.map(([k, v]) => [`<b>${k}</b>`, v]), 'kv')}${table(head, opt)}</section>`;
 }
 
 function perturbationNames(suite: Suite): string[] {
@@ -164,7 +172,7 @@ async function tuningSection(suite: Suite, records: readonly CellRecord[]): Prom
 function matchedSection(suite: Suite, summary: readonly SummaryRow[]): string {
   const epochs = summary.filter((r) => r.metric === 'matched_epoch');
   if (epochs.length === 0) return '';
-  const intro = `<p>Robustness differences can be plain accuracy differences. Here every (optimizer, seed) is evaluated at the end-of-epoch checkpoint whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's target ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the optimizers (mean over seeds)'}. Checkpoints: ${epochs.map((e) => `${esc(e.optimizer)} epoch ${formatNumber(e.stats.mean)}`).join(', ')} (mean over seeds).</p>`;
+  const intro = `<p>Robustness differences can be plain accuracy differences. Here every (optimizer, seed) is evaluated at the end-of-epoch checkpoint whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's target ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the optimizers (mean over seeds)'}. Checkpoints: ${epochs.map((e) => `${esc(e.optimizer)} epoch ${Number(e.stats.mean.toFixed(1))}`).join(', ')} (mean over seeds).</p>`;
   return accuracyTable(suite, summary, 'matched_accuracy', 'Robustness at matched clean accuracy (%), mean ± 95% CI half-width', intro);
 }
 
@@ -179,7 +187,7 @@ export async function reportHtml({ suite, records, summary, manifest }: ReportIn
     await tuningSection(suite, records),
     await trainingCharts(suite, records),
     inputGradientTable(suite, summary),
-    configuration(suite, manifest),
+    configuration(suite, records, manifest),
     `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv (see reports/README.md).</small></footer>`,
   ].join('\n');
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>optrobust: ${esc(suite.name)}</title><style>${CSS}</style></head><body>\n${body}\n</body></html>\n`;

@@ -7,16 +7,16 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import { smallRun } from '../helpers/small-run.ts';
+import { compareCommand } from '../../harness/compare.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.skipIf(!existsSync(CHROMIUM))('report.html in Chromium', () => {
   it('opens from disk with no console errors and every chart rendered', async () => {
     const { dir } = await smallRun({ seeds: [0] });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
@@ -40,6 +40,30 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in Chromium', () => {
       const shot = join(dir, 'report.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(10_000);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it('opens compare.html with no console errors and its chart drawn', async () => {
+    const base = await smallRun({ seeds: [0, 1, 2] });
+    const cur = await smallRun({ seeds: [0, 1, 2], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] });
+    const { out } = await compareCommand({ baseline: base.dir, current: cur.dir, alpha: 0.05, perfThreshold: 0.1, allowMismatch: true });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(pathToFileURL(join(out, 'compare.html')).href);
+      const chart = await page.$eval('figure svg', (s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path').length }));
+      expect(chart.w).toBeGreaterThan(200);
+      expect(chart.marks).toBeGreaterThan(10);
+      expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
+      await page.screenshot({ path: join(out, 'compare.png'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await browser.close();
