@@ -52,7 +52,7 @@ export interface TrainResult {
 }
 
 export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
-  const params = (o.initial ?? net.initParams(o.seed)).map((p) => Float32Array.from(p));
+  const params = o.initial ? o.initial.map((p) => Float32Array.from(p)) : net.initParams(o.seed);
   const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
   const baseLr = optimizer.lr;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
