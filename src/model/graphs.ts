@@ -1,6 +1,6 @@
 // Composes layers into the three graphs a model needs. Parameters are graph inputs,
 // so one session serves every step of every optimizer.
-import { GraphBuilder, type Dim } from '../onnx/graph.ts';
+import { GraphBuilder, PORTABLE, type Dim, type GraphTarget } from '../onnx/graph.ts';
 import type { Layer } from './layer.ts';
 import { softmaxCrossEntropy } from './loss.ts';
 
@@ -11,8 +11,8 @@ export const gradName = (param: string): string => `grad:${param}`;
 /** Σ g² of a parameter's gradient, computed in-graph so gradient norms cost no extra pass in JS. */
 export const gradSqName = (param: string): string => `gradsq:${param}`;
 
-export function buildGraph(layers: readonly Layer[], kind: GraphKind, numClasses: number): Uint8Array {
-  const g = new GraphBuilder(`optrobust_${kind}`);
+export function buildGraph(layers: readonly Layer[], kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE): Uint8Array {
+  const g = new GraphBuilder(`optrobust_${kind}`, target);
   const params = layers.map((l) => l.params.map((p) => g.input(p.name, 'float32', p.shape)));
   const x = g.input('x', 'float32', [BATCH, ...layers[0]!.inShape]);
   const xs: string[] = [];

@@ -7,10 +7,17 @@ import { buildLayers, type ModelSpec } from './architectures.ts';
 import { buildGraph, gradName, gradSqName, type GraphKind } from './graphs.ts';
 import { initParams } from './init.ts';
 import { createRng } from '../util/rng.ts';
+import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
+import { nativeTarget } from '../onnx/nchwc.ts';
 
 export interface NetworkOptions {
   /** onnxruntime intra-op threads per session (default 1: the harness parallelises over cells). */
   readonly threads?: number;
+  /**
+   * Engine features the graphs may use. Default: what this machine's onnxruntime has
+   * (NCHWc convolutions on x86 with AVX2/AVX-512); `PORTABLE` keeps to standard operators.
+   */
+  readonly target?: GraphTarget;
 }
 
 export interface TrainStepResult {
@@ -55,19 +62,20 @@ export class Network {
     return initParams(this.params, createRng(seed, 'init'));
   }
 
-  graph(kind: GraphKind): Uint8Array {
-    return buildGraph(this.layers, kind, this.numClasses);
+  graph(kind: GraphKind, target: GraphTarget = PORTABLE): Uint8Array {
+    return buildGraph(this.layers, kind, this.numClasses, target);
   }
 
   session(kind: GraphKind): Promise<ort.InferenceSession> {
     let s = this.sessions.get(kind);
     if (!s) {
-      s = ort.InferenceSession.create(this.graph(kind), {
-        intraOpNumThreads: this.options.threads ?? 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      s = (async () =>
+        ort.InferenceSession.create(this.graph(kind, this.options.target ?? (await nativeTarget())), {
+          intraOpNumThreads: this.options.threads ?? 1,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+        }))();
       this.sessions.set(kind, s);
     }
     return s;

@@ -38,6 +38,14 @@ function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProt
   };
 }
 
+/** What the graph may assume about the engine that will run it. */
+export interface GraphTarget {
+  /** MLAS's NCHWc block size (16 with AVX-512, 8 with AVX2); 0 keeps to standard ONNX operators. */
+  readonly nchwcBlock: number;
+}
+
+export const PORTABLE: GraphTarget = { nchwcBlock: 0 };
+
 export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
@@ -45,9 +53,24 @@ export class GraphBuilder {
   private readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly consts = new Map<string, string>();
   private readonly aliases = new Map<string, string>();
+  private readonly domains = new Set<string>();
+  private readonly blockedTwins = new Map<string, string>();
   private counter = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly target: GraphTarget = PORTABLE,
+  ) {}
+
+  /** Records that `blocked` holds the same tensor as `value` in onnxruntime's NCHWc layout. */
+  setBlocked(value: string, blocked: string): void {
+    this.blockedTwins.set(value, blocked);
+  }
+
+  /** The NCHWc twin of `value`, when the node that produced it made one. */
+  blocked(value: string): string | undefined {
+    return this.blockedTwins.get(value);
+  }
 
   /** A fresh, unique value name. */
   fresh(prefix: string): string {
@@ -83,10 +106,15 @@ export class GraphBuilder {
 
   /** Emits one node and returns its output names. */
   nodeN(op: string, inputs: readonly string[], nOutputs: number, attrs: Record<string, AttrValue> = {}): string[] {
-    const outs = Array.from({ length: nOutputs }, () => this.fresh(op));
+    const split = op.lastIndexOf(':');
+    const domain = split < 0 ? '' : op.slice(0, split);
+    const opType = op.slice(split + 1);
+    if (domain) this.domains.add(domain);
+    const outs = Array.from({ length: nOutputs }, () => this.fresh(opType));
     this.nodes.push({
-      opType: op,
-      name: this.fresh(`n${op}`),
+      opType,
+      ...(domain ? { domain } : {}),
+      name: this.fresh(`n${opType}`),
       input: inputs.map((i) => this.aliases.get(i) ?? i),
       output: outs,
       attribute: Object.entries(attrs).map(([k, v]) => encodeAttr(k, v)),
@@ -121,17 +149,33 @@ export class GraphBuilder {
     return this.constant('int64', [values.length], values);
   }
 
+  /** Nodes and constants some graph output depends on, in emission order (which is topological). */
+  private live(): { nodes: onnxProto.onnx.INodeProto[]; initializers: onnxProto.onnx.ITensorProto[] } {
+    const needed = new Set(this.outputs.map((o) => o.name!));
+    const nodes: onnxProto.onnx.INodeProto[] = [];
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.output!.some((o) => needed.has(o))) continue;
+      nodes.push(n);
+      for (const input of n.input!) needed.add(input);
+    }
+    return { nodes: nodes.reverse(), initializers: this.initializers.filter((t) => needed.has(t.name!)) };
+  }
+
   toBytes(): Uint8Array {
+    // Layers may emit values only some graphs read (an NCHW copy beside an NCHWc twin, say);
+    // dropping them here keeps every graph to the work its outputs need.
+    const { nodes, initializers } = this.live();
     const model: onnxProto.onnx.IModelProto = {
       irVersion: 8,
       producerName: 'optrobust',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       graph: {
         name: this.name,
-        node: this.nodes,
+        node: nodes,
         input: this.inputs,
         output: this.outputs,
-        initializer: this.initializers,
+        initializer: initializers,
       },
     };
     return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();

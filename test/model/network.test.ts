@@ -5,13 +5,16 @@ import { Network } from '../../src/model/network.ts';
 import type { ModelSpec } from '../../src/model/architectures.ts';
 import { size } from '../../src/model/layer.ts';
 import { createRng } from '../../src/util/rng.ts';
+import { PORTABLE, type GraphTarget } from '../../src/onnx/graph.ts';
+import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
 import { finiteDiff, randomArray, refCrossEntropy, refModelLoss, relError } from '../helpers/reference.ts';
 
 const CLASSES = 4;
 const BATCH = 5;
+const block = await nchwcBlockSize();
 
-async function checkModel(spec: ModelSpec, inShape: number[]) {
-  const net = new Network(spec, inShape, CLASSES);
+async function checkModel(spec: ModelSpec, inShape: number[], target?: GraphTarget) {
+  const net = new Network(spec, inShape, CLASSES, target ? { target } : {});
   const rng = createRng(11, 'test');
   const params = net.initParams(3);
   const x32 = Float32Array.from(randomArray(BATCH * size(inShape), rng, 0, 1));
@@ -41,6 +44,16 @@ describe('model gradients against finite differences', () => {
     checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 1 }, { channels: 4, stride: 2 }, { channels: 2, stride: 2 }] }, [1, 8, 8]));
   it('cnn with stride-2 convolutions on an odd input', () =>
     checkModel({ kind: 'cnn', convs: [{ channels: 2, stride: 2 }, { channels: 3, stride: 2 }] }, [1, 7, 7]));
+  it('cnn with 16-channel layers on portable operators (gathered-column weight gradients)', () =>
+    checkModel({ kind: 'cnn', convs: [{ channels: 16, stride: 1 }, { channels: 16, stride: 2 }] }, [1, 5, 5], PORTABLE));
+  it.skipIf(block === 0)('cnn on NCHWc kernels: ReLU and the next convolution read the blocked twin', async () => {
+    const spec: ModelSpec = { kind: 'cnn', convs: [{ channels: block, stride: 1 }, { channels: block, stride: 2 }] };
+    const graph = new TextDecoder().decode(new Network(spec, [1, 5, 5], CLASSES).graph('train', { nchwcBlock: block }));
+    // One ReorderInput would mean a blocked value was converted back and forth.
+    expect(graph).not.toContain('ReorderInput');
+    expect(graph).toContain('com.microsoft.nchwc');
+    await checkModel(spec, [1, 5, 5], { nchwcBlock: block });
+  });
 });
 
 describe('initialisation', () => {

@@ -1,5 +1,9 @@
 // ReLU; its derivative at 0 is taken as 0, as in PyTorch.
+import { unblock } from '../../onnx/nchwc.ts';
 import type { Layer, Shape } from '../layer.ts';
+
+const BOOL = 9;
+const FLOAT = 1;
 
 export function relu(name: string, inShape: Shape): Layer {
   return {
@@ -9,10 +13,23 @@ export function relu(name: string, inShape: Shape): Layer {
     outShape: inShape,
     params: [],
     macs: 0,
-    forward: (g, x) => g.node('Relu', [x]),
+    forward(g, x) {
+      // After a blocked convolution, apply ReLU to its NCHWc twin so the next convolution
+      // reads blocked data without converting it back.
+      const blocked = g.blocked(x);
+      if (!blocked) return g.node('Relu', [x]);
+      const out = g.node('Relu', [blocked]);
+      const y = unblock(g, out, inShape[0]!);
+      g.setBlocked(y, out);
+      return y;
+    },
     backward(g, dy, { y }, want) {
-      const zero = g.scalar(0);
-      return { dx: want.dx ? g.node('Where', [g.node('Greater', [y, zero]), dy, zero]) : undefined, dparams: [] };
+      if (!want.dx) return { dparams: [] };
+      // The mask is (y != 0), which equals (x > 0) because y = max(x, 0). Built from two
+      // casts and applied by Mul because onnxruntime vectorises those; Greater + Where
+      // took twice as long over the CNN's activations.
+      const mask = g.node('Cast', [g.node('Cast', [y], { to: BOOL })], { to: FLOAT });
+      return { dx: g.node('Mul', [dy, mask]), dparams: [] };
     },
   };
 }
