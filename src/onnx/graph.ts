@@ -46,6 +46,12 @@ export interface GraphTarget {
 
 export const PORTABLE: GraphTarget = { nchwcBlock: 0 };
 
+export interface NodeRecipe {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
+
 export class GraphBuilder {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
   private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
@@ -55,6 +61,7 @@ export class GraphBuilder {
   private readonly aliases = new Map<string, string>();
   private readonly domains = new Set<string>();
   private readonly blockedTwins = new Map<string, string>();
+  private readonly recipes = new Map<string, NodeRecipe>();
   private counter = 0;
 
   constructor(
@@ -124,7 +131,17 @@ export class GraphBuilder {
 
   /** Emits one single-output node and returns its output name. */
   node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
-    return this.nodeN(op, inputs, 1, attrs)[0]!;
+    const out = this.nodeN(op, inputs, 1, attrs)[0]!;
+    this.recipes.set(out, { op, inputs, attrs });
+    return out;
+  }
+
+  /**
+   * How a single-output node's value was made, so a layer can emit a fused variant (the
+   * original becomes dead and is dropped at serialisation if nothing else reads it).
+   */
+  recipe(value: string): NodeRecipe | undefined {
+    return this.recipes.get(value);
   }
 
   /** A constant tensor, deduplicated by value. */

@@ -15,7 +15,7 @@ describe('GraphBuilder', () => {
     g.node('Mul', [x, g.scalar(7)]); // dead: nothing reads it
     g.output(g.node('Add', [x, g.scalar(1)]), 'y', 'float32', [2]);
     const model = decode(g.toBytes());
-    expect(model.graph!.node.map((n) => n.opType)).toEqual(['Add']);
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Add']);
     expect(model.graph!.initializer).toHaveLength(1);
     const session = await ort.InferenceSession.create(g.toBytes());
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.of(1, 2), [2]) });
@@ -27,8 +27,8 @@ describe('GraphBuilder', () => {
     const x = g.input('x', 'float32', [1, 4, 1, 1]);
     g.output(g.node(`${NCHWC}:ReorderInput`, [x]), 'y', 'float32', [1, 'C', 1, 1]);
     const model = decode(g.toBytes());
-    expect(model.graph!.node[0]!.domain).toBe(NCHWC);
-    expect(model.opsetImport.map((o) => o.domain)).toEqual(['', NCHWC]);
+    expect(model.graph!.node![0]!.domain).toBe(NCHWC);
+    expect(model.opsetImport!.map((o) => o.domain)).toEqual(['', NCHWC]);
   });
 });
 

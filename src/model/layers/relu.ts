@@ -1,5 +1,5 @@
 // ReLU; its derivative at 0 is taken as 0, as in PyTorch.
-import { unblock } from '../../onnx/nchwc.ts';
+import { NCHWC, unblock } from '../../onnx/nchwc.ts';
 import type { Layer, Shape } from '../layer.ts';
 
 const BOOL = 9;
@@ -15,10 +15,15 @@ export function relu(name: string, inShape: Shape): Layer {
     macs: 0,
     forward(g, x) {
       // After a blocked convolution, apply ReLU to its NCHWc twin so the next convolution
-      // reads blocked data without converting it back.
+      // reads blocked data without converting it back; better still, inside the convolution
+      // (MLAS applies it as each output block is written; onnxruntime does not fuse it).
       const blocked = g.blocked(x);
       if (!blocked) return g.node('Relu', [x]);
-      const out = g.node('Relu', [blocked]);
+      const conv = g.recipe(blocked);
+      const out =
+        conv?.op === `${NCHWC}:Conv` && conv.attrs.activation === undefined
+          ? g.node(conv.op, conv.inputs, { ...conv.attrs, activation: 'Relu' })
+          : g.node('Relu', [blocked]);
       const y = unblock(g, out, inShape[0]!);
       g.setBlocked(y, out);
       return y;
