@@ -82,13 +82,14 @@ for (const [label, spec] of models) {
     add({ name: `${label} session only, ${th}`, group: 'train step', fn: () => session.run(feeds), flops });
     for (const optimizer of ['sgd', 'adam']) {
       const opt = createOptimizer(optimizer, { lr: 1e-9 });
+      const own = opt.adopt(params);
       add({
         name: `${label} full step ${optimizer}, ${th}`,
         group: 'train step',
         fn: async () => {
           const b = nextBatch();
-          const r = await net.trainStep(params, b.x, b.y, b.n);
-          opt.step(params, r.grads);
+          const r = await net.trainStep(own, b.x, b.y, b.n);
+          opt.step(own, r.grads);
         },
         flops,
       });

@@ -34,7 +34,8 @@ export function adamFamily(name: string, description: string, decoupled: boolean
     update(p, g, s, o, lr, t) {
       const [b1, b2] = o.betas;
       const wd = o.weightDecay;
-      s.p.array.set(p);
+      const inPlace = s.p.holds(p);
+      if (!inPlace) s.p.array.set(p);
       s.g.array.set(g);
       const sq = s.arena.kernels.adam(
         s.p.offset, s.g.offset, s.m.offset, s.v.offset, s.vmax?.offset ?? 0, p.length,
@@ -42,9 +43,10 @@ export function adamFamily(name: string, description: string, decoupled: boolean
         decoupled ? 0 : wd, decoupled ? 1 - lr * wd : 1,
         lr / (1 - b1 ** t), 1 / Math.sqrt(1 - b2 ** t), o.eps, s.vmax ? 1 : 0,
       );
-      p.set(s.p.array);
+      if (!inPlace) p.set(s.p.array);
       return sq;
     },
+    home: (s) => s.p.array,
   };
 }
 

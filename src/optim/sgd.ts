@@ -33,13 +33,15 @@ export const sgd: OptimizerDefinition<SgdOptions, State> = {
     return { arena: a, p: a.alloc(n), g: a.alloc(n), buf: o.momentum !== 0 ? a.alloc(n) : null };
   },
   update(p, g, s, o, lr, t) {
-    s.p.array.set(p);
+    const inPlace = s.p.holds(p);
+    if (!inPlace) s.p.array.set(p);
     s.g.array.set(g);
     const k = s.arena.kernels;
     const sq = s.buf
       ? k.sgd_momentum(s.p.offset, s.g.offset, s.buf.offset, p.length, lr, o.weightDecay, o.momentum, 1 - o.dampening, t === 1 ? 1 : 0, o.nesterov ? 1 : 0)
       : k.sgd(s.p.offset, s.g.offset, p.length, lr, o.weightDecay);
-    p.set(s.p.array);
+    if (!inPlace) p.set(s.p.array);
     return sq;
   },
+  home: (s) => s.p.array,
 };

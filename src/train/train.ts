@@ -52,8 +52,10 @@ export interface TrainResult {
 }
 
 export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
-  const params = o.initial ? o.initial.map((p) => Float32Array.from(p)) : net.initParams(o.seed);
   const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
+  // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
+  // the parameters where they live; the caller's initial weights are never written.
+  const params = optimizer.adopt(o.initial ?? net.initParams(o.seed));
   const baseLr = optimizer.lr;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
   const total = o.epochs * loader.batchesPerEpoch;

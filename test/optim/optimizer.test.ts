@@ -72,3 +72,35 @@ describe('stepping', () => {
     expect(p[0]).toBe(-0.25);
   });
 });
+
+describe('Optimizer.adopt', () => {
+  const start = () => [Float32Array.from({ length: 37 }, (_, i) => Math.sin(i)), Float32Array.from({ length: 5 }, (_, i) => i / 7)];
+  const grads = (k: number) => start().map((t) => t.map((v, i) => Math.cos(v * (k + 1) + i) * 0.1));
+
+  for (const name of ['sgd', 'adam', 'adamw', 'rmsprop']) {
+    it(`${name}: stepping the adopted copy gives the same bytes as stepping plain arrays, and leaves the originals alone`, () => {
+      const plain = start();
+      const a = createOptimizer(name, { lr: 0.01, ...(name === 'sgd' ? { momentum: 0.9 } : {}) });
+      const b = createOptimizer(name, { lr: 0.01, ...(name === 'sgd' ? { momentum: 0.9 } : {}) });
+      const original = start();
+      const adopted = b.adopt(original);
+      expect(adopted.map((t) => Array.from(t))).toEqual(start().map((t) => Array.from(t)));
+      for (let k = 0; k < 5; k++) expect(b.step(adopted, grads(k))).toBe(a.step(plain, grads(k)));
+      expect(adopted.map((t) => Array.from(t))).toEqual(plain.map((t) => Array.from(t)));
+      expect(original.map((t) => Array.from(t))).toEqual(start().map((t) => Array.from(t)));
+    });
+  }
+
+  it('places SIMD optimizers\' copies in their arena (one buffer for all tensors), others in fresh arrays', () => {
+    const [p, q] = createOptimizer('adam', {}).adopt(start());
+    expect(p!.buffer).toBe(q!.buffer);
+    const [r, t] = createOptimizer('rmsprop', {}).adopt(start());
+    expect(r!.buffer).not.toBe(t!.buffer);
+  });
+
+  it('refuses to adopt after the first step', () => {
+    const o = createOptimizer('adam', {});
+    o.step(start(), grads(0));
+    expect(() => o.adopt(start())).toThrow(/adam.adopt: call it before the first step/);
+  });
+});

@@ -51,6 +51,11 @@ export class Region {
     this.cached = new Float32Array(arena.memory.buffer, offset, length);
   }
 
+  /** Whether `a` is this region itself (then kernels can work on it without copies). */
+  holds(a: Float32Array): boolean {
+    return a.buffer === this.arena.memory.buffer && a.byteOffset === this.offset && a.length === this.length;
+  }
+
   get array(): Float32Array {
     if (this.cached.buffer !== this.arena.memory.buffer) this.cached = new Float32Array(this.arena.memory.buffer, this.offset, this.length);
     return this.cached;
