@@ -66,7 +66,8 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
       }
       if (!want.dparams) return { dx, dparams: [] };
       const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradAsConv(g, x, dy);
-      const db = g.node('ReduceSum', [dy, g.ints([0, 2, 3])], { keepdims: 0 });
+      // Spatial axes first, then the batch: half the time of one ReduceSum over (0, 2, 3).
+      const db = sumOverBatch(g, g.node('ReduceSum', [dy, g.ints([2, 3])], { keepdims: 0 }), co);
       return { dx, dparams: [dw, db] };
     },
   };
@@ -100,7 +101,18 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
     const gathered = g.node('Gather', [table, g.constant('int64', [rows.length], rows)], { axis: 1 });
     const columns = g.node('Reshape', [gathered, g.ints([0, ho * wo, k * k * ci])]);
     const perExample = g.node('MatMul', [g.node('Reshape', [dy, g.ints([0, co, ho * wo])]), columns]);
-    const summed = g.node('ReduceSum', [perExample, g.ints([0])], { keepdims: 0 });
+    const summed = sumOverBatch(g, perExample, co * k * k * ci);
     return g.node('Transpose', [g.node('Reshape', [summed, g.ints([co, k, k, ci])])], { perm: [0, 3, 1, 2] });
   }
+}
+
+/**
+ * Σ over the batch (axis 0) of `t`, returned flat [size]: a row of ones times t as [N, size].
+ * MLAS streams that product; ReduceSum over axis 0 of the CNN's [128, 64, 576] per-example
+ * weight gradients took 1.85 ms against 0.43.
+ */
+function sumOverBatch(g: GraphBuilder, t: string, size: number): string {
+  const batch = g.node('Slice', [g.node('Shape', [t]), g.ints([0]), g.ints([1])]);
+  const ones = g.node('Expand', [g.constant('float32', [1, 1], [1]), g.node('Concat', [g.ints([1]), batch], { axis: 0 })]);
+  return g.node('Reshape', [g.node('MatMul', [ones, g.node('Reshape', [t, g.ints([-1, size])])]), g.ints([size])]);
 }
