@@ -169,6 +169,6 @@ for (const task of tasks) {
   process.stdout.write(`${formatRow(results[results.length - 1]!, results)}\n`);
 }
 
-const file: PerfFile = { format: 'optrobust-perf/1', quick, batch: BATCH, environment: environment(), results };
+const file: PerfFile = { format: 'optrobust-perf/1', quick, batch: BATCH, environment: await environment(), results };
 writeFileAtomic(flags.out!, `${JSON.stringify(file, null, 2)}\n`);
 process.stdout.write(`\nwrote ${flags.out}\n`);

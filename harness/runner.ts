@@ -79,10 +79,11 @@ export async function runGrid(o: RunOptions): Promise<RunOutcome> {
   const { suite } = o.config;
   const cellSeconds: Record<string, number> = { ...(o.previous?.timings.cellSeconds ?? {}) };
   const phaseSeconds: Record<string, number> = {};
+  const env = await environment();
   const manifest = (finishedAt?: string, wallSeconds?: number): RunManifest => ({
     format: 1,
     config: o.config,
-    environment: environment(),
+    environment: env,
     timings: { startedAt: o.previous?.timings.startedAt ?? new Date().toISOString(), finishedAt, wallSeconds, workers: o.workers, threadsPerWorker: o.threads, cellSeconds, phaseSeconds },
   });
   writeManifest(o.dir, manifest());

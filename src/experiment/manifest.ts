@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../util/atomic.ts';
 import type { Suite } from './suite.ts';
 import type { Shard } from './grid.ts';
+import { nchwcBlockSize } from '../onnx/nchwc.ts';
 
 export const MANIFEST_FILE = 'run.json';
 
@@ -24,6 +25,8 @@ export interface Environment {
   readonly platform: string;
   readonly cpu: string;
   readonly cores: number;
+  /** MLAS NCHWc block the convolutions ran on (16: AVX-512, 8: AVX2), 0 for standard ONNX `Conv`. */
+  readonly nchwcBlock: number;
 }
 
 export interface Timings {
@@ -47,7 +50,7 @@ export interface RunManifest {
 
 const require = createRequire(import.meta.url);
 
-export function environment(): Environment {
+export async function environment(): Promise<Environment> {
   const pkg = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
   const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return {
@@ -57,6 +60,7 @@ export function environment(): Environment {
     platform: `${platform()}-${arch()}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    nchwcBlock: await nchwcBlockSize(),
   };
 }
 

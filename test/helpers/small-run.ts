@@ -32,7 +32,7 @@ export async function smallRun(overrides: Partial<SuiteDefinition> = {}, dir = m
   const suite = defineSuite({ ...SMALL, ...overrides });
   const dataset = loadDataset(suite.dataset);
   for (const key of gridCells(suite)) appendRecord(dir, { kind: 'result', result: await runCell({ suite, dataset }, key) });
-  const manifest = { format: 1 as const, config: { suite }, environment: environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
+  const manifest = { format: 1 as const, config: { suite }, environment: await environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
   writeManifest(dir, manifest);
   const records = readRecords(dir);
   await writeRunOutputs(dir, suite, records, manifest);
