@@ -46,6 +46,12 @@ export interface GraphTarget {
 
 export const PORTABLE: GraphTarget = { nchwcBlock: 0 };
 
+/**
+ * Layouts a value can also exist in besides its own: `nchwc`, onnxruntime's blocked
+ * [N, C/B, H, W, B] (see nchwc.ts); `featureMajor`, a [N, F] matrix stored transposed as [F, N].
+ */
+export type Layout = 'nchwc' | 'featureMajor';
+
 export interface NodeRecipe {
   readonly op: string;
   readonly inputs: readonly string[];
@@ -60,7 +66,7 @@ export class GraphBuilder {
   private readonly consts = new Map<string, string>();
   private readonly aliases = new Map<string, string>();
   private readonly domains = new Set<string>();
-  private readonly blockedTwins = new Map<string, string>();
+  private readonly twins = new Map<string, string>();
   private readonly recipes = new Map<string, NodeRecipe>();
   private counter = 0;
 
@@ -69,14 +75,18 @@ export class GraphBuilder {
     readonly target: GraphTarget = PORTABLE,
   ) {}
 
-  /** Records that `blocked` holds the same tensor as `value` in onnxruntime's NCHWc layout. */
-  setBlocked(value: string, blocked: string): void {
-    this.blockedTwins.set(value, blocked);
+  /**
+   * Records that `twin` holds the same tensor as `value` in another layout, so that later
+   * layers can read that layout without converting (the conversion of `value` itself is
+   * dropped at serialisation when nobody reads it).
+   */
+  setTwin(value: string, layout: Layout, twin: string): void {
+    this.twins.set(`${layout}|${value}`, twin);
   }
 
-  /** The NCHWc twin of `value`, when the node that produced it made one. */
-  blocked(value: string): string | undefined {
-    return this.blockedTwins.get(value);
+  /** The twin of `value` in `layout`, when the node that produced it made one. */
+  twin(value: string, layout: Layout): string | undefined {
+    return this.twins.get(`${layout}|${value}`);
   }
 
   /** A fresh, unique value name. */

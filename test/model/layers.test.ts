@@ -6,7 +6,7 @@ import { GraphBuilder, PORTABLE, type GraphTarget } from '../../src/onnx/graph.t
 import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
 import type { Layer } from '../../src/model/layer.ts';
 import { size } from '../../src/model/layer.ts';
-import { dense } from '../../src/model/layers/dense.ts';
+import { dense, FEATURE_MAJOR_MIN_UNITS } from '../../src/model/layers/dense.ts';
 import { relu } from '../../src/model/layers/relu.ts';
 import { flatten } from '../../src/model/layers/flatten.ts';
 import { conv2d } from '../../src/model/layers/conv2d.ts';
@@ -57,6 +57,8 @@ async function checkLayer(layer: Layer, seed: number, gap = 0, target: GraphTarg
 
 describe('layer backward rules against finite differences', () => {
   it('dense: dx = dy W, dW = dyᵀ x, db = Σ dy', () => checkLayer(dense('d', [7], 5), 1));
+  it('dense, feature-major (wide enough to transpose its input): the same rules on transposed activations', () =>
+    checkLayer(dense('d', [7], FEATURE_MAJOR_MIN_UNITS), 14));
   it('relu: passes dy where the output is positive', () => checkLayer(relu('r', [2, 3, 3]), 2, 0.05));
   it('flatten: backward restores the [C, H, W] shape', () => checkLayer(flatten('f', [2, 3, 4]), 3));
   it('conv2d stride 1, padding 1', () => checkLayer(conv2d('c', [2, 5, 5], { channels: 3, kernel: 3, stride: 1, padding: 1 }), 4));

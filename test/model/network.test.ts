@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Network } from '../../src/model/network.ts';
 import type { ModelSpec } from '../../src/model/architectures.ts';
 import { size } from '../../src/model/layer.ts';
+import { FEATURE_MAJOR_MIN_UNITS } from '../../src/model/layers/dense.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../../src/onnx/graph.ts';
 import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
@@ -41,6 +42,13 @@ async function checkModel(spec: ModelSpec, inShape: number[], target?: GraphTarg
 
 describe('model gradients against finite differences', () => {
   it('mlp [6, 5]: parameter and input gradients', () => checkModel({ kind: 'mlp', hidden: [6, 5] }, [1, 4, 4]));
+  it('mlp [128, 5], feature-major throughout: ReLU and the next dense layers read the transposed twin', async () => {
+    const spec: ModelSpec = { kind: 'mlp', hidden: [FEATURE_MAJOR_MIN_UNITS, 5] };
+    const ops = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 4, 4], CLASSES).graph('train')).graph!.node!.map((n) => n.opType);
+    // The input and dLoss/dlogits go in transposed, the logits come out: nothing else converts.
+    expect(ops.filter((o) => o === 'Transpose')).toHaveLength(3);
+    await checkModel(spec, [1, 4, 4]);
+  });
   it('cnn with stride-2 convolutions on an even input', () =>
     checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 1 }, { channels: 4, stride: 2 }, { channels: 2, stride: 2 }] }, [1, 8, 8]));
   it('cnn with stride-2 convolutions on an odd input', () =>

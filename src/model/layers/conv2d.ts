@@ -52,10 +52,10 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
     forward(g, x, [wt, b]) {
       const block = g.target.nchwcBlock;
       if (!blockedConvFits(block, ci, co)) return g.node('Conv', [x, wt!, b!], attrs);
-      const input = ci < block ? x : (g.blocked(x) ?? g.node(`${NCHWC}:ReorderInput`, [x]));
+      const input = ci < block ? x : (g.twin(x, 'nchwc') ?? g.node(`${NCHWC}:ReorderInput`, [x]));
       const out = g.node(`${NCHWC}:Conv`, [input, reorderFilter(g, wt!, [co, ci, k, k], block), b!], attrs);
       const y = unblock(g, out, co);
-      g.setBlocked(y, out);
+      g.setTwin(y, 'nchwc', out);
       return y;
     },
     backward(g, dy, { x, params: [wt] }, want) {
@@ -90,7 +90,7 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
   function weightGradFromColumns(g: GraphBuilder, x: string, dy: string): string {
     const hp = h + 2 * p;
     const wp = w + 2 * p;
-    const blocked = g.blocked(x);
+    const blocked = g.twin(x, 'nchwc');
     const nhwc = blocked ? unblock(g, blocked, ci, true) : g.node('Transpose', [x], { perm: [0, 2, 3, 1] });
     const padded = p > 0 ? g.node('Pad', [nhwc, g.ints([0, p, p, 0, 0, p, p, 0])]) : nhwc;
     const rows: number[] = [];
