@@ -5,8 +5,11 @@
 //   dx = ConvTranspose(dy, W) with the same stride/pads and
 //        output_padding = (H + 2p - k) - (Ho - 1)s, which restores the input size
 //        when the forward's floor division dropped rows.
-//   dW[co,ci,i,j] = Σ_{n,oh,ow} dy[n,co,oh,ow] · xpad[n,ci,oh·s+i,ow·s+j], computed one of
-//        two ways (see weightGradient below).
+//   dW[co,ci,i,j] = Σ_{n,oh,ow} dy[n,co,oh,ow] · xpad[n,ci,oh·s+i,ow·s+j]: im2col columns
+//        times dy, per example, summed over the batch; the columns come from a Gather of
+//        channels-last rows or, for few input channels, from a one-hot convolution. (The
+//        textbook form, xᵀ convolved with dyᵀ dilated by s, runs as ci skinny GEMMs that
+//        re-pack dy each time: 28 ms for the CNN's conv2 against 22 ms.)
 //
 // Forward, where MLAS has blocked kernels for the shape (src/onnx/nchwc.ts), runs as an NCHWc
 // convolution and leaves its blocked output as a twin of y for the next layer to read.
@@ -15,9 +18,10 @@ import { blockedConvFits, NCHWC, reorderFilter, unblock } from '../../onnx/nchwc
 import type { Layer, Shape } from '../layer.ts';
 
 /**
- * Below this many input channels the weight gradient stays a dilated convolution: gathering
- * columns moves ci floats per copy, and for ci = 1 that took 6.7 ms against the convolution's
- * 2.8 ms (first CNN layer, batch 128). From 32 channels up the columns win (conv2: 22 vs 28 ms).
+ * From this many input channels im2col gathers rows of ci floats from channels-last input;
+ * below it, where a Gather of such short rows is slow (6.7 ms for ci = 1 on the CNN's first
+ * layer), a one-hot convolution builds the columns. The one-hot convolution costs grow with
+ * ci (10 ms for conv2's 32 channels, against 3.8 ms for the Gather).
  */
 const COLUMNS_MIN_CHANNELS = 16;
 
@@ -65,27 +69,35 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
         dx = g.node('ConvTranspose', [dy, wt!], { ...attrs, output_padding: outputPadding });
       }
       if (!want.dparams) return { dx, dparams: [] };
-      const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradAsConv(g, x, dy);
+      const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradFromTapColumns(g, x, dy);
       // Spatial axes first, then the batch: half the time of one ReduceSum over (0, 2, 3).
       const db = sumOverBatch(g, g.node('ReduceSum', [dy, g.ints([2, 3])], { keepdims: 0 }), co);
       return { dx, dparams: [dw, db] };
     },
   };
 
-  /** xᵀ (channels as batch) convolved with dyᵀ as filters dilated by s, cropped to k×k. */
-  function weightGradAsConv(g: GraphBuilder, x: string, dy: string): string {
-    const xT = g.node('Transpose', [x], { perm: [1, 0, 2, 3] });
-    const dyT = g.node('Transpose', [dy], { perm: [1, 0, 2, 3] });
-    const full = g.node('Conv', [xT, dyT], { strides: [1, 1], pads: [p, p, p, p], dilations: [s, s] });
-    const cropped = g.node('Slice', [full, g.ints([0, 0]), g.ints([k, k]), g.ints([2, 3])]);
-    return g.node('Transpose', [cropped], { perm: [1, 0, 2, 3] });
+  /**
+   * im2col by convolution: a grouped Conv of x with one-hot filters (one per input channel
+   * and kernel tap) yields each example's columns [ci·k·k, Ho·Wo] in W's own order; dW is
+   * dy [Co, Ho·Wo] times their transpose, summed over the batch. For the CNN's first layer
+   * (ci = 1) this took 2.4 ms against 4.3 for convolving xᵀ with dyᵀ (which runs as one
+   * skinny GEMM per input channel, re-packing dy each time, after transposing it).
+   */
+  function weightGradFromTapColumns(g: GraphBuilder, x: string, dy: string): string {
+    const taps = k * k;
+    const oneHot: number[] = [];
+    for (let c = 0; c < ci; c++) for (let t = 0; t < taps; t++) for (let u = 0; u < taps; u++) oneHot.push(t === u ? 1 : 0);
+    const filters = g.constant('float32', [ci * taps, 1, k, k], oneHot);
+    const columns = g.node('Conv', [x, filters], { ...attrs, group: ci });
+    const flat = g.node('Reshape', [columns, g.ints([0, ci * taps, ho * wo])]);
+    const perExample = g.node('MatMul', [g.node('Reshape', [dy, g.ints([0, co, ho * wo])]), g.node('Transpose', [flat], { perm: [0, 2, 1] })]);
+    return g.node('Reshape', [sumOverBatch(g, perExample, co * ci * taps), g.ints([co, ci, k, k])]);
   }
 
   /**
    * im2col in channels-last order: one Gather of ci-float rows from the padded NHWC input
    * gives each example's columns [Ho·Wo, k·k·ci]; dW is then a batched MatMul with
-   * dy [Co, Ho·Wo] summed over the batch. The dilated-convolution form runs as Ci skinny
-   * GEMMs (k·k outputs each) that re-pack dy every time.
+   * dy [Co, Ho·Wo] summed over the batch.
    */
   function weightGradFromColumns(g: GraphBuilder, x: string, dy: string): string {
     const hp = h + 2 * p;
