@@ -2,6 +2,7 @@
 // product) matches central finite differences of L = Σ r ⊙ layer(x).
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { GraphBuilder, PORTABLE, type GraphTarget } from '../../src/onnx/graph.ts';
 import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
 import type { Layer } from '../../src/model/layer.ts';
@@ -29,6 +30,7 @@ async function runLayer(layer: Layer, x: Float64Array, params: Float64Array[], r
   b.dparams.forEach((d, i) => g.output(d, `d${i}`, 'float32', layer.params[i]!.shape));
   const bytes = g.toBytes();
   const usesBlocked = new TextDecoder().decode(bytes).includes('com.microsoft.nchwc');
+  const ops = onnxProto.onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType ?? '');
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ort.Tensor> = {
     x: new ort.Tensor('float32', Float32Array.from(x), [BATCH, ...layer.inShape]),
@@ -36,10 +38,10 @@ async function runLayer(layer: Layer, x: Float64Array, params: Float64Array[], r
   };
   layer.params.forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', Float32Array.from(params[i]!), p.shape as number[])));
   const out = await session.run(feeds);
-  return { usesBlocked, y: out.y!.data as Float32Array, dx: out.dx!.data as Float32Array, dparams: layer.params.map((_, i) => out[`d${i}`]!.data as Float32Array) };
+  return { usesBlocked, ops, y: out.y!.data as Float32Array, dx: out.dx!.data as Float32Array, dparams: layer.params.map((_, i) => out[`d${i}`]!.data as Float32Array) };
 }
 
-async function checkLayer(layer: Layer, seed: number, gap = 0, target: GraphTarget = PORTABLE, blocked = false) {
+async function checkLayer(layer: Layer, seed: number, gap = 0, target: GraphTarget = PORTABLE, blocked = false): Promise<string[]> {
   const rng = createRng(seed, 'test');
   // Float32-representable inputs, so the float64 reference sees exactly what the graph sees.
   const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
@@ -53,6 +55,7 @@ async function checkLayer(layer: Layer, seed: number, gap = 0, target: GraphTarg
   const L = () => refLayer(layer, x, params, BATCH).reduce((s, v, i) => s + v * r[i]!, 0);
   expect(relError(got.dx, finiteDiff(L, x))).toBeLessThan(1e-3);
   params.forEach((p, i) => expect(relError(got.dparams[i]!, finiteDiff(L, p))).toBeLessThan(1e-3));
+  return got.ops;
 }
 
 describe('layer backward rules against finite differences', () => {
@@ -78,6 +81,19 @@ describe.skipIf(block === 0)('conv2d on onnxruntime NCHWc kernels', () => {
     checkLayer(conv2d('c', [block, 5, 5], { channels: block, kernel: 3, stride: 2, padding: 1 }), 11, 0, target, true));
   it('plain NCHW input (fewer channels than a block), stride 1', () =>
     checkLayer(conv2d('c', [1, 6, 6], { channels: block, kernel: 3, stride: 1, padding: 1 }), 12, 0, target, true));
+  it('input gradient as stride-1 phase convolutions: stride 2, kernel 3, even input', async () => {
+    const ops = await checkLayer(conv2d('c', [block, 6, 6], { channels: block, kernel: 3, stride: 2, padding: 1 }), 15, 0, target, true);
+    expect(ops).not.toContain('ConvTranspose');
+  });
+  it('phase convolutions with two taps per phase (kernel 4, stride 2) and with stride 3', async () => {
+    const ops4 = await checkLayer(conv2d('c', [block, 6, 6], { channels: block, kernel: 4, stride: 2, padding: 1 }), 16, 0, target, true);
+    const ops3 = await checkLayer(conv2d('c', [block, 6, 6], { channels: block, kernel: 3, stride: 3, padding: 0 }), 17, 0, target, true);
+    expect([...ops4, ...ops3]).not.toContain('ConvTranspose');
+  });
+  it('strides that do not divide the input keep ConvTranspose', async () => {
+    const ops = await checkLayer(conv2d('c', [block, 5, 5], { channels: block, kernel: 3, stride: 2, padding: 1 }), 18, 0, target, true);
+    expect(ops).toContain('ConvTranspose');
+  });
   it('shapes the kernels do not take fall back to Conv (3 output channels)', () =>
     checkLayer(conv2d('c', [block, 5, 5], { channels: 3, kernel: 3, stride: 1, padding: 1 }), 13, 0, target, false));
 });

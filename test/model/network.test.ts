@@ -66,6 +66,16 @@ describe('model gradients against finite differences', () => {
     expect(ops).not.toContain('Relu');
     await checkModel(spec, [1, 5, 5], { nchwcBlock: block });
   });
+  it.skipIf(block === 0)('cnn on NCHWc kernels, even input: phase-convolution input gradient, ReLU backward and first-layer weight gradient on blocked data', async () => {
+    const spec: ModelSpec = { kind: 'cnn', convs: [{ channels: block, stride: 1 }, { channels: block, stride: 2 }] };
+    const graph = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 6, 6], CLASSES).graph('train', { nchwcBlock: block })).graph!;
+    const ops = graph.node!.map((n) => n.opType);
+    expect(ops).not.toContain('ConvTranspose');
+    // Blocked all the way down: conv1's gradient never needs dy back in NCHW, so the only
+    // conversions out of NCHWc are the forward activations (NCHW for the last, NHWC for conv2's columns).
+    expect(ops.filter((o) => o === 'ReorderOutput')).toHaveLength(2);
+    await checkModel(spec, [1, 6, 6], { nchwcBlock: block });
+  });
 });
 
 describe('initialisation', () => {

@@ -1,10 +1,11 @@
 // Conv2d (PyTorch semantics: W is [Co, Ci, k, k], square kernel, symmetric zero padding).
 //
-// Backward, with standard ONNX ops only:
+// Backward:
 //   db = Σ_{n,h,w} dy
 //   dx = ConvTranspose(dy, W) with the same stride/pads and
 //        output_padding = (H + 2p - k) - (Ho - 1)s, which restores the input size
-//        when the forward's floor division dropped rows.
+//        when the forward's floor division dropped rows; or, on the NCHWc kernels when
+//        the stride divides the input, s² stride-1 phase convolutions (polyphase.ts).
 //   dW[co,ci,i,j] = Σ_{n,oh,ow} dy[n,co,oh,ow] · xpad[n,ci,oh·s+i,ow·s+j]: im2col columns
 //        times dy, per example, summed over the batch; the columns come from a Gather of
 //        channels-last rows or, for few input channels, from a one-hot convolution. (The
@@ -16,6 +17,7 @@
 import type { GraphBuilder } from '../../onnx/graph.ts';
 import { blockedConvFits, NCHWC, reorderFilter, unblock } from '../../onnx/nchwc.ts';
 import type { Layer, Shape } from '../layer.ts';
+import { polyphaseFits, polyphaseInputGrad, type ConvGeometry } from './polyphase.ts';
 
 /**
  * From this many input channels im2col gathers rows of ci floats from channels-last input;
@@ -43,6 +45,7 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
   if (ho < 1 || wo < 1) throw new Error(`conv2d layer "${name}": kernel ${k} with padding ${p} does not fit a ${h}x${w} input`);
   const fanIn = ci * k * k;
   const attrs = { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p] };
+  const geometry: ConvGeometry = { ci, co, h, w, ho, wo, k, s, p };
   return {
     name,
     kind: { op: 'conv2d', channels: co, kernel: k, stride: s, padding: p },
@@ -64,14 +67,21 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
     },
     backward(g, dy, { x, params: [wt] }, want) {
       let dx: string | undefined;
-      if (want.dx) {
+      if (want.dx && polyphaseFits(g.target.nchwcBlock, geometry)) dx = polyphaseInputGrad(g, dy, wt!, geometry);
+      else if (want.dx) {
         const outputPadding = [h + 2 * p - k - (ho - 1) * s, w + 2 * p - k - (wo - 1) * s];
         dx = g.node('ConvTranspose', [dy, wt!], { ...attrs, output_padding: outputPadding });
       }
       if (!want.dparams) return { dx, dparams: [] };
-      const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradFromTapColumns(g, x, dy);
+      // dy's blocked twin, viewed as [N, Co/B, Ho·Wo, B], when the layer above made one.
+      const blocked = g.twin(dy, 'nchwc');
+      const B = g.target.nchwcBlock;
+      const rows = blocked && g.node('Reshape', [blocked, g.ints([0, co / B, ho * wo, B])]);
+      const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradFromTapColumns(g, x, dy, rows);
       // Spatial axes first, then the batch: half the time of one ReduceSum over (0, 2, 3).
-      const db = sumOverBatch(g, g.node('ReduceSum', [dy, g.ints([2, 3])], { keepdims: 0 }), co);
+      const db = rows
+        ? sumOverBatch(g, g.node('ReduceSum', [rows, g.ints([2])], { keepdims: 0 }), co)
+        : sumOverBatch(g, g.node('ReduceSum', [dy, g.ints([2, 3])], { keepdims: 0 }), co);
       return { dx, dparams: [dw, db] };
     },
   };
@@ -83,13 +93,21 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
    * (ci = 1) this took 2.4 ms against 4.3 for convolving xᵀ with dyᵀ (which runs as one
    * skinny GEMM per input channel, re-packing dy each time, after transposing it).
    */
-  function weightGradFromTapColumns(g: GraphBuilder, x: string, dy: string): string {
+  function weightGradFromTapColumns(g: GraphBuilder, x: string, dy: string, dyRows: string | undefined): string {
     const taps = k * k;
     const oneHot: number[] = [];
     for (let c = 0; c < ci; c++) for (let t = 0; t < taps; t++) for (let u = 0; u < taps; u++) oneHot.push(t === u ? 1 : 0);
     const filters = g.constant('float32', [ci * taps, 1, k, k], oneHot);
     const columns = g.node('Conv', [x, filters], { ...attrs, group: ci });
     const flat = g.node('Reshape', [columns, g.ints([0, ci * taps, ho * wo])]);
+    if (dyRows) {
+      // From dy's blocked rows [N, Co/B, Ho·Wo, B]: columns · rows gives [N, Co/B, ci·k·k, B],
+      // which reorders to [Co, ci·k·k] once summed; dy never goes back to NCHW.
+      const B = g.target.nchwcBlock;
+      const perExample = g.node('MatMul', [g.node('Unsqueeze', [flat, g.ints([1])]), dyRows]);
+      const summed = g.node('Reshape', [sumOverBatch(g, perExample, co * ci * taps), g.ints([co / B, ci * taps, B])]);
+      return g.node('Reshape', [g.node('Transpose', [summed], { perm: [0, 2, 1] }), g.ints([co, ci, k, k])]);
+    }
     const perExample = g.node('MatMul', [g.node('Reshape', [dy, g.ints([0, co, ho * wo])]), g.node('Transpose', [flat], { perm: [0, 2, 1] })]);
     return g.node('Reshape', [sumOverBatch(g, perExample, co * ci * taps), g.ints([co, ci, k, k])]);
   }

@@ -45,6 +45,14 @@ export function relu(name: string, inShape: Shape): Layer {
     },
     backward(g, dy, { y }, want) {
       if (!want.dx) return { dparams: [] };
+      const dyBlocked = g.twin(dy, 'nchwc');
+      const yBlocked = g.twin(y, 'nchwc');
+      if (dyBlocked && yBlocked) {
+        const dxBlocked = g.node('Mul', [dyBlocked, mask(g, yBlocked)]);
+        const dx = unblock(g, dxBlocked, inShape[0]!);
+        g.setTwin(dx, 'nchwc', dxBlocked);
+        return { dx, dparams: [] };
+      }
       const dyT = g.twin(dy, 'featureMajor');
       const yT = g.twin(y, 'featureMajor');
       if (dyT && yT) {
