@@ -6,6 +6,8 @@ export { createOptimizer, listOptimizers } from './optim/registry.ts';
 export type { Optimizer, OptimizerDefinition, Options } from './optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './optim/schedule.ts';
 export { Network, type NetworkOptions } from './model/network.ts';
+export { PORTABLE, type GraphTarget } from './onnx/graph.ts';
+export { nativeTarget, nchwcBlockSize } from './onnx/nchwc.ts';
 export { buildLayers, listModels, modelLabel, type ModelSpec } from './model/architectures.ts';
 export { loadDataset, listDatasets, resolveDatasetDir } from './data/sources.ts';
 export { loadIdxFolder, type Dataset, type Split } from './data/dataset.ts';
