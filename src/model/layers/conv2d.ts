@@ -76,7 +76,7 @@ export function conv2d(name: string, inShape: Shape, opts: Conv2dOptions): Layer
       // dy's blocked twin, viewed as [N, Co/B, Ho·Wo, B], when the layer above made one.
       const blocked = g.twin(dy, 'nchwc');
       const B = g.target.nchwcBlock;
-      const rows = blocked && g.node('Reshape', [blocked, g.ints([0, co / B, ho * wo, B])]);
+      const rows = blocked === undefined ? undefined : g.node('Reshape', [blocked, g.ints([0, co / B, ho * wo, B])]);
       const dw = ci >= COLUMNS_MIN_CHANNELS ? weightGradFromColumns(g, x, dy) : weightGradFromTapColumns(g, x, dy, rows);
       // Spatial axes first, then the batch: half the time of one ReduceSum over (0, 2, 3).
       const db = rows
