@@ -9,7 +9,7 @@ import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
 import { benjaminiHochberg } from './fdr.ts';
 import { ruleFor, type Direction, type Rules } from './directions.ts';
-import { setupDifferences, type RunData } from './run-data.ts';
+import { engineDifferences, setupDifferences, type RunData } from './run-data.ts';
 import type { PerfFile } from './perf-file.ts';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 
@@ -53,6 +53,8 @@ export interface Comparison {
   /** results.csv of both runs is byte-identical. */
   readonly identical: boolean;
   readonly setupDifferences: readonly string[];
+  /** Versions, platform or kernels that differ (comparable, but not bit-identical). */
+  readonly engineDifferences: readonly string[];
   readonly correction: 'Benjamini-Hochberg';
   readonly alpha: number;
   readonly rows: readonly CompareRow[];
@@ -182,6 +184,7 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
     current: cur.dir,
     identical: base.resultsCsv !== undefined && base.resultsCsv === cur.resultsCsv,
     setupDifferences: setupDifferences(base.manifest.config.suite, cur.manifest.config.suite),
+    engineDifferences: engineDifferences(base.manifest.environment ?? {}, cur.manifest.environment ?? {}),
     correction: 'Benjamini-Hochberg',
     alpha,
     rows,

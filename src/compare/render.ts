@@ -25,6 +25,9 @@ function notes(c: Comparison): string[] {
   const out = [
     `Significance: p-values across seeds (paired t-test where both runs hold the same seeds, Welch's otherwise), ${c.correction} correction across all ${c.rows.length} rows at a false-discovery rate of ${c.alpha}; a verdict also needs a change beyond the metric's threshold.`,
   ];
+  if (c.engineDifferences.length) {
+    out.push(`The runs were computed by different software or kernels (${c.engineDifferences.join('; ')}): small differences in every row, and no bit-identity, are expected from that alone.`);
+  }
   if (c.untested > 0) out.push(`${c.untested} row(s) have fewer than 2 seeds on a side: n is too small to detect anything there; they are shown as ~.`);
   else if (Number.isFinite(n) && n < 5) out.push(`With ${n} seeds per side only large, consistent changes can reach significance after correction; ~ means "no detectable change", not "no change".`);
   return out;

@@ -1,7 +1,7 @@
 // Loads a run directory for comparison, and lists what differs between two runs' setups.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readManifest, type RunManifest } from '../experiment/manifest.ts';
+import { readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
 import { readRecords, type CellRecord, STORE_FILE } from '../experiment/store.ts';
 import type { Suite } from '../experiment/suite.ts';
 import { modelLabel } from '../model/architectures.ts';
@@ -55,5 +55,22 @@ export function setupDifferences(a: Suite, b: Suite): string[] {
     else same(`optimizer ${label}`, { name: x.name, options: x.options, schedule: x.schedule ?? null }, { name: y.name, options: y.options, schedule: y.schedule ?? null });
   }
   same('perturbations', a.perturbations, b.perturbations);
+  return diffs;
+}
+
+/**
+ * What differs in the software and kernels that computed two runs (optrobust and
+ * onnxruntime versions, platform, the NCHWc block of the convolutions). Such runs are
+ * comparable but not bit-identical: summation orders differ.
+ */
+export function engineDifferences(a: Partial<Environment>, b: Partial<Environment>): string[] {
+  const diffs: string[] = [];
+  const same = (what: string, x: unknown, y: unknown) => {
+    if (x !== undefined && y !== undefined && x !== y) diffs.push(`${what}: baseline ${String(x)}, current ${String(y)}`);
+  };
+  same('optrobust', a.optrobust, b.optrobust);
+  same('onnxruntime', a.onnxruntime, b.onnxruntime);
+  same('platform', a.platform, b.platform);
+  same('NCHWc block of the convolutions (16: AVX-512, 8: AVX2, 0: standard Conv)', a.nchwcBlock, b.nchwcBlock);
   return diffs;
 }

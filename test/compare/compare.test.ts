@@ -1,7 +1,7 @@
 // `optrobust compare` end to end on real (small) runs: identical runs, a deliberately
 // weakened optimizer, setup mismatches, unpaired seeds and bad input.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, read } from '../helpers/cli.ts';
@@ -59,6 +59,23 @@ describe('optrobust compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the runs differ in setup[\s\S]*optimizer adam: baseline/);
     expect(r.stderr).toContain('--allow-mismatch');
+  });
+
+  it('says when the runs were computed on different kernels, and compares them anyway', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cmp-engine-'));
+    cpSync(same, elsewhere, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(elsewhere, 'run.json'), 'utf8')) as { environment: { nchwcBlock: number } };
+    const other = manifest.environment.nchwcBlock === 8 ? 16 : 8;
+    writeFileSync(join(elsewhere, 'run.json'), JSON.stringify({ ...manifest, environment: { ...manifest.environment, nchwcBlock: other } }));
+    const r = cli(['compare', '--baseline', baseline, '--current', elsewhere, '--out', join(elsewhere, 'compare')]);
+    expect(r.code).toBe(0);
+    const c = JSON.parse(read(join(elsewhere, 'compare'), 'compare.json')) as { engineDifferences: string[] };
+    expect(c.engineDifferences).toEqual([expect.stringMatching(new RegExp(`NCHWc block .*baseline ${manifest.environment.nchwcBlock}, current ${other}`))]);
+    expect(read(join(elsewhere, 'compare'), 'compare.md')).toContain('computed by different software or kernels');
+    // Two runs on this machine name no engine difference.
+    const out = mkdtempSync(join(tmpdir(), 'cmp-same-'));
+    expect(cli(['compare', '--baseline', baseline, '--current', same, '--out', out]).code).toBe(0);
+    expect((JSON.parse(read(out, 'compare.json')) as { engineDifferences: string[] }).engineDifferences).toEqual([]);
   });
 
   it('uses an unpaired test when the runs hold different seeds', () => {
