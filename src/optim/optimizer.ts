@@ -122,6 +122,7 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   let t = 0;
   let arena: Arena | undefined;
   const getArena = () => (arena ??= new Arena());
+  const initStates = (params: readonly Float32Array[]) => params.map((p) => def.init(p.length, o, getArena));
   return {
     name: def.name,
     options: o,
@@ -131,16 +132,16 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
     },
     adopt(params) {
       if (states) throw new Error(`${def.name}.adopt: call it before the first step`);
-      states = params.map((p) => def.init(p.length, o, getArena));
+      const fresh = (states = initStates(params));
       return params.map((p, i) => {
-        const home = def.home?.(states![i]!) ?? new Float32Array(p.length);
+        const home = def.home?.(fresh[i]!) ?? new Float32Array(p.length);
         home.set(p);
         return home;
       });
     },
     step(params, grads) {
       if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
-      states ??= params.map((p) => def.init(p.length, o, getArena));
+      states ??= initStates(params);
       if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
       t++;
       let sq = 0;
