@@ -4,4 +4,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../harness/cli.ts');
+const { main } = await import('../harness/cli.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -4,28 +4,39 @@ import { cpus } from 'node:os';
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { fetchDataset, listDatasets, listOptimizers, listPerturbations, parseShard, resolveDatasetDir } from '../src/index.ts';
+import { isSeed, MAX_SEED } from '../src/experiment/suite.ts';
+import { fetchDataset, listDatasets, listOptimizers, listPerturbations, loadDataset, parseShard } from '../src/index.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
-import { readRecords } from '../src/experiment/store.ts';
+import { RunStore } from '../src/experiment/store.ts';
+import { acquireLock } from '../src/experiment/lock.ts';
+import { missingCells, tuneCells } from '../src/experiment/protocol.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
+import { ExternalError, InputError, UsageError, WriteError } from '../src/errors.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
-import { applyOverrides, loadSuite, UsageError } from './load-suite.ts';
-import { runGrid } from './runner.ts';
+import { applyOverrides, loadSuite } from './load-suite.ts';
+import { Interrupted, runGrid } from './runner.ts';
 import { createProgress } from './progress.ts';
 import { accuracyTable } from './table.ts';
 import { mergeRuns } from './merge.ts';
 import { compareCommand, type CompareFlags } from './compare.ts';
 
-const positiveInt = (flag: string) => (v: string) => {
+/** Exit codes, as documented in README.md and `optrobust --help`. */
+export const EXIT = { ok: 0, failed: 1, input: 2, fault: 3, interrupted: 130 } as const;
+
+/** A positive integer flag, at most `max` (a bound that catches typos such as an extra digit). */
+export const positiveInt = (flag: string, max = 1_000_000, why = '') => (v: string) => {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1) throw new InvalidArgumentError(`${flag} expects a positive integer, got "${v}"`);
+  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} expects an integer from 1 to ${max}${why}, got "${v}"`);
   return n;
 };
-const intList = (v: string) => {
+export const seedList = (v: string) => {
   const parts = v.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`--seeds expects comma-separated non-negative integers, e.g. 0,1,2; got "${v}"`);
+  if (parts.some((p) => !/^\d+$/.test(p) || !isSeed(Number(p)))) throw new InvalidArgumentError(`--seeds expects comma-separated integers in 0..${MAX_SEED}, e.g. 0,1,2; got "${v}"`);
   return parts.map(Number);
 };
+/** Workers and threads beyond this many per core only oversubscribe the machine. */
+const PER_CORE = 8;
+const coreBound = () => PER_CORE * cpus().length;
 const nameList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, '').replace(/[:T]/g, '-');
@@ -57,38 +68,71 @@ async function runCommand(flags: RunFlags): Promise<number> {
   let dir: string;
   let config: RunConfig;
   let previous;
+  // Everything is checked (suite, shard, data) before the run folder is created.
   if (flags.resume) {
     dir = flags.resume;
     previous = readManifest(dir);
     config = previous.config;
     const ignored = (['optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune'] as const).filter((k) => flags[k] !== undefined);
     if (ignored.length) throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')}; drop ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    const data = loadDataset(config.suite.dataset, config.dataDir);
+    if (data.fingerprint !== config.data.fingerprint) {
+      throw new UsageError(`--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`);
+    }
   } else {
     const suite = applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
-    config = { suite, dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined, shard };
+    const data = loadDataset(suite.dataset, flags.dataDir);
+    config = { suite, dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined, shard, data: { fingerprint: data.fingerprint } };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
     if (existsSync(join(dir, 'run.json'))) throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
   }
-  resolveDatasetDir(config.suite.dataset, config.dataDir); // fail before any worker starts
-  mkdirSync(dir, { recursive: true });
+  // More workers than cells would only start idle processes.
+  const workers = Math.min(flags.workers, Math.max(1, ...phaseSizes(config)));
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`optrobust: suite "${config.suite.name}" -> ${dir} (${flags.workers} worker${flags.workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`);
-  const outcome = await runGrid({ dir, config, workers: flags.workers, threads: flags.threads, progress: createProgress(), previous });
-  if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
-  process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
-  if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
-  log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
-  if (outcome.failures > 0) {
-    log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
-    return 1;
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted); // a second ^C: stop at once
+    log('\noptrobust: stopping (^C again to quit at once)...');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    mkdirSync(dir, { recursive: true });
+    log(`optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`);
+    const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal });
+    if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
+    process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
+    if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
+    log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
+    if (outcome.failures > 0) {
+      log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
+      return EXIT.failed;
+    }
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof Interrupted) {
+      log(`optrobust: ${e.message}. Finish the run with: optrobust run --resume ${dir}`);
+      return EXIT.interrupted;
+    }
+    if (e instanceof WriteError) throw new WriteError(e.file, `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once the problem is fixed, finish the run with: optrobust run --resume ${dir}`);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
-  return 0;
+}
+
+/** How many cells each phase of the run can have at once (for capping the worker count). */
+function phaseSizes(config: RunConfig): number[] {
+  const { suite, shard } = config;
+  const grid = Math.ceil((suite.optimizers.length * suite.seeds.length) / (shard?.count ?? 1));
+  return [grid, ...(suite.tune ? [tuneCells(suite).length] : [])];
 }
 
 export function buildProgram(): Command {
   const program = new Command('optrobust')
     .description('Does the optimizer you train with change how robust your model is?')
+    .addHelpText('after', '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -98,12 +142,12 @@ export function buildProgram(): Command {
     .description('train every (optimizer, seed) cell of a suite, evaluate robustness, write reports')
     .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file`, 'default')
     .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
-    .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', intList)
+    .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', seedList)
     .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
     .option('--data-dir <dir>', "an IDX folder holding the suite's dataset (train/t10k images and labels)")
     .option('--out <dir>', 'run directory (default reports/<suite>-<timestamp>, linked from reports/latest)')
-    .addOption(new Option('--workers <n>', 'parallel cells').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers')))
-    .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads'), 1)
+    .addOption(new Option('--workers <n>', 'parallel cells (at most the number of cells)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
+    .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
     .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
     .option('--shard <k/n>', 'run slice k of n of the grid (join slices with `optrobust merge`)')
     .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
@@ -138,6 +182,7 @@ export function buildProgram(): Command {
     .option('--alpha <q>', 'false-discovery rate for the Benjamini-Hochberg correction', fraction('--alpha'), 0.05)
     .option('--perf-threshold <fraction>', 'relative slow-down that counts as a timing regression', fraction('--perf-threshold'), 0.1)
     .option('--allow-mismatch', 'compare runs whose suite, dataset, model or hyperparameters differ (differences listed first)')
+    .option('--allow-partial', 'compare even when the current run lacks cells the baseline has (they are listed)')
     .option('--fail-on-perf', 'exit 1 on a timing regression too')
     .option('--baseline-perf <file>', 'an `npm run perf` JSON file of the baseline')
     .option('--current-perf <file>', 'an `npm run perf` JSON file of the current run')
@@ -154,8 +199,19 @@ export function buildProgram(): Command {
     .argument('<dir>', 'run directory')
     .action(async (dir: string) => {
       const manifest = readManifest(dir);
-      await writeRunOutputs(dir, manifest.config.suite, readRecords(dir), manifest);
-      process.stderr.write(`rewrote the reports in ${dir}\n`);
+      const release = acquireLock(dir);
+      try {
+        const records = new RunStore(dir, manifest.identity).records();
+        await writeRunOutputs(dir, manifest.config.suite, records, manifest);
+        process.stderr.write(`rewrote the reports in ${dir}\n`);
+        const missing = missingCells(manifest.config.suite, records, manifest.config.shard);
+        if (missing.length) {
+          const e = missing[0]!;
+          process.stderr.write(`optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${e.phase && e.phase !== 'main' ? `${e.phase} ` : ''}${e.optimizer}/seed ${e.seed}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`);
+        }
+      } finally {
+        release();
+      }
     });
 
   program
@@ -190,16 +246,26 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The one error boundary: input problems (InputError: a flag, suite, data file or run folder)
+ * exit 2 with their message; a failed write exits 3 naming the file; anything else is a fault,
+ * shown with its stack, exit 3.
+ */
+export async function main(argv: string[], program: Command = buildProgram()): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    // Anything thrown is a usage or input problem (bad flag, file, suite or dataset): exit 2.
-    process.stderr.write(`optrobust: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.input;
+    if (e instanceof InputError) {
+      process.stderr.write(`optrobust: ${e.message}\n`);
+      return EXIT.input;
+    }
+    if (e instanceof ExternalError) {
+      process.stderr.write(`optrobust: ${e.message}\n`);
+      return EXIT.fault;
+    }
+    process.stderr.write(`optrobust: internal error (please report it with the lines below)\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.fault;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

@@ -1,10 +1,10 @@
 // `optrobust compare`: reads two run directories, compares them, writes compare.md/.csv/.json/.html.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareRuns, type Comparison } from '../src/compare/compare.ts';
 import { loadRun, CompareInputError } from '../src/compare/run-data.ts';
 import { resolveRules } from '../src/compare/directions.ts';
-import { renderCsv, renderHtml, renderJson, renderMarkdown } from '../src/compare/render.ts';
+import { renderCsv, renderHtml, renderJson, renderMarkdown, renderRefusal } from '../src/compare/render.ts';
 import type { PerfFile } from '../src/compare/perf-file.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 
@@ -17,6 +17,7 @@ export interface CompareFlags {
   alpha: number;
   perfThreshold: number;
   allowMismatch?: boolean;
+  allowPartial?: boolean;
   failOnPerf?: boolean;
   baselinePerf?: string;
   currentPerf?: string;
@@ -44,6 +45,23 @@ function perfFile(file: string | undefined, what: string): PerfFile | undefined 
 }
 
 export async function compareCommand(f: CompareFlags): Promise<{ comparison: Comparison; code: number; markdown: string; out: string }> {
+  const out = f.out ?? join(f.current, 'compare');
+  try {
+    return await compareInto(f, out);
+  } catch (e) {
+    // A nightly job shows compare.md whatever happens: a refusal is written there too, with its reason.
+    if (e instanceof CompareInputError && (f.out !== undefined || existsSync(f.current))) {
+      try {
+        writeFileAtomic(join(out, 'compare.md'), renderRefusal(e.message));
+      } catch {
+        // the refusal itself is what the user needs; it is on stderr either way
+      }
+    }
+    throw e;
+  }
+}
+
+async function compareInto(f: CompareFlags, out: string): Promise<{ comparison: Comparison; code: number; markdown: string; out: string }> {
   const user: Record<string, unknown> = f.thresholds ? readJson<Record<string, unknown>>(f.thresholds, '--thresholds') : {};
   for (const t of f.threshold ?? []) {
     const m = /^([a-z0-9_]+)=([0-9.eE+-]+)$/.exec(t);
@@ -62,7 +80,14 @@ export async function compareCommand(f: CompareFlags): Promise<{ comparison: Com
   if (comparison.setupDifferences.length && !f.allowMismatch) {
     throw new CompareInputError(`the runs differ in setup, so their numbers are not comparable:\n  ${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`);
   }
-  const out = f.out ?? join(f.current, 'compare');
+  // A gate never passes on missing data: cells the baseline has and the current run lacks
+  // (failed, or never run) would otherwise just be absent rows.
+  const missing = comparison.missingCells;
+  if (missing.length && !f.allowPartial) {
+    const shown = missing.slice(0, 12).join(', ');
+    throw new CompareInputError(`the current run lacks ${missing.length} cell(s) the baseline has: ${shown}${missing.length > 12 ? ', ...' : ''}; finish it with --resume, or pass --allow-partial to compare what both hold`);
+  }
+  if (comparison.rows.length === 0) throw new CompareInputError(`nothing to compare: the runs share no measured (optimizer, perturbation, severity, metric) row; ${cur.records.length === 0 ? `${f.current} holds no records` : 'every cell of one run failed or differs from the other\'s'}`);
   const markdown = renderMarkdown(comparison);
   writeFileAtomic(join(out, 'compare.md'), markdown);
   writeFileAtomic(join(out, 'compare.csv'), renderCsv(comparison));

@@ -4,13 +4,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
+import { InputError, UsageError } from '../src/errors.ts';
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export async function loadSuite(nameOrPath: string): Promise<Suite> {
   const shipped = SHIPPED_SUITES[nameOrPath];
@@ -23,7 +18,13 @@ export async function loadSuite(nameOrPath: string): Promise<Suite> {
     }
     target = pathToFileURL(path).href;
   }
-  const mod = (await import(target)) as { default?: unknown; suite?: unknown };
+  let mod: { default?: unknown; suite?: unknown };
+  try {
+    mod = (await import(target)) as typeof mod;
+  } catch (e) {
+    if (e instanceof InputError) throw e; // defineSuite's own message names the field
+    throw new UsageError(`--suite ${nameOrPath}: the file could not be loaded: ${(e as Error).message}`);
+  }
   const suite = mod.default ?? mod.suite;
   if (!suite || typeof suite !== 'object') {
     throw new UsageError(`--suite ${nameOrPath}: the module must export a suite built with defineSuite({...}) as its default export`);

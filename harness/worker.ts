@@ -21,6 +21,10 @@ export interface CellOutcome {
 
 const datasets = new Map<string, Dataset>();
 
+// ^C in a terminal reaches the whole process group; the parent decides what stops (it tears
+// the pool down), so a cell is never recorded as failed because its worker saw the signal.
+process.on('SIGINT', () => {});
+
 export default async function runTask(task: CellTask): Promise<CellOutcome> {
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
@@ -29,6 +33,7 @@ export default async function runTask(task: CellTask): Promise<CellOutcome> {
     const id = `${config.suite.dataset}\u0000${config.dataDir ?? ''}`;
     let dataset = datasets.get(id);
     if (!dataset) datasets.set(id, (dataset = loadDataset(config.suite.dataset, config.dataDir)));
+    if (dataset.fingerprint !== config.data.fingerprint) throw new Error(`the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`);
     const ctx = { suite: config.suite, dataset, threads };
     switch (task.phase) {
       case 'tune':

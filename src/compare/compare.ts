@@ -3,7 +3,7 @@
 // both runs hold the same seeds, Welch's otherwise), Benjamini-Hochberg q-values over
 // the whole table, and a verdict that needs both significance and a delta beyond the
 // metric's threshold. Timings are compared the same way, in a separate section.
-import type { CellRecord } from '../experiment/store.ts';
+import { keyOf, recordKey, type CellRecord } from '../experiment/store.ts';
 import { recordMeasurements } from '../report/results-csv.ts';
 import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
@@ -14,7 +14,7 @@ import type { PerfFile } from './perf-file.ts';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 
 export type Verdict = 'regressed' | 'improved' | 'changed' | '~';
-export type TestKind = 'paired t' | 'welch t' | 'identical' | 'untested';
+export type TestKind = 'paired t' | 'welch t' | 'identical' | 'untested' | 'non-finite';
 
 export interface CompareRow {
   readonly optimizer: string;
@@ -34,6 +34,8 @@ export interface CompareRow {
   /** Benjamini-Hochberg adjusted p-value within the row's section. */
   readonly q: number;
   readonly verdict: Verdict;
+  /** With test 'non-finite': the current run has more NaN/infinite values than the baseline. */
+  readonly nonFiniteGrew?: boolean;
   readonly note?: string;
 }
 
@@ -50,8 +52,10 @@ export interface CompareOptions {
 export interface Comparison {
   readonly baseline: string;
   readonly current: string;
-  /** results.csv of both runs is byte-identical. */
+  /** Every measurement of both runs is the same number (the rows below are all there is to compare). */
   readonly identical: boolean;
+  /** Cells the baseline has a result for and the current run lacks (failed or never run), as "label/seed N (phase)". */
+  readonly missingCells: readonly string[];
   readonly setupDifferences: readonly string[];
   /** Versions, platform or kernels that differ (comparable, but not bit-identical). */
   readonly engineDifferences: readonly string[];
@@ -94,17 +98,28 @@ interface Tested {
   readonly ciLow: number;
   readonly ciHigh: number;
   readonly p: number;
+  readonly nonFiniteGrew?: boolean;
   readonly note?: string;
 }
+
+const sameValues = (a: Map<number, number>, b: Map<number, number>): boolean => a.size === b.size && [...a].every(([seed, v]) => b.has(seed) && Object.is(v, b.get(seed)));
+
+const nonFinite = (xs: readonly number[]) => xs.filter((v) => !Number.isFinite(v)).length;
 
 function testSeries(a: Map<number, number>, b: Map<number, number>): Tested {
   const seedsA = [...a.keys()].sort((x, y) => x - y);
   const seedsB = [...b.keys()].sort((x, y) => x - y);
   const xa = seedsA.map((s) => a.get(s)!);
   const xb = seedsB.map((s) => b.get(s)!);
-  const delta = mean(xb) - mean(xa);
   const samePairs = seedsA.join() === seedsB.join();
-  if (samePairs && xa.every((v, i) => Object.is(v, xb[i]))) return { test: 'identical', delta: 0, ciLow: 0, ciHigh: 0, p: 1 };
+  if (sameValues(a, b)) return { test: 'identical', delta: 0, ciLow: 0, ciHigh: 0, p: 1 };
+  // NaN and infinities are never averaged: a series that gained or lost them is reported as
+  // such, not as a change of its mean (a diverged loss is not a smaller loss).
+  const [na, nb] = [nonFinite(xa), nonFinite(xb)];
+  if (na !== nb) {
+    return { test: 'non-finite', delta: Number.NaN, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, nonFiniteGrew: nb > na, note: `non-finite values: ${na} of ${xa.length} seeds in the baseline, ${nb} of ${xb.length} in the current run` };
+  }
+  const delta = mean(xb.filter(Number.isFinite)) - mean(xa.filter(Number.isFinite));
   if (xa.length < 2 || xb.length < 2) return { test: 'untested', delta, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, note: 'n too small to test (fewer than 2 seeds)' };
   const t = samePairs ? pairedTest(xb, xa) : welchTest(xb, xa);
   return { test: samePairs ? 'paired t' : 'welch t', delta, ciLow: t.ciLow, ciHigh: t.ciHigh, p: t.p };
@@ -122,10 +137,16 @@ function verdict(direction: Direction, threshold: number, delta: number, q: numb
 function finish(partial: Omit<CompareRow, 'q' | 'verdict'>[], thresholds: (r: Omit<CompareRow, 'q' | 'verdict'>) => [number, number | undefined], alpha: number): CompareRow[] {
   const q = benjaminiHochberg(partial.map((r) => r.p));
   return partial.map((r, i) => {
+    if (r.test === 'non-finite') {
+      // More non-finite values than the baseline: the measurement broke (divergence), a regression
+      // for any metric with a direction; fewer: a change worth a look, never an "improvement".
+      return { ...r, q: Number.NaN, verdict: r.nonFiniteGrew && r.direction !== 'diagnostic' ? 'regressed' : 'changed' };
+    }
     const [threshold, relativeTo] = thresholds(r);
     return { ...r, q: q[i]!, verdict: verdict(r.direction, threshold, r.delta, q[i]!, alpha, relativeTo) };
   });
 }
+
 
 function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: number): CompareRow[] {
   const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
@@ -162,10 +183,24 @@ function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: num
   return finish(partial, (r) => [o.perfThreshold ?? 0.1, r.baseline], alpha);
 }
 
+/** "label/seed N (phase)" for each cell the baseline has a result for and the current run does not. */
+function cellsMissing(base: readonly CellRecord[], cur: RunData): string[] {
+  const have = new Set(cur.records.filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
+  // Seeds the current run does not have by design are a different sample (compared unpaired), not missing cells.
+  const seeds = new Set(cur.manifest.config.suite.seeds);
+  return base
+    .filter((r) => r.kind !== 'failure' && seeds.has(recordKey(r).seed) && !have.has(keyOf(recordKey(r))))
+    .map((r) => {
+      const k = recordKey(r);
+      return `${k.optimizer}/seed ${k.seed} (${k.phase ?? 'main'}${k.phase === 'tune' ? ` lr ${k.lr}` : ''})`;
+    });
+}
+
 export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Comparison {
   const alpha = o.alpha ?? 0.05;
   const a = collect(base.records);
   const b = collect(cur.records);
+  const identical = a.size === b.size && [...a].every(([key, s]) => b.has(key) && sameValues(s.bySeed, b.get(key)!.bySeed));
   const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
   for (const [key, sa] of a) {
     const sb = b.get(key);
@@ -182,8 +217,9 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
   return {
     baseline: base.dir,
     current: cur.dir,
-    identical: base.resultsCsv !== undefined && base.resultsCsv === cur.resultsCsv,
-    setupDifferences: setupDifferences(base.manifest.config.suite, cur.manifest.config.suite),
+    identical: identical && rows.length > 0,
+    missingCells: cellsMissing(base.records, cur),
+    setupDifferences: setupDifferences(base.manifest, cur.manifest),
     engineDifferences: engineDifferences(base.manifest.environment ?? {}, cur.manifest.environment ?? {}),
     correction: 'Benjamini-Hochberg',
     alpha,

@@ -9,7 +9,16 @@ import type { Comparison, CompareRow } from './compare.ts';
 
 const ORDER: Record<string, number> = { regressed: 0, improved: 1, changed: 2, '~': 3 };
 const sorted = (rows: readonly CompareRow[]) => [...rows].sort((a, b) => ORDER[a.verdict]! - ORDER[b.verdict]! || (a.q || 1) - (b.q || 1));
-const label = (r: CompareRow) => `${r.optimizer} · ${r.perturbation}${r.severity ? ` ${formatNumber(r.severity)}` : ''} · ${r.metric}`;
+const label = (r: CompareRow) => `${md(r.optimizer)} · ${md(r.perturbation)}${r.severity ? ` ${formatNumber(r.severity)}` : ''} · ${md(r.metric)}`;
+
+/**
+ * Text from a run (labels, paths) made inert in markdown, as `esc` does for HTML: a job
+ * summary renders HTML and markdown, so neither tags nor table pipes nor links get through.
+ */
+export const md = (s: unknown): string =>
+  String(s)
+    .replace(/[\\`*_[\]#|!~]/g, (c) => `\\${c}`)
+    .replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 const num = (v: number) => (Number.isFinite(v) ? formatNumber(v) : '–');
 /** Four significant digits: enough to read a table; compare.csv/json keep every digit. */
 const short = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '–');
@@ -34,8 +43,9 @@ function notes(c: Comparison): string[] {
 }
 
 export function renderMarkdown(c: Comparison): string {
-  const lines = [`## optrobust compare`, '', `**${headline(c)}**`, '', `baseline \`${c.baseline}\` → current \`${c.current}\``, ''];
-  if (c.setupDifferences.length) lines.push('**The runs differ in setup** (compared anyway with --allow-mismatch):', '', ...c.setupDifferences.map((d) => `- ${d}`), '');
+  const lines = [`## optrobust compare`, '', `**${headline(c)}**`, '', `baseline ${md(c.baseline)} → current ${md(c.current)}`, ''];
+  if (c.setupDifferences.length) lines.push('**The runs differ in setup** (compared anyway with --allow-mismatch):', '', ...c.setupDifferences.map((d) => `- ${md(d)}`), '');
+  if (c.missingCells.length) lines.push(`**The current run lacks ${c.missingCells.length} cell(s) the baseline has** (compared anyway with --allow-partial): ${c.missingCells.map(md).join(', ')}`, '');
   const table = (rows: readonly CompareRow[]) => [
     '| verdict | row | baseline | current | delta (95% CI) | p | q |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -58,15 +68,23 @@ export const CSV_COLUMNS = ['section', 'verdict', 'optimizer', 'perturbation', '
 
 export function renderCsv(c: Comparison): string {
   const rows = [...c.rows.map((r) => ['results', r] as const), ...c.perfRows.map((r) => ['timing', r] as const)].map(([section, r]) => [
-    section, r.verdict, r.optimizer, r.perturbation, cell(r.severity), r.metric, r.direction, cell(r.nBaseline), cell(r.nCurrent), cell(r.baseline), cell(r.current), cell(r.delta), cell(r.ciLow), cell(r.ciHigh), r.test, cell(r.p), cell(r.q), r.note ?? '',
-  ]);
+    section, r.verdict, r.optimizer, r.perturbation, r.severity, r.metric, r.direction, r.nBaseline, r.nCurrent, r.baseline, r.current, r.delta, r.ciLow, r.ciHigh, r.test, r.p, r.q, r.note ?? '',
+  ].map(cell));
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
 }
 
+/**
+ * compare.json: standard JSON, so numbers JSON cannot hold (NaN, ±Infinity) are written as the
+ * strings "NaN", "Infinity", "-Infinity", which JavaScript's Number() and Python's float() read back.
+ */
 export function renderJson(c: Comparison): string {
-  const finite = (v: number) => (Number.isFinite(v) ? v : null);
-  const row = (r: CompareRow) => ({ ...r, baseline: finite(r.baseline), current: finite(r.current), delta: finite(r.delta), ciLow: finite(r.ciLow), ciHigh: finite(r.ciHigh), p: finite(r.p), q: finite(r.q) });
-  return `${JSON.stringify({ format: 'optrobust-compare/1', headline: headline(c), ...c, rows: c.rows.map(row), perfRows: c.perfRows.map(row) }, null, 2)}\n`;
+  const replacer = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+  return `${JSON.stringify({ format: 'optrobust-compare/1', headline: headline(c), ...c }, replacer, 2)}\n`;
+}
+
+/** compare.md when the comparison was refused: the reason, so a job summary never shows nothing. */
+export function renderRefusal(reason: string): string {
+  return ['## optrobust compare', '', '**REFUSED: nothing was compared.**', '', ...reason.split('\n').map((l) => md(l)), ''].join('\n');
 }
 
 /** Baseline and current accuracy per optimizer and (perturbation, severity). */

@@ -1,25 +1,18 @@
 // Loads a run directory for comparison, and lists what differs between two runs' setups.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
-import { readRecords, type CellRecord, STORE_FILE } from '../experiment/store.ts';
-import type { Suite } from '../experiment/suite.ts';
+import { RunStore, type CellRecord, STORE_FILE } from '../experiment/store.ts';
 import { modelLabel } from '../model/architectures.ts';
+import { InputError } from '../errors.ts';
 
 export interface RunData {
   readonly dir: string;
   readonly manifest: RunManifest;
   readonly records: CellRecord[];
-  /** results.csv bytes, when present (for the bit-identical check). */
-  readonly resultsCsv?: string;
 }
 
-export class CompareInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CompareInputError';
-  }
-}
+export class CompareInputError extends InputError {}
 
 export function loadRun(dir: string, role: string): RunData {
   if (!existsSync(dir)) throw new CompareInputError(`--${role} ${dir}: no such directory`);
@@ -30,19 +23,26 @@ export function loadRun(dir: string, role: string): RunData {
     throw new CompareInputError(`--${role}: ${(e as Error).message}`);
   }
   if (!existsSync(join(dir, STORE_FILE))) throw new CompareInputError(`--${role} ${dir}: ${STORE_FILE} is missing; the run has no results`);
-  const records = readRecords(dir);
-  const results = join(dir, 'results.csv');
-  return { dir, manifest, records, resultsCsv: existsSync(results) ? readFileSync(results, 'utf8') : undefined };
+  let records: CellRecord[];
+  try {
+    records = new RunStore(dir, manifest.identity).records();
+  } catch (e) {
+    throw new CompareInputError(`--${role}: ${(e as Error).message}`);
+  }
+  return { dir, manifest, records };
 }
 
-/** Human-readable differences in what was run (suite, dataset, model, hyperparameters); empty when comparable. */
-export function setupDifferences(a: Suite, b: Suite): string[] {
+/** Human-readable differences in what was run (suite, data, model, hyperparameters); empty when comparable. */
+export function setupDifferences(base: RunManifest, cur: RunManifest): string[] {
+  const a = base.config.suite;
+  const b = cur.config.suite;
   const diffs: string[] = [];
   const same = (what: string, x: unknown, y: unknown) => {
     if (JSON.stringify(x) !== JSON.stringify(y)) diffs.push(`${what}: baseline ${JSON.stringify(x)}, current ${JSON.stringify(y)}`);
   };
   same('suite', a.name, b.name);
   same('dataset', a.dataset, b.dataset);
+  same('data fingerprint (the dataset files differ)', base.config.data.fingerprint.slice(0, 16), cur.config.data.fingerprint.slice(0, 16));
   same('train/test limits', [a.trainLimit ?? null, a.testLimit ?? null], [b.trainLimit ?? null, b.testLimit ?? null]);
   same('model', modelLabel(a.model), modelLabel(b.model));
   same('batch size', a.batchSize, b.batchSize);
@@ -55,6 +55,7 @@ export function setupDifferences(a: Suite, b: Suite): string[] {
     else same(`optimizer ${label}`, { name: x.name, options: x.options, schedule: x.schedule ?? null }, { name: y.name, options: y.options, schedule: y.schedule ?? null });
   }
   same('perturbations', a.perturbations, b.perturbations);
+  same('tuning', a.tune ?? null, b.tune ?? null);
   return diffs;
 }
 

@@ -2,16 +2,19 @@
 // type, N = number of dimensions), N big-endian uint32 sizes, then the elements.
 // Only unsigned bytes (T = 0x08) occur in the MNIST family, so only they are read.
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { InputError } from '../errors.ts';
 
 export interface IdxArray {
   readonly dims: readonly number[];
   readonly data: Uint8Array;
 }
 
-export class DataError extends Error {
-  constructor(readonly file: string, problem: string) {
+export class DataError extends InputError {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`${file}: ${problem}`);
-    this.name = 'DataError';
   }
 }
 

@@ -2,6 +2,7 @@
 // deterministic slices that `--shard K/N` runs.
 import type { CellKey } from './cell.ts';
 import type { Suite } from './suite.ts';
+import { UsageError } from '../errors.ts';
 
 export function gridCells(suite: Suite): CellKey[] {
   return suite.optimizers.flatMap((o) => suite.seeds.map((seed) => ({ optimizer: o.label, seed })));
@@ -17,7 +18,7 @@ export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : Number.NaN;
   const count = m ? Number(m[2]) : Number.NaN;
-  if (!m || count < 1 || index < 1 || index > count) throw new Error(`--shard ${JSON.stringify(text)}: expected K/N with 1 <= K <= N, e.g. 2/4`);
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${JSON.stringify(text)}: expected K/N with 1 <= K <= N, e.g. 2/4`);
   return { index, count };
 }
 

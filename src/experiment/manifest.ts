@@ -1,21 +1,37 @@
 // run.json: the resolved configuration a run was made with (enough to resume, merge
 // or re-report it), the environment, and timings. Timings live here, never in result files.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, platform, arch } from 'node:os';
 import { createRequire } from 'node:module';
 import { writeFileAtomic } from '../util/atomic.ts';
-import type { Suite } from './suite.ts';
+import { defineSuite, type Suite } from './suite.ts';
 import type { Shard } from './grid.ts';
 import { nchwcBlockSize } from '../onnx/nchwc.ts';
+import { parseExact, stringifyExact } from '../util/json.ts';
+import { InputError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'run.json';
+/** 2: stores carry the run identity and run.json the data fingerprint (format 1 had neither). */
+export const MANIFEST_FORMAT = 2;
 
 export interface RunConfig {
   readonly suite: Suite;
   /** The IDX folder used, when given explicitly (--data-dir). */
   readonly dataDir?: string;
   readonly shard?: Shard;
+  /** The data the run trains and tests on (Dataset.fingerprint): part of the run's identity. */
+  readonly data: { readonly fingerprint: string };
+}
+
+/**
+ * What makes two sets of records parts of one run: the resolved suite and the data's
+ * fingerprint (not the shard, the folder, workers or threads). Every store line carries
+ * it; shards of one run share it, so they merge, and anything else is refused.
+ */
+export function runIdentity(config: Pick<RunConfig, 'suite' | 'data'>): string {
+  return createHash('sha256').update(stringifyExact({ suite: config.suite, data: config.data.fingerprint })).digest('hex').slice(0, 16);
 }
 
 export interface Environment {
@@ -42,7 +58,9 @@ export interface Timings {
 }
 
 export interface RunManifest {
-  readonly format: 1;
+  readonly format: typeof MANIFEST_FORMAT;
+  /** runIdentity(config), as every line of the run's store carries it. */
+  readonly identity: string;
   readonly config: RunConfig;
   readonly environment: Environment;
   readonly timings: Timings;
@@ -65,18 +83,29 @@ export async function environment(): Promise<Environment> {
 }
 
 export function writeManifest(dir: string, manifest: RunManifest): void {
-  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileAtomic(join(dir, MANIFEST_FILE), `${stringifyExact(manifest, 2)}\n`);
 }
+
+export class ManifestError extends InputError {}
 
 export function readManifest(dir: string): RunManifest {
   const file = join(dir, MANIFEST_FILE);
-  if (!existsSync(file)) throw new Error(`${file}: not found; is ${dir} an optrobust run directory?`);
+  if (!existsSync(file)) throw new ManifestError(`${file}: not found; is ${dir} an optrobust run directory?`);
   let m: RunManifest;
   try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as RunManifest;
+    m = parseExact<RunManifest>(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new ManifestError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (m?.format !== 1 || !m.config?.suite) throw new Error(`${file}: not an optrobust run manifest (expected "format": 1 and a "config.suite")`);
+  if ((m as { format?: unknown })?.format === 1) throw new ManifestError(`${file}: made by an earlier optrobust (run format 1, without run identities); re-run the suite to compare, merge or resume it`);
+  if (m?.format !== MANIFEST_FORMAT || !m.config?.suite || typeof m.identity !== 'string' || typeof m.config.data?.fingerprint !== 'string') {
+    throw new ManifestError(`${file}: not an optrobust run manifest (expected "format": ${MANIFEST_FORMAT}, an "identity" and "config.suite", "config.data")`);
+  }
+  if (runIdentity(m.config) !== m.identity) throw new ManifestError(`${file}: its "identity" does not match its configuration; the file was edited`);
+  try {
+    defineSuite(m.config.suite);
+  } catch (e) {
+    throw new ManifestError(`${file}: config.suite is not a valid suite (${(e as Error).message})`);
+  }
   return m;
 }

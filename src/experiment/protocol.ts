@@ -14,6 +14,8 @@ import { chooseLearningRate, lrGrid, type TuneChoice } from '../tune/choose.ts';
 import { holdOut, type HoldOut } from '../tune/validation.ts';
 import { limitSplit, optimizerEntry, suiteNetwork, type CellContext, type CellKey, type CellResult } from './cell.ts';
 import type { Suite } from './suite.ts';
+import { gridCells, shardCells, type Shard } from './grid.ts';
+import { keyOf, recordKey, type AnyCellKey, type CellRecord } from './store.ts';
 
 export interface TuneKey extends CellKey {
   readonly lr: number;
@@ -116,4 +118,18 @@ export async function runMatchedCell(ctx: CellContext, key: MatchedKey, lr: numb
   const oracle = memoizeFor(gradientOracle(net, r.params), test.images);
   const points = await evaluateSweeps(net, r.params, test, dataset.shape, suite.perturbations, key.seed, oracle);
   return { ...key, lr, valAccuracy: val.accuracy, target, eval: points };
+}
+
+/**
+ * The cells a run still lacks a result for (failed ones included), phase by phase: tuning
+ * trials, the (sharded) grid, and, once the grid is complete, the matched cells.
+ */
+export function missingCells(suite: Suite, records: readonly CellRecord[], shard?: Shard): AnyCellKey[] {
+  const done = new Set(records.filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
+  const lacking = (keys: readonly AnyCellKey[]) => keys.filter((k) => !done.has(keyOf(k)));
+  const tune = suite.tune ? lacking(tuneCells(suite).map((k) => ({ ...k, phase: 'tune' as const }))) : [];
+  const grid = lacking(shardCells(gridCells(suite), shard));
+  if (!suite.tune || shard || tune.length || grid.length) return [...tune, ...grid];
+  const results = records.flatMap((r) => (r.kind === 'result' ? [r.result] : []));
+  return lacking(matchPlan(suite, results).cells.map((k) => ({ ...k, phase: 'matched' as const })));
 }

@@ -1,6 +1,7 @@
 // A suite: what to run. `defineSuite` validates a definition up front and every error
 // names the suite, the field, the value and what was expected.
 import type { ModelSpec } from '../model/architectures.ts';
+import { InputError, show } from '../errors.ts';
 import { listModels } from '../model/architectures.ts';
 import { listDatasets } from '../data/sources.ts';
 import { optimizerDefinition, listOptimizers } from '../optim/registry.ts';
@@ -71,14 +72,20 @@ export interface ResolvedOptimizer {
   readonly schedule?: Schedule;
 }
 
-export class SuiteError extends Error {
+export class SuiteError extends InputError {
   constructor(suite: string, field: string, value: unknown, expected: string) {
-    super(`suite "${suite}": ${field} = ${JSON.stringify(value)}; expected ${expected}`);
-    this.name = 'SuiteError';
+    super(`suite "${suite}": ${field} = ${show(value)}; expected ${expected}`);
   }
 }
 
 const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+/** Seeds are unsigned 32-bit integers: every one is written exactly and keys its own random streams. */
+export const MAX_SEED = 4294967295;
+export const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED;
+
+/** What a name that labels results may look like: it is never a path. */
+export const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 
 export function defineSuite(def: SuiteDefinition): Suite {
   const name = typeof def?.name === 'string' && def.name.length > 0 ? def.name : '(unnamed)';
@@ -87,6 +94,8 @@ export function defineSuite(def: SuiteDefinition): Suite {
   };
   if (typeof def !== 'object' || def === null) fail('suite', def, 'an object built with defineSuite({...})');
   if (name === '(unnamed)') fail('name', def.name, 'a non-empty string');
+  // The name labels results and the default run folder, so it must not be able to name a path.
+  if (!LABEL.test(def.name)) fail('name', def.name, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
   if (typeof def.description !== 'string') fail('description', def.description, 'a string');
   if (!listDatasets().includes(def.dataset)) fail('dataset', def.dataset, `one of ${listDatasets().join(', ')}`);
   for (const key of ['trainLimit', 'testLimit'] as const) {
@@ -104,8 +113,8 @@ export function defineSuite(def: SuiteDefinition): Suite {
   }
   if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
   if (!positiveInt(def.epochs)) fail('epochs', def.epochs, 'a positive integer');
-  if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every((s) => Number.isInteger(s) && s >= 0)) {
-    fail('seeds', def.seeds, 'a non-empty list of non-negative integers');
+  if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
+    fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
   }
   if (new Set(def.seeds).size !== def.seeds.length) fail('seeds', def.seeds, 'no repeated seed');
   if (!Array.isArray(def.optimizers) || def.optimizers.length === 0) fail('optimizers', def.optimizers, 'a non-empty list of { name, options }');
@@ -121,7 +130,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
     const problem = entry.schedule ? scheduleProblem(entry.schedule, `${field}.schedule`) : undefined;
     if (problem) fail(`${field}.schedule`, entry.schedule, `a valid schedule (${problem})`);
     const label = entry.label ?? entry.name;
-    if (!/^[A-Za-z0-9_.+-]+$/.test(label)) fail(`${field}.label`, label, 'letters, digits and _ . + - only');
+    if (!LABEL.test(label)) fail(`${field}.label`, label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
     return { label, name: entry.name, options, schedule: entry.schedule };
   });
   const labels = optimizers.map((o) => o.label);
@@ -143,13 +152,13 @@ export function defineSuite(def: SuiteDefinition): Suite {
     const t = def.tune;
     if (typeof t !== 'object' || t === null) fail('tune', t, 'an object (or leave it out)');
     if (t.points !== undefined && !(Number.isInteger(t.points) && t.points >= 2)) fail('tune.points', t.points, 'an integer >= 2');
-    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every((x) => Number.isInteger(x) && x >= 0))) fail('tune.seeds', t.seeds, 'a non-empty list of non-negative integers');
+    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every(isSeed))) fail('tune.seeds', t.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
     if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5)) fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
     if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
     if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
     for (const [label, r] of Object.entries(t.ranges ?? {})) {
       if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
-      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0])) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max');
+      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1]))) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
     }
   }
   const stepLogEvery = def.stepLogEvery ?? 1;

@@ -6,7 +6,10 @@ import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean, variance } from './summary.ts';
 
 export interface Interval {
+  /** Finite values described. */
   readonly n: number;
+  /** Values left out for being NaN or infinite (a diverged cell's loss is not a number to average). */
+  readonly nonFinite: number;
   readonly mean: number;
   readonly std: number;
   readonly ciLow: number;
@@ -30,25 +33,29 @@ function twoSided(t: number, df: number): number {
   return 2 * (1 - tCdf(Math.abs(t), df));
 }
 
-export function describe(xs: readonly number[]): Interval {
+/** Mean, sample std and t interval of the finite values; non-finite ones are counted, never averaged. */
+export function describe(values: readonly number[]): Interval {
+  const xs = values.filter(Number.isFinite);
   const n = xs.length;
   const m = mean(xs);
   const sd = Math.sqrt(variance(xs));
   const half = n >= 2 ? tQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : Number.NaN;
-  return { n, mean: m, std: sd, ciLow: m - half, ciHigh: m + half };
+  return { n, nonFinite: values.length - n, mean: m, std: sd, ciLow: m - half, ciHigh: m + half };
 }
 
-/** Paired t-test on a[i] − b[i]. */
+/** Paired t-test on a[i] − b[i], over the pairs where both values are finite. */
 export function pairedTest(a: readonly number[], b: readonly number[]): TestResult {
   if (a.length !== b.length) throw new Error(`paired test needs equal lengths, got ${a.length} and ${b.length}`);
-  const d = a.map((v, i) => v - b[i]!);
+  const d = a.map((v, i) => v - b[i]!).filter((v, i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
   const { n, mean: diff, std, ciLow, ciHigh } = describe(d);
   if (n < 2) return { n, diff, ciLow, ciHigh, p: Number.NaN };
   return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1) };
 }
 
-/** Welch's unequal-variance t-test on mean(a) − mean(b). */
-export function welchTest(a: readonly number[], b: readonly number[]): TestResult {
+/** Welch's unequal-variance t-test on mean(a) − mean(b), over the finite values of each. */
+export function welchTest(allA: readonly number[], allB: readonly number[]): TestResult {
+  const a = allA.filter(Number.isFinite);
+  const b = allB.filter(Number.isFinite);
   const n = Math.min(a.length, b.length);
   const diff = mean(a) - mean(b);
   if (a.length < 2 || b.length < 2) return { n, diff, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN };

@@ -3,6 +3,7 @@
 // and `createOptimizer` turns a definition plus user options into a stateful object
 // with torch.optim's step semantics.
 import { Arena } from './simd/arena.ts';
+import { InputError, show } from '../errors.ts';
 
 export type OptionValue = number | boolean | readonly [number, number];
 export type Options = Readonly<Record<string, OptionValue>>;
@@ -73,19 +74,14 @@ export interface Optimizer {
   adopt(params: readonly Float32Array[]): Float32Array[];
 }
 
-export class OptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OptionError';
-  }
-}
+export class OptionError extends InputError {}
 
 function describeRange(spec: OptionSpec): string {
   if (spec.type === 'boolean') return 'true or false';
   if (spec.type === 'betas') return 'a pair [beta1, beta2], each in [0, 1)';
   const lo = spec.min === undefined ? '(-inf' : `[${spec.min}`;
   const hi = spec.max === undefined ? 'inf)' : `${spec.max}${spec.maxExclusive ? ')' : ']'}`;
-  return `a number in ${lo}, ${hi}`;
+  return `a finite number in ${lo}, ${hi}`;
 }
 
 function valid(spec: OptionSpec, v: unknown): boolean {
@@ -93,7 +89,7 @@ function valid(spec: OptionSpec, v: unknown): boolean {
   if (spec.type === 'betas') {
     return Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1);
   }
-  if (typeof v !== 'number' || Number.isNaN(v)) return false;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false;
   if (spec.min !== undefined && v < spec.min) return false;
   if (spec.max !== undefined && (spec.maxExclusive ? v >= spec.max : v > spec.max)) return false;
   return true;
@@ -109,7 +105,7 @@ export function resolveOptions<O extends Options>(def: OptimizerDefinition<O, un
   const merged = { ...def.defaults, ...user } as O;
   for (const [key, spec] of Object.entries(def.schema) as [string, OptionSpec][]) {
     const v = merged[key];
-    if (!valid(spec, v)) throw new OptionError(`${def.name}: option "${key}" = ${JSON.stringify(v)} is invalid; expected ${describeRange(spec)}`);
+    if (!valid(spec, v)) throw new OptionError(`${def.name}: option "${key}" = ${show(v)} is invalid; expected ${describeRange(spec)}`);
   }
   const problem = def.check?.(merged);
   if (problem) throw new OptionError(`${def.name}: ${problem}`);

@@ -5,6 +5,7 @@
 //   cosine  (minLr)               minLr + (lr - minLr)·(1 + cos(π·t/T))/2, T = total steps
 //   warmup  (steps, then)         linear ramp from lr/steps to lr over `steps`, times `then`
 // t counts steps from 0; T is the run's total number of steps.
+import { show } from '../errors.ts';
 
 export type Schedule =
   | { readonly kind: 'constant' }
@@ -37,16 +38,16 @@ export function scheduleProblem(s: Schedule, path = 'schedule'): string | undefi
     case 'constant':
       return undefined;
     case 'step':
-      if (!positiveInt(s.everyNSteps)) return `${path}.everyNSteps = ${JSON.stringify(s.everyNSteps)}; expected a positive integer`;
-      if (!(s.gamma > 0 && s.gamma <= 1)) return `${path}.gamma = ${JSON.stringify(s.gamma)}; expected a number in (0, 1]`;
+      if (!positiveInt(s.everyNSteps)) return `${path}.everyNSteps = ${show(s.everyNSteps)}; expected a positive integer`;
+      if (!(s.gamma > 0 && s.gamma <= 1)) return `${path}.gamma = ${show(s.gamma)}; expected a number in (0, 1]`;
       return undefined;
     case 'cosine':
-      if (s.minLr !== undefined && !(s.minLr >= 0)) return `${path}.minLr = ${JSON.stringify(s.minLr)}; expected a number >= 0`;
+      if (s.minLr !== undefined && !(Number.isFinite(s.minLr) && s.minLr >= 0)) return `${path}.minLr = ${show(s.minLr)}; expected a finite number >= 0`;
       return undefined;
     case 'warmup':
-      if (!positiveInt(s.steps)) return `${path}.steps = ${JSON.stringify(s.steps)}; expected a positive integer`;
+      if (!positiveInt(s.steps)) return `${path}.steps = ${show(s.steps)}; expected a positive integer`;
       return s.then ? scheduleProblem(s.then, `${path}.then`) : undefined;
     default:
-      return `${path}.kind = ${JSON.stringify((s as { kind: unknown }).kind)}; expected one of constant, step, cosine, warmup`;
+      return `${path}.kind = ${show((s as { kind: unknown }).kind)}; expected one of constant, step, cosine, warmup`;
   }
 }

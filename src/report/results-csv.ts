@@ -106,8 +106,8 @@ export function resultsCsv(suite: Suite, records: readonly CellRecord[]): string
     const key = recordKey(rec);
     const entry = suite.optimizers.find((o) => o.label === key.optimizer)!;
     const lr = cellLr(rec, entry.options.lr as number);
-    const fixed = [suite.name, suite.dataset, modelLabel(suite.model), entry.label, entry.name, cell(lr), JSON.stringify({ ...entry.options, lr }), entry.schedule ? JSON.stringify(entry.schedule) : 'constant'];
-    for (const m of recordMeasurements(rec)) rows.push([...fixed, cell(m.seed), m.perturbation, cell(m.severity), m.metric, cell(m.value)]);
+    const fixed = [suite.name, suite.dataset, modelLabel(suite.model), entry.label, entry.name, lr, JSON.stringify({ ...entry.options, lr }), entry.schedule ? JSON.stringify(entry.schedule) : 'constant'];
+    for (const m of recordMeasurements(rec)) rows.push([...fixed, m.seed, m.perturbation, m.severity, m.metric, m.value].map(cell));
   }
   return stringify(rows, { header: true, columns: [...RESULT_COLUMNS] });
 }

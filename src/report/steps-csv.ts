@@ -12,7 +12,7 @@ export function stepsCsv(suite: Suite, records: readonly CellRecord[]): string {
   for (const rec of orderRecords(suite, records)) {
     if (rec.kind !== 'result') continue;
     const r = rec.result;
-    for (const s of r.steps) rows.push([r.optimizer, cell(r.seed), cell(s.epoch), cell(s.step), cell(s.lr), cell(s.loss), cell(s.gradNorm), cell(s.updateNorm)]);
+    for (const s of r.steps) rows.push([r.optimizer, r.seed, s.epoch, s.step, s.lr, s.loss, s.gradNorm, s.updateNorm].map(cell));
   }
   return stringify(rows, { header: true, columns: [...STEP_COLUMNS] });
 }

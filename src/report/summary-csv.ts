@@ -17,7 +17,7 @@ export interface SummaryRow {
   readonly vsReference: TestResult | null;
 }
 
-export const SUMMARY_COLUMNS = ['optimizer', 'perturbation', 'severity', 'metric', 'n', 'mean', 'std', 'ci95_low', 'ci95_high', 'reference', 'diff', 'diff_ci95_low', 'diff_ci95_high', 'p_value'] as const;
+export const SUMMARY_COLUMNS = ['optimizer', 'perturbation', 'severity', 'metric', 'n', 'n_nonfinite', 'mean', 'std', 'ci95_low', 'ci95_high', 'reference', 'diff', 'diff_ci95_low', 'diff_ci95_high', 'p_value'] as const;
 
 export function summarizeRecords(suite: Suite, records: readonly CellRecord[]): SummaryRow[] {
   // (optimizer, perturbation, severity, metric) -> seed -> value, in first-seen order.
@@ -48,7 +48,7 @@ export function summaryCsv(suite: Suite, rows: readonly SummaryRow[]): string {
   return stringify(
     rows.map((r) => {
       const t = r.vsReference;
-      return [r.optimizer, r.perturbation, cell(r.severity), r.metric, cell(r.stats.n), cell(r.stats.mean), cell(r.stats.std), cell(r.stats.ciLow), cell(r.stats.ciHigh), r.optimizer === suite.reference ? '' : suite.reference, cell(t?.diff), cell(t?.ciLow), cell(t?.ciHigh), cell(t?.p)];
+      return [r.optimizer, r.perturbation, r.severity, r.metric, r.stats.n, r.stats.nonFinite, r.stats.mean, r.stats.std, r.stats.ciLow, r.stats.ciHigh, r.optimizer === suite.reference ? '' : suite.reference, t?.diff, t?.ciLow, t?.ciHigh, t?.p].map(cell);
     }),
     { header: true, columns: [...SUMMARY_COLUMNS] },
   );

@@ -27,7 +27,7 @@ export function tuningCsv(suite: Suite, records: readonly CellRecord[]): string 
   return stringify(
     trials.map((t) => {
       const c = choices?.get(t.optimizer);
-      return [t.optimizer, cell(t.lr), cell(t.seed), t.diverged ? '1' : '0', cell(t.valAccuracy), cell(t.valLoss), c?.lr === t.lr ? '1' : '0', c?.lr === t.lr ? (c.atEdge ?? '') : ''];
+      return [t.optimizer, t.lr, t.seed, t.diverged ? 1 : 0, t.valAccuracy, t.valLoss, c?.lr === t.lr ? 1 : 0, c?.lr === t.lr ? (c.atEdge ?? '') : ''].map(cell);
     }),
     { header: true, columns: [...TUNING_COLUMNS] },
   );

@@ -1,15 +1,39 @@
-// Output files appear whole or not at all: write a temporary sibling, then rename.
-import { mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+// Output files appear whole or not at all: write a temporary sibling, fsync it, then
+// rename it over the target. A failed write leaves the previous file in place and throws
+// a WriteError naming the file.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { WriteError } from '../errors.ts';
+
+/** Makes a directory entry (a new or renamed file) durable; a no-op where directories cannot be opened. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows cannot open directories; the rename is as durable as the platform makes it.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, data);
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw new WriteError(path, e);
   }
+  fsyncDir(dir);
 }

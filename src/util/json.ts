@@ -1,13 +1,17 @@
-// JSON that keeps non-finite numbers (a diverged run's NaN loss must survive the store).
+// JSON that keeps every number as itself: NaN, ±Infinity (a diverged run's loss) and -0
+// are tagged, since plain JSON writes the first three as null and -0 as 0.
 const TAG = '__nonfinite__';
 
-export function stringifyExact(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [TAG]: String(v) } : v));
+const special = (v: number): boolean => !Number.isFinite(v) || Object.is(v, -0);
+
+export const exactReplacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && special(v) ? { [TAG]: Object.is(v, -0) ? '-0' : String(v) } : v);
+
+export const exactReviver = (_k: string, v: unknown): unknown => (v && typeof v === 'object' && TAG in v ? Number((v as Record<string, string>)[TAG]) : v);
+
+export function stringifyExact(value: unknown, indent?: number): string {
+  return JSON.stringify(value, exactReplacer, indent);
 }
 
 export function parseExact<T>(text: string): T {
-  return JSON.parse(text, (_k, v: unknown) => {
-    if (v && typeof v === 'object' && TAG in v) return Number((v as Record<string, string>)[TAG]);
-    return v;
-  }) as T;
+  return JSON.parse(text, exactReviver) as T;
 }

@@ -92,7 +92,7 @@ describe('optrobust compare', () => {
     const args = ['compare', '--baseline', baseline, '--current', same, '--baseline-perf', join(dir, 'a.json'), '--current-perf', join(dir, 'b.json'), '--out', dir];
     const lenient = cli(args);
     expect(lenient.code).toBe(0);
-    expect(lenient.stdout).toMatch(/### Timings[\s\S]*\| regressed \| mlp step · train step · ms_per_op \| 2 \| 3 \|/);
+    expect(lenient.stdout).toMatch(/### Timings[\s\S]*\| regressed \| mlp step · train step · ms\\_per\\_op \| 2 \| 3 \|/);
     expect(cli([...args, '--fail-on-perf']).code).toBe(1);
     writeFileSync(join(dir, 'b.json'), '{"format":"other"}');
     expect(cli(args).stderr).toMatch(/--current-perf .*b\.json: not an `npm run perf` result/);

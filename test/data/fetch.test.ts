@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchDataset, ChecksumError } from '../../src/data/fetch.ts';
+import { fetchDataset, ChecksumError, DownloadError } from '../../src/data/fetch.ts';
 import { DATASETS } from '../../src/data/sources.ts';
 
 // The server sends stand-in bytes: against the published checksums they must be
@@ -22,6 +22,12 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
+    if (req.url?.includes('hang')) return; // never answers
+    if (req.url?.includes('stall')) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+      res.write(Buffer.alloc(100)); // then nothing more
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from(`not the real ${req.url}`));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -29,7 +35,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 describe('fetchDataset', () => {
   it('deletes a download whose MD5 does not match and names both checksums', async () => {
@@ -68,6 +77,31 @@ describe('fetchDataset', () => {
     const dir = mkdtempSync(join(tmpdir(), 'optrobust-fetch-404-'));
     await expect(fetchDataset('mnist', { dir, baseUrl: `${base}missing/` })).rejects.toThrow(/missing\/train-images-idx3-ubyte.gz: HTTP 404/);
     expect(existsSync(join(dir, 'train-images-idx3-ubyte.gz'))).toBe(false);
+  });
+
+  it('gives up on a server that never answers, naming the URL; leaves no folder it created', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-fetch-hang-')), 'new');
+    const err = await fetchDataset('mnist', { dir, baseUrl: `${base}hang/`, connectTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toBe(`${base}hang/train-images-idx3-ubyte.gz: no response within 0.3 s`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('gives up on a download that stalls, and removes what arrived', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-fetch-stall-')), 'new');
+    const err = await fetchDataset('mnist', { dir, baseUrl: `${base}stall/`, idleTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(`${base}stall/train-images-idx3-ubyte.gz: no data for 0.3 s; the download was cut off`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('names the cause when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dir = mkdtempSync(join(tmpdir(), 'optrobust-fetch-refused-'));
+    await expect(fetchDataset('mnist', { dir, baseUrl: `http://127.0.0.1:${port}/` })).rejects.toThrow(`http://127.0.0.1:${port}/train-images-idx3-ubyte.gz: cannot connect: ECONNREFUSED`);
+    expect(readdirSync(dir)).toEqual([]); // a folder that existed before stays
   });
 
   it('refuses datasets without a download location', async () => {

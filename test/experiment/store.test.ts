@@ -1,29 +1,74 @@
-// The run store survives a writer killed mid-line; the last record of a cell wins.
+// The run store: a torn last line is cut, any other bad line is an error naming file and
+// line, records of another run are refused, and every number survives as itself.
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendRecord, readRecords, repairStore, STORE_FILE } from '../../src/experiment/store.ts';
+import { RunStore, STORE_FILE, StoreError } from '../../src/experiment/store.ts';
 import { gridCells, parseShard, shardCells } from '../../src/experiment/grid.ts';
 import { defineSuite } from '../../src/experiment/suite.ts';
+import { acquireLock, LockedError, LOCK_FILE } from '../../src/experiment/lock.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-store-'));
+const failure = (optimizer: string, seed = 0, error = 'x') => ({ kind: 'failure' as const, failure: { optimizer, seed, error } });
 
 describe('store', () => {
   it('ignores a torn final line and repairs it before the next append', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'optrobust-store-'));
-    appendRecord(dir, { kind: 'failure', failure: { optimizer: 'sgd', seed: 0, error: 'x' } });
-    appendFileSync(join(dir, STORE_FILE), '{"kind":"result","res');
-    expect(readRecords(dir)).toHaveLength(1);
-    repairStore(dir);
-    appendRecord(dir, { kind: 'failure', failure: { optimizer: 'adam', seed: 0, error: 'y' } });
-    expect(readFileSync(join(dir, STORE_FILE), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
-    expect(readRecords(dir).map((r) => r.kind === 'failure' && r.failure.optimizer)).toEqual(['sgd', 'adam']);
+    const store = new RunStore(tmp(), 'run-a');
+    store.append(failure('sgd'));
+    appendFileSync(store.file, '{"run":"run-a","kind":"result","res');
+    expect(store.records()).toHaveLength(1);
+    store.repair();
+    store.append(failure('adam', 0, 'y'));
+    expect(readFileSync(store.file, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    expect(store.records().map((r) => r.kind === 'failure' && r.failure.optimizer)).toEqual(['sgd', 'adam']);
   });
 
-  it('keeps non-finite numbers (a diverged loss) through the round trip', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'optrobust-store-'));
-    appendRecord(dir, { kind: 'failure', failure: { optimizer: 'sgd', seed: Number.NaN, error: '' } });
-    const [r] = readRecords(dir);
-    expect(r?.kind === 'failure' && Number.isNaN(r.failure.seed)).toBe(true);
+  it('treats a complete-looking last line without its newline as torn: it is cut, never half-counted', () => {
+    const store = new RunStore(tmp(), 'run-a');
+    store.append(failure('sgd'));
+    appendFileSync(store.file, JSON.stringify({ run: 'run-a', ...failure('adam') }));
+    expect(store.records()).toHaveLength(1);
+  });
+
+  it('refuses a damaged line that is not the last, naming the file and line', () => {
+    const store = new RunStore(tmp(), 'run-a');
+    store.append(failure('sgd'));
+    appendFileSync(store.file, '{"run":"run-a","kind":"fail\n');
+    store.append(failure('adam'));
+    expect(() => store.records()).toThrow(StoreError);
+    expect(() => store.records()).toThrow(`${join(store.dir, STORE_FILE)}, line 2: not a valid record`);
+  });
+
+  it("refuses another run's records and lines that are not cell records", () => {
+    const dir = tmp();
+    new RunStore(dir, 'run-a').append(failure('sgd'));
+    expect(() => new RunStore(dir, 'run-b').records()).toThrow(/line 1: belongs to another run \(identity "run-a", this run is run-b\)/);
+    writeFileSync(join(dir, STORE_FILE), '{"run":"run-b","kind":"bogus"}\n');
+    expect(() => new RunStore(dir, 'run-b').records()).toThrow(/line 1: not an optrobust cell record \(kind "bogus"\)/);
+  });
+
+  it('keeps NaN, ±Infinity and -0 through the round trip', () => {
+    const store = new RunStore(tmp(), 'r');
+    const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e-45, 4294967295];
+    values.forEach((seed, i) => store.append(failure(`o${i}`, seed)));
+    const got = store.records().map((r) => (r.kind === 'failure' ? r.failure.seed : undefined));
+    got.forEach((v, i) => expect(Object.is(v, values[i])).toBe(true));
+  });
+});
+
+describe('run lock', () => {
+  it('refuses a second writer while the owner lives, and takes over a stale lock', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, host: hostname(), since: 'then' }));
+    expect(() => acquireLock(dir)).toThrow(LockedError);
+    expect(() => acquireLock(dir)).toThrow(new RegExp(`another optrobust \\(process ${process.ppid}, since then\\) is writing this run`));
+    // A pid that cannot be running: the lock is stale and is taken over.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: 'then' }));
+    const release = acquireLock(dir);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    release();
+    expect(() => readFileSync(join(dir, LOCK_FILE))).toThrow();
   });
 });
 

@@ -40,6 +40,11 @@ describe('defineSuite', () => {
     ['tune.ranges', { tune: { ranges: { sgd: [1, 0.1] } } }, 'suite "demo": tune.ranges.sgd = [1,0.1]; expected a range [min, max] with 0 < min < max'],
     ['tune.ranges label', { tune: { ranges: { adam: [1e-4, 1e-2] } } }, 'suite "demo": tune.ranges.adam = [0.0001,0.01]; expected an optimizer label of this suite (sgd, mom)'],
     ['tune.validationFraction', { tune: { validationFraction: 0.7 } }, 'suite "demo": tune.validationFraction = 0.7; expected a number in (0, 0.5)'],
+    ['tune.ranges without an upper bound', { tune: { ranges: { sgd: [1e-3, Infinity] } } }, 'suite "demo": tune.ranges.sgd = [0.001,Infinity]; expected a range [min, max] with 0 < min < max, both finite'],
+    ['name that is a path', { name: '../out' }, 'suite "../out": name = "../out"; expected a label: letters, digits and _ . + -'],
+    ['seed beyond 2^32 - 1', { seeds: [4294967296] }, 'suite "demo": seeds = [4294967296]; expected a non-empty list of integers in 0..4294967295'],
+    ['non-finite option', { optimizers: [{ name: 'sgd', options: { lr: Number.NaN } }] }, 'suite "demo": optimizers[0].options = {"lr":NaN}; expected valid sgd options (sgd: option "lr" = NaN is invalid; expected a finite number'],
+    ['schedule with an infinite floor', { optimizers: [{ name: 'sgd', schedule: { kind: 'cosine', minLr: Infinity } }] }, 'optimizers[0].schedule.minLr = Infinity; expected a finite number >= 0'],
     ['reference', { reference: 'adam' }, 'suite "demo": reference = "adam"; expected one of the optimizer labels (sgd, mom)'],
   ];
   for (const [what, change, message] of bad) {

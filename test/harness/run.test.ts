@@ -7,12 +7,16 @@ import { join } from 'node:path';
 import { cli, cliDetached, read } from '../helpers/cli.ts';
 import { RESULT_FILES } from '../../src/report/write.ts';
 import { runGrid } from '../../harness/runner.ts';
-import { readRecords } from '../../src/experiment/store.ts';
+import { RunStore } from '../../src/experiment/store.ts';
+import { readManifest } from '../../src/experiment/manifest.ts';
+import { loadDataset } from '../../src/data/sources.ts';
 import { loadSuite } from '../../harness/load-suite.ts';
 import type { Progress } from '../../harness/progress.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-run-'));
 const quiet: Progress = { start() {}, begin() {}, done() {}, stop() {} };
+
+const records = (dir: string) => new RunStore(dir, readManifest(dir).identity).records();
 
 function expectSameResults(a: string, b: string) {
   for (const f of RESULT_FILES) expect(read(b, f), f).toBe(read(a, f));
@@ -45,7 +49,7 @@ describe('optrobust run', () => {
     const s2 = join(base, 's2');
     expect(cli(['run', '--suite', 'smoke', '--shard', '1/2', '--out', s1]).code).toBe(0);
     expect(cli(['run', '--suite', 'smoke', '--shard', '2/2', '--out', s2]).code).toBe(0);
-    expect(readRecords(s1)).toHaveLength(1);
+    expect(records(s1)).toHaveLength(1);
     const merged = join(base, 'merged');
     const m = cli(['merge', s1, s2, '--out', merged]);
     expect(m.code).toBe(0);
@@ -64,7 +68,7 @@ describe('optrobust run', () => {
     while (!(existsSync(store) && readFileSync(store, 'utf8').split('\n').length >= 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    const done = readRecords(killed).length;
+    const done = records(killed).length;
     expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(6);
     expect(existsSync(join(killed, 'results.csv'))).toBe(false);
@@ -90,7 +94,8 @@ describe('a failing cell', () => {
   it('is recorded with its error; every other cell finishes', async () => {
     const dir = tmp();
     const suite = await loadSuite('smoke');
-    const outcome = await runGrid({ dir, config: { suite }, workers: 2, threads: 1, progress: quiet, workerFile: new URL('./fixtures/failing-worker.ts', import.meta.url) });
+    const data = { fingerprint: loadDataset(suite.dataset).fingerprint };
+    const outcome = await runGrid({ dir, config: { suite, data }, workers: 2, threads: 1, progress: quiet, workerFile: new URL('./fixtures/failing-worker.ts', import.meta.url) });
     expect(outcome.failures).toBe(1);
     const failure = outcome.records.find((r) => r.kind === 'failure');
     expect(failure?.kind === 'failure' && failure.failure.error).toMatch(/injected failure for adam/);
@@ -102,8 +107,8 @@ describe('a failing cell', () => {
 describe('command-line errors: a clear message and exit code 2', () => {
   const cases: [string[], RegExp][] = [
     [['run', '--bogus'], /unknown option '--bogus'/],
-    [['run', '--epochs', 'ten'], /--epochs expects a positive integer, got "ten"/],
-    [['run', '--seeds', '1,x'], /--seeds expects comma-separated non-negative integers/],
+    [['run', '--epochs', 'ten'], /--epochs expects an integer from 1 to 1000000, got "ten"/],
+    [['run', '--seeds', '1,x'], /--seeds expects comma-separated integers in 0..4294967295/],
     [['run', '--suite', 'nope'], /--suite nope: not a shipped suite \(default, smoke, .*\) and no such file/],
     [['run', '--suite', 'smoke', '--optimizers', 'adam,lamb'], /--optimizers: lamb not in suite "smoke" \(it has sgd, adam\)/],
     [['run', '--suite', 'smoke', '--shard', '3/2'], /--shard "3\/2": expected K\/N with 1 <= K <= N/],

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
 import { runCell } from '../../src/experiment/cell.ts';
 import { gridCells } from '../../src/experiment/grid.ts';
-import { appendRecord, readRecords, type CellRecord } from '../../src/experiment/store.ts';
-import { environment, writeManifest } from '../../src/experiment/manifest.ts';
+import { RunStore, type CellRecord } from '../../src/experiment/store.ts';
+import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunManifest } from '../../src/experiment/manifest.ts';
 import { writeRunOutputs } from '../../src/report/write.ts';
 import { loadDataset } from '../../src/data/sources.ts';
 
@@ -28,13 +28,16 @@ export const SMALL: SuiteDefinition = {
   perturbations: { gaussian_noise: [0.1, 0.3], fgsm: [0.05], rotation: [30] },
 };
 
-export async function smallRun(overrides: Partial<SuiteDefinition> = {}, dir = mkdtempSync(join(tmpdir(), 'optrobust-small-'))): Promise<{ dir: string; records: CellRecord[] }> {
+export async function smallRun(overrides: Partial<SuiteDefinition> = {}, dir = mkdtempSync(join(tmpdir(), 'optrobust-small-'))): Promise<{ dir: string; records: CellRecord[]; manifest: RunManifest }> {
   const suite = defineSuite({ ...SMALL, ...overrides });
   const dataset = loadDataset(suite.dataset);
-  for (const key of gridCells(suite)) appendRecord(dir, { kind: 'result', result: await runCell({ suite, dataset }, key) });
-  const manifest = { format: 1 as const, config: { suite }, environment: await environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
+  const config = { suite, data: { fingerprint: dataset.fingerprint } };
+  const identity = runIdentity(config);
+  const store = new RunStore(dir, identity);
+  for (const key of gridCells(suite)) store.append({ kind: 'result', result: await runCell({ suite, dataset }, key) });
+  const manifest: RunManifest = { format: MANIFEST_FORMAT, identity, config, environment: await environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
   writeManifest(dir, manifest);
-  const records = readRecords(dir);
+  const records = store.records();
   await writeRunOutputs(dir, suite, records, manifest);
-  return { dir, records };
+  return { dir, records, manifest };
 }

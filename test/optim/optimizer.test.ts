@@ -25,14 +25,14 @@ describe('optimizer registry', () => {
 
 describe('option validation names the option, the value and the allowed range', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['sgd', { lr: -0.1 }, /sgd: option "lr" = -0.1 is invalid; expected a number in \[0, inf\)/],
-    ['adam', { eps: -1e-8 }, /adam: option "eps" = -1e-8 is invalid; expected a number in \[0, inf\)/],
+    ['sgd', { lr: -0.1 }, /sgd: option "lr" = -0.1 is invalid; expected a finite number in \[0, inf\)/],
+    ['adam', { eps: -1e-8 }, /adam: option "eps" = -1e-8 is invalid; expected a finite number in \[0, inf\)/],
     ['adam', { betas: [0.9, 1] }, /adam: option "betas" = \[0.9,1\] is invalid; expected a pair \[beta1, beta2\], each in \[0, 1\)/],
     ['adamw', { betas: [-0.1, 0.9] }, /adamw: option "betas"/],
     ['sgd', { momentum: 0, nesterov: true }, /sgd: nesterov = true requires momentum > 0 and dampening = 0/],
     ['sgd', { momentum: 0.9, dampening: 0.1, nesterov: true }, /dampening 0.1/],
     ['rmsprop', { centred: true }, /rmsprop: unknown option "centred"; known options: lr, alpha, eps, weightDecay, momentum, centered/],
-    ['adadelta', { rho: 1.5 }, /adadelta: option "rho" = 1.5 is invalid; expected a number in \[0, 1\]/],
+    ['adadelta', { rho: 1.5 }, /adadelta: option "rho" = 1.5 is invalid; expected a finite number in \[0, 1\]/],
     ['adam', { amsgrad: 'yes' }, /adam: option "amsgrad" = "yes" is invalid; expected true or false/],
     ['lion', { lr: Number.NaN }, /lion: option "lr"/],
   ];

@@ -6,11 +6,11 @@ import { smallRun } from '../helpers/small-run.ts';
 describe('report.html', () => {
   let html = '';
   beforeAll(async () => {
-    const { dir } = await smallRun({ name: '<script>alert(1)</script>', description: 'a & b <img src=x onerror=alert(2)>', seeds: [0] });
+    const { dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0] });
     html = read(dir, 'report.html');
   }, 60_000);
 
-  it('shows a suite name with markup as text, never as markup', () => {
+  it('shows a suite description with markup as text, never as markup', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script');
     expect(html).toContain('a &amp; b &lt;img src=x onerror=alert(2)&gt;');
