@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import ort from 'onnxruntime-node';
 import { Network } from '../src/model/network.ts';
-import type { ModelSpec } from '../src/model/architectures.ts';
+import type { ModelSpec } from '../src/model/families/registry.ts';
 import { loadDataset } from '../src/data/sources.ts';
 import { BatchLoader } from '../src/data/batches.ts';
 import { createOptimizer, listOptimizers } from '../src/optim/registry.ts';
@@ -66,7 +66,7 @@ for (const [label, spec] of models) {
   for (const t of threads) {
     const net = new Network(spec, ds.shape, 10, { threads: t });
     const session = await net.session('train');
-    const params = net.initParams(0);
+    const params = net.initWeights(0);
     const loader = new BatchLoader(ds.train, BATCH, createRng(0, 'shuffle'));
     let batches = loader.epoch();
     const nextBatch = () => {
@@ -121,7 +121,7 @@ for (const name of listOptimizers()) {
 
 // --- evaluation: each perturbation of the default sweep on the 2,000 test images with the mlp.
 const evalNet = new Network({ kind: 'mlp', hidden: [256, 128] }, ds.shape, 10);
-const evalParams = evalNet.initParams(0);
+const evalParams = evalNet.initWeights(0);
 const test = ds.test;
 const oracle = memoizeFor(gradientOracle(evalNet, evalParams), test.images);
 const sweeps = defaultSuite.perturbations;

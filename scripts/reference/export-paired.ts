@@ -16,7 +16,7 @@ for (const run of REFERENCE_RUNS) {
     const rng = createRng(seed, 'shuffle');
     return {
       seed,
-      init: net.initParams(seed).map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64')),
+      init: net.initWeights(seed).map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64')),
       orders: Array.from({ length: run.epochs }, () => Array.from(permutation(ds.train.count, rng))),
     };
   });

@@ -18,7 +18,7 @@ const net = new Network(run.model, ds.shape, ds.numClasses);
 const accs: number[] = [];
 for (let seed = 0; seed < seeds; seed++) {
   const r = await train(net, ds.train, { seed, epochs: run.epochs, batchSize: run.batchSize, optimizer: 'sgd', optimizerOptions: { lr: run.lr } });
-  accs.push((await evaluate(net, r.params, ds.test)).accuracy);
+  accs.push((await evaluate(net, r.weights, ds.test)).accuracy);
   process.stdout.write(`${kind} seed ${seed}: ${accs[seed]}\n`);
 }
 const all = describe(accs);

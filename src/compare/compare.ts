@@ -4,7 +4,7 @@
 // the whole table, and a verdict that needs both significance and a delta beyond the
 // metric's threshold. Timings are compared the same way, in a separate section.
 import { keyOf, recordKey, type CellRecord } from '../experiment/store.ts';
-import { recordMeasurements } from '../report/results-csv.ts';
+import { orderRecords, recordMeasurements } from '../report/results-csv.ts';
 import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
 import { benjaminiHochberg } from './fdr.ts';
@@ -184,11 +184,11 @@ function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: num
 }
 
 /** "label/seed N (phase)" for each cell the baseline has a result for and the current run does not. */
-function cellsMissing(base: readonly CellRecord[], cur: RunData): string[] {
+function cellsMissing(base: RunData, cur: RunData): string[] {
   const have = new Set(cur.records.filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
   // Seeds the current run does not have by design are a different sample (compared unpaired), not missing cells.
   const seeds = new Set(cur.manifest.config.suite.seeds);
-  return base
+  return orderRecords(base.manifest.config.suite, base.records)
     .filter((r) => r.kind !== 'failure' && seeds.has(recordKey(r).seed) && !have.has(keyOf(recordKey(r))))
     .map((r) => {
       const k = recordKey(r);
@@ -218,7 +218,7 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
     baseline: base.dir,
     current: cur.dir,
     identical: identical && rows.length > 0,
-    missingCells: cellsMissing(base.records, cur),
+    missingCells: cellsMissing(base, cur),
     setupDifferences: setupDifferences(base.manifest, cur.manifest),
     engineDifferences: engineDifferences(base.manifest.environment ?? {}, cur.manifest.environment ?? {}),
     correction: 'Benjamini-Hochberg',

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
 import { RunStore, type CellRecord, STORE_FILE } from '../experiment/store.ts';
-import { modelLabel } from '../model/architectures.ts';
+import { modelLabel } from '../model/families/registry.ts';
 import { InputError } from '../errors.ts';
 
 export interface RunData {

@@ -114,8 +114,8 @@ export async function runCell(ctx: CellContext, key: CellKey, plan?: CellPlan): 
   };
   const base = { ...key, optimizerName: entry.name, lr: plan?.lr ?? (entry.options.lr as number), diverged: result.diverged, train: trainStats, steps, ...(plan ? { validation } : {}) };
   if (result.diverged) return { ...base, eval: null, inputGradients: null };
-  const oracle = memoizeFor(gradientOracle(net, result.params), testSplit.images);
-  const evalPoints = await evaluateSweeps(net, result.params, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
+  const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
+  const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
   const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
   return { ...base, eval: evalPoints, inputGradients };
 }

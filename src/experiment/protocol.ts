@@ -71,7 +71,7 @@ export async function runTuneCell(ctx: CellContext, key: TuneKey): Promise<TuneR
   const net = suiteNetwork(suite, dataset, ctx.threads);
   const r = await train(net, split.train, { seed: key.seed, epochs: suite.epochs, batchSize: suite.batchSize, optimizer: entry.name, optimizerOptions: { ...entry.options, lr: key.lr }, schedule: entry.schedule });
   if (r.diverged) return { ...key, diverged: true, valAccuracy: Number.NaN, valLoss: Number.NaN };
-  const s = await evaluate(net, r.params, split.validation);
+  const s = await evaluate(net, r.weights, split.validation);
   return { ...key, diverged: false, valAccuracy: s.accuracy, valLoss: s.loss };
 }
 
@@ -114,9 +114,9 @@ export async function runMatchedCell(ctx: CellContext, key: MatchedKey, lr: numb
   const test = limitSplit(dataset.test, suite.testLimit);
   const net = suiteNetwork(suite, dataset, ctx.threads);
   const r = await train(net, split.train, { seed: key.seed, epochs: suite.epochs, stopAfter: key.epoch, batchSize: suite.batchSize, optimizer: entry.name, optimizerOptions: { ...entry.options, lr }, schedule: entry.schedule });
-  const val = await evaluate(net, r.params, split.validation);
-  const oracle = memoizeFor(gradientOracle(net, r.params), test.images);
-  const points = await evaluateSweeps(net, r.params, test, dataset.shape, suite.perturbations, key.seed, oracle);
+  const val = await evaluate(net, r.weights, split.validation);
+  const oracle = memoizeFor(gradientOracle(net, r.weights), test.images);
+  const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle);
   return { ...key, lr, valAccuracy: val.accuracy, target, eval: points };
 }
 

@@ -1,8 +1,8 @@
 // A suite: what to run. `defineSuite` validates a definition up front and every error
 // names the suite, the field, the value and what was expected.
-import type { ModelSpec } from '../model/architectures.ts';
+import type { ModelSpec } from '../model/families/registry.ts';
 import { InputError, show } from '../errors.ts';
-import { listModels } from '../model/architectures.ts';
+import { modelProblem } from '../model/families/registry.ts';
 import { listDatasets } from '../data/sources.ts';
 import { optimizerDefinition, listOptimizers } from '../optim/registry.ts';
 import { resolveOptions, type Options } from '../optim/optimizer.ts';
@@ -101,16 +101,8 @@ export function defineSuite(def: SuiteDefinition): Suite {
   for (const key of ['trainLimit', 'testLimit'] as const) {
     if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
   }
-  if (!def.model || !listModels().includes(def.model.kind)) fail('model.kind', def.model?.kind, `one of ${listModels().join(', ')}`);
-  if (def.model.kind === 'mlp' && (!Array.isArray(def.model.hidden) || !def.model.hidden.every(positiveInt))) {
-    fail('model.hidden', def.model.hidden, 'a list of positive integer widths, e.g. [256, 128]');
-  }
-  if (def.model.kind === 'cnn' && def.model.convs !== undefined) {
-    def.model.convs.forEach((c, i) => {
-      if (!positiveInt(c.channels)) fail(`model.convs[${i}].channels`, c.channels, 'a positive integer');
-      if (!positiveInt(c.stride)) fail(`model.convs[${i}].stride`, c.stride, 'a positive integer');
-    });
-  }
+  const modelIssue = modelProblem(def.model);
+  if (modelIssue) fail(modelIssue.field ? `model.${modelIssue.field}` : 'model', modelIssue.value, modelIssue.expected);
   if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
   if (!positiveInt(def.epochs)) fail('epochs', def.epochs, 'a positive integer');
   if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {

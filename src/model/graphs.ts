@@ -1,8 +1,12 @@
-// Composes layers into the three graphs a model needs. Parameters are graph inputs,
-// so one session serves every step of every optimizer.
+// Composes a model's layers into the three graphs it needs. Parameters and buffers are
+// graph inputs, so one session serves every step of every optimizer. The forward pass runs
+// node by node; the backward pass in reverse, each node's output gradient the sum of what
+// its readers sent back (a residual block's input gets two).
 import { GraphBuilder, PORTABLE, type Dim, type GraphTarget } from '../onnx/graph.ts';
-import type { Layer } from './layer.ts';
+import type { ForwardContext, Mode, Shape } from './layer.ts';
+import { MODEL_INPUT, type ModelGraph } from './model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
+import { elementwise } from './layout.ts';
 
 export type GraphKind = 'train' | 'inputGrad' | 'predict';
 
@@ -10,40 +14,70 @@ export const BATCH: Dim = 'N';
 export const gradName = (param: string): string => `grad:${param}`;
 /** Σ g² of a parameter's gradient, computed in-graph so gradient norms cost no extra pass in JS. */
 export const gradSqName = (param: string): string => `gradsq:${param}`;
+/** Σ p² of a parameter as the step found it (per-layer diagnostics). */
+export const paramSqName = (param: string): string => `paramsq:${param}`;
+/** A buffer's value after the step (BatchNorm's running statistics). */
+export const bufferOutName = (buffer: string): string => `buffer:${buffer}`;
 
-export function buildGraph(layers: readonly Layer[], kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE): Uint8Array {
+/** The sum of gradient contributions, in whichever layout they share. */
+function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
+  return parts.reduce((a, b) => elementwise(g, [a, b], shape, ([x, y]) => g.node('Add', [x!, y!]), 'any'));
+}
+
+export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE): Uint8Array {
   const g = new GraphBuilder(`optrobust_${kind}`, target);
-  const params = layers.map((l) => l.params.map((p) => g.input(p.name, 'float32', p.shape)));
-  const x = g.input('x', 'float32', [BATCH, ...layers[0]!.inShape]);
-  const xs: string[] = [];
-  const ys: string[] = [];
-  let h = x;
-  layers.forEach((layer, i) => {
-    xs.push(h);
-    h = layer.forward(g, h, params[i]!);
-    ys.push(h);
+  const mode: Mode = kind === 'train' ? 'train' : 'eval';
+  const { nodes } = model;
+  const params = nodes.map((n) => n.layer.params.map((p) => g.input(p.name, 'float32', p.shape)));
+  const buffers = nodes.map((n) => n.layer.buffers.map((b) => g.input(b.name, 'float32', b.shape)));
+  const noise = nodes.map((n) => (mode === 'train' ? n.layer.noise.map((z) => g.input(z.name, 'float32', [BATCH, ...z.shape])) : []));
+  const x = g.input('x', 'float32', [BATCH, ...model.inShape]);
+  const outputs: string[] = [];
+  const saved: Record<string, string>[] = [];
+  const read = (i: number) => (i === MODEL_INPUT ? x : outputs[i]!);
+  nodes.forEach((node, i) => {
+    const ctx: ForwardContext = {
+      mode,
+      buffers: buffers[i]!,
+      noise: noise[i]!,
+      saved: (saved[i] = {}),
+      updateBuffer: (j, value) => {
+        if (kind === 'train') g.output(value, bufferOutName(node.layer.buffers[j]!.name), 'float32', node.layer.buffers[j]!.shape);
+      },
+    };
+    outputs.push(node.layer.forward(g, node.inputs.map(read), params[i]!, ctx));
   });
-  g.output(h, 'logits', 'float32', [BATCH, numClasses]);
+  const last = nodes.length - 1;
+  g.output(outputs[last]!, 'logits', 'float32', [BATCH, numClasses]);
   if (kind === 'predict') return g.toBytes();
 
   const y = g.input('y', 'int64', [BATCH]);
-  const { loss, dlogits } = softmaxCrossEntropy(g, h, y, numClasses);
+  const { loss, dlogits } = softmaxCrossEntropy(g, outputs[last]!, y, numClasses);
   g.output(loss, 'loss', 'float32', []);
-  let dy = dlogits;
-  // A layer's input gradient is needed only if some earlier layer has parameters (or for dLoss/dx itself).
-  const paramsBefore = layers.map((_, i) => layers.slice(0, i).some((l) => l.params.length > 0));
-  for (let i = layers.length - 1; i >= 0; i--) {
-    const layer = layers[i]!;
-    const want = { dx: paramsBefore[i]! || kind === 'inputGrad', dparams: kind === 'train' };
-    const r = layer.backward(g, dy, { x: xs[i]!, y: ys[i]!, params: params[i]! }, want);
-    r.dparams.forEach((d, j) => {
-      const p = layer.params[j]!;
+  // A value needs a gradient if a parameter was used to make it (or, for dLoss/dx, the input).
+  const needs: boolean[] = [];
+  nodes.forEach((node, i) => needs.push(node.layer.params.length > 0 || node.inputs.some((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!))));
+  const contributions: string[][] = nodes.map(() => []);
+  const toInput: string[] = [];
+  contributions[last]!.push(dlogits);
+  for (let i = last; i >= 0; i--) {
+    const { layer, inputs } = nodes[i]!;
+    if (!needs[i] || contributions[i]!.length === 0) continue;
+    const dy = sum(g, contributions[i]!, layer.outShape);
+    const want = { dxs: inputs.map((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!)), dparams: kind === 'train' };
+    const r = layer.backward(g, dy, { xs: inputs.map(read), y: outputs[i]!, params: params[i]!, buffers: buffers[i]!, noise: noise[i]!, saved: saved[i]!, mode }, want);
+    r.dparams.forEach((d, k) => {
+      const p = layer.params[k]!;
       const grad = g.output(d, gradName(p.name), 'float32', p.shape);
       g.output(g.node('ReduceSumSquare', [grad], { keepdims: 0 }), gradSqName(p.name), 'float32', []);
+      g.output(g.node('ReduceSumSquare', [params[i]![k]!], { keepdims: 0 }), paramSqName(p.name), 'float32', []);
     });
-    if (!want.dx) break;
-    if (i > 0) dy = r.dx!;
-    else g.output(r.dx!, 'dx', 'float32', [BATCH, ...layer.inShape]);
+    inputs.forEach((j, k) => {
+      const dx = r.dxs[k];
+      if (!want.dxs[k] || dx === undefined) return;
+      (j === MODEL_INPUT ? toInput : contributions[j]!).push(dx);
+    });
   }
+  if (kind === 'inputGrad') g.output(sum(g, toInput, model.inShape), 'dx', 'float32', [BATCH, ...model.inShape]);
   return g.toBytes();
 }

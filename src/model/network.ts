@@ -1,11 +1,16 @@
-// A model compiled to onnxruntime sessions. Sessions are created once, lazily,
-// per graph kind, and reused for every batch, step and optimizer.
+// A model compiled to onnxruntime sessions. Sessions are created once, lazily, per graph
+// kind, and reused for every batch, step and optimizer.
+//
+// A model's *weights* are its parameters followed by its buffers (BatchNorm's running
+// statistics), in `params` then `buffers` order: optimizers step the parameters only, the
+// train graph returns the buffers' new values, evaluation reads both.
 import ort from 'onnxruntime-node';
-import type { Layer, ParamSpec, Shape } from './layer.ts';
+import type { BufferSpec, Layer, NoiseSpec, ParamSpec, Shape } from './layer.ts';
 import { size } from './layer.ts';
-import { buildLayers, type ModelSpec } from './architectures.ts';
-import { buildGraph, gradName, gradSqName, type GraphKind } from './graphs.ts';
-import { initParams } from './init.ts';
+import { buildModel, type ModelSpec } from './families/registry.ts';
+import { modelLayers, type ModelGraph } from './model.ts';
+import { bufferOutName, buildGraph, gradName, gradSqName, paramSqName, type GraphKind } from './graphs.ts';
+import { initTensors } from './init.ts';
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
 import { nativeTarget } from '../onnx/nchwc.ts';
@@ -27,6 +32,10 @@ export interface TrainStepResult {
   readonly grads: Float32Array[];
   /** Σ g² per parameter tensor, in `params` order. */
   readonly gradSq: number[];
+  /** Σ p² per parameter tensor as the step found it, in `params` order. */
+  readonly paramSq: number[];
+  /** Each buffer's value after the step, in `buffers` order. */
+  readonly buffers: Float32Array[];
 }
 
 export interface InputGradResult {
@@ -38,6 +47,10 @@ export interface InputGradResult {
 
 export class Network {
   readonly params: readonly ParamSpec[];
+  readonly buffers: readonly BufferSpec[];
+  /** Random inputs of the train graph (dropout masks), filled per step by the training loop. */
+  readonly noise: readonly NoiseSpec[];
+  readonly layers: readonly Layer[];
   /** Forward multiply-accumulates per example. */
   readonly macsPerExample: number;
   private readonly sessions = new Map<GraphKind, Promise<ort.InferenceSession>>();
@@ -47,23 +60,26 @@ export class Network {
     readonly inShape: Shape,
     readonly numClasses: number,
     readonly options: NetworkOptions = {},
-    readonly layers: readonly Layer[] = buildLayers(spec, inShape, numClasses),
+    readonly model: ModelGraph = buildModel(spec, inShape, numClasses),
   ) {
-    this.params = layers.flatMap((l) => l.params);
-    this.macsPerExample = layers.reduce((a, l) => a + l.macs, 0);
+    this.layers = modelLayers(model);
+    this.params = this.layers.flatMap((l) => l.params);
+    this.buffers = this.layers.flatMap((l) => l.buffers);
+    this.noise = this.layers.flatMap((l) => l.noise);
+    this.macsPerExample = this.layers.reduce((a, l) => a + l.macs, 0);
   }
 
   get paramCount(): number {
     return this.params.reduce((a, p) => a + size(p.shape), 0);
   }
 
-  /** The initial weights of (model, seed): independent of the optimizer by construction. */
-  initParams(seed: number): Float32Array[] {
-    return initParams(this.params, createRng(seed, 'init'));
+  /** The initial weights (parameters, then buffers) of (model, seed): independent of the optimizer by construction. */
+  initWeights(seed: number): Float32Array[] {
+    return initTensors([...this.params, ...this.buffers], createRng(seed, 'init'));
   }
 
   graph(kind: GraphKind, target: GraphTarget = PORTABLE): Uint8Array {
-    return buildGraph(this.layers, kind, this.numClasses, target);
+    return buildGraph(this.model, kind, this.numClasses, target);
   }
 
   session(kind: GraphKind): Promise<ort.InferenceSession> {
@@ -81,32 +97,47 @@ export class Network {
     return s;
   }
 
-  private feeds(params: readonly Float32Array[], x: Float32Array, n: number, y?: BigInt64Array): Record<string, ort.Tensor> {
+  private feeds(weights: readonly Float32Array[], x: Float32Array, n: number, y?: BigInt64Array, noise?: readonly Float32Array[]): Record<string, ort.Tensor> {
+    if (weights.length !== this.params.length + this.buffers.length) {
+      throw new Error(`network: ${weights.length} weight tensors given; the model has ${this.params.length} parameters and ${this.buffers.length} buffers`);
+    }
     const feeds: Record<string, ort.Tensor> = {};
-    this.params.forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', params[i]!, p.shape as number[])));
-    feeds.x = new ort.Tensor('float32', x.length === n * size(this.inShape) ? x : x.subarray(0, n * size(this.inShape)), [n, ...this.inShape]);
+    [...this.params, ...this.buffers].forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', weights[i]!, p.shape as number[])));
+    const d = size(this.inShape);
+    feeds.x = new ort.Tensor('float32', x.length === n * d ? x : x.subarray(0, n * d), [n, ...this.inShape]);
     if (y) feeds.y = new ort.Tensor('int64', y.length === n ? y : y.subarray(0, n), [n]);
+    if (noise) this.noise.forEach((z, i) => {
+      const m = noise[i];
+      if (!m) throw new Error(`network: the train step needs the noise input "${z.name}"`);
+      const k = n * size(z.shape);
+      feeds[z.name] = new ort.Tensor('float32', m.length === k ? m : m.subarray(0, k), [n, ...z.shape]);
+    });
     return feeds;
   }
 
-  /** Forward + backward on the first `n` examples of x/y. */
-  async trainStep(params: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number): Promise<TrainStepResult> {
-    const out = await (await this.session('train')).run(this.feeds(params, x, n, y));
+  /** Forward (training mode) + backward on the first `n` examples of x/y. */
+  async trainStep(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, noise: readonly Float32Array[] = []): Promise<TrainStepResult> {
+    const out = await (await this.session('train')).run(this.feeds(weights, x, n, y, noise));
+    const scalar = (name: string) => (out[name]!.data as Float32Array)[0]!;
     return {
-      loss: (out.loss!.data as Float32Array)[0]!,
+      loss: scalar('loss'),
       logits: out.logits!.data as Float32Array,
       grads: this.params.map((p) => out[gradName(p.name)]!.data as Float32Array),
-      gradSq: this.params.map((p) => (out[gradSqName(p.name)]!.data as Float32Array)[0]!),
+      gradSq: this.params.map((p) => scalar(gradSqName(p.name))),
+      paramSq: this.params.map((p) => scalar(paramSqName(p.name))),
+      buffers: this.buffers.map((b) => out[bufferOutName(b.name)]!.data as Float32Array),
     };
   }
 
-  async inputGrad(params: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number): Promise<InputGradResult> {
-    const out = await (await this.session('inputGrad')).run(this.feeds(params, x, n, y));
+  /** dLoss/dx in evaluation mode (attacks, input-gradient norms). */
+  async inputGrad(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number): Promise<InputGradResult> {
+    const out = await (await this.session('inputGrad')).run(this.feeds(weights, x, n, y));
     return { loss: (out.loss!.data as Float32Array)[0]!, logits: out.logits!.data as Float32Array, dx: out.dx!.data as Float32Array };
   }
 
-  async predict(params: readonly Float32Array[], x: Float32Array, n: number): Promise<Float32Array> {
-    const out = await (await this.session('predict')).run(this.feeds(params, x, n));
+  /** Logits in evaluation mode. */
+  async predict(weights: readonly Float32Array[], x: Float32Array, n: number): Promise<Float32Array> {
+    const out = await (await this.session('predict')).run(this.feeds(weights, x, n));
     return out.logits!.data as Float32Array;
   }
 

@@ -65,6 +65,8 @@ export interface Optimizer {
   readonly steps: number;
   /** Updates `params` in place; returns the L2 norm of the whole update. */
   step(params: readonly Float32Array[], grads: readonly Float32Array[]): number;
+  /** Σ(Δp)² of each tensor in the last step (per-layer diagnostics). */
+  readonly tensorUpdateSq: readonly number[];
   /**
    * The optimizer's own copy of `params`, stored where its update loop reads them (the
    * SIMD optimizers' WebAssembly arena; fresh arrays otherwise). Stepping these instead of
@@ -116,6 +118,7 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   const o = resolveOptions(def, user);
   let states: S[] | undefined;
   let t = 0;
+  let tensorSq: number[] = [];
   let arena: Arena | undefined;
   const getArena = () => (arena ??= new Arena());
   const initStates = (params: readonly Float32Array[]) => params.map((p) => def.init(p.length, o, getArena));
@@ -125,6 +128,9 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
     lr: o.lr as number,
     get steps() {
       return t;
+    },
+    get tensorUpdateSq() {
+      return tensorSq;
     },
     adopt(params) {
       if (states) throw new Error(`${def.name}.adopt: call it before the first step`);
@@ -141,11 +147,12 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
       if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
       t++;
       let sq = 0;
+      tensorSq = new Array<number>(params.length);
       for (let i = 0; i < params.length; i++) {
         if (params[i]!.length !== grads[i]!.length) {
           throw new Error(`${def.name}.step: tensor ${i} has ${params[i]!.length} values but its gradient ${grads[i]!.length}`);
         }
-        sq += def.update(params[i]!, grads[i]!, states[i]!, o, this.lr, t);
+        sq += tensorSq[i] = def.update(params[i]!, grads[i]!, states[i]!, o, this.lr, t);
       }
       return Math.sqrt(sq);
     },

@@ -3,7 +3,7 @@
 import type { Suite } from '../experiment/suite.ts';
 import type { CellRecord } from '../experiment/store.ts';
 import type { RunManifest } from '../experiment/manifest.ts';
-import { modelLabel } from '../model/architectures.ts';
+import { modelLabel } from '../model/families/registry.ts';
 import { CLEAN } from '../perturb/registry.ts';
 import { getPerturbation } from '../perturb/registry.ts';
 import { mean } from '../metrics/summary.ts';

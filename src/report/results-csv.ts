@@ -5,7 +5,7 @@ import { recordKey, type CellRecord } from '../experiment/store.ts';
 import type { MatchedResult } from '../experiment/protocol.ts';
 import type { CellResult } from '../experiment/cell.ts';
 import type { Summary } from '../metrics/summary.ts';
-import { modelLabel } from '../model/architectures.ts';
+import { modelLabel } from '../model/families/registry.ts';
 import { cell } from './format.ts';
 
 export interface Measurement {

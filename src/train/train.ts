@@ -7,6 +7,7 @@ import { BatchLoader } from '../data/batches.ts';
 import { createOptimizer } from '../optim/registry.ts';
 import { constant, scheduledLr, type Schedule } from '../optim/schedule.ts';
 import { createRng } from '../util/rng.ts';
+import { StepNoise } from './noise.ts';
 
 export interface TrainOptions {
   readonly seed: number;
@@ -15,12 +16,12 @@ export interface TrainOptions {
   readonly optimizer: string;
   readonly optimizerOptions?: Readonly<Record<string, unknown>>;
   readonly schedule?: Schedule;
-  /** Initial weights (default: the network's seeded init); copied, never mutated. */
+  /** Initial weights, parameters then buffers (default: the network's seeded init); copied, never mutated. */
   readonly initial?: readonly Float32Array[];
   /** Stop after this many epochs; the schedule still spans `epochs` (a checkpoint of the full run). */
   readonly stopAfter?: number;
   /** Called after every completed epoch (1-based) with the current weights. */
-  readonly onEpoch?: (epoch: number, params: readonly Float32Array[]) => Promise<void> | void;
+  readonly onEpoch?: (epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
 }
 
 export interface StepRecord {
@@ -35,6 +36,10 @@ export interface StepRecord {
   readonly tensorGradNorms: readonly number[];
   /** L2 norm of the parameter update applied at this step (NaN when not applied). */
   readonly updateNorm: number;
+  /** L2 norm of each parameter tensor's update (empty when not applied). */
+  readonly tensorUpdateNorms: readonly number[];
+  /** L2 norm of each parameter tensor as the step found it. */
+  readonly tensorParamNorms: readonly number[];
 }
 
 export interface Divergence {
@@ -44,7 +49,8 @@ export interface Divergence {
 }
 
 export interface TrainResult {
-  readonly params: Float32Array[];
+  /** The final weights: parameters, then buffers (as Network.initWeights orders them). */
+  readonly weights: Float32Array[];
   readonly steps: StepRecord[];
   readonly diverged: Divergence | null;
   /** Mean training loss over the last completed epoch. */
@@ -53,11 +59,16 @@ export interface TrainResult {
 
 export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
   const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
+  const initial = o.initial ?? net.initWeights(o.seed);
+  const p = net.params.length;
   // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
   // the parameters where they live; the caller's initial weights are never written.
-  const params = optimizer.adopt(o.initial ?? net.initParams(o.seed));
+  const params = optimizer.adopt(initial.slice(0, p));
+  let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
+  const weights = () => [...params, ...buffers];
   const baseLr = optimizer.lr;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
+  const noise = new StepNoise(net, o.seed, o.batchSize);
   const total = o.epochs * loader.batchesPerEpoch;
   const steps: StepRecord[] = [];
   let finalTrainLoss = Number.NaN;
@@ -66,22 +77,25 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
     let lossSum = 0;
     let seen = 0;
     for (const batch of loader.epoch()) {
-      const { loss, grads, gradSq } = await net.trainStep(params, batch.x, batch.y, batch.n);
-      const tensorGradNorms = gradSq.map(Math.sqrt);
-      const gradNorm = Math.sqrt(gradSq.reduce((a, b) => a + b, 0));
+      const step = await net.trainStep(weights(), batch.x, batch.y, batch.n, noise.next(batch.n));
+      const tensorGradNorms = step.gradSq.map(Math.sqrt);
+      const tensorParamNorms = step.paramSq.map(Math.sqrt);
+      const gradNorm = Math.sqrt(step.gradSq.reduce((a, b) => a + b, 0));
       optimizer.lr = scheduledLr(o.schedule ?? constant, baseLr, t, total);
       t++;
+      const { loss } = step;
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN });
-        return { params, steps, diverged: { step: t, epoch, loss }, finalTrainLoss };
+        steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN, tensorUpdateNorms: [], tensorParamNorms });
+        return { weights: weights(), steps, diverged: { step: t, epoch, loss }, finalTrainLoss };
       }
-      const updateNorm = optimizer.step(params, grads);
-      steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm });
+      const updateNorm = optimizer.step(params, step.grads);
+      buffers = step.buffers;
+      steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm, tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt), tensorParamNorms });
       lossSum += loss * batch.n;
       seen += batch.n;
     }
     finalTrainLoss = lossSum / seen;
-    await o.onEpoch?.(epoch, params);
+    await o.onEpoch?.(epoch, weights());
   }
-  return { params, steps, diverged: null, finalTrainLoss };
+  return { weights: weights(), steps, diverged: null, finalTrainLoss };
 }

@@ -9,7 +9,7 @@ import { finiteDiff, randomArray, refModelLoss, relError } from '../helpers/refe
 
 describe('input gradients', () => {
   const net = new Network({ kind: 'mlp', hidden: [8] }, [1, 3, 3], 3);
-  const params = net.initParams(2);
+  const params = net.initWeights(2);
   const COUNT = 7;
   const x = Float32Array.from(randomArray(COUNT * 9, createRng(5, 'ig'), 0, 1));
   const labels = Uint8Array.from({ length: COUNT }, (_, i) => i % 3);
@@ -19,7 +19,7 @@ describe('input gradients', () => {
     const p64 = params.map((p) => Float64Array.from(p));
     for (let i = 0; i < COUNT; i++) {
       const xi = Float64Array.from(x.subarray(i * 9, (i + 1) * 9));
-      const fd = finiteDiff(() => refModelLoss(net.layers, xi, p64, [labels[i]!], 3), xi);
+      const fd = finiteDiff(() => refModelLoss(net.model, xi, p64, [labels[i]!], 3), xi);
       expect(relError(g.subarray(i * 9, (i + 1) * 9), fd)).toBeLessThan(1e-3);
     }
   });

@@ -71,7 +71,7 @@ describe('attacks on a trained model', () => {
   let params: Float32Array[] = [];
 
   beforeAll(async () => {
-    params = (await train(net, limitSplit(ds.train, 2000), { seed: 0, epochs: 3, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 2e-3 } })).params;
+    params = (await train(net, limitSplit(ds.train, 2000), { seed: 0, epochs: 3, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 2e-3 } })).weights;
   });
 
   it('FGSM at eps = 0 scores exactly the clean accuracy; PGD is at least as strong as FGSM', async () => {

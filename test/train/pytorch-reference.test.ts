@@ -32,7 +32,7 @@ async function accuracies(run: ReferenceRun): Promise<number[]> {
   const out: number[] = [];
   for (const seed of run.seeds) {
     const r = await train(net, ds.train, { seed, epochs: run.epochs, batchSize: run.batchSize, optimizer: 'sgd', optimizerOptions: { lr: run.lr } });
-    out.push((await evaluate(net, r.params, ds.test)).accuracy);
+    out.push((await evaluate(net, r.weights, ds.test)).accuracy);
   }
   return out;
 }

@@ -17,10 +17,10 @@ describe('train', () => {
     const o = { seed: 4, epochs: 2, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 1e-3 } };
     const a = await train(net, small, o);
     const b = await train(net, small, o);
-    expect(b.params).toEqual(a.params);
+    expect(b.weights).toEqual(a.weights);
     expect(b.steps).toEqual(a.steps);
     const c = await train(net, small, { ...o, seed: 5 });
-    expect(c.params[0]).not.toEqual(a.params[0]);
+    expect(c.weights[0]).not.toEqual(a.weights[0]);
   });
 
   it('starts every optimizer of a seed from the same weights and feeds the same batches', async () => {

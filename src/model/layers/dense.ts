@@ -1,4 +1,4 @@
-// Dense (PyTorch Linear): y = x Wᵀ + b with W stored as [out, in], as torch does.
+// Dense (PyTorch Linear): y = x Wᵀ + b with W stored as [out, in], as torch does; the bias is optional.
 //
 // Two layouts for the same arithmetic. Batch-major, y = Gemm(x, W, transB). Feature-major,
 // yᵀ = W·xᵀ + b, with activations stored [features, N]: MLAS then streams the large weight
@@ -16,45 +16,41 @@ export const FEATURE_MAJOR_MIN_UNITS = 128;
 
 const transpose = (g: GraphBuilder, v: string) => g.node('Transpose', [v], { perm: [1, 0] });
 
-export function dense(name: string, inShape: Shape, units: number): Layer {
+export function dense(name: string, inShape: Shape, units: number, bias = true): Layer {
   if (inShape.length !== 1) throw new Error(`dense layer "${name}" needs a flat input, got shape [${inShape.join(', ')}]`);
   const fanIn = inShape[0]!;
+  const init = { kind: 'uniform', fanIn } as const;
   return {
     name,
-    kind: { op: 'dense', units },
-    inShape,
+    kind: { op: 'dense', units, bias },
+    inShapes: [inShape],
     outShape: [units],
-    params: [
-      { name: `${name}.weight`, shape: [units, fanIn], fanIn },
-      { name: `${name}.bias`, shape: [units], fanIn },
-    ],
+    params: [{ name: `${name}.weight`, shape: [units, fanIn], init }, ...(bias ? [{ name: `${name}.bias`, shape: [units], init }] : [])],
+    buffers: [],
+    noise: [],
     macs: units * size(inShape),
-    forward(g, x, [w, b]) {
-      let xT = g.twin(x, 'featureMajor');
-      if (!xT && units < FEATURE_MAJOR_MIN_UNITS) return g.node('Gemm', [x, w!, b!], { transB: 1 });
-      if (!xT) g.setTwin(x, 'featureMajor', (xT = transpose(g, x)));
-      const yT = g.node('Gemm', [w!, xT, g.node('Reshape', [b!, g.ints([units, 1])])]);
+    forward(g, [x], [w, b]) {
+      let xT = g.twin(x!, 'featureMajor');
+      if (!xT && units < FEATURE_MAJOR_MIN_UNITS) return g.node('Gemm', b ? [x!, w!, b] : [x!, w!], { transB: 1 });
+      if (!xT) g.setTwin(x!, 'featureMajor', (xT = transpose(g, x!)));
+      const yT = g.node('Gemm', b ? [w!, xT, g.node('Reshape', [b, g.ints([units, 1])])] : [w!, xT]);
       const y = transpose(g, yT);
       g.setTwin(y, 'featureMajor', yT);
       return y;
     },
-    backward(g, dy, { x, y, params: [w] }, want) {
-      const xT = g.twin(x, 'featureMajor');
+    backward(g, dy, { xs: [x], y, params: [w] }, want) {
+      const xT = g.twin(x!, 'featureMajor');
       if (!xT || !g.twin(y, 'featureMajor')) {
-        const dparams = want.dparams
-          ? [g.node('Gemm', [dy, x], { transA: 1 }), g.node('ReduceSum', [dy, g.ints([0])], { keepdims: 0 })]
-          : [];
-        return { dx: want.dx ? g.node('MatMul', [dy, w!]) : undefined, dparams };
+        const dparams = want.dparams ? [g.node('Gemm', [dy, x!], { transA: 1 }), ...(bias ? [g.node('ReduceSum', [dy, g.ints([0])], { keepdims: 0 })] : [])] : [];
+        return { dxs: [want.dxs[0] ? g.node('MatMul', [dy, w!]) : undefined], dparams };
       }
       const dyT = g.twin(dy, 'featureMajor') ?? transpose(g, dy);
-      const dparams = want.dparams
-        ? [g.node('Gemm', [dyT, xT], { transB: 1 }), g.node('ReduceSum', [dyT, g.ints([1])], { keepdims: 0 })]
-        : [];
-      if (!want.dx) return { dparams };
+      const dparams = want.dparams ? [g.node('Gemm', [dyT, xT], { transB: 1 }), ...(bias ? [g.node('ReduceSum', [dyT, g.ints([1])], { keepdims: 0 })] : [])] : [];
+      if (!want.dxs[0]) return { dxs: [undefined], dparams };
       const dxT = g.node('Gemm', [w!, dyT], { transA: 1 });
       const dx = transpose(g, dxT);
       g.setTwin(dx, 'featureMajor', dxT);
-      return { dx, dparams };
+      return { dxs: [dx], dparams };
     },
   };
 }

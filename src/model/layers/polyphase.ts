@@ -9,7 +9,8 @@
 import type { GraphBuilder } from '../../onnx/graph.ts';
 import { blockedConvFits, NCHWC, reorderFilter, unblock } from '../../onnx/nchwc.ts';
 
-export interface ConvGeometry {
+/** A square, symmetric, undilated convolution: the case the phase form handles. */
+export interface SquareConv {
   readonly ci: number;
   readonly co: number;
   readonly h: number;
@@ -44,7 +45,7 @@ function phase(r: number, k: number, s: number, p: number, outLen: number, count
  * output size input/stride, and s + p ≤ k (every phase reached by a tap, none starting past
  * dy's first row).
  */
-export function polyphaseFits(block: number, c: ConvGeometry): boolean {
+export function polyphaseFits(block: number, c: SquareConv): boolean {
   return (
     c.s > 1 &&
     c.ci >= block &&
@@ -59,7 +60,7 @@ export function polyphaseFits(block: number, c: ConvGeometry): boolean {
 }
 
 /** dL/dx as NCHW, with its NCHWc twin recorded; reads dy's blocked twin when there is one. */
-export function polyphaseInputGrad(g: GraphBuilder, dy: string, wt: string, c: ConvGeometry): string {
+export function polyphaseInputGrad(g: GraphBuilder, dy: string, wt: string, c: SquareConv): string {
   const B = g.target.nchwcBlock;
   const { ci, co, h, w, ho, wo, k, s, p } = c;
   const nh = h / s;

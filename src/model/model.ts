@@ -1,0 +1,65 @@
+// A model is a graph of layers: each node is a layer and the values it reads (the model's
+// input, or earlier nodes' outputs), in an order where every node comes after its inputs.
+// A residual block is two paths that meet in an `add` node. `ModelBuilder` makes one by
+// chaining layers from values.
+import type { Layer, Shape } from './layer.ts';
+
+export const MODEL_INPUT = -1;
+
+export interface ModelNode {
+  readonly layer: Layer;
+  /** Node indices of the values the layer reads, in the layer's input order; MODEL_INPUT for the image. */
+  readonly inputs: readonly number[];
+}
+
+export interface ModelGraph {
+  /** Per-example input shape [C, H, W] (or [F]). */
+  readonly inShape: Shape;
+  /** Topologically ordered; the last node's output is the logits. */
+  readonly nodes: readonly ModelNode[];
+}
+
+/** A value in a model under construction: the model input or a node's output, with its shape. */
+export interface Value {
+  readonly node: number;
+  readonly shape: Shape;
+}
+
+export class ModelBuilder {
+  private readonly nodes: ModelNode[] = [];
+  private readonly names = new Set<string>();
+  readonly input: Value;
+
+  constructor(readonly inShape: Shape) {
+    this.input = { node: MODEL_INPUT, shape: inShape };
+  }
+
+  /** Adds a layer reading `inputs`; `make` receives their shapes. */
+  add(make: (...shapes: Shape[]) => Layer, ...inputs: Value[]): Value {
+    const layer = make(...inputs.map((v) => v.shape));
+    if (this.names.has(layer.name)) throw new Error(`model: two layers are named "${layer.name}"`);
+    if (layer.inShapes.length !== inputs.length) throw new Error(`model: layer "${layer.name}" takes ${layer.inShapes.length} input(s), given ${inputs.length}`);
+    this.names.add(layer.name);
+    this.nodes.push({ layer, inputs: inputs.map((v) => v.node) });
+    return { node: this.nodes.length - 1, shape: layer.outShape };
+  }
+
+  /** A chain of single-input layers from `from`. */
+  chain(from: Value, ...makers: ((shape: Shape) => Layer)[]): Value {
+    return makers.reduce((v, make) => this.add(make, v), from);
+  }
+
+  /** The model whose logits are `output` (which must be the last value added). */
+  build(output: Value): ModelGraph {
+    if (output.node !== this.nodes.length - 1) throw new Error('model: the output must be the last layer added');
+    return { inShape: this.inShape, nodes: [...this.nodes] };
+  }
+}
+
+/** A plain stack of single-input layers. */
+export function sequential(inShape: Shape, makers: readonly ((shape: Shape) => Layer)[]): ModelGraph {
+  const b = new ModelBuilder(inShape);
+  return b.build(b.chain(b.input, ...makers));
+}
+
+export const modelLayers = (m: ModelGraph): Layer[] => m.nodes.map((n) => n.layer);
