@@ -9,7 +9,9 @@ import { fetchDataset, listDatasets, listOptimizers, listPerturbations, loadData
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
-import { missingCells, tuneCells } from '../src/experiment/protocol.ts';
+import { missingTasks, taskLabel } from '../src/experiment/run.ts';
+import { tuneCells } from '../src/experiment/phases/tune.ts';
+import { suiteArms } from '../src/experiment/grid.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
 import { ExternalError, InputError, UsageError, WriteError } from '../src/errors.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
@@ -125,7 +127,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
 /** How many cells each phase of the run can have at once (for capping the worker count). */
 function phaseSizes(config: RunConfig): number[] {
   const { suite, shard } = config;
-  const grid = Math.ceil((suite.optimizers.length * suite.seeds.length) / (shard?.count ?? 1));
+  const grid = Math.ceil((suiteArms(suite).length * suite.seeds.length) / (shard?.count ?? 1));
   return [grid, ...(suite.tune ? [tuneCells(suite).length] : [])];
 }
 
@@ -204,10 +206,9 @@ export function buildProgram(): Command {
         const records = new RunStore(dir, manifest.identity).records();
         await writeRunOutputs(dir, manifest.config.suite, records, manifest);
         process.stderr.write(`rewrote the reports in ${dir}\n`);
-        const missing = missingCells(manifest.config.suite, records, manifest.config.shard);
+        const missing = missingTasks(manifest.config.suite, records, manifest.config.shard);
         if (missing.length) {
-          const e = missing[0]!;
-          process.stderr.write(`optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${e.phase && e.phase !== 'main' ? `${e.phase} ` : ''}${e.optimizer}/seed ${e.seed}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`);
+          process.stderr.write(`optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${taskLabel(manifest.config.suite, missing[0]!)}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`);
         }
       } finally {
         release();

@@ -3,12 +3,15 @@
 import { join } from 'node:path';
 import { mkdirSync, existsSync } from 'node:fs';
 import { readManifest, writeManifest, type RunManifest } from '../src/experiment/manifest.ts';
-import { keyOf, recordKey, RunStore, type CellRecord } from '../src/experiment/store.ts';
+import { recordId, RunStore, type CellRecord } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
-import { missingCells } from '../src/experiment/protocol.ts';
+import { missingTasks } from '../src/experiment/run.ts';
+import { PHASES } from '../src/experiment/phases/index.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
 import { UsageError } from '../src/errors.ts';
 import { setupDifferences } from '../src/compare/run-data.ts';
+import { orderRecords } from '../src/results/view.ts';
+import { taskLabel } from '../src/experiment/run.ts';
 
 export async function mergeRuns(dirs: readonly string[], out: string): Promise<number> {
   const manifests = dirs.map((d) => readManifest(d));
@@ -21,19 +24,20 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
   if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
   const suite = first.config.suite;
   const byKey = new Map<string, CellRecord>();
-  for (const d of dirs) for (const r of new RunStore(d, first.identity).records()) if (r.kind !== 'failure') byKey.set(keyOf(recordKey(r)), r);
-  // Every shard runs the whole (deterministic) tuning phase; the grid cells are split among them.
+  for (const d of dirs) for (const r of new RunStore(d, first.identity).records()) if (r.kind !== 'failure') byKey.set(recordId(r), r);
+  // Every shard runs the phases shards run all of (tuning) and a slice of the others; what
+  // none of them can run (the matched phase) runs after the merge, with --resume.
   const records = [...byKey.values()];
-  const missing = missingCells(suite, records).filter((k) => k.phase !== 'matched');
+  const shardless = new Set(PHASES.filter((p) => p.sharding === 'none').map((p) => p.name));
+  const missing = missingTasks(suite, records).filter((t) => !shardless.has(t.phase));
   if (missing.length) {
-    throw new UsageError(`the shards lack ${missing.length} cell(s) (e.g. ${missing[0]!.optimizer}/seed ${missing[0]!.seed}); finish them with --resume, or pass every shard`);
+    throw new UsageError(`the shards lack ${missing.length} cell(s) (e.g. ${taskLabel(suite, missing[0]!)}); finish them with --resume, or pass every shard`);
   }
   mkdirSync(out, { recursive: true });
   const release = acquireLock(out);
   try {
     const store = new RunStore(out, first.identity);
-    const rank = (r: CellRecord) => ({ tune: 0, result: 1, failure: 1, matched: 2 })[r.kind];
-    const ordered = records.sort((a, b) => rank(a) - rank(b));
+    const ordered = orderRecords(suite, records);
     for (const r of ordered) store.append(r);
     const cellSeconds = Object.assign({}, ...manifests.map((m) => m.timings.cellSeconds)) as Record<string, number>;
     const merged: RunManifest = {

@@ -1,21 +1,20 @@
-// Runs a grid: the cells not yet in the store go through a worker pool; each finished
-// cell is appended to the store before it is reported; result files are regenerated
-// from the store at the end, so resumed, sharded-and-merged and uninterrupted runs
-// produce the same bytes.
+// Runs a suite: the library's phase loop (src/experiment/run.ts) with a worker pool as its
+// executor, one lane per worker so the progress display knows what is in flight. Each
+// finished cell is appended to the store before it is reported; result files are
+// regenerated from the store at the end, so resumed, sharded-and-merged and uninterrupted
+// runs produce the same bytes.
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
-import { gridCells, shardCells } from '../src/experiment/grid.ts';
-import { keyOf, recordKey, RunStore, type AnyCellKey, type CellRecord } from '../src/experiment/store.ts';
+import { RunStore, type CellRecord } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
-import { matchPlan, tuneCells, tunedChoices } from '../src/experiment/protocol.ts';
-import type { TuneChoice } from '../src/tune/choose.ts';
-import { formatNumber } from '../src/report/format.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
-import { cellId } from '../src/experiment/cell.ts';
+import { runPhases, taskLabel, type Executor, type Outcome } from '../src/experiment/run.ts';
+import { phaseNamed } from '../src/experiment/phases/index.ts';
+import { armId } from '../src/experiment/grid.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
-import type { CellOutcome, CellTask } from './worker.ts';
+import type { WorkerTask } from './worker.ts';
 import type { Progress } from './progress.ts';
 
 export interface RunOptions {
@@ -32,19 +31,22 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The run was stopped through RunOptions.signal; the store holds every cell reported done. */
-export class Interrupted extends Error {
-  constructor(readonly dir: string, readonly stored: number) {
-    super(`interrupted; ${stored} finished cell(s) are stored in ${dir}`);
-    this.name = 'Interrupted';
-  }
-}
-
 export interface RunOutcome {
   readonly records: CellRecord[];
   readonly ran: number;
   readonly failures: number;
   readonly wallSeconds: number;
+}
+
+/** The run was stopped through RunOptions.signal; the store holds every cell reported done. */
+export class Interrupted extends Error {
+  constructor(
+    readonly dir: string,
+    readonly stored: number,
+  ) {
+    super(`interrupted; ${stored} finished cell(s) are stored in ${dir}`);
+    this.name = 'Interrupted';
+  }
 }
 
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -56,31 +58,9 @@ function errorText(e: unknown): string {
   return JSON.stringify(e);
 }
 
-function describeOutcome({ result, tune, matched, error }: CellOutcome): string {
-  if (tune) return tune.diverged ? 'diverged' : `validation accuracy ${(100 * tune.valAccuracy).toFixed(1)}%`;
-  if (matched) return `validation ${(100 * matched.valAccuracy).toFixed(1)}% (target ${(100 * matched.target).toFixed(1)}%)`;
-  if (!result) return `FAILED: ${error?.split('\n')[0]}`;
-  if (result.diverged) return `diverged at step ${result.diverged.step}`;
-  const clean = result.eval?.find((p) => p.perturbation === 'clean');
-  return `clean accuracy ${(100 * clean!.accuracy).toFixed(1)}%`;
-}
-
-function taskKey(t: CellTask): AnyCellKey {
-  return { ...t.key, phase: t.phase };
-}
-
-function taskLabel(t: CellTask): string {
-  if (t.phase === 'tune') return `tune ${t.key.optimizer} lr ${formatNumber(t.key.lr)}/seed ${t.key.seed}`;
-  if (t.phase === 'matched') return `matched ${t.key.optimizer}/seed ${t.key.seed} epoch ${t.key.epoch}`;
-  return cellId(t.key);
-}
-
-function recordOf(t: CellTask, outcome: CellOutcome): CellRecord {
-  const seconds = outcome.seconds;
-  if (outcome.result) return { kind: 'result', result: outcome.result, seconds };
-  if (outcome.tune) return { kind: 'tune', tune: outcome.tune, seconds };
-  if (outcome.matched) return { kind: 'matched', matched: outcome.matched, seconds };
-  return { kind: 'failure', failure: { ...taskKey(t), error: outcome.error ?? 'unknown error' }, seconds };
+function describeOutcome(phase: string, outcome: Outcome): string {
+  if (outcome.error !== undefined) return `FAILED: ${outcome.error.split('\n')[0]}`;
+  return phaseNamed(phase).outcome(outcome.result);
 }
 
 export async function runGrid(o: RunOptions): Promise<RunOutcome> {
@@ -112,7 +92,6 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   writeManifest(o.dir, manifest());
 
   let pool: Tinypool | undefined;
-  let ran = 0;
   /** The first thing that must stop the run: a failed write, or the abort signal. */
   let fatal: unknown;
   const stop = (why: unknown) => {
@@ -121,12 +100,9 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   };
   const onAbort = () => stop(new Interrupted(o.dir, store.records().length));
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  /** Runs the tasks whose records are not yet in the store, appending each as it finishes. */
-  const runPhase = async (tasks: readonly CellTask[]): Promise<void> => {
-    const done = new Set(store.records().filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
-    const todo = tasks.filter((t) => !done.has(keyOf(taskKey(t))));
-    if (todo.length === 0 || fatal) return;
-    const phaseStart = performance.now();
+
+  const execute: Executor = async (tasks, done) => {
+    if (fatal) return;
     pool ??= new Tinypool({
       filename: (o.workerFile ?? new URL('./worker.ts', import.meta.url)).href,
       minThreads: o.workers,
@@ -137,49 +113,45 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       // Structured clone, not JSON, across the process boundary: NaN, ±Infinity and -0 arrive as themselves.
       serialization: 'advanced',
     });
-    o.progress.start(todo.length);
-    const queue = [...todo];
-    // One lane per worker, so "in flight" is known exactly.
+    o.progress.start(tasks.length);
+    const queue = [...tasks];
     const lane = async () => {
       for (let t = queue.shift(); t && !fatal; t = queue.shift()) {
-        const label = taskLabel(t);
+        const label = taskLabel(suite, t);
         o.progress.begin(label);
-        const outcome: CellOutcome = await pool!.run(t).catch((e: unknown) => ({ error: errorText(e), seconds: 0 }));
+        const task: WorkerTask = { ...t, config: o.config, threads: o.threads };
+        const outcome: Outcome = await pool!.run(task).catch((e: unknown) => ({ error: errorText(e), seconds: 0 }));
         if (fatal) return; // the pool was torn down under this cell: it did not fail, it was stopped
         try {
-          store.append(recordOf(t, outcome));
+          done(t, outcome);
         } catch (e) {
           stop(e);
           return;
         }
-        if (t.phase === 'main') cellSeconds[`${t.key.optimizer}/${t.key.seed}`] = Math.round(outcome.seconds * 1000) / 1000;
-        ran++;
-        o.progress.done(label, outcome.seconds, describeOutcome(outcome));
+        o.progress.done(label, outcome.seconds, describeOutcome(t.phase, outcome));
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(o.workers, todo.length) }, lane));
+      await Promise.all(Array.from({ length: Math.min(o.workers, tasks.length) }, lane));
     } finally {
       o.progress.stop();
-      phaseSeconds[todo[0]!.phase] = Math.round(performance.now() - phaseStart) / 1000;
     }
   };
 
+  let ran = 0;
   try {
-    let choices: Map<string, TuneChoice> | undefined;
-    if (suite.tune) {
-      await runPhase(tuneCells(suite).map((key) => ({ phase: 'tune', config: o.config, key, threads: o.threads })));
-      const trials = store.records().flatMap((r) => (r.kind === 'tune' ? [r.tune] : []));
-      if (!fatal) choices = tunedChoices(suite, trials);
-    }
-    const main = shardCells(gridCells(suite), o.config.shard);
-    if (!fatal) await runPhase(main.map((key) => ({ phase: 'main', config: o.config, key, threads: o.threads, lr: choices?.get(key.optimizer)?.lr })));
-    // The matched view compares across all optimizers, so a shard leaves it to the merged run.
-    if (suite.tune && choices && !o.config.shard && !fatal) {
-      const results = store.records().flatMap((r) => (r.kind === 'result' ? [r.result] : []));
-      const plan = matchPlan(suite, results);
-      await runPhase(plan.cells.map((key) => ({ phase: 'matched', config: o.config, key, threads: o.threads, lr: choices!.get(key.optimizer)!.lr, target: plan.target })));
-    }
+    ran = await runPhases({
+      suite,
+      shard: o.config.shard,
+      store,
+      execute,
+      hooks: {
+        phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
+        cellDone: (task, outcome) => {
+          if (task.phase === 'main') cellSeconds[`${armId(task.key)}/${task.key.seed}`] = Math.round(outcome.seconds * 1000) / 1000;
+        },
+      },
+    });
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await pool?.destroy();

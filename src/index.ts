@@ -1,7 +1,20 @@
 // optrobust's public API: everything the harness uses is importable from here.
 export { defineSuite, SuiteError, type Suite, type SuiteDefinition, type OptimizerEntry, type ResolvedOptimizer } from './experiment/suite.ts';
-export { runCell, type CellKey, type CellResult, type CellContext } from './experiment/cell.ts';
-export { gridCells, shardCells, parseShard, type Shard } from './experiment/grid.ts';
+export { gridCells, shardCells, parseShard, suiteArms, suiteModels, armId, cellLabel, type Arm, type ArmKey, type CellKey, type Shard } from './experiment/grid.ts';
+export type { Phase, PhaseTask, PlanInput, CellContext } from './experiment/phase.ts';
+export { PHASES, phaseNamed } from './experiment/phases/index.ts';
+export type { CellResult, TensorInfo, Checkpoint } from './experiment/phases/main.ts';
+export type { TuneKey, TuneResult } from './experiment/phases/tune.ts';
+export type { MatchedKey, MatchedResult } from './experiment/phases/matched.ts';
+export { runPhases, runTask, inProcess, missingTasks, taskLabel, type Task, type Outcome, type Executor, type RunHooks } from './experiment/run.ts';
+export { RunStore, STORE_FILE, StoreError, type CellRecord } from './experiment/store.ts';
+export { acquireLock, LockedError } from './experiment/lock.ts';
+export { readManifest, writeManifest, runIdentity, environment, MANIFEST_FORMAT, type RunConfig, type RunManifest } from './experiment/manifest.ts';
+export { runView, armName, type RunView, type Series, type SummaryRow } from './results/view.ts';
+export type { Measurement } from './results/measurement.ts';
+export { metricInfo, listMetrics, type MetricInfo } from './metrics/catalog.ts';
+export { writeRunOutputs } from './report/write.ts';
+export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
 export { createOptimizer, listOptimizers } from './optim/registry.ts';
 export type { Optimizer, OptimizerDefinition, Options } from './optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './optim/schedule.ts';

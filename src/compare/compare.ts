@@ -3,8 +3,10 @@
 // both runs hold the same seeds, Welch's otherwise), Benjamini-Hochberg q-values over
 // the whole table, and a verdict that needs both significance and a delta beyond the
 // metric's threshold. Timings are compared the same way, in a separate section.
-import { keyOf, recordKey, type CellRecord } from '../experiment/store.ts';
-import { orderRecords, recordMeasurements } from '../report/results-csv.ts';
+import { recordId } from '../experiment/store.ts';
+import type { ArmKey } from '../experiment/grid.ts';
+import { taskLabel } from '../experiment/run.ts';
+import { seriesId, type Series } from '../results/view.ts';
 import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
 import { benjaminiHochberg } from './fdr.ts';
@@ -16,8 +18,7 @@ import tCdf from '@stdlib/stats-base-dists-t-cdf';
 export type Verdict = 'regressed' | 'improved' | 'changed' | '~';
 export type TestKind = 'paired t' | 'welch t' | 'identical' | 'untested' | 'non-finite';
 
-export interface CompareRow {
-  readonly optimizer: string;
+export interface CompareRow extends ArmKey {
   readonly perturbation: string;
   readonly severity: number;
   readonly metric: string;
@@ -69,28 +70,8 @@ export interface Comparison {
   readonly untested: number;
 }
 
-type Key = string;
-interface Series {
-  readonly optimizer: string;
-  readonly perturbation: string;
-  readonly severity: number;
-  readonly metric: string;
-  readonly bySeed: Map<number, number>;
-}
-
-function collect(records: readonly CellRecord[]): Map<Key, Series> {
-  const out = new Map<Key, Series>();
-  for (const r of records) {
-    if (r.kind === 'failure') continue;
-    for (const m of recordMeasurements(r)) {
-      const key = `${m.optimizer}\u0000${m.perturbation}\u0000${m.severity}\u0000${m.metric}`;
-      let s = out.get(key);
-      if (!s) out.set(key, (s = { optimizer: m.optimizer, perturbation: m.perturbation, severity: m.severity, metric: m.metric, bySeed: new Map() }));
-      s.bySeed.set(m.seed, m.value);
-    }
-  }
-  return out;
-}
+/** The series of a run by id (arm, perturbation, severity, metric), from its view. */
+const collect = (run: RunData): Map<string, Series> => new Map(run.view.series.map((x) => [seriesId(x.arm, x.perturbation, x.severity, x.metric), x]));
 
 interface Tested {
   readonly test: TestKind;
@@ -150,24 +131,25 @@ function finish(partial: Omit<CompareRow, 'q' | 'verdict'>[], thresholds: (r: Om
 
 function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: number): CompareRow[] {
   const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
-  // Seconds per cell, from run.json: one sample per seed, per optimizer.
+  // Seconds per main cell, from run.json ("model|regime|optimizer/seed"): one sample per seed, per arm.
   const bySeconds = (run: RunData) => {
     const m = new Map<string, Map<number, number>>();
     for (const [key, sec] of Object.entries(run.manifest.timings.cellSeconds)) {
       const cut = key.lastIndexOf('/');
-      const label = key.slice(0, cut);
-      if (!m.has(label)) m.set(label, new Map());
-      m.get(label)!.set(Number(key.slice(cut + 1)), sec);
+      const arm = key.slice(0, cut);
+      if (!m.has(arm)) m.set(arm, new Map());
+      m.get(arm)!.set(Number(key.slice(cut + 1)), sec);
     }
     return m;
   };
   const a = bySeconds(base);
   const b = bySeconds(cur);
-  for (const [label, sa] of a) {
-    const sb = b.get(label);
+  for (const [id, sa] of a) {
+    const sb = b.get(id);
     if (!sb) continue;
+    const [model = '', regime = '', optimizer = id] = id.split('|');
     const t = testSeries(sa, sb);
-    partial.push({ optimizer: label, perturbation: 'timing', severity: 0, metric: 'cell_seconds', direction: 'lower', nBaseline: sa.size, nCurrent: sb.size, baseline: mean([...sa.values()]), current: mean([...sb.values()]), ...t });
+    partial.push({ model, regime, optimizer, perturbation: 'timing', severity: 0, metric: 'cell_seconds', direction: 'lower', nBaseline: sa.size, nCurrent: sb.size, baseline: mean([...sa.values()]), current: mean([...sb.values()]), ...t });
   }
   // npm run perf results: mean and margin of error per benchmark; a normal-approximation test.
   for (const r of o.basePerf?.results ?? []) {
@@ -178,28 +160,23 @@ function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: num
     const delta = c.msPerOp - r.msPerOp;
     const z = s > 0 ? delta / s : delta === 0 ? 0 : Infinity;
     const p = Number.isFinite(z) ? 2 * (1 - tCdf(Math.abs(z), 1e6)) : 0;
-    partial.push({ optimizer: r.name, perturbation: r.group, severity: 0, metric: 'ms_per_op', direction: 'lower', nBaseline: r.samples, nCurrent: c.samples, baseline: r.msPerOp, current: c.msPerOp, delta, ciLow: delta - 1.96 * s, ciHigh: delta + 1.96 * s, test: 'welch t', p });
+    partial.push({ model: '', regime: '', optimizer: r.name, perturbation: r.group, severity: 0, metric: 'ms_per_op', direction: 'lower', nBaseline: r.samples, nCurrent: c.samples, baseline: r.msPerOp, current: c.msPerOp, delta, ciLow: delta - 1.96 * s, ciHigh: delta + 1.96 * s, test: 'welch t', p });
   }
   return finish(partial, (r) => [o.perfThreshold ?? 0.1, r.baseline], alpha);
 }
 
-/** "label/seed N (phase)" for each cell the baseline has a result for and the current run does not. */
+/** Each cell the baseline has a result for and the current run does not, as a task label. */
 function cellsMissing(base: RunData, cur: RunData): string[] {
-  const have = new Set(cur.records.filter((r) => r.kind !== 'failure').map((r) => keyOf(recordKey(r))));
+  const have = new Set(cur.records.filter((r) => r.kind !== 'failure').map(recordId));
   // Seeds the current run does not have by design are a different sample (compared unpaired), not missing cells.
   const seeds = new Set(cur.manifest.config.suite.seeds);
-  return orderRecords(base.manifest.config.suite, base.records)
-    .filter((r) => r.kind !== 'failure' && seeds.has(recordKey(r).seed) && !have.has(keyOf(recordKey(r))))
-    .map((r) => {
-      const k = recordKey(r);
-      return `${k.optimizer}/seed ${k.seed} (${k.phase ?? 'main'}${k.phase === 'tune' ? ` lr ${k.lr}` : ''})`;
-    });
+  return base.view.records.filter((r) => r.kind !== 'failure' && seeds.has(r.key.seed) && !have.has(recordId(r))).map((r) => taskLabel(base.manifest.config.suite, r));
 }
 
 export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Comparison {
   const alpha = o.alpha ?? 0.05;
-  const a = collect(base.records);
-  const b = collect(cur.records);
+  const a = collect(base);
+  const b = collect(cur);
   const identical = a.size === b.size && [...a].every(([key, s]) => b.has(key) && sameValues(s.bySeed, b.get(key)!.bySeed));
   const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
   for (const [key, sa] of a) {
@@ -208,7 +185,7 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
     const t = testSeries(sa.bySeed, sb.bySeed);
     const rule = ruleFor(o.rules, sa.metric);
     partial.push({
-      optimizer: sa.optimizer, perturbation: sa.perturbation, severity: sa.severity, metric: sa.metric, direction: rule.direction,
+      ...sa.arm, perturbation: sa.perturbation, severity: sa.severity, metric: sa.metric, direction: rule.direction,
       nBaseline: sa.bySeed.size, nCurrent: sb.bySeed.size, baseline: mean([...sa.bySeed.values()]), current: mean([...sb.bySeed.values()]), ...t,
     });
   }

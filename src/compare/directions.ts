@@ -1,9 +1,10 @@
-// What "better" means for each metric, and how large a change must be to matter.
-// Accuracy: higher is better. Losses and divergence: lower is better. Everything else
-// (gradient norms, update norms, input-gradient norms, step counts) is a diagnostic:
-// reported as changed, never as a regression, unless a threshold file gives it a direction.
+// What "better" means for each metric, and how large a change must be to matter: the
+// metric catalog's direction and threshold (metrics/catalog.ts), which a threshold file or
+// --threshold can override. Diagnostics (gradient norms, step counts...) are reported as
+// changed, never as regressions, unless a threshold file gives them a direction.
+import { listMetrics, metricInfo, type Direction } from '../metrics/catalog.ts';
 
-export type Direction = 'higher' | 'lower' | 'diagnostic';
+export type { Direction };
 
 export interface MetricRule {
   readonly direction: Direction;
@@ -11,12 +12,11 @@ export interface MetricRule {
   readonly threshold: number;
 }
 
-export const DEFAULT_RULES: Readonly<Record<string, MetricRule>> = {
-  accuracy: { direction: 'higher', threshold: 0.01 },
-  loss: { direction: 'lower', threshold: 0.05 },
-  final_loss: { direction: 'lower', threshold: 0.05 },
-  diverged: { direction: 'lower', threshold: 0.5 },
-};
+export const DEFAULT_RULES: Readonly<Record<string, MetricRule>> = Object.fromEntries(
+  listMetrics()
+    .filter((m) => m.direction !== 'diagnostic')
+    .map((m) => [m.name, { direction: m.direction, threshold: m.threshold }]),
+);
 
 export const DIAGNOSTIC: MetricRule = { direction: 'diagnostic', threshold: 0 };
 
@@ -31,10 +31,10 @@ export function resolveRules(user: Readonly<Record<string, unknown>>, source: st
     const direction = rule.direction ?? base.direction;
     const threshold = rule.threshold ?? base.threshold;
     if (!['higher', 'lower', 'diagnostic'].includes(direction)) throw new Error(`${source}: "${metric}".direction = ${JSON.stringify(direction)}; expected "higher", "lower" or "diagnostic"`);
-    if (typeof threshold !== 'number' || !(threshold >= 0)) throw new Error(`${source}: "${metric}".threshold = ${JSON.stringify(threshold)}; expected a number >= 0`);
+    if (typeof threshold !== 'number' || !(threshold >= 0 && Number.isFinite(threshold))) throw new Error(`${source}: "${metric}".threshold = ${JSON.stringify(threshold)}; expected a number >= 0`);
     out[metric] = { direction, threshold };
   }
   return out;
 }
 
-export const ruleFor = (rules: Rules, metric: string): MetricRule => rules[metric] ?? DIAGNOSTIC;
+export const ruleFor = (rules: Rules, metric: string): MetricRule => rules[metric] ?? { direction: metricInfo(metric).direction, threshold: metricInfo(metric).threshold };

@@ -6,10 +6,14 @@ import { cell, formatNumber } from '../report/format.ts';
 import { esc } from '../report/html.ts';
 import { renderSvg } from '../report/charts.ts';
 import type { Comparison, CompareRow } from './compare.ts';
+import { STANDARD } from '../experiment/grid.ts';
 
 const ORDER: Record<string, number> = { regressed: 0, improved: 1, changed: 2, '~': 3 };
 const sorted = (rows: readonly CompareRow[]) => [...rows].sort((a, b) => ORDER[a.verdict]! - ORDER[b.verdict]! || (a.q || 1) - (b.q || 1));
-const label = (r: CompareRow) => `${md(r.optimizer)} · ${md(r.perturbation)}${r.severity ? ` ${formatNumber(r.severity)}` : ''} · ${md(r.metric)}`;
+/** A row's arm (the optimizer, with the model and regime where the runs have several), perturbation and metric. */
+const label = (r: CompareRow, models: boolean) =>
+  [r.optimizer, ...(models ? [r.model] : []), ...(r.regime && r.regime !== STANDARD ? [r.regime] : []), `${r.perturbation}${r.severity ? ` ${formatNumber(r.severity)}` : ''}`, r.metric].map(md).join(' · ');
+const manyModels = (rows: readonly CompareRow[]) => new Set(rows.filter((r) => r.perturbation !== 'timing').map((r) => r.model)).size > 1;
 
 /**
  * Text from a run (labels, paths) made inert in markdown, as `esc` does for HTML: a job
@@ -46,10 +50,11 @@ export function renderMarkdown(c: Comparison): string {
   const lines = [`## optrobust compare`, '', `**${headline(c)}**`, '', `baseline ${md(c.baseline)} → current ${md(c.current)}`, ''];
   if (c.setupDifferences.length) lines.push('**The runs differ in setup** (compared anyway with --allow-mismatch):', '', ...c.setupDifferences.map((d) => `- ${md(d)}`), '');
   if (c.missingCells.length) lines.push(`**The current run lacks ${c.missingCells.length} cell(s) the baseline has** (compared anyway with --allow-partial): ${c.missingCells.map(md).join(', ')}`, '');
+  const models = manyModels(c.rows);
   const table = (rows: readonly CompareRow[]) => [
     '| verdict | row | baseline | current | delta (95% CI) | p | q |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.verdict} | ${label(r)} | ${short(r.baseline)} | ${short(r.current)} | ${short(r.delta)} (${short(r.ciLow)}, ${short(r.ciHigh)}) | ${short(r.p)} | ${short(r.q)} |`),
+    ...rows.map((r) => `| ${r.verdict} | ${label(r, models)} | ${short(r.baseline)} | ${short(r.current)} | ${short(r.delta)} (${short(r.ciLow)}, ${short(r.ciHigh)}) | ${short(r.p)} | ${short(r.q)} |`),
   ];
   if (!c.identical) {
     const flagged = sorted(c.rows).filter((r) => r.verdict !== '~');
@@ -64,11 +69,11 @@ export function renderMarkdown(c: Comparison): string {
   return lines.join('\n');
 }
 
-export const CSV_COLUMNS = ['section', 'verdict', 'optimizer', 'perturbation', 'severity', 'metric', 'direction', 'n_baseline', 'n_current', 'baseline', 'current', 'delta', 'delta_ci95_low', 'delta_ci95_high', 'test', 'p_value', 'q_value', 'note'] as const;
+export const CSV_COLUMNS = ['section', 'verdict', 'model', 'regime', 'optimizer', 'perturbation', 'severity', 'metric', 'direction', 'n_baseline', 'n_current', 'baseline', 'current', 'delta', 'delta_ci95_low', 'delta_ci95_high', 'test', 'p_value', 'q_value', 'note'] as const;
 
 export function renderCsv(c: Comparison): string {
   const rows = [...c.rows.map((r) => ['results', r] as const), ...c.perfRows.map((r) => ['timing', r] as const)].map(([section, r]) => [
-    section, r.verdict, r.optimizer, r.perturbation, r.severity, r.metric, r.direction, r.nBaseline, r.nCurrent, r.baseline, r.current, r.delta, r.ciLow, r.ciHigh, r.test, r.p, r.q, r.note ?? '',
+    section, r.verdict, r.model, r.regime, r.optimizer, r.perturbation, r.severity, r.metric, r.direction, r.nBaseline, r.nCurrent, r.baseline, r.current, r.delta, r.ciLow, r.ciHigh, r.test, r.p, r.q, r.note ?? '',
   ].map(cell));
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
 }

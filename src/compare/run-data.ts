@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
 import { RunStore, type CellRecord, STORE_FILE } from '../experiment/store.ts';
-import { modelLabel } from '../model/families/registry.ts';
+import { suiteModels } from '../experiment/grid.ts';
+import { runView, type RunView } from '../results/view.ts';
 import { InputError } from '../errors.ts';
 
 export interface RunData {
   readonly dir: string;
   readonly manifest: RunManifest;
   readonly records: CellRecord[];
+  readonly view: RunView;
 }
 
 export class CompareInputError extends InputError {}
@@ -29,7 +31,7 @@ export function loadRun(dir: string, role: string): RunData {
   } catch (e) {
     throw new CompareInputError(`--${role}: ${(e as Error).message}`);
   }
-  return { dir, manifest, records };
+  return { dir, manifest, records, view: runView(manifest.config.suite, records) };
 }
 
 /** Human-readable differences in what was run (suite, data, model, hyperparameters); empty when comparable. */
@@ -44,7 +46,7 @@ export function setupDifferences(base: RunManifest, cur: RunManifest): string[] 
   same('dataset', a.dataset, b.dataset);
   same('data fingerprint (the dataset files differ)', base.config.data.fingerprint.slice(0, 16), cur.config.data.fingerprint.slice(0, 16));
   same('train/test limits', [a.trainLimit ?? null, a.testLimit ?? null], [b.trainLimit ?? null, b.testLimit ?? null]);
-  same('model', modelLabel(a.model), modelLabel(b.model));
+  same('models', suiteModels(a).map((m) => [m.label, m.spec]), suiteModels(b).map((m) => [m.label, m.spec]));
   same('batch size', a.batchSize, b.batchSize);
   same('epochs', a.epochs, b.epochs);
   const labels = new Set([...a.optimizers, ...b.optimizers].map((o) => o.label));

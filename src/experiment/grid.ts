@@ -1,11 +1,66 @@
-// The grid of a suite: one cell per (optimizer, seed), in a canonical order, and the
-// deterministic slices that `--shard K/N` runs.
-import type { CellKey } from './cell.ts';
-import type { Suite } from './suite.ts';
+// The grid of a suite. An *arm* is what one series of results describes: a model, a
+// training regime and an optimizer entry, each by label; a *cell* is an arm and a seed.
+// Arms come in a canonical order (models, then regimes, then optimizers, as the suite
+// lists them), cells in arm order then seed order; `--shard K/N` takes every N-th cell.
+import type { Suite, ResolvedOptimizer } from './suite.ts';
+import type { ModelSpec } from '../model/families/registry.ts';
+import { modelLabel } from '../model/families/registry.ts';
 import { UsageError } from '../errors.ts';
 
+/** How regime labels read for the only regime there is today (issue: training regimes). */
+export const STANDARD = 'standard';
+
+export interface ArmKey {
+  readonly model: string;
+  readonly regime: string;
+  readonly optimizer: string;
+}
+
+export interface CellKey extends ArmKey {
+  readonly seed: number;
+}
+
+export interface NamedModel {
+  readonly label: string;
+  readonly spec: ModelSpec;
+}
+
+export interface Arm extends ArmKey {
+  /** Unique within the suite: model, regime and optimizer labels joined. */
+  readonly id: string;
+  readonly modelSpec: ModelSpec;
+  readonly entry: ResolvedOptimizer;
+}
+
+export const armId = (k: ArmKey): string => `${k.model}|${k.regime}|${k.optimizer}`;
+
+/** The suite's models with their labels: `model` labelled by its description, or `models` by their keys. */
+export function suiteModels(suite: Pick<Suite, 'model' | 'models'>): NamedModel[] {
+  if (suite.model) return [{ label: modelLabel(suite.model), spec: suite.model }];
+  return Object.entries(suite.models ?? {}).map(([label, spec]) => ({ label, spec }));
+}
+
+export function suiteArms(suite: Suite): Arm[] {
+  return suiteModels(suite).flatMap((m) =>
+    suite.optimizers.map((entry) => {
+      const key = { model: m.label, regime: STANDARD, optimizer: entry.label };
+      return { ...key, id: armId(key), modelSpec: m.spec, entry };
+    }),
+  );
+}
+
+export function findArm(suite: Suite, key: ArmKey): Arm {
+  const id = armId(key);
+  const arm = suiteArms(suite).find((a) => a.id === id);
+  if (!arm) throw new Error(`suite "${suite.name}" has no arm ${key.model} / ${key.regime} / ${key.optimizer}`);
+  return arm;
+}
+
+/** The arm of the same model and regime trained with the suite's reference optimizer. */
+export const referenceArm = (suite: Suite, k: ArmKey): ArmKey => ({ model: k.model, regime: k.regime, optimizer: suite.reference });
+
 export function gridCells(suite: Suite): CellKey[] {
-  return suite.optimizers.flatMap((o) => suite.seeds.map((seed) => ({ optimizer: o.label, seed })));
+  return suiteArms(suite).flatMap((a) => suite.seeds.map((seed) => ({ model: a.model, regime: a.regime, optimizer: a.optimizer, seed })));
 }
 
 export interface Shard {
@@ -23,7 +78,17 @@ export function parseShard(text: string): Shard {
 }
 
 /** Round-robin slice K of N: cell i belongs to shard (i mod N) + 1, which spreads optimizers evenly. */
-export function shardCells(cells: readonly CellKey[], shard: Shard | undefined): CellKey[] {
+export function shardCells<T>(cells: readonly T[], shard: Shard | undefined): T[] {
   if (!shard) return [...cells];
   return cells.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+/** How progress lines and messages name a cell: the optimizer, then the model and regime where the suite has several. */
+export function cellLabel(suite: Suite, k: CellKey): string {
+  return `${armLabel(suite, k)}/seed ${k.seed}`;
+}
+
+export function armLabel(suite: Suite, k: ArmKey): string {
+  const models = suiteModels(suite).length > 1;
+  return [k.optimizer, ...(models ? [k.model] : []), ...(k.regime !== STANDARD ? [k.regime] : [])].join(' · ');
 }

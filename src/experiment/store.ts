@@ -8,50 +8,30 @@ import { join } from 'node:path';
 import { parseExact, stringifyExact } from '../util/json.ts';
 import { InputError, WriteError } from '../errors.ts';
 import { fsyncDir } from '../util/atomic.ts';
-import type { CellKey, CellResult } from './cell.ts';
-import type { MatchedResult, TuneResult } from './protocol.ts';
+import type { CellKey } from './grid.ts';
 
 export const STORE_FILE = 'cells.jsonl';
 
-export type Phase = 'tune' | 'main' | 'matched';
-
-/** A failed cell: an exception, recorded so the grid can finish and report it. */
-export interface CellFailure extends CellKey {
-  readonly phase?: Phase;
-  readonly lr?: number;
-  readonly epoch?: number;
-  readonly error: string;
-}
-
+/**
+ * A finished cell of some phase (phases/): its key (arm, seed and the phase's own fields,
+ * such as the learning rate of a tuning trial) and what it produced; or its error.
+ */
 export type CellRecord =
-  | { readonly kind: 'result'; readonly result: CellResult; readonly seconds?: number }
-  | { readonly kind: 'failure'; readonly failure: CellFailure; readonly seconds?: number }
-  | { readonly kind: 'tune'; readonly tune: TuneResult; readonly seconds?: number }
-  | { readonly kind: 'matched'; readonly matched: MatchedResult; readonly seconds?: number };
+  | { readonly kind: 'result'; readonly phase: string; readonly key: CellKey; readonly result: unknown; readonly seconds?: number }
+  | { readonly kind: 'failure'; readonly phase: string; readonly key: CellKey; readonly error: string; readonly seconds?: number };
 
-const KINDS = new Set(['result', 'failure', 'tune', 'matched']);
+const KINDS = new Set(['result', 'failure']);
 
-/** Identifies a cell of any phase: (phase, optimizer, seed, and the tuning lr or matched epoch). */
-export interface AnyCellKey extends CellKey {
-  readonly phase?: Phase;
-  readonly lr?: number;
-  readonly epoch?: number;
+/** JSON with object keys sorted: the same key fields always give the same text. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return stringifyExact(v);
 }
 
-export function recordKey(rec: CellRecord): AnyCellKey {
-  switch (rec.kind) {
-    case 'result':
-      return { optimizer: rec.result.optimizer, seed: rec.result.seed, phase: 'main' };
-    case 'failure':
-      return rec.failure;
-    case 'tune':
-      return { optimizer: rec.tune.optimizer, seed: rec.tune.seed, phase: 'tune', lr: rec.tune.lr };
-    case 'matched':
-      return { optimizer: rec.matched.optimizer, seed: rec.matched.seed, phase: 'matched', epoch: rec.matched.epoch };
-  }
-}
-
-export const keyOf = (k: AnyCellKey): string => [k.phase ?? 'main', k.optimizer, k.seed, k.phase === 'tune' ? k.lr : '', k.phase === 'matched' ? k.epoch : ''].join('\u0000');
+/** Identifies a cell of any phase (a re-run failure and its later result share it). */
+export const keyOf = (phase: string, key: CellKey): string => `${phase}\u0000${canonical(key)}`;
+export const recordId = (r: CellRecord): string => keyOf(r.phase, r.key);
 
 /** A store that cannot be read as one run's records: a corrupt line, or another run's record. */
 export class StoreError extends InputError {}
@@ -134,14 +114,16 @@ export class RunStore {
       } catch (e) {
         throw new StoreError(`${where}: not a valid record (${(e as Error).message}); only the last line may be incomplete. The store is damaged: move the line out, or start a new run`);
       }
-      if (!rec || typeof rec !== 'object' || !KINDS.has(rec.kind)) throw new StoreError(`${where}: not an optrobust cell record (kind ${JSON.stringify(rec?.kind)})`);
+      if (!rec || typeof rec !== 'object' || !KINDS.has(rec.kind) || typeof rec.phase !== 'string' || typeof rec.key !== 'object') {
+        throw new StoreError(`${where}: not an optrobust cell record (kind ${JSON.stringify(rec?.kind)}, phase ${JSON.stringify(rec?.phase)})`);
+      }
       if (rec.run !== this.identity) {
         throw new StoreError(
           `${where}: belongs to another run (identity ${JSON.stringify(rec.run ?? null)}, this run is ${this.identity}); a run folder holds one run's records only. Finish that run elsewhere, or start this one in a new folder`,
         );
       }
       const { run: _run, ...record } = rec;
-      byKey.set(keyOf(recordKey(record as CellRecord)), record as CellRecord);
+      byKey.set(recordId(record as CellRecord), record as CellRecord);
     });
     return [...byKey.values()];
   }

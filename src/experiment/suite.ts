@@ -33,6 +33,8 @@ export interface TuneSpec {
   readonly metric?: 'accuracy' | 'loss';
   /** Matched-accuracy target (validation accuracy); default: the lowest final one among the optimizers. */
   readonly matchTarget?: number;
+  /** Validation checkpoints per epoch the matched checkpoint is chosen from (default 10). */
+  readonly checkpoints?: number;
 }
 
 export interface SuiteDefinition {
@@ -43,7 +45,10 @@ export interface SuiteDefinition {
   /** Use only the first N training / test examples (small suites for tests). */
   readonly trainLimit?: number;
   readonly testLimit?: number;
-  readonly model: ModelSpec;
+  /** The model every optimizer trains; or `models`, several labelled models (a grid axis). */
+  readonly model?: ModelSpec;
+  /** Labelled models, each trained under every optimizer, e.g. { sigmoid: {...}, 'relu-bn': {...} }. */
+  readonly models?: Readonly<Record<string, ModelSpec>>;
   readonly batchSize: number;
   readonly epochs: number;
   readonly optimizers: readonly OptimizerEntry[];
@@ -101,8 +106,15 @@ export function defineSuite(def: SuiteDefinition): Suite {
   for (const key of ['trainLimit', 'testLimit'] as const) {
     if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
   }
-  const modelIssue = modelProblem(def.model);
-  if (modelIssue) fail(modelIssue.field ? `model.${modelIssue.field}` : 'model', modelIssue.value, modelIssue.expected);
+  if ((def.model === undefined) === (def.models === undefined)) fail('model', def.model, 'a model spec { kind, ... }, or else `models`: labelled specs (one of the two)');
+  const models: [string, unknown][] = def.model !== undefined ? [['model', def.model]] : Object.entries(def.models ?? {}).map(([label, m]) => [`models.${label}`, m]);
+  if (def.models !== undefined && (typeof def.models !== 'object' || models.length === 0)) fail('models', def.models, 'an object { label: model spec } with at least one entry');
+  for (const [field, spec] of models) {
+    const label = field.slice('models.'.length);
+    if (field !== 'model' && !LABEL.test(label)) fail(field, spec, `a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)`);
+    const issue = modelProblem(spec);
+    if (issue) fail(issue.field ? `${field}.${issue.field}` : field, issue.value, issue.expected);
+  }
   if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
   if (!positiveInt(def.epochs)) fail('epochs', def.epochs, 'a positive integer');
   if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
@@ -148,6 +160,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
     if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5)) fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
     if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
     if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
+    if (t.checkpoints !== undefined && !(positiveInt(t.checkpoints) && t.checkpoints <= 1000)) fail('tune.checkpoints', t.checkpoints, 'checkpoints per epoch: an integer from 1 to 1000');
     for (const [label, r] of Object.entries(t.ranges ?? {})) {
       if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
       if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1]))) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');

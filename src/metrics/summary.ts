@@ -53,3 +53,8 @@ export function summarize(values: ArrayLike<number>): Summary {
     max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN,
   };
 }
+
+/** The median of the finite values (NaN when there are none). */
+export function median(values: readonly number[]): number {
+  return quantile(Float64Array.from(values.filter(Number.isFinite)).sort(), 0.5);
+}

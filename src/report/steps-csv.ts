@@ -1,18 +1,33 @@
-// steps.csv: the training curves, one row per logged step.
+// steps.csv: the training curves, one row per logged step; layers.csv: the same steps per
+// parameter tensor (per-layer gradient diagnostics).
 import { stringify } from 'csv-stringify/sync';
-import type { Suite } from '../experiment/suite.ts';
-import type { CellRecord } from '../experiment/store.ts';
-import { orderRecords } from './results-csv.ts';
+import type { RunView } from '../results/view.ts';
+import { phaseResults } from '../experiment/phase.ts';
+import { main } from '../experiment/phases/main.ts';
 import { cell } from './format.ts';
 
-export const STEP_COLUMNS = ['optimizer', 'seed', 'epoch', 'step', 'lr', 'loss', 'grad_norm', 'update_norm'] as const;
+export const STEP_COLUMNS = ['model', 'regime', 'optimizer', 'seed', 'epoch', 'step', 'lr', 'loss', 'grad_norm', 'update_norm'] as const;
 
-export function stepsCsv(suite: Suite, records: readonly CellRecord[]): string {
+export function stepsCsv(view: RunView): string {
   const rows: string[][] = [];
-  for (const rec of orderRecords(suite, records)) {
-    if (rec.kind !== 'result') continue;
-    const r = rec.result;
-    for (const s of r.steps) rows.push([r.optimizer, r.seed, s.epoch, s.step, s.lr, s.loss, s.gradNorm, s.updateNorm].map(cell));
+  for (const { key: k, result: r } of phaseResults(view.records, main)) {
+    for (const s of r.steps) rows.push([k.model, k.regime, k.optimizer, k.seed, s.epoch, s.step, s.lr, s.loss, s.gradNorm, s.updateNorm].map(cell));
   }
   return stringify(rows, { header: true, columns: [...STEP_COLUMNS] });
+}
+
+export const LAYER_COLUMNS = ['suite', 'dataset', 'model', 'regime', 'optimizer', 'seed', 'epoch', 'step', 'layer', 'tensor', 'depth', 'grad_norm', 'update_norm', 'param_norm'] as const;
+
+export function layersCsv(view: RunView): string {
+  const { suite } = view;
+  const rows: string[][] = [];
+  for (const { key: k, result: r } of phaseResults(view.records, main)) {
+    for (const s of r.steps) {
+      r.tensors.forEach((t, i) => {
+        const tensor = t.name.slice(t.layer.length + 1);
+        rows.push([suite.name, suite.dataset, k.model, k.regime, k.optimizer, k.seed, s.epoch, s.step, t.layer, tensor, t.depth, s.tensorGradNorms[i], s.tensorUpdateNorms[i], s.tensorParamNorms[i]].map(cell));
+      });
+    }
+  }
+  return stringify(rows, { header: true, columns: [...LAYER_COLUMNS] });
 }

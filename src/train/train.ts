@@ -18,10 +18,13 @@ export interface TrainOptions {
   readonly schedule?: Schedule;
   /** Initial weights, parameters then buffers (default: the network's seeded init); copied, never mutated. */
   readonly initial?: readonly Float32Array[];
-  /** Stop after this many epochs; the schedule still spans `epochs` (a checkpoint of the full run). */
-  readonly stopAfter?: number;
   /** Called after every completed epoch (1-based) with the current weights. */
   readonly onEpoch?: (epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
+  /** Every this many steps (and after the last), `onCheckpoint` is called with the weights then. */
+  readonly checkpointEvery?: number;
+  readonly onCheckpoint?: (step: number, epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
+  /** Stop after this many steps (a checkpoint of the full run: the schedule still spans every epoch). */
+  readonly stopAtStep?: number;
 }
 
 export interface StepRecord {
@@ -73,7 +76,7 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const steps: StepRecord[] = [];
   let finalTrainLoss = Number.NaN;
   let t = 0;
-  for (let epoch = 1; epoch <= Math.min(o.epochs, o.stopAfter ?? o.epochs); epoch++) {
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
     let lossSum = 0;
     let seen = 0;
     for (const batch of loader.epoch()) {
@@ -93,6 +96,9 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm, tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt), tensorParamNorms });
       lossSum += loss * batch.n;
       seen += batch.n;
+      const last = t === total || t === o.stopAtStep;
+      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, weights());
+      if (t === o.stopAtStep) return { weights: weights(), steps, diverged: null, finalTrainLoss: lossSum / seen };
     }
     finalTrainLoss = lossSum / seen;
     await o.onEpoch?.(epoch, weights());

@@ -10,7 +10,7 @@ import { defineSuite } from '../../src/experiment/suite.ts';
 import { acquireLock, LockedError, LOCK_FILE } from '../../src/experiment/lock.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-store-'));
-const failure = (optimizer: string, seed = 0, error = 'x') => ({ kind: 'failure' as const, failure: { optimizer, seed, error } });
+const failure = (optimizer: string, seed = 0, error = 'x') => ({ kind: 'failure' as const, phase: 'main', key: { model: 'm', regime: 'standard', optimizer, seed }, error });
 
 describe('store', () => {
   it('ignores a torn final line and repairs it before the next append', () => {
@@ -21,7 +21,7 @@ describe('store', () => {
     store.repair();
     store.append(failure('adam', 0, 'y'));
     expect(readFileSync(store.file, 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
-    expect(store.records().map((r) => r.kind === 'failure' && r.failure.optimizer)).toEqual(['sgd', 'adam']);
+    expect(store.records().map((r) => r.key.optimizer)).toEqual(['sgd', 'adam']);
   });
 
   it('treats a complete-looking last line without its newline as torn: it is cut, never half-counted', () => {
@@ -45,14 +45,14 @@ describe('store', () => {
     new RunStore(dir, 'run-a').append(failure('sgd'));
     expect(() => new RunStore(dir, 'run-b').records()).toThrow(/line 1: belongs to another run \(identity "run-a", this run is run-b\)/);
     writeFileSync(join(dir, STORE_FILE), '{"run":"run-b","kind":"bogus"}\n');
-    expect(() => new RunStore(dir, 'run-b').records()).toThrow(/line 1: not an optrobust cell record \(kind "bogus"\)/);
+    expect(() => new RunStore(dir, 'run-b').records()).toThrow(/line 1: not an optrobust cell record \(kind "bogus", phase undefined\)/);
   });
 
   it('keeps NaN, ±Infinity and -0 through the round trip', () => {
     const store = new RunStore(tmp(), 'r');
     const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e-45, 4294967295];
     values.forEach((seed, i) => store.append(failure(`o${i}`, seed)));
-    const got = store.records().map((r) => (r.kind === 'failure' ? r.failure.seed : undefined));
+    const got = store.records().map((r) => r.key.seed);
     got.forEach((v, i) => expect(Object.is(v, values[i])).toBe(true));
   });
 });
@@ -80,6 +80,7 @@ describe('grid and shards', () => {
 
   it('orders cells by optimizer, then seed', () => {
     expect(gridCells(suite).map((c) => `${c.optimizer}/${c.seed}`)).toEqual(['sgd/0', 'sgd/1', 'adam/0', 'adam/1', 'lion/0', 'lion/1']);
+    expect(new Set(gridCells(suite).map((c) => `${c.model}/${c.regime}`))).toEqual(new Set(['mlp[4]/standard']));
   });
 
   it('splits the grid into disjoint shards that cover it', () => {

@@ -109,11 +109,11 @@ describe('store lines', () => {
     fc.assert(
       fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), fc.nat(), (recs, cut) => {
         const store = new RunStore(mkdtempSync(join(tmpdir(), 'optrobust-prop-')), 'r');
-        for (const r of recs) store.append({ kind: 'failure', failure: { optimizer: r.optimizer, seed: r.seed, error: `${r.error}${r.value}` } });
-        const line = `${stringifyExact({ run: 'r', kind: 'failure', failure: { optimizer: 'zzz', seed: 0, error: '' } })}`;
+        for (const r of recs) store.append({ kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: r.optimizer, seed: r.seed }, error: `${r.error}${r.value}` });
+        const line = `${stringifyExact({ run: 'r', kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: 'zzz', seed: 0 }, error: '' })}`;
         appendFileSync(store.file, line.slice(0, cut % line.length));
         const last = new Map(recs.map((r) => [`${r.optimizer}/${r.seed}`, `${r.error}${r.value}`]));
-        const got = store.records().map((r) => (r.kind === 'failure' ? [`${r.failure.optimizer}/${r.failure.seed}`, r.failure.error] : []));
+        const got = store.records().map((r) => (r.kind === 'failure' ? [`${r.key.optimizer}/${r.key.seed}`, r.error] : []));
         expect(new Map(got as [string, string][])).toEqual(last);
       }),
       { numRuns: 100 },
@@ -124,7 +124,7 @@ describe('store lines', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 6 }), fc.string({ minLength: 1 }).filter((s) => !s.includes('\n')), (n, junk) => {
         const store = new RunStore(mkdtempSync(join(tmpdir(), 'optrobust-prop-')), 'r');
-        for (let i = 0; i < n; i++) store.append({ kind: 'failure', failure: { optimizer: 'sgd', seed: i, error: '' } });
+        for (let i = 0; i < n; i++) store.append({ kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: 'sgd', seed: i }, error: '' });
         const lines = readFileSync(store.file, 'utf8').split('\n');
         const at = 1 + (junk.length % (n - 1)); // 0-based position of the junk, never the last line
         let bad = `{${junk}`;

@@ -6,7 +6,7 @@ import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbatio
 import { createRng } from '../../src/util/rng.ts';
 import { Network } from '../../src/model/network.ts';
 import { loadDataset } from '../../src/data/sources.ts';
-import { limitSplit } from '../../src/experiment/cell.ts';
+import { limitSplit } from '../../src/experiment/phases/shared.ts';
 import { train } from '../../src/train/train.ts';
 import { evaluate } from '../../src/metrics/evaluate.ts';
 import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Network } from '../../src/model/network.ts';
 import { loadDataset } from '../../src/data/sources.ts';
-import { limitSplit } from '../../src/experiment/cell.ts';
+import { limitSplit } from '../../src/experiment/phases/shared.ts';
 import { train } from '../../src/train/train.ts';
 import { BatchLoader } from '../../src/data/batches.ts';
 import { createRng } from '../../src/util/rng.ts';

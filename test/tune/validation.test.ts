@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/sources.ts';
 import { holdOut } from '../../src/tune/validation.ts';
 import { defineSuite } from '../../src/experiment/suite.ts';
-import { validationSplit } from '../../src/experiment/protocol.ts';
+import { validationSplit } from '../../src/experiment/phases/shared.ts';
 import { SMALL } from '../helpers/small-run.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

@@ -1,0 +1,135 @@
+// The main phase: each cell trains its arm for the suite's epochs (at the tuned learning
+// rate on the training set minus the validation split when the suite tunes, recording
+// validation accuracy at checkpoints within epochs for the matched phase), then evaluates
+// clean and perturbed test accuracy and input-gradient norms. A diverged run records no
+// robustness metrics.
+import type { Phase } from '../phase.ts';
+import type { CellKey } from '../grid.ts';
+import { gridCells, shardCells, armId } from '../grid.ts';
+import { train, type Divergence, type StepRecord } from '../../train/train.ts';
+import { evaluate } from '../../metrics/evaluate.ts';
+import { evaluateSweeps, type SweepPoint } from '../../metrics/robustness.ts';
+import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
+import { inputGradientNorms, type InputGradientNorms } from '../../metrics/input-gradients.ts';
+import { summarize, type Summary } from '../../metrics/summary.ts';
+import type { Network } from '../../model/network.ts';
+import { armSetup, limitSplit, validationSplit } from './shared.ts';
+import { tune, tunedChoices } from './tune.ts';
+import { cellMeasurements } from '../../results/cell-measurements.ts';
+
+/** A parameter tensor, for per-layer diagnostics: its layer and that layer's depth among the layers with parameters. */
+export interface TensorInfo {
+  readonly name: string;
+  readonly layer: string;
+  /** 1-based, in forward order. */
+  readonly depth: number;
+  /** The layer's kind (dense, conv2d, batchNorm...). */
+  readonly op: string;
+}
+
+/** Validation accuracy at a checkpoint (tuned runs): the matched phase picks from these. */
+export interface Checkpoint {
+  readonly step: number;
+  readonly epoch: number;
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
+export interface CellResult {
+  readonly optimizerName: string;
+  readonly lr: number;
+  readonly diverged: Divergence | null;
+  readonly train: {
+    readonly steps: number;
+    readonly finalLoss: number;
+    readonly gradNorm: Summary;
+    readonly updateNorm: Summary;
+  };
+  /** Absent (null) when the run diverged. */
+  readonly eval: readonly SweepPoint[] | null;
+  readonly inputGradients: InputGradientNorms | null;
+  /** Training curve: step 1, every `stepLogEvery`-th step, and the last. */
+  readonly steps: readonly StepRecord[];
+  readonly tensors: readonly TensorInfo[];
+  /** With tuning: validation accuracy and loss at checkpoints within epochs. */
+  readonly validation?: readonly Checkpoint[];
+}
+
+export interface MainInput {
+  /** The tuned learning rate (the suite tunes), trained on the training set minus the validation split. */
+  readonly lr?: number;
+}
+
+export function tensorInfo(net: Network): TensorInfo[] {
+  let depth = 0;
+  return net.layers.flatMap((l) => {
+    if (l.params.length > 0) depth++;
+    return l.params.map((p) => ({ name: p.name, layer: l.name, depth, op: l.kind.op }));
+  });
+}
+
+/** Checkpoints per epoch at which tuned runs measure validation accuracy (matching at step granularity). */
+export const checkpointsPerEpoch = (suite: { readonly tune?: { readonly checkpoints?: number } }): number => suite.tune?.checkpoints ?? 10;
+
+export const main: Phase<CellKey, CellResult, MainInput> = {
+  name: 'main',
+  title: 'training and evaluation',
+  sharding: 'slice',
+  extra: () => '',
+  plan({ suite, shard, records }) {
+    const choices = suite.tune ? tunedChoices(suite, records) : undefined;
+    if (suite.tune && !choices) return undefined;
+    return shardCells(gridCells(suite), shard).map((key) => ({ key, input: { lr: choices?.get(armId(key))?.lr } }));
+  },
+  async run(ctx, key, input) {
+    const { suite, dataset } = ctx;
+    const tuned = input.lr !== undefined;
+    const { arm, net, options } = armSetup(ctx, key, input.lr);
+    const holdOut = tuned ? validationSplit(suite, dataset) : undefined;
+    const trainSplit = holdOut?.train ?? limitSplit(dataset.train, suite.trainLimit);
+    const testSplit = limitSplit(dataset.test, suite.testLimit);
+    const validation: Checkpoint[] = [];
+    const perEpoch = Math.ceil(trainSplit.count / suite.batchSize);
+    const result = await train(net, trainSplit, {
+      seed: key.seed,
+      epochs: suite.epochs,
+      batchSize: suite.batchSize,
+      optimizer: arm.entry.name,
+      optimizerOptions: options,
+      schedule: arm.entry.schedule,
+      checkpointEvery: holdOut ? Math.max(1, Math.round(perEpoch / checkpointsPerEpoch(suite))) : undefined,
+      onCheckpoint: holdOut
+        ? async (step, epoch, weights) => {
+            const s = await evaluate(net, weights, holdOut.validation);
+            validation.push({ step, epoch, accuracy: s.accuracy, loss: s.loss });
+          }
+        : undefined,
+    });
+    const every = suite.stepLogEvery;
+    const steps = result.steps.filter((s, i) => s.step === 1 || s.step % every === 0 || i === result.steps.length - 1);
+    const base = {
+      optimizerName: arm.entry.name,
+      lr: options.lr as number,
+      diverged: result.diverged,
+      train: {
+        steps: result.steps.length,
+        finalLoss: result.finalTrainLoss,
+        gradNorm: summarize(result.steps.map((s) => s.gradNorm)),
+        updateNorm: summarize(result.steps.map((s) => s.updateNorm)),
+      },
+      steps,
+      tensors: tensorInfo(net),
+      ...(holdOut ? { validation } : {}),
+    };
+    if (result.diverged) return { ...base, eval: null, inputGradients: null };
+    const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
+    const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
+    const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
+    return { ...base, eval: evalPoints, inputGradients };
+  },
+  outcome(r) {
+    if (r.diverged) return `diverged at step ${r.diverged.step}`;
+    return `clean accuracy ${(100 * r.eval!.find((p) => p.perturbation === 'clean')!.accuracy).toFixed(1)}%`;
+  },
+  measurements: (key, r) => cellMeasurements(key, r),
+};

@@ -1,0 +1,62 @@
+// Every metric optrobust records, in one place: its unit, which direction is better, the
+// smallest change `compare` calls a regression, and what it means. Writers (results.csv,
+// summary.csv, the report) and compare read it; nothing else spells a metric's name.
+
+export type Direction = 'higher' | 'lower' | 'diagnostic';
+
+export interface MetricInfo {
+  readonly name: string;
+  /** What the value counts: fraction (of test examples), nats, count, steps, L2 norm... */
+  readonly unit: string;
+  /** Which way is better; diagnostics are reported as changes, never as regressions. */
+  readonly direction: Direction;
+  /** The smallest change (in the metric's unit) that counts as a regression or improvement. */
+  readonly threshold: number;
+  readonly description: string;
+}
+
+const m = (name: string, unit: string, direction: Direction, threshold: number, description: string): MetricInfo => ({ name, unit, direction, threshold, description });
+
+/** Summary statistics of a series over steps or examples: the suffixes of grad_norm_*, update_norm_*... */
+export const STATS = ['mean', 'std', 'min', 'median', 'p95', 'max'] as const;
+export const INPUT_GRAD_STATS = ['mean', 'median', 'p95'] as const;
+
+export const M = {
+  accuracy: m('accuracy', 'fraction', 'higher', 0.01, 'fraction of test examples classified correctly'),
+  loss: m('loss', 'nats', 'lower', 0.05, 'mean cross-entropy on the test examples'),
+  diverged: m('diverged', '0/1', 'lower', 0.5, '1 when training hit a non-finite loss or gradient'),
+  divergedStep: m('diverged_step', 'step', 'diagnostic', 0, 'the step at which training diverged'),
+  steps: m('steps', 'count', 'diagnostic', 0, 'training steps taken'),
+  finalLoss: m('final_loss', 'nats', 'lower', 0.05, 'mean training loss over the last epoch'),
+  gradNormNonfinite: m('grad_norm_nonfinite', 'count', 'diagnostic', 0, 'steps with a non-finite gradient norm'),
+  updateNormNonfinite: m('update_norm_nonfinite', 'count', 'diagnostic', 0, 'steps with a non-finite update norm'),
+  gradRatioMedian: m('grad_ratio_first_last_median', 'ratio', 'diagnostic', 0, "median over logged steps of the first layer's gradient norm over the last layer's (<< 1: vanishing, >> 1: exploding)"),
+  gradRatioStep1: m('grad_ratio_first_last_step1', 'ratio', 'diagnostic', 0, "the first layer's gradient norm over the last layer's at step 1"),
+  failed: m('failed', '0/1', 'diagnostic', 0, '1 for a cell that raised an error'),
+  matchedAccuracy: m('matched_accuracy', 'fraction', 'higher', 0.01, 'accuracy at the checkpoint matched to the common validation target'),
+  matchedLoss: m('matched_loss', 'nats', 'lower', 0.05, 'test loss at the matched checkpoint'),
+  matchedStep: m('matched_step', 'step', 'diagnostic', 0, 'the training step of the matched checkpoint'),
+  matchedEpoch: m('matched_epoch', 'epoch', 'diagnostic', 0, 'the epoch the matched checkpoint falls in'),
+  matchedValAccuracy: m('matched_val_accuracy', 'fraction', 'diagnostic', 0, 'validation accuracy at the matched checkpoint'),
+  matchedGap: m('matched_gap', 'fraction', 'diagnostic', 0, 'matched validation accuracy minus the target'),
+} as const;
+
+const stat = (prefix: string, unit: string, what: string) => (s: string) => m(`${prefix}_${s}`, unit, 'diagnostic', 0, `${s} over ${what}`);
+
+const FAMILIES: readonly MetricInfo[] = [
+  ...STATS.map(stat('grad_norm', 'L2 norm', 'training steps of the global gradient norm')),
+  ...STATS.map(stat('update_norm', 'L2 norm', 'training steps of the parameter update norm')),
+  ...INPUT_GRAD_STATS.map(stat('input_grad_l2', 'L2 norm', "test examples of the L2 norm of the loss gradient w.r.t. the input")),
+  ...INPUT_GRAD_STATS.map(stat('input_grad_l1', 'L1 norm', 'test examples of the L1 norm of the loss gradient w.r.t. the input (the dual of L-inf)')),
+];
+
+const CATALOG = new Map<string, MetricInfo>([...Object.values(M), ...FAMILIES].map((x) => [x.name, x]));
+
+/** A metric's entry; unknown names (from a newer optrobust, say) are diagnostics without a unit. */
+export function metricInfo(name: string): MetricInfo {
+  return CATALOG.get(name) ?? m(name, '', 'diagnostic', 0, '');
+}
+
+export function listMetrics(): MetricInfo[] {
+  return [...CATALOG.values()];
+}

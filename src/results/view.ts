@@ -1,0 +1,113 @@
+// The run view: a run's records in canonical order, their measurements, the measurements
+// grouped into series (arm, perturbation, severity, metric -> value per seed), and the
+// across-seed summary with each arm's paired difference from its reference arm. Computed
+// once per run and handed to every writer (CSV, HTML) and to compare.
+import type { Suite } from '../experiment/suite.ts';
+import type { CellRecord } from '../experiment/store.ts';
+import { armId, referenceArm, suiteArms, type Arm, type ArmKey } from '../experiment/grid.ts';
+import { PHASES, phaseNamed } from '../experiment/phases/index.ts';
+import { tunedChoices } from '../experiment/phases/tune.ts';
+import type { TuneChoice } from '../tune/choose.ts';
+import { describe, pairedTest, type Interval, type TestResult } from '../metrics/stats.ts';
+import { M } from '../metrics/catalog.ts';
+import { TRAIN, type Measurement } from './measurement.ts';
+
+export interface Series {
+  readonly arm: ArmKey;
+  readonly perturbation: string;
+  readonly severity: number;
+  readonly metric: string;
+  readonly bySeed: Map<number, number>;
+}
+
+export interface SummaryRow {
+  readonly arm: ArmKey;
+  readonly perturbation: string;
+  readonly severity: number;
+  readonly metric: string;
+  readonly stats: Interval;
+  /** Paired against the reference arm (same model and regime, the suite's reference optimizer) over shared seeds; null for the reference itself. */
+  readonly vsReference: TestResult | null;
+}
+
+export interface RecordRows {
+  readonly record: CellRecord;
+  readonly arm: Arm;
+  readonly measurements: readonly Measurement[];
+}
+
+export interface RunView {
+  readonly suite: Suite;
+  readonly arms: readonly Arm[];
+  /** Canonical order: arms as the suite lists them, then seeds, then phases in run order. */
+  readonly records: readonly CellRecord[];
+  readonly rows: readonly RecordRows[];
+  readonly series: readonly Series[];
+  readonly summary: readonly SummaryRow[];
+  /** The learning rate chosen per arm id, when the suite tunes and its trials are complete. */
+  readonly tuning: ReadonlyMap<string, TuneChoice> | undefined;
+  /** More than one model, or regime: labels then name them. */
+  readonly axes: { readonly models: boolean; readonly regimes: boolean };
+}
+
+export const seriesId = (arm: ArmKey, perturbation: string, severity: number, metric: string): string => `${armId(arm)}\u0000${perturbation}\u0000${severity}\u0000${metric}`;
+
+/** A phase key's own numeric field (tuning lr, matched step), for ordering. */
+const extraOf = (k: object): number => ((k as { lr?: number }).lr ?? (k as { step?: number }).step ?? 0);
+
+export function orderRecords(suite: Suite, records: readonly CellRecord[]): CellRecord[] {
+  const arms = suiteArms(suite).map((a) => a.id);
+  const phases = PHASES.map((p) => p.name);
+  const rank = (r: CellRecord) => [arms.indexOf(armId(r.key)), suite.seeds.indexOf(r.key.seed), phases.indexOf(r.phase), extraOf(r.key)];
+  return [...records].sort((a, b) => {
+    const x = rank(a);
+    const y = rank(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return 0;
+  });
+}
+
+/** The rows results.csv holds for a record: a failure is one `failed` row; tuning trials go to tuning.csv. */
+export function recordMeasurements(rec: CellRecord): Measurement[] {
+  if (rec.kind === 'failure') {
+    const k = rec.key;
+    return [{ model: k.model, regime: k.regime, optimizer: k.optimizer, seed: k.seed, perturbation: rec.phase === 'main' ? TRAIN : rec.phase, severity: extraOf(k), metric: M.failed.name, value: 1 }];
+  }
+  return phaseNamed(rec.phase).measurements(rec.key, rec.result);
+}
+
+export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
+  const arms = suiteArms(suite);
+  const byId = new Map(arms.map((a) => [a.id, a]));
+  const ordered = orderRecords(suite, records).filter((r) => byId.has(armId(r.key)));
+  const rows = ordered.map((record) => ({ record, arm: byId.get(armId(record.key))!, measurements: recordMeasurements(record) }));
+  // (arm, perturbation, severity, metric) -> seed -> value, in first-seen order; failures are not values.
+  const groups = new Map<string, Series>();
+  for (const { record, measurements } of rows) {
+    if (record.kind === 'failure') continue;
+    for (const m of measurements) {
+      const id = seriesId(m, m.perturbation, m.severity, m.metric);
+      let s = groups.get(id);
+      if (!s) groups.set(id, (s = { arm: { model: m.model, regime: m.regime, optimizer: m.optimizer }, perturbation: m.perturbation, severity: m.severity, metric: m.metric, bySeed: new Map() }));
+      s.bySeed.set(m.seed, m.value);
+    }
+  }
+  const series = [...groups.values()];
+  const summary = series.map((s): SummaryRow => {
+    const ref = groups.get(seriesId(referenceArm(suite, s.arm), s.perturbation, s.severity, s.metric));
+    let vsReference: TestResult | null = null;
+    if (s.arm.optimizer !== suite.reference && ref) {
+      const seeds = [...s.bySeed.keys()].filter((x) => ref.bySeed.has(x));
+      vsReference = pairedTest(seeds.map((x) => s.bySeed.get(x)!), seeds.map((x) => ref.bySeed.get(x)!));
+    }
+    return { arm: s.arm, perturbation: s.perturbation, severity: s.severity, metric: s.metric, stats: describe([...s.bySeed.values()]), vsReference };
+  });
+  const models = new Set(arms.map((a) => a.model)).size > 1;
+  const regimes = new Set(arms.map((a) => a.regime)).size > 1;
+  return { suite, arms, records: ordered, rows, series, summary, tuning: suite.tune ? tunedChoices(suite, ordered) : undefined, axes: { models, regimes } };
+}
+
+/** How a report names an arm: the optimizer label, with the model and regime where the run has several. */
+export function armName(view: Pick<RunView, 'axes'>, a: ArmKey): string {
+  return [a.optimizer, ...(view.axes.models ? [a.model] : []), ...(view.axes.regimes ? [a.regime] : [])].join(' · ');
+}
