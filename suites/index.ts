@@ -4,4 +4,5 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   smoke: './smoke.ts',
   'fashion-mnist-mlp': './fashion-mnist-mlp.ts',
   'fashion-mnist-cnn': './fashion-mnist-cnn.ts',
+  'deep-gradients': './deep-gradients.ts',
 };

@@ -9,7 +9,7 @@ import { taskLabel } from '../experiment/run.ts';
 import { seriesId, type Series } from '../results/view.ts';
 import { pairedTest, welchTest } from '../metrics/stats.ts';
 import { mean } from '../metrics/summary.ts';
-import { benjaminiHochberg } from './fdr.ts';
+import { benjaminiHochberg } from '../metrics/fdr.ts';
 import { ruleFor, type Direction, type Rules } from './directions.ts';
 import { engineDifferences, setupDifferences, type RunData } from './run-data.ts';
 import type { PerfFile } from './perf-file.ts';

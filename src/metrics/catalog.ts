@@ -39,6 +39,11 @@ export const M = {
   matchedEpoch: m('matched_epoch', 'epoch', 'diagnostic', 0, 'the epoch the matched checkpoint falls in'),
   matchedValAccuracy: m('matched_val_accuracy', 'fraction', 'diagnostic', 0, 'validation accuracy at the matched checkpoint'),
   matchedGap: m('matched_gap', 'fraction', 'diagnostic', 0, 'matched validation accuracy minus the target'),
+  auc: m('accuracy_auc', 'fraction', 'higher', 0.01, "area under the accuracy-severity curve of a perturbation (clean at severity 0), over its severity range: the mean accuracy across the sweep"),
+  aucRelative: m('accuracy_auc_relative', 'ratio', 'higher', 0.01, 'accuracy_auc over clean accuracy: the share of clean accuracy a model keeps across the sweep'),
+  corruptionError: m('corruption_error', 'ratio', 'lower', 0.02, "errors summed over a perturbation's severities over the reference optimizer's (same model, regime and seed): ImageNet-C's CE, below 1 is more robust than the reference"),
+  meanCorruptionError: m('mean_corruption_error', 'ratio', 'lower', 0.02, 'corruption_error averaged over every perturbation of the suite (mCE)'),
+  matchedAuc: m('matched_accuracy_auc', 'fraction', 'higher', 0.01, 'accuracy_auc at the matched checkpoint'),
 } as const;
 
 const stat = (prefix: string, unit: string, what: string) => (s: string) => m(`${prefix}_${s}`, unit, 'diagnostic', 0, `${s} over ${what}`);

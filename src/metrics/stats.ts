@@ -43,12 +43,16 @@ export function describe(values: readonly number[]): Interval {
   return { n, nonFinite: values.length - n, mean: m, std: sd, ciLow: m - half, ciHigh: m + half };
 }
 
-/** Paired t-test on a[i] − b[i], over the pairs where both values are finite. */
+/**
+ * Paired t-test on a[i] − b[i], over the pairs where both values are finite. With fewer than
+ * 3 pairs whose differences are all equal (and not zero), the t statistic is infinite from a
+ * sample too small to estimate a spread: p is NaN (untestable), not 0.
+ */
 export function pairedTest(a: readonly number[], b: readonly number[]): TestResult {
   if (a.length !== b.length) throw new Error(`paired test needs equal lengths, got ${a.length} and ${b.length}`);
   const d = a.map((v, i) => v - b[i]!).filter((v, i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
   const { n, mean: diff, std, ciLow, ciHigh } = describe(d);
-  if (n < 2) return { n, diff, ciLow, ciHigh, p: Number.NaN };
+  if (n < 2 || (n < 3 && std === 0 && diff !== 0)) return { n, diff, ciLow, ciHigh, p: Number.NaN };
   return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1) };
 }
 
@@ -65,4 +69,21 @@ export function welchTest(allA: readonly number[], allB: readonly number[]): Tes
   const df = se === 0 ? a.length + b.length - 2 : (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   const half = tQuantile(0.975, df) * se;
   return { n, diff, ciLow: diff - half, ciHigh: diff + half, p: twoSided(diff / se, df) };
+}
+
+const logit = (p: number) => Math.log(p / (1 - p));
+const expit = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * For values in [0, 1] (accuracies): the Student-t 95% interval of the mean computed on the
+ * logit scale and mapped back, so it never leaves (0, 1) and narrows towards 0 and 1 as
+ * proportions do. Values are kept within [1e-4, 1 − 1e-4] first (logit(0) is infinite).
+ * The mean itself is the plain mean of the values.
+ */
+export function describeFraction(values: readonly number[]): Interval {
+  const plain = describe(values);
+  if (plain.n < 2) return plain;
+  const z = values.filter(Number.isFinite).map((v) => logit(Math.min(1 - 1e-4, Math.max(1e-4, v))));
+  const t = describe(z);
+  return { ...plain, ciLow: expit(t.ciLow), ciHigh: expit(t.ciHigh) };
 }

@@ -21,6 +21,13 @@ export interface View {
   readonly perChannel: readonly number[];
   /** Axes that per-channel statistics reduce over (batch and space). */
   readonly reduceAxes: readonly number[];
+  /**
+   * Per-channel mean (or sum) of a value in this layout, shaped `perChannel`. Over batch and
+   * space it reduces space first, then the batch: onnxruntime's one-pass reduction over
+   * non-adjacent axes of the blocked layout adds 100k values one after another (a mean off by
+   * 1e-5 of σ at batch 128, 28x28); in two stages its errors stay near float32 rounding.
+   */
+  reduce(op: 'ReduceMean' | 'ReduceSum', v: string): string;
   /** The plain value of a result computed in this layout, its twin recorded for the next layer. */
   out(y: string): string;
 }
@@ -40,6 +47,12 @@ export type Policy = 'all' | 'any';
  * already are (see Policy) and the channels fill whole blocks, feature-major likewise for
  * flat values, else plain.
  */
+/** A reduction over `axes` (keeping them), space before batch when both are reduced. */
+function reducer(g: GraphBuilder, axes: readonly number[]): View['reduce'] {
+  const once = (op: string, v: string, a: readonly number[]) => (op === 'ReduceSum' ? g.node(op, [v, g.ints(a)], { keepdims: 1 }) : g.node(op, [v], { axes: [...a], keepdims: 1 }));
+  return (op, v) => (axes.length > 1 && axes[0] === 0 ? once(op, once(op, v, axes.slice(1)), [0]) : once(op, v, axes));
+}
+
 export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, policy: Policy = 'all', channelwise = true): View {
   const block = g.target.nchwcBlock;
   const c = shape[0]!;
@@ -52,6 +65,7 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
       values: channelwise ? blocked.map((b) => g.node('Reshape', [b, g.ints([0, c / block, h, w, block])])) : blocked,
       perChannel: [1, c / block, 1, 1, block],
       reduceAxes: [0, 2, 3],
+      reduce: reducer(g, [0, 2, 3]),
       out: (yb) => {
         const b4 = channelwise ? g.node('Reshape', [yb, g.ints([0, c, h, w])]) : yb;
         const y = unblock(g, b4, c);
@@ -66,6 +80,7 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
       values: xs.map((x) => g.twin(x, 'featureMajor') ?? transpose(g, x)),
       perChannel: [c, 1],
       reduceAxes: [1],
+      reduce: reducer(g, [1]),
       out: (yT) => {
         const y = transpose(g, yT);
         g.setTwin(y, 'featureMajor', yT);
@@ -78,6 +93,7 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
     values: xs,
     perChannel: shape.length === 3 ? [1, c, 1, 1] : [1, ...shape],
     reduceAxes: shape.length === 3 ? [0, 2, 3] : [0],
+    reduce: reducer(g, shape.length === 3 ? [0, 2, 3] : [0]),
     out: (y) => y,
   };
 }

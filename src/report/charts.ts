@@ -1,72 +1,172 @@
 // Charts: Vega-Lite specifications rendered to static SVG at report time, so the HTML
-// report carries no scripts and needs no network. Colours: the Okabe-Ito palette,
-// distinguishable with the common colour-vision deficiencies; beyond eight optimizers,
-// dash patterns and point shapes keep lines apart.
+// report carries no scripts and needs no network. Every chart that shows arms gives each
+// arm the same colour, shape and dash: twelve colours dark enough to read on white
+// (Okabe-Ito without its yellow, then Paul Tol's), six point shapes cycling at a different
+// pace, and dashed lines past twelve arms, so no two of 72 arms share all three. Accuracy is
+// in percent on a fixed 0-100 axis; small multiples share one legend.
 import type { TopLevelSpec } from 'vega-lite';
 
-export const OKABE_ITO = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'];
-const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#882255', '#117733', '#332288', '#999933', '#AA4499'];
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down'];
+const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Width the page gives charts (the report is 1240 px wide with its margins). */
+export const PAGE_WIDTH = 1180;
 
-/** Scales that give each optimizer the same colour, dash and shape in every chart. */
-function optimizerScales(optimizers: readonly string[]) {
-  const range = <T>(xs: readonly T[]) => optimizers.map((_, i) => xs[i % xs.length]!);
+/** Encodings that give each arm the same colour, shape and dash in every chart. */
+export function armScales(arms: readonly string[], field = 'arm', title = 'arm') {
+  const domain = [...arms];
+  const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length]!;
   return {
-    color: { field: 'optimizer', type: 'nominal' as const, scale: { domain: [...optimizers], range: range(OKABE_ITO) }, legend: { title: 'optimizer' } },
-    strokeDash: { field: 'optimizer', type: 'nominal' as const, scale: { domain: [...optimizers], range: optimizers.map((_, i) => DASHES[Math.floor(i / OKABE_ITO.length) % DASHES.length]!) }, legend: { title: 'optimizer' } },
-    shape: { field: 'optimizer', type: 'nominal' as const, scale: { domain: [...optimizers], range: range(SHAPES) }, legend: { title: 'optimizer' } },
+    color: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(PALETTE, i)) }, legend: { title } },
+    shape: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(SHAPES, i)) }, legend: { title } },
+    strokeDash: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => DASHES[Math.floor(i / PALETTE.length) % DASHES.length]!) }, legend: { title } },
   };
 }
 
+/** Columns of small multiples that fit the page at a given panel width. */
+const columnsFor = (panels: number, panelWidth: number) => Math.max(1, Math.min(panels, Math.floor(PAGE_WIDTH / (panelWidth + 40))));
+
 export interface BandPoint {
-  readonly optimizer: string;
+  /** The small multiple it belongs to. */
+  readonly panel: string;
+  readonly arm: string;
   readonly x: number;
   readonly mean: number;
   readonly low: number;
   readonly high: number;
 }
 
-/** Mean with a shaded 95% band, one line per optimizer. */
-export function bandChart(title: string, xTitle: string, yTitle: string, points: readonly BandPoint[], optimizers: readonly string[]): TopLevelSpec {
-  const s = optimizerScales(optimizers);
-  const x = { field: 'x', type: 'quantitative' as const, title: xTitle };
+/**
+ * Small multiples, one per panel: each arm's mean as a line with points and its 95% band.
+ * `percent`: values are fractions shown as percent on a fixed 0-100 axis.
+ */
+export function bandPanels(o: { title: string; yTitle: string; points: readonly BandPoint[]; arms: readonly string[]; percent: boolean; log?: boolean; panelWidth?: number }): TopLevelSpec {
+  const s = armScales(o.arms);
+  const k = o.percent ? 100 : 1;
+  const panels = [...new Set(o.points.map((p) => p.panel))];
+  const width = o.panelWidth ?? 200;
+  const values = o.points
+    .filter((p) => Number.isFinite(p.mean) && (!o.log || p.mean > 0))
+    .map((p) => ({ panel: p.panel, arm: p.arm, x: p.x, mean: k * p.mean, low: k * (Number.isFinite(p.low) ? p.low : p.mean), high: k * (Number.isFinite(p.high) ? p.high : p.mean) }));
+  const y = o.percent ? { scale: { domain: [0, 100] }, title: o.yTitle } : { scale: o.log ? { type: 'log' as const } : { zero: false }, title: o.yTitle };
+  const x = { field: 'x', type: 'quantitative' as const, title: null, axis: { labelOverlap: true } };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 340,
-    height: 220,
-    config: { legend: { symbolOpacity: 1 } },
-    data: { values: points.map((p) => ({ ...p, low: Number.isFinite(p.low) ? p.low : p.mean, high: Number.isFinite(p.high) ? p.high : p.mean })) },
-    layer: [
-      { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: yTitle }, y2: { field: 'high' }, color: s.color } },
-      { mark: { type: 'line', point: true, strokeWidth: 1.8 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: yTitle, scale: { zero: false } }, color: s.color, strokeDash: s.strokeDash, shape: s.shape } },
-    ],
-  };
-}
-
-export interface CurvePoint {
-  readonly optimizer: string;
-  readonly step: number;
-  readonly value: number;
-}
-
-/** Training curves over steps, optionally on a log scale. */
-export function curveChart(title: string, yTitle: string, points: readonly CurvePoint[], optimizers: readonly string[], log: boolean): TopLevelSpec {
-  const s = optimizerScales(optimizers);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: 520,
-    height: 240,
-    data: { values: points.filter((p) => Number.isFinite(p.value) && (!log || p.value > 0)).map((p) => ({ ...p })) },
-    mark: { type: 'line', strokeWidth: 1.4, clip: true },
-    encoding: {
-      x: { field: 'step', type: 'quantitative', title: 'training step' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: false } },
-      color: s.color,
-      strokeDash: s.strokeDash,
+    $schema: SCHEMA,
+    title: o.title,
+    data: { values },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelFontSize: 12, labelFontWeight: 'bold' } },
+    columns: columnsFor(panels.length, width),
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width,
+      height: 150,
+      layer: [
+        { mark: { type: 'area', opacity: 0.12 }, encoding: { x, y: { field: 'low', type: 'quantitative', ...y }, y2: { field: 'high' }, color: s.color } },
+        { mark: { type: 'line', point: true, strokeWidth: 1.6, clip: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', ...y }, color: s.color, shape: s.shape, strokeDash: s.strokeDash } },
+      ],
     },
-  };
+    config: { legend: { orient: 'top', columns: Math.min(o.arms.length, 6), symbolOpacity: 1 } },
+  } as TopLevelSpec;
+}
+
+export interface ScatterPoint {
+  readonly arm: string;
+  readonly x: number;
+  readonly y: number;
+  /** A mean over seeds (drawn large and labelled) or one seed. */
+  readonly mean: boolean;
+}
+
+/** Clean accuracy against robust accuracy: one small point per (arm, seed), the arm's mean large and labelled. */
+export function tradeOffScatter(o: { title: string; xTitle: string; yTitle: string; points: readonly ScatterPoint[]; arms: readonly string[] }): TopLevelSpec {
+  const s = armScales(o.arms);
+  const values = o.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => ({ ...p, x: 100 * p.x, y: 100 * p.y }));
+  const xs = values.map((v) => v.x);
+  const ys = values.map((v) => v.y);
+  const pad = (lo: number, hi: number) => [Math.max(0, Math.floor(lo - 2)), Math.min(100, Math.ceil(hi + 2))];
+  const x = { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { domain: pad(Math.min(...xs), Math.max(...xs)) } };
+  const y = { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { domain: pad(Math.min(...ys), Math.max(...ys)) } };
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    width: 460,
+    height: 300,
+    data: { values },
+    layer: [
+      { transform: [{ filter: '!datum.mean' }], mark: { type: 'point', size: 30, opacity: 0.45, filled: true }, encoding: { x, y, color: s.color, shape: s.shape } },
+      { transform: [{ filter: 'datum.mean' }], mark: { type: 'point', size: 160, filled: true, stroke: 'white', strokeWidth: 1 }, encoding: { x, y, color: s.color, shape: s.shape } },
+      { transform: [{ filter: 'datum.mean' }], mark: { type: 'text', dx: 9, align: 'left', fontSize: 11 }, encoding: { x, y, text: { field: 'arm' } } },
+    ],
+    config: { legend: { orient: 'right' } },
+  } as TopLevelSpec;
+}
+
+export interface ForestRow {
+  readonly panel: string;
+  readonly arm: string;
+  readonly diff: number;
+  readonly low: number;
+  readonly high: number;
+  readonly significant: boolean;
+}
+
+/** Paired differences from the reference with 95% intervals, one panel per perturbation; filled where significant after correction. */
+export function forestPlot(o: { title: string; xTitle: string; rows: readonly ForestRow[]; arms: readonly string[] }): TopLevelSpec {
+  const s = armScales(o.arms);
+  const panels = [...new Set(o.rows.map((r) => r.panel))];
+  const values = o.rows.filter((r) => Number.isFinite(r.diff)).map((r) => ({ ...r, diff: 100 * r.diff, low: 100 * (Number.isFinite(r.low) ? r.low : r.diff), high: 100 * (Number.isFinite(r.high) ? r.high : r.diff), mark: r.significant ? 'q < 0.05' : 'not significant' }));
+  const y = { field: 'arm', type: 'nominal' as const, title: null, sort: [...o.arms] };
+  const x = { field: 'diff', type: 'quantitative' as const, title: o.xTitle };
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    data: { values },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelFontWeight: 'bold' } },
+    columns: columnsFor(panels.length, 170),
+    resolve: { scale: { x: 'independent' } },
+    spec: {
+      width: 170,
+      height: { step: 16 },
+      layer: [
+        { mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { x: { datum: 0 } } },
+        { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' }, color: s.color } },
+        { mark: { type: 'point', size: 55, strokeWidth: 1.5 }, encoding: { y, x, color: s.color, shape: s.shape, fill: { field: 'mark', type: 'nominal', scale: { domain: ['q < 0.05', 'not significant'], range: ['#333', 'white'] }, legend: { title: 'vs reference' } } } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+export interface DepthPoint {
+  readonly arm: string;
+  readonly depth: number;
+  /** start, middle or end of training. */
+  readonly when: string;
+  readonly norm: number;
+}
+
+/** Gradient norm against layer depth, one panel per arm, a line per moment of training (log scale). */
+export function depthPanels(o: { title: string; points: readonly DepthPoint[]; arms: readonly string[] }): TopLevelSpec {
+  const values = o.points.filter((p) => Number.isFinite(p.norm) && p.norm > 0);
+  const when = ['start', 'middle', 'end'];
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    data: { values },
+    facet: { field: 'arm', type: 'nominal', title: null, sort: [...o.arms], header: { labelFontWeight: 'bold' } },
+    columns: columnsFor(o.arms.length, 180),
+    spec: {
+      width: 180,
+      height: 130,
+      mark: { type: 'line', point: true, strokeWidth: 1.6 },
+      encoding: {
+        x: { field: 'depth', type: 'quantitative', title: 'layer depth (1 = input side)', axis: { tickMinStep: 1 } },
+        y: { field: 'norm', type: 'quantitative', title: '‖∇W‖ (log scale)', scale: { type: 'log' } },
+        color: { field: 'when', type: 'nominal', scale: { domain: when, range: ['#9ecae1', '#3182bd', '#08306b'] }, legend: { title: 'training', orient: 'top' } },
+        strokeDash: { field: 'when', type: 'nominal', scale: { domain: when, range: [[2, 2], [6, 3], [1, 0]] }, legend: { title: 'training', orient: 'top' } },
+      },
+    },
+  } as TopLevelSpec;
 }
 
 /** Renders a Vega-Lite specification to a standalone SVG string. */

@@ -1,28 +1,74 @@
-// report.html: one self-contained page (inline CSS and SVG, no scripts, no network).
-// Every string that comes from a suite or a file goes through `esc`.
-import type { Suite } from '../experiment/suite.ts';
+// report.html: one self-contained page (inline CSS and SVG, no scripts, no network) that
+// leads with findings: per model, which optimizer is most robust under each perturbation
+// and by how much against the reference (summary scores with paired intervals and
+// Benjamini-Hochberg-corrected marks, as compare computes them), the clean-versus-robust
+// trade-off, and a forest plot of the differences. Curves, per-severity tables (folded),
+// the matched-accuracy view, tuning, training, gradients through depth and the
+// configuration follow. Accuracy is in percent everywhere. Every string from a suite or a
+// file goes through `esc`.
 import type { RunManifest } from '../experiment/manifest.ts';
-import { CLEAN } from '../perturb/registry.ts';
-import { getPerturbation } from '../perturb/registry.ts';
-import { mean } from '../metrics/summary.ts';
+import { CLEAN, getPerturbation } from '../perturb/registry.ts';
+import { describe } from '../metrics/stats.ts';
+import { M, metricInfo } from '../metrics/catalog.ts';
 import { armName, type RunView, type SummaryRow } from '../results/view.ts';
-import { armId, suiteModels, type ArmKey } from '../experiment/grid.ts';
+import { ALL } from '../results/scores.ts';
+import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../experiment/grid.ts';
 import { phaseResults } from '../experiment/phase.ts';
 import { main } from '../experiment/phases/main.ts';
 import { tune } from '../experiment/phases/tune.ts';
 import { taskLabel } from '../experiment/run.ts';
-import { bandChart, curveChart, renderSvg, type BandPoint, type CurvePoint } from './charts.ts';
+import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
 import { formatNumber } from './format.ts';
 
 export const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
-const SIGNIFICANT = 0.05;
-
+const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
+/** A difference in percentage points, signed. */
+const pts = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}` : '–');
+const ALPHA = 0.05;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
   return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+const figure = async (spec: Parameters<typeof renderSvg>[0]) => `<figure>${await renderSvg(spec)}</figure>`;
+
+/** The (model, regime) groups of a run: each compares its arms with its own reference arm. */
+function groups(view: RunView): { label: string; arms: Arm[] }[] {
+  const out = new Map<string, Arm[]>();
+  for (const a of view.arms) {
+    const key = `${a.model}|${a.regime}`;
+    if (!out.has(key)) out.set(key, []);
+    out.get(key)!.push(a);
+  }
+  return [...out.values()].map((arms) => ({ label: [...(view.axes.models ? [arms[0]!.model] : []), ...(arms[0]!.regime !== STANDARD ? [arms[0]!.regime] : [])].join(' · '), arms }));
+}
+
+/** Perturbation families of the suite (clean excluded), in suite order. */
+const families = (view: RunView) => Object.keys(view.suite.perturbations).filter((p) => p !== CLEAN);
+const unitOf = (family: string) => getPerturbation(family).severity.unit;
+
+class Lookup {
+  private readonly rows = new Map<string, SummaryRow>();
+  constructor(summary: readonly SummaryRow[]) {
+    for (const r of summary) this.rows.set(`${armId(r.arm)}\u0000${r.perturbation}\u0000${r.severity}\u0000${r.metric}`, r);
+  }
+  get(arm: ArmKey, perturbation: string, severity: number, metric: string): SummaryRow | undefined {
+    return this.rows.get(`${armId(arm)}\u0000${perturbation}\u0000${severity}\u0000${metric}`);
+  }
+}
+
+const significant = (r: SummaryRow | undefined) => r?.vsReference !== null && r?.vsReference !== undefined && r.vsReference.q < ALPHA;
+
+/** "▲"/"▼" where the arm differs from the reference after correction, with the numbers in a tooltip. */
+function mark(r: SummaryRow | undefined, reference: string, better: 'higher' | 'lower'): string {
+  if (!significant(r)) return '';
+  const t = r!.vsReference!;
+  const good = better === 'higher' ? t.diff > 0 : t.diff < 0;
+  const fraction = metricInfo(r!.metric).unit === 'fraction';
+  const diff = fraction ? `${pts(t.diff)} pts [${pts(t.ciLow)}, ${pts(t.ciHigh)}]` : `${formatNumber(t.diff)} [${formatNumber(t.ciLow)}, ${formatNumber(t.ciHigh)}]`;
+  return `<span class="sig ${good ? 'good' : 'bad'}" title="against ${esc(reference)}: ${diff}, q = ${formatNumber(t.q)}">${t.diff > 0 ? '▲' : '▼'}</span>`;
 }
 
 function alerts(view: RunView): string {
@@ -34,6 +80,241 @@ function alerts(view: RunView): string {
     if (result.diverged) items.push(`<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: 'main', key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`);
   }
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
+}
+
+// ---------------------------------------------------------------- findings
+
+/**
+ * Sentences stating, per group: the clean-accuracy leader and laggard, and the most and least
+ * robust arm under each perturbation, perturbations with the same winner (or loser) together.
+ */
+function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy: string, auc: string): string[] {
+  const ref = view.suite.reference;
+  const name = (a: ArmKey) => `<b>${esc(armName(view, a))}</b>`;
+  const vs = (r: SummaryRow) => (r.vsReference ? `, ${pts(r.vsReference.diff)} pts against ${esc(ref)}${significant(r) ? '*' : ''}` : '');
+  const ranked = (p: string, severity: number, metric: string) =>
+    group.arms
+      .map((a) => ({ a, r: look.get(a, p, severity, metric)! }))
+      .filter((x) => x.r && Number.isFinite(x.r.stats.mean))
+      .sort((x, y) => y.r.stats.mean - x.r.stats.mean);
+  const clean = ranked(CLEAN, 0, accuracy);
+  if (clean.length === 0) return [];
+  const lines = [`Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`];
+  const top = new Map<string, string[]>();
+  const bottom = new Map<string, string[]>();
+  for (const f of families(view)) {
+    const r = ranked(f, 0, auc);
+    if (r.length < 2) continue;
+    const add = (m: Map<string, string[]>, x: { a: Arm; r: SummaryRow }) => m.set(x.a.id, [...(m.get(x.a.id) ?? []), `${esc(f)} (${pct(x.r.stats.mean)}%${vs(x.r)})`]);
+    add(top, r[0]!);
+    add(bottom, r.at(-1)!);
+  }
+  const byId = new Map(group.arms.map((a) => [a.id, a]));
+  for (const [id, list] of top) lines.push(`Most robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`);
+  for (const [id, list] of bottom) lines.push(`Least robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`);
+  const tested = view.summary.filter((r) => r.metric === auc && r.vsReference && Number.isFinite(r.vsReference.q) && group.arms.some((a) => a.id === armId(r.arm)));
+  if (tested.length) lines.push(`${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`);
+  return lines;
+}
+
+/** Arms x (clean, each perturbation's AUC, mCE): the headline numbers, best per column in bold. */
+function scoresTable(view: RunView, look: Lookup, arms: readonly Arm[], accuracy: string, auc: string, withMce: boolean): string {
+  const fams = families(view);
+  const cols = [
+    { p: CLEAN, metric: accuracy, head: 'clean', better: 'higher' as const },
+    ...fams.map((f) => ({ p: f, metric: auc, head: esc(f).replace(/_/g, '_<wbr>'), better: 'higher' as const })),
+    ...(withMce ? [{ p: ALL, metric: M.meanCorruptionError.name, head: 'mCE', better: 'lower' as const }] : []),
+  ];
+  const best = cols.map((c) => {
+    const values = arms.map((a) => look.get(a, c.p, 0, c.metric)?.stats.mean ?? Number.NaN).filter(Number.isFinite);
+    return c.better === 'higher' ? Math.max(...values) : Math.min(...values);
+  });
+  const rows = arms.map((a) => [
+    `<b>${esc(armName(view, a))}</b>`,
+    ...cols.map((c, i) => {
+      const r = look.get(a, c.p, 0, c.metric);
+      if (!r || !Number.isFinite(r.stats.mean)) return '–';
+      const text = c.metric === M.meanCorruptionError.name ? r.stats.mean.toFixed(2) : pct(r.stats.mean);
+      return `${r.stats.mean === best[i] ? `<b>${text}</b>` : text}${mark(r, view.suite.reference, c.better)}`;
+    }),
+  ]);
+  return `<div class="fit">${table(['arm', ...cols.map((c) => c.head)], rows, 'num scores')}</div>`;
+}
+
+async function findings(view: RunView, look: Lookup): Promise<string> {
+  const fams = families(view);
+  if (!view.summary.some((r) => r.metric === M.accuracy.name)) return '';
+  const parts: string[] = [];
+  for (const g of groups(view)) {
+    const lines = headline(view, look, g, M.accuracy.name, M.auc.name);
+    const names = g.arms.map((a) => armName(view, a));
+    const scatter: ScatterPoint[] = [];
+    for (const a of g.arms) {
+      const seeds = view.series.find((s) => armId(s.arm) === a.id && s.perturbation === CLEAN && s.metric === M.accuracy.name)?.bySeed;
+      const aucs = view.series.filter((s) => armId(s.arm) === a.id && s.metric === M.auc.name);
+      if (!seeds || aucs.length === 0) continue;
+      const robust = (seed: number) => describe(aucs.map((s) => s.bySeed.get(seed) ?? Number.NaN)).mean;
+      for (const [seed, clean] of seeds) scatter.push({ arm: armName(view, a), x: clean, y: robust(seed), mean: false });
+      const cleanMean = describe([...seeds.values()]).mean;
+      const robustMean = describe([...seeds.keys()].map(robust)).mean;
+      scatter.push({ arm: armName(view, a), x: cleanMean, y: robustMean, mean: true });
+    }
+    const forest: ForestRow[] = [];
+    for (const f of fams) {
+      for (const a of g.arms) {
+        const r = look.get(a, f, 0, M.auc.name);
+        if (!r?.vsReference) continue;
+        forest.push({ panel: `${f}`, arm: armName(view, a), diff: r.vsReference.diff, low: r.vsReference.ciLow, high: r.vsReference.ciHigh, significant: significant(r) });
+      }
+    }
+    const charts = [
+      scatter.length ? await figure(tradeOffScatter({ title: 'clean against robust accuracy', xTitle: 'clean accuracy (%)', yTitle: 'robust accuracy: mean over perturbations (%)', points: scatter, arms: names })) : '',
+      forest.length ? await figure(forestPlot({ title: `difference from ${view.suite.reference} in mean accuracy over each sweep`, xTitle: 'percentage points (95% CI)', rows: forest, arms: names.filter((n) => forest.some((f) => f.arm === n)) })) : '',
+    ];
+    parts.push(
+      `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>${scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, true)}<div class="grid">${charts.join('')}</div>`,
+    );
+  }
+  return `<section id="findings"><h2>Findings</h2><p class="note">Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>). mCE: errors summed over severities relative to ${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover for the difference and its 95% interval.</p>${parts.join('')}</section>`;
+}
+
+// ---------------------------------------------------------------- curves and tables
+
+/** Accuracy against severity, a panel per perturbation (clean at severity 0), every arm of every group. */
+async function curves(view: RunView, look: Lookup, metric: string, title: string): Promise<string> {
+  const points: BandPoint[] = [];
+  for (const f of families(view)) {
+    for (const a of view.arms) {
+      for (const [p, s] of [[CLEAN, 0] as const, ...view.suite.perturbations[f]!.map((sev) => [f, sev] as const)]) {
+        const r = look.get(a, p, s, metric);
+        if (r) points.push({ panel: `${f} (${unitOf(f)})`, arm: armName(view, a), x: s, mean: r.stats.mean, low: r.stats.ciLow, high: r.stats.ciHigh });
+      }
+    }
+  }
+  if (points.length === 0) return '';
+  const chart = await figure(bandPanels({ title, yTitle: 'accuracy (%)', points, arms: view.arms.map((a) => armName(view, a)), percent: true }));
+  return `<section><h2>${esc(title)}</h2><p class="note">Mean over seeds; the band is a 95% interval computed on the logit scale (Student t), so it stays within 0-100%. Severity 0 is clean accuracy.</p>${chart}</section>`;
+}
+
+/** Per perturbation, a folded table: arms x severities, mean accuracy with its interval and correction-aware marks. */
+function severityTables(view: RunView, look: Lookup, metric: string, title: string): string {
+  if (!view.summary.some((r) => r.metric === metric)) return '';
+  const cell = (r: SummaryRow | undefined) =>
+    r && Number.isFinite(r.stats.mean) ? `${pct(r.stats.mean)}${Number.isFinite(r.stats.ciLow) ? `<small> [${pct(r.stats.ciLow, 0)}–${pct(r.stats.ciHigh, 0)}]</small>` : ''}${mark(r, view.suite.reference, 'higher')}` : '–';
+  const blocks = families(view).map((f) => {
+    const sev = view.suite.perturbations[f]!;
+    const rows = view.arms.map((a) => [`<b>${esc(armName(view, a))}</b>`, cell(look.get(a, CLEAN, 0, metric)), ...sev.map((s) => cell(look.get(a, f, s, metric)))]);
+    const head = ['arm', 'clean', ...sev.map((s) => `${formatNumber(s)}`)];
+    return `<details><summary><b>${esc(f)}</b> <small>severity in ${esc(unitOf(f))}: ${sev.map(formatNumber).join(', ')}</small></summary><div class="fit">${table(head, rows, 'num')}</div></details>`;
+  });
+  return `<section><h2>${esc(title)}</h2><p class="note">Accuracy (%) per severity, mean and 95% interval over seeds; ▲/▼ as above (corrected over every arm, perturbation and severity).</p>${blocks.join('')}</section>`;
+}
+
+// ---------------------------------------------------------------- matched, tuning
+
+async function matchedSection(view: RunView, look: Lookup): Promise<string> {
+  const { suite } = view;
+  const gaps = view.summary.filter((r) => r.metric === M.matchedGap.name);
+  if (gaps.length === 0) return '';
+  const worst = Math.max(...gaps.map((g) => Math.abs(g.stats.mean)));
+  const rows = view.arms.map((a) => {
+    const step = look.get(a, 'train', 0, M.matchedStep.name);
+    const val = look.get(a, 'train', 0, M.matchedValAccuracy.name);
+    const gap = look.get(a, 'train', 0, M.matchedGap.name);
+    return [`<b>${esc(armName(view, a))}</b>`, step ? formatNumber(Math.round(step.stats.mean)) : '–', val ? pct(val.stats.mean) : '–', gap ? pts(gap.stats.mean) : '–'];
+  });
+  const intro = `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${suite.tune?.checkpoints ?? 10} times per epoch on the validation split) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. The largest gap to the target is ${pct(worst, 2)} points.</p>`;
+  const scores = groups(view)
+    .map((g) => `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${scoresTable(view, look, g.arms, M.matchedAccuracy.name, M.matchedAuc.name, false)}`)
+    .join('');
+  return `<section id="matched"><h2>Robustness at matched clean accuracy</h2>${intro}<div class="fit">${table(['arm', 'checkpoint step', 'validation accuracy (%)', 'gap to target (pts)'], rows, 'num')}</div>${scores}${await curves(view, look, M.matchedAccuracy.name, 'Accuracy against severity at matched clean accuracy')}${severityTables(view, look, M.matchedAccuracy.name, 'Accuracy by severity at matched clean accuracy')}</section>`;
+}
+
+async function tuningSection(view: RunView): Promise<string> {
+  const { suite } = view;
+  const choices = view.tuning;
+  if (!choices) return '';
+  const metric = suite.tune?.metric ?? 'accuracy';
+  const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!] as const);
+  const points: BandPoint[] = named.flatMap(([arm, c]) => c.scores.filter((s) => Number.isFinite(s.score)).map((s) => ({ panel: `validation ${metric} against learning rate`, arm, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })));
+  const chart = await figure(bandPanels({ title: 'learning-rate tuning', yTitle: metric === 'accuracy' ? 'validation accuracy (%)' : 'validation loss', points, arms: named.map(([n]) => n), percent: metric === 'accuracy', panelWidth: 420 }));
+  const rows = named.map(([label, c]) => [
+    `<b>${esc(label)}</b>`,
+    formatNumber(c.lr),
+    esc(c.scores.map((s) => formatNumber(s.lr)).join(', ')),
+    c.atEdge ? `<span class="edge">⚠ at the ${c.atEdge} edge of the grid: widen it</span>` : 'inside the grid',
+  ]);
+  const edges = named.filter(([, c]) => c.atEdge).length;
+  const trials = phaseResults(view.records, tune).length;
+  return `<section><h2>Learning-rate tuning</h2><p class="note">${trials} trials: each arm trained at every grid point (x axis: log10 of the learning rate) on the training set minus a fixed validation split (${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every arm; the test set is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ${metric} picks the learning rate the grid trains with. Diverged trials score worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div class="grid">${chart}${table(['arm', 'chosen lr', 'grid', ''], rows)}</div></section>`;
+}
+
+// ---------------------------------------------------------------- training and gradients
+
+/** Per-epoch training loss and gradient norm: the mean of each seed's logged steps in the epoch, then mean and interval over seeds. */
+async function trainingCharts(view: RunView): Promise<string> {
+  const results = phaseResults(view.records, main);
+  if (results.length === 0) return '';
+  const loss: BandPoint[] = [];
+  const grad: BandPoint[] = [];
+  for (const a of view.arms) {
+    const perSeed = results.filter((r) => armId(r.key) === a.id).map((r) => r.result.steps);
+    const epochs = [...new Set(perSeed.flatMap((steps) => steps.map((s) => s.epoch)))].sort((x, y) => x - y);
+    for (const e of epochs) {
+      const at = (f: (s: { loss: number; gradNorm: number }) => number) => describe(perSeed.map((steps) => describe(steps.filter((s) => s.epoch === e).map(f)).mean));
+      const l = at((s) => s.loss);
+      const g = at((s) => s.gradNorm);
+      loss.push({ panel: 'training loss', arm: armName(view, a), x: e, mean: l.mean, low: l.ciLow, high: l.ciHigh });
+      grad.push({ panel: 'gradient norm (global L2)', arm: armName(view, a), x: e, mean: g.mean, low: g.ciLow, high: g.ciHigh });
+    }
+  }
+  const names = view.arms.map((a) => armName(view, a));
+  const charts = [
+    await figure(bandPanels({ title: 'training loss per epoch (log scale)', yTitle: 'loss', points: loss, arms: names, percent: false, log: true, panelWidth: 460 })),
+    await figure(bandPanels({ title: 'gradient norm per epoch (log scale)', yTitle: '‖∇L‖', points: grad, arms: names, percent: false, log: true, panelWidth: 460 })),
+  ];
+  return `<section><h2>Training</h2><p class="note">Per epoch: the mean over its logged steps, then the mean and 95% interval over seeds. Every step is in steps.csv.</p><div class="grid">${charts.join('')}</div></section>`;
+}
+
+/** Gradient norm of each dense or convolutional weight against its depth, at the first, middle and last logged step (geometric mean over seeds). */
+async function depthSection(view: RunView): Promise<string> {
+  const results = phaseResults(view.records, main).filter((r) => !r.result.diverged);
+  const points: DepthPoint[] = [];
+  const shown: string[] = [];
+  for (const a of view.arms) {
+    const mine = results.filter((r) => armId(r.key) === a.id).map((r) => r.result);
+    if (mine.length === 0) continue;
+    const weights = mine[0]!.tensors.map((t, i) => ({ t, i })).filter(({ t }) => (t.op === 'dense' || t.op === 'conv2d') && t.name.endsWith('.weight'));
+    if (weights.length < 2) continue;
+    shown.push(armName(view, a));
+    for (const [when, pick] of [
+      ['start', (n: number) => 0],
+      ['middle', (n: number) => Math.floor((n - 1) / 2)],
+      ['end', (n: number) => n - 1],
+    ] as const) {
+      weights.forEach(({ i }, d) => {
+        const logs = mine.map((r) => Math.log10(r.steps[pick(r.steps.length)]!.tensorGradNorms[i]!));
+        points.push({ arm: armName(view, a), depth: d + 1, when, norm: 10 ** describe(logs).mean });
+      });
+    }
+  }
+  if (points.length === 0) return '';
+  const chart = await figure(depthPanels({ title: 'gradient norm through depth', points, arms: shown }));
+  return `<section id="depth"><h2>Gradients through depth</h2><p class="note">The L2 norm of each dense or convolutional layer's weight gradient, by the layer's position from the input (1) to the output, at the first, middle and last logged step; geometric mean over seeds. Gradients vanish where the lines fall towards depth 1; <code>grad_ratio_first_last_*</code> in results.csv puts it in one number per cell, layers.csv has every tensor at every logged step.</p>${chart}</section>`;
+}
+
+function inputGradientTable(view: RunView, look: Lookup): string {
+  const metrics = ['input_grad_l2_mean', 'input_grad_l2_median', 'input_grad_l2_p95', 'input_grad_l1_mean', 'input_grad_l1_median', 'input_grad_l1_p95'];
+  if (!view.summary.some((r) => r.metric === metrics[0])) return '';
+  const rows = view.arms.map((a) => [
+    `<b>${esc(armName(view, a))}</b>`,
+    ...metrics.map((m) => {
+      const r = look.get(a, CLEAN, 0, m);
+      return r ? r.stats.mean.toPrecision(4) : '–';
+    }),
+  ]);
+  const head = ['arm', 'L2 mean', 'L2 median', 'L2 p95', 'L1 mean', 'L1 median', 'L1 p95'];
+  return `<section><h2>Input-gradient norms on clean test data</h2><p class="note">Per example, the norm of the gradient of its loss with respect to its pixels, summarised over the test set; mean over seeds. Larger L1 means a larger first-order loss increase per unit of L∞ attack budget.</p><div class="fit">${table(head, rows, 'num')}</div></section>`;
 }
 
 function configuration(view: RunView, manifest?: RunManifest): string {
@@ -54,144 +335,45 @@ function configuration(view: RunView, manifest?: RunManifest): string {
   const opt = view.arms.map((a) => [
     esc(armName(view, a)),
     esc(a.entry.name),
-    esc(JSON.stringify(a.entry.options)),
+    `<code>${esc(JSON.stringify(a.entry.options))}</code>`,
     ...(tuned ? [tuned.get(a.id) ? formatNumber(tuned.get(a.id)!.lr) : '–'] : []),
     esc(a.entry.schedule ? JSON.stringify(a.entry.schedule) : 'constant'),
   ]);
-  const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned lr (used instead of options.lr)'] : []), 'schedule'];
-  return `<section><h2>Configuration</h2>${table(['', ''], rows.map(([k, v]) => [`<b>${k}</b>`, v]), 'kv')}${table(head, opt)}</section>`;
-}
-
-function perturbationNames(suite: Suite): string[] {
-  return Object.keys(suite.perturbations).filter((p) => p !== CLEAN);
-}
-
-async function robustnessCharts(view: RunView): Promise<string> {
-  const { suite } = view;
-  const labels = view.arms.map((a) => armName(view, a));
-  const acc = view.summary.filter((r) => r.metric === 'accuracy');
-  const charts: string[] = [];
-  for (const p of perturbationNames(suite)) {
-    const points: BandPoint[] = acc
-      .filter((r) => r.perturbation === p || r.perturbation === CLEAN)
-      .map((r) => ({ optimizer: armName(view, r.arm), x: r.severity, mean: r.stats.mean, low: r.stats.ciLow, high: r.stats.ciHigh }));
-    const unit = getPerturbation(p).severity.unit;
-    charts.push(`<figure>${await renderSvg(bandChart(p, `severity (${unit}; 0 = clean)`, 'test accuracy', points, labels))}</figure>`);
-  }
-  return `<section><h2>Robustness: accuracy against severity</h2><p>Mean over seeds; the band is the Student-t 95% interval.</p><div class="grid">${charts.join('')}</div></section>`;
-}
-
-function accuracyTable(view: RunView, metric = 'accuracy', title = 'Accuracy (%), mean ± 95% CI half-width', intro = ''): string {
-  const { suite } = view;
-  const acc = view.summary.filter((r) => r.metric === metric);
-  if (acc.length === 0) return '';
-  const columns = [{ p: CLEAN, s: 0 }, ...perturbationNames(suite).flatMap((p) => suite.perturbations[p]!.map((s) => ({ p, s })))];
-  const rows = view.arms.map((a) => [
-    `<b>${esc(armName(view, a))}</b>`,
-    ...columns.map(({ p, s }) => {
-      const r = acc.find((x) => armId(x.arm) === a.id && x.perturbation === p && x.severity === s);
-      if (!r) return '–';
-      const half = (r.stats.ciHigh - r.stats.ciLow) / 2;
-      const sig = r.vsReference && r.vsReference.p < SIGNIFICANT;
-      const mark = sig ? `<span class="sig" title="differs from ${esc(suite.reference)}: diff ${pct(r.vsReference!.diff)} pts, p = ${formatNumber(r.vsReference!.p)}">${r.vsReference!.diff > 0 ? '▲' : '▼'}</span>` : '';
-      return `${pct(r.stats.mean)}${Number.isFinite(half) ? `<small> ±${pct(half)}</small>` : ''}${mark}`;
-    }),
-  ]);
-  const head = ['arm', ...columns.map(({ p, s }) => (p === CLEAN ? 'clean' : `${esc(p)}<br><small>${formatNumber(s)}</small>`))];
-  return `<section><h2>${title}</h2>${intro}<p>▲/▼: differs from the reference optimizer <b>${esc(suite.reference)}</b> in a paired t-test over seeds (p &lt; ${SIGNIFICANT}, uncorrected).</p><div class="scroll">${table(head, rows, 'num')}</div></section>`;
-}
-
-async function trainingCharts(view: RunView): Promise<string> {
-  const labels = view.arms.map((a) => armName(view, a));
-  const grad: CurvePoint[] = [];
-  const loss: CurvePoint[] = [];
-  const results = phaseResults(view.records, main);
-  for (const a of view.arms) {
-    const bySteps = new Map<number, { g: number[]; l: number[] }>();
-    for (const { key, result } of results) {
-      if (armId(key) !== a.id) continue;
-      for (const s of result.steps) {
-        const e = bySteps.get(s.step) ?? { g: [], l: [] };
-        e.g.push(s.gradNorm);
-        e.l.push(s.loss);
-        bySteps.set(s.step, e);
-      }
-    }
-    for (const [step, e] of [...bySteps].sort((x, y) => x[0] - y[0])) {
-      grad.push({ optimizer: armName(view, a), step, value: mean(e.g) });
-      loss.push({ optimizer: armName(view, a), step, value: mean(e.l) });
-    }
-  }
-  const g = await renderSvg(curveChart('gradient norm (global L2, mean over seeds)', '‖∇L‖ (log scale)', grad, labels, true));
-  const l = await renderSvg(curveChart('training loss (mean over seeds)', 'loss (log scale)', loss, labels, true));
-  return `<section><h2>Training</h2><div class="grid"><figure>${g}</figure><figure>${l}</figure></div></section>`;
-}
-
-function inputGradientTable(view: RunView): string {
-  const metrics = ['input_grad_l2_mean', 'input_grad_l2_median', 'input_grad_l2_p95', 'input_grad_l1_mean', 'input_grad_l1_median', 'input_grad_l1_p95'];
-  const rows = view.arms.map((a) => [
-    `<b>${esc(armName(view, a))}</b>`,
-    ...metrics.map((m) => {
-      const r = view.summary.find((s) => armId(s.arm) === a.id && s.metric === m);
-      return r ? r.stats.mean.toPrecision(4) : '–';
-    }),
-  ]);
-  const head = ['arm', 'L2 mean', 'L2 median', 'L2 p95', 'L1 mean', 'L1 median', 'L1 p95'];
-  return `<section><h2>Input-gradient norms on clean test data</h2><p>Per example, the norm of the gradient of its loss with respect to its pixels, summarised over the test set; mean over seeds. Larger L1 means a larger first-order loss increase per unit of L∞ attack budget.</p>${table(head, rows, 'num')}</section>`;
+  const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned lr'] : []), 'schedule'];
+  return `<section><h2>Configuration</h2>${table(['', ''], rows.map(([k, v]) => [`<b>${k}</b>`, v]), 'kv')}<div class="fit">${table(head, opt, 'config')}</div></section>`;
 }
 
 const CSS = `
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1240px;padding:16px 20px;color:#1b1b1b}
-h1{font-size:1.6em;margin:.2em 0} h2{font-size:1.2em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0;font-size:.9em} th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-table.num td:not(:first-child){text-align:right;white-space:nowrap} small{color:#666}
-.grid{display:flex;flex-wrap:wrap;gap:12px} figure{margin:0} svg{max-width:100%;height:auto}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1240px;padding:16px 20px;color:#1b1b1b;box-sizing:border-box}
+h1{font-size:1.6em;margin:.2em 0} h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd} h3{font-size:1.05em;margin:1em 0 .3em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.88em} th,td{padding:3px 7px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+table.num td:not(:first-child),table.num th:not(:first-child){text-align:right;white-space:nowrap} table.scores{font-size:.82em} table.scores th{max-width:6.5em;overflow-wrap:anywhere}
+table.config td:nth-child(3){max-width:36em;overflow-wrap:anywhere} small{color:#666}
+.grid{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start} figure{margin:.4em 0;max-width:100%} svg{max-width:100%;height:auto}
 .alert{border:2px solid #D55E00;background:#fff4ec;padding:4px 14px;margin:1em 0} .alert h2{border:0;margin:.4em 0}
-.sig{color:#0072B2;margin-left:3px} .edge{color:#D55E00;font-weight:bold} .scroll{overflow-x:auto} code{font-size:.9em}
-@media print{body{max-width:none;font-size:11px}.scroll{overflow:visible}section{break-inside:avoid}}
+.sig{margin-left:3px;font-size:.85em} .sig.good{color:#0072B2} .sig.bad{color:#D55E00} .edge{color:#D55E00;font-weight:bold}
+.fit{max-width:100%;overflow-x:auto} .note{color:#444;font-size:.9em;max-width:60em} ul.findings li{margin:.15em 0} code{font-size:.9em}
+details{margin:.2em 0} summary{cursor:pointer;padding:2px 0}
+@media print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
 `;
-
-async function tuningSection(view: RunView): Promise<string> {
-  const { suite } = view;
-  const choices = view.tuning;
-  if (!choices) return '';
-  const metric = suite.tune?.metric ?? 'accuracy';
-  const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!] as const);
-  const points: BandPoint[] = named.flatMap(([optimizer, c]) => c.scores.filter((s) => Number.isFinite(s.score)).map((s) => ({ optimizer, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })));
-  const chart = await renderSvg(bandChart('validation score against learning rate', 'log10(learning rate)', `validation ${metric}`, points, named.map(([n]) => n)));
-  const rows = named.map(([label, c]) => [
-    `<b>${esc(label)}</b>`,
-    formatNumber(c.lr),
-    esc(c.scores.map((s) => formatNumber(s.lr)).join(', ')),
-    c.atEdge ? `<span class="edge">⚠ at the ${c.atEdge} edge of the grid: widen it</span>` : 'inside the grid',
-  ]);
-  const edges = named.filter(([, c]) => c.atEdge).length;
-  const trials = phaseResults(view.records, tune).length;
-  return `<section><h2>Learning-rate tuning</h2><p>${trials} trials: each arm trained at every grid point on the training set minus a fixed validation split (${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every arm; the test set is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ${metric} picks the learning rate used by the grid. Diverged trials score worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div class="grid"><figure>${chart}</figure>${table(['arm', 'chosen lr', 'grid', ''], rows)}</div></section>`;
-}
-
-function matchedSection(view: RunView): string {
-  const { suite } = view;
-  const steps = view.summary.filter((r) => r.metric === 'matched_step');
-  if (steps.length === 0) return '';
-  const gaps = view.summary.filter((r) => r.metric === 'matched_gap');
-  const worst = Math.max(...gaps.map((g) => Math.abs(g.stats.mean)));
-  const intro = `<p>Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${suite.tune?.checkpoints ?? 10} times per epoch) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's target ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. Checkpoints: ${steps.map((e) => `${esc(armName(view, e.arm))} step ${Number(e.stats.mean.toFixed(1))}`).join(', ')} (mean over seeds); the largest gap to the target is ${pct(worst)} points.</p>`;
-  return accuracyTable(view, 'matched_accuracy', 'Robustness at matched clean accuracy (%), mean ± 95% CI half-width', intro);
-}
 
 export async function reportHtml(view: RunView, manifest?: RunManifest): Promise<string> {
   const { suite } = view;
+  const look = new Lookup(view.summary);
+  const models = suiteModels(suite);
+  const setup = `${esc(suite.dataset)}; ${models.length === 1 ? esc(models[0]!.label) : `${models.length} models`}; ${suite.optimizers.length} optimizers; ${suite.seeds.length} seed(s); ${suite.epochs} epoch(s)`;
   const body = [
     `<h1>optrobust report: ${esc(suite.name)}</h1>`,
-    `<p>${esc(suite.description)}</p>`,
+    `<p>${esc(suite.description)}<br><small>${setup}</small></p>`,
     alerts(view),
-    await robustnessCharts(view),
-    accuracyTable(view),
-    matchedSection(view),
+    await findings(view, look),
+    await curves(view, look, M.accuracy.name, 'Accuracy against severity'),
+    severityTables(view, look, M.accuracy.name, 'Accuracy by severity'),
+    await matchedSection(view, look),
     await tuningSection(view),
     await trainingCharts(view),
-    inputGradientTable(view),
+    await depthSection(view),
+    inputGradientTable(view, look),
     configuration(view, manifest),
     `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv (see reports/README.md).</small></footer>`,
   ].join('\n');

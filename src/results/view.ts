@@ -8,8 +8,10 @@ import { armId, referenceArm, suiteArms, type Arm, type ArmKey } from '../experi
 import { PHASES, phaseNamed } from '../experiment/phases/index.ts';
 import { tunedChoices } from '../experiment/phases/tune.ts';
 import type { TuneChoice } from '../tune/choose.ts';
-import { describe, pairedTest, type Interval, type TestResult } from '../metrics/stats.ts';
-import { M } from '../metrics/catalog.ts';
+import { describe, describeFraction, pairedTest, type Interval, type TestResult } from '../metrics/stats.ts';
+import { M, metricInfo } from '../metrics/catalog.ts';
+import { scoreMeasurements } from './scores.ts';
+import { benjaminiHochberg } from '../metrics/fdr.ts';
 import { TRAIN, type Measurement } from './measurement.ts';
 
 export interface Series {
@@ -26,8 +28,12 @@ export interface SummaryRow {
   readonly severity: number;
   readonly metric: string;
   readonly stats: Interval;
-  /** Paired against the reference arm (same model and regime, the suite's reference optimizer) over shared seeds; null for the reference itself. */
-  readonly vsReference: TestResult | null;
+  /**
+   * Paired against the reference arm (same model and regime, the suite's reference optimizer)
+   * over shared seeds, with its Benjamini-Hochberg q-value among all arms' tests of the same
+   * metric (the correction compare applies); null for the reference itself.
+   */
+  readonly vsReference: (TestResult & { readonly q: number }) | null;
 }
 
 export interface RecordRows {
@@ -80,7 +86,16 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
   const arms = suiteArms(suite);
   const byId = new Map(arms.map((a) => [a.id, a]));
   const ordered = orderRecords(suite, records).filter((r) => byId.has(armId(r.key)));
-  const rows = ordered.map((record) => ({ record, arm: byId.get(armId(record.key))!, measurements: recordMeasurements(record) }));
+  const base = ordered.map((record) => ({ record, arm: byId.get(armId(record.key))!, measurements: recordMeasurements(record) }));
+  // Summary scores join a cell's rows: areas under the accuracy curves, and corruption errors
+  // against the reference arm's cell of the same seed.
+  const mainCells = new Map(base.filter((r) => r.record.kind === 'result' && r.record.phase === 'main').map((r) => [`${armId(r.record.key)}|${r.record.key.seed}`, r.measurements]));
+  const rows: RecordRows[] = base.map((r) => {
+    if (r.record.kind !== 'result' || (r.record.phase !== 'main' && r.record.phase !== 'matched')) return r;
+    const matched = r.record.phase === 'matched';
+    const reference = mainCells.get(`${armId(referenceArm(suite, r.record.key))}|${r.record.key.seed}`);
+    return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, matched ? undefined : reference, matched ? 'matched_accuracy' : 'accuracy')] };
+  });
   // (arm, perturbation, severity, metric) -> seed -> value, in first-seen order; failures are not values.
   const groups = new Map<string, Series>();
   for (const { record, measurements } of rows) {
@@ -93,14 +108,21 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     }
   }
   const series = [...groups.values()];
-  const summary = series.map((s): SummaryRow => {
+  const tests = series.map((s): TestResult | null => {
     const ref = groups.get(seriesId(referenceArm(suite, s.arm), s.perturbation, s.severity, s.metric));
-    let vsReference: TestResult | null = null;
-    if (s.arm.optimizer !== suite.reference && ref) {
-      const seeds = [...s.bySeed.keys()].filter((x) => ref.bySeed.has(x));
-      vsReference = pairedTest(seeds.map((x) => s.bySeed.get(x)!), seeds.map((x) => ref.bySeed.get(x)!));
-    }
-    return { arm: s.arm, perturbation: s.perturbation, severity: s.severity, metric: s.metric, stats: describe([...s.bySeed.values()]), vsReference };
+    if (s.arm.optimizer === suite.reference || !ref) return null;
+    const seeds = [...s.bySeed.keys()].filter((x) => ref.bySeed.has(x));
+    return pairedTest(seeds.map((x) => s.bySeed.get(x)!), seeds.map((x) => ref.bySeed.get(x)!));
+  });
+  const q = new Map<number, number>();
+  for (const metric of new Set(series.map((s) => s.metric))) {
+    const idx = series.map((s, i) => (s.metric === metric && tests[i] ? i : -1)).filter((i) => i >= 0);
+    benjaminiHochberg(idx.map((i) => tests[i]!.p)).forEach((v, k) => q.set(idx[k]!, v));
+  }
+  const summary = series.map((s, i): SummaryRow => {
+    const values = [...s.bySeed.values()];
+    const t = tests[i];
+    return { arm: s.arm, perturbation: s.perturbation, severity: s.severity, metric: s.metric, stats: metricInfo(s.metric).unit === 'fraction' ? describeFraction(values) : describe(values), vsReference: t ? { ...t, q: q.get(i)! } : null };
   });
   const models = new Set(arms.map((a) => a.model)).size > 1;
   const regimes = new Set(arms.map((a) => a.regime)).size > 1;

@@ -90,6 +90,35 @@ describe('optrobust run', () => {
   });
 });
 
+describe('models with batch norm, dropout and residual blocks', () => {
+  it('give byte-identical results run twice, resumed after SIGKILL, and sharded then merged', async () => {
+    const base = tmp();
+    const suite = 'test/harness/fixtures/layers-suite.ts';
+    const whole = join(base, 'whole');
+    expect(cli(['run', '--suite', suite, '--out', whole]).code).toBe(0);
+    const again = join(base, 'again');
+    expect(cli(['run', '--suite', suite, '--out', again, '--workers', '1']).code).toBe(0);
+    expectSameResults(whole, again);
+    const layers = read(whole, 'layers.csv');
+    expect(layers).toMatch(/^suite,dataset,model,regime,optimizer,seed,epoch,step,layer,tensor,depth,grad_norm,update_norm,param_norm\n/);
+    expect(layers).toContain(',resnet,standard,adam,1,1,6,stage2.block1.a.bn,weight,');
+    const shards = [1, 2, 3].map((k) => join(base, `s${k}`));
+    shards.forEach((dir, k) => expect(cli(['run', '--suite', suite, '--shard', `${k + 1}/3`, '--out', dir]).code).toBe(0));
+    const merged = join(base, 'merged');
+    expect(cli(['merge', ...shards, '--out', merged]).code).toBe(0);
+    expectSameResults(whole, merged);
+    const killed = join(base, 'killed');
+    const child = cliDetached(['run', '--suite', suite, '--out', killed, '--workers', '1']);
+    const store = join(killed, 'cells.jsonl');
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(store) && readFileSync(store, 'utf8').split('\n').length >= 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(cli(['run', '--resume', killed]).code).toBe(0);
+    expectSameResults(whole, killed);
+  }, 300_000);
+});
+
 describe('a failing cell', () => {
   it('is recorded with its error; every other cell finishes', async () => {
     const dir = tmp();

@@ -1,22 +1,29 @@
 // The report and the comparison page in a real browser (Debian's Chromium through
-// playwright-core): no console errors or network requests, every chart drawn with a
-// visible size, a screenshot saved beside the page. Skipped when /usr/bin/chromium is
-// missing; .ci/run installs it.
-import { existsSync, statSync } from 'node:fs';
+// playwright-core), at 1280 px, for a small real run and for a nightly-sized one (12
+// optimizers x 13 perturbations, synthetic numbers): no horizontal overflow, no console
+// errors or network requests, every chart drawn with a visible size, the findings first.
+// Screenshots are kept in reports/screenshots/ for a person to look at. Skipped when
+// /usr/bin/chromium is missing; .ci/run installs it.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { smallRun } from '../helpers/small-run.ts';
+import { syntheticRun } from '../helpers/synthetic-run.ts';
+import { ROOT } from '../helpers/cli.ts';
 import { compareCommand } from '../../harness/compare.ts';
+import { NIGHTLY_OPTIMIZERS, NIGHTLY_PERTURBATIONS } from '../../suites/nightly.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = join(ROOT, 'reports', 'screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(() => browser?.close());
 
@@ -35,22 +42,34 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     return { page, problems };
   }
 
-  it('report.html opens from disk with no console errors and every chart rendered', async () => {
-    const { dir } = await smallRun({ seeds: [0] });
-    const { page, problems } = await open(join(dir, 'report.html'));
-    const charts = await page.$$eval('figure svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })));
-    expect(charts).toHaveLength(5);
-    for (const c of charts) {
+  async function checkReport(file: string, shot: string, charts: number) {
+    const { page, problems } = await open(file);
+    const svgs = await page.$$eval('figure svg', (list) => list.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })));
+    expect(svgs).toHaveLength(charts);
+    for (const c of svgs) {
       expect(c.w).toBeGreaterThan(200);
-      expect(c.h).toBeGreaterThan(150);
+      expect(c.h).toBeGreaterThan(100);
       expect(c.marks).toBeGreaterThan(2);
     }
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= 1280)).toBe(true);
-    const shot = join(dir, 'report.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    // No horizontal overflow of the page at 1280 px; the findings are the first section.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    expect(await page.evaluate(() => document.querySelector('section')?.id)).toBe('findings');
+    expect(await page.locator('#findings table.scores tbody tr').count()).toBeGreaterThan(1);
+    const path = join(SHOTS, shot);
+    await page.screenshot({ path, fullPage: true });
+    expect(statSync(path).size).toBeGreaterThan(10_000);
     expect(problems).toEqual([]);
-  }, 90_000);
+  }
+
+  it('report.html of a real run opens from disk with no console errors and every chart rendered', async () => {
+    const { dir } = await smallRun({ seeds: [0, 1] });
+    await checkReport(join(dir, 'report.html'), 'report-small.png', 6);
+  }, 120_000);
+
+  it('report.html at nightly size (12 optimizers x 13 perturbations) fits 1280 px', async () => {
+    const dir = await syntheticRun({ name: 'nightly-shape', description: 'synthetic numbers', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [256, 128] }, batchSize: 128, epochs: 4, optimizers: NIGHTLY_OPTIMIZERS, seeds: [0, 1, 2], perturbations: NIGHTLY_PERTURBATIONS });
+    await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
+  }, 120_000);
 
   it('compare.html opens with no console errors and its chart drawn', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });
@@ -61,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     expect(chart.w).toBeGreaterThan(200);
     expect(chart.marks).toBeGreaterThan(10);
     expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
-    await page.screenshot({ path: join(out, 'compare.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 90_000);
 });

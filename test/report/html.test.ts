@@ -1,4 +1,4 @@
-// report.html: self-contained, every chart rendered, strings from suites escaped.
+// report.html: self-contained, leads with findings, every chart rendered, strings from suites escaped.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
@@ -6,9 +6,9 @@ import { smallRun } from '../helpers/small-run.ts';
 describe('report.html', () => {
   let html = '';
   beforeAll(async () => {
-    const { dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0] });
+    const { dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0, 1, 2] });
     html = read(dir, 'report.html');
-  }, 60_000);
+  }, 120_000);
 
   it('shows a suite description with markup as text, never as markup', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -22,14 +22,24 @@ describe('report.html', () => {
     expect(html).not.toMatch(/url\((?!#)|@import|https?:\/\/(?!www\.w3\.org\/)/i); // url(#id): SVG-local clip paths
   });
 
-  it('renders one chart per perturbation plus the two training charts, each a non-empty SVG', () => {
-    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-    expect(svgs).toHaveLength(3 + 2);
-    for (const svg of svgs) expect(svg).toMatch(/<path[^>]* d="M[^"]{20,}/);
+  it('leads with findings: sentences, the scores table, the trade-off scatter and the forest plot, before any other section', () => {
+    const findings = html.indexOf('<section id="findings">');
+    expect(findings).toBeGreaterThan(0);
+    expect(findings).toBeLessThan(html.indexOf('<h2>Accuracy against severity</h2>'));
+    const section = html.slice(findings, html.indexOf('</section>', findings));
+    expect(section).toMatch(/Clean accuracy: highest <b>(sgd|adam)<\/b>/);
+    expect(section).toMatch(/Most robust <b>(sgd|adam)<\/b> under/);
+    expect(section).toMatch(/<th>arm<\/th><th>clean<\/th><th>gaussian_<wbr>noise<\/th><th>fgsm<\/th><th>rotation<\/th><th>mCE<\/th>/);
+    expect(section.match(/<svg/g)).toHaveLength(2);
   });
 
-  it('has the accuracy table with every severity and the input-gradient table', () => {
-    expect(html).toMatch(/gaussian_noise<br><small>0\.3<\/small>/);
+  it('draws every chart as a non-empty SVG and folds the per-severity tables, units in their headers', () => {
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    // findings (2), accuracy against severity, training loss and gradient norm, gradients through depth
+    expect(svgs).toHaveLength(6);
+    for (const svg of svgs) expect(svg).toMatch(/<path[^>]* d="M[^"]{20,}/);
+    expect(html).toMatch(/<details><summary><b>gaussian_noise<\/b> <small>severity in sigma: 0\.1, 0\.3<\/small><\/summary>/);
+    expect(html).toContain('<section id="depth"><h2>Gradients through depth</h2>');
     expect(html).toContain('Input-gradient norms on clean test data');
   });
 });

@@ -53,14 +53,19 @@ export function batchNorm(name: string, inShape: Shape, opts: BatchNormOptions =
         ctx.saved.scale = scale;
         return view.out(g.node('Add', [g.node('Mul', [v, perChannel(g, scale, view.perChannel)]), perChannel(g, shift, view.perChannel)]));
       }
-      const axes = [...view.reduceAxes];
-      const mean = g.node('ReduceMean', [v], { axes, keepdims: 1 });
-      const xc = g.node('Sub', [v, mean]);
-      const variance = g.node('ReduceMean', [g.node('Mul', [xc, xc])], { axes, keepdims: 1 });
+      // Two-pass statistics with a corrected mean: the first mean's rounding error (a few ulps
+      // of |mean|, large against the spread when |mean| >> σ) is measured on the centred data
+      // and removed, so values near the mean normalise to within float32 rounding of σ, not of
+      // |mean| (a ReLU after the batch norm sees their sign right).
+      const roughMean = view.reduce('ReduceMean', v);
+      const xc = g.node('Sub', [v, roughMean]);
+      const correction = view.reduce('ReduceMean', xc);
+      const variance = g.node('Sub', [view.reduce('ReduceMean', g.node('Mul', [xc, xc])), g.node('Mul', [correction, correction])]);
       const invStd = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, g.scalar(eps)])])]);
-      const xhat = g.node('Mul', [xc, invStd]);
+      const xhat = g.node('Mul', [g.node('Sub', [xc, correction]), invStd]);
       ctx.saved.xhat = view.out(xhat);
       ctx.saved.invStd = flat(g, invStd);
+      const mean = g.node('Add', [roughMean, correction]);
       // M values per channel: the batch (and space); the running variance is the unbiased one.
       const m = g.node('Div', [g.node('Cast', [g.node('Size', [v])], { to: 1 }), g.scalar(c)]);
       const unbiased = g.node('Mul', [flat(g, variance), g.node('Div', [m, g.node('Sub', [m, g.scalar(1)])])]);
@@ -76,14 +81,14 @@ export function batchNorm(name: string, inShape: Shape, opts: BatchNormOptions =
       }
       const view = layoutOf(g, [dy, saved.xhat!], inShape, 'any');
       const [d, xhat] = view.values as [string, string];
-      const axes = [...view.reduceAxes];
       const dxhat = g.node('Mul', [d, xhat]);
-      const dparams = want.dparams
-        ? [flat(g, g.node('ReduceSum', [dxhat, g.ints(axes)], { keepdims: 0 })), flat(g, g.node('ReduceSum', [d, g.ints(axes)], { keepdims: 0 }))]
-        : [];
+      const sumDyXhat = view.reduce('ReduceSum', dxhat);
+      const sumDy = view.reduce('ReduceSum', d);
+      const dparams = want.dparams ? [flat(g, sumDyXhat), flat(g, sumDy)] : [];
       if (!want.dxs[0]) return { dxs: [undefined], dparams };
-      const meanDy = g.node('ReduceMean', [d], { axes, keepdims: 1 });
-      const meanDyXhat = g.node('ReduceMean', [dxhat], { axes, keepdims: 1 });
+      const m = g.node('Div', [g.node('Cast', [g.node('Size', [d])], { to: 1 }), g.scalar(c)]);
+      const meanDy = g.node('Div', [sumDy, m]);
+      const meanDyXhat = g.node('Div', [sumDyXhat, m]);
       const centred = g.node('Sub', [g.node('Sub', [d, meanDy]), g.node('Mul', [xhat, meanDyXhat])]);
       const scale = perChannel(g, g.node('Mul', [gamma!, saved.invStd!]), view.perChannel);
       return { dxs: [view.out(g.node('Mul', [centred, scale]))], dparams };
