@@ -2,8 +2,9 @@
 // compare.csv and compare.json (every row, for scripts), compare.html (self-contained).
 import { stringify } from 'csv-stringify/sync';
 import type { TopLevelSpec } from 'vega-lite';
-import { cell, formatNumber } from '../report/format.ts';
-import { esc } from '../report/html.ts';
+import { cell, esc, formatNumber } from '../report/format.ts';
+import { M } from '../metrics/catalog.ts';
+
 import { renderSvg } from '../report/charts.ts';
 import type { Comparison, CompareRow } from './compare.ts';
 import { STANDARD } from '../experiment/grid.ts';
@@ -95,7 +96,7 @@ export function renderRefusal(reason: string): string {
 /** Baseline and current accuracy per optimizer and (perturbation, severity). */
 function accuracySpec(c: Comparison): TopLevelSpec {
   const values = c.rows
-    .filter((r) => r.metric === 'accuracy')
+    .filter((r) => r.metric === M.accuracy.name)
     .flatMap((r) => [
       { row: `${r.perturbation} ${formatNumber(r.severity)}`, optimizer: r.optimizer, run: 'baseline', accuracy: r.baseline, verdict: r.verdict },
       { row: `${r.perturbation} ${formatNumber(r.severity)}`, optimizer: r.optimizer, run: 'current', accuracy: r.current, verdict: r.verdict },
@@ -124,7 +125,7 @@ export async function renderHtml(c: Comparison): Promise<string> {
     `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta (95% CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows)
       .map((r) => `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}"><td>${esc(r.verdict)}</td><td>${esc(r.optimizer)}</td><td>${esc(r.perturbation)}</td><td>${num(r.severity)}</td><td>${esc(r.metric)}</td><td>${short(r.baseline)}</td><td>${short(r.current)}</td><td>${short(r.delta)} <small>(${short(r.ciLow)}, ${short(r.ciHigh)})</small></td><td>${short(r.p)}</td><td>${short(r.q)}</td></tr>`)
       .join('')}</tbody></table>`;
-  const chart = c.rows.some((r) => r.metric === 'accuracy') ? `<figure>${await renderSvg(accuracySpec(c))}</figure>` : '';
+  const chart = c.rows.some((r) => r.metric === M.accuracy.name) ? `<figure>${await renderSvg(accuracySpec(c))}</figure>` : '';
   const css = `body{font:14px/1.45 system-ui,sans-serif;max-width:1240px;margin:0 auto;padding:16px}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}.regressed td:first-child{color:#D55E00;font-weight:bold}.improved td:first-child{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px 12px}svg{max-width:100%;height:auto}@media print{body{max-width:none}}`;
   const mismatch = c.setupDifferences.length ? `<div class="box"><b>The runs differ in setup</b><ul>${c.setupDifferences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></div>` : '';
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>optrobust compare</title><style>${css}</style></head><body>

@@ -46,13 +46,17 @@ export const M = {
   matchedAuc: m('matched_accuracy_auc', 'fraction', 'higher', 0.01, 'accuracy_auc at the matched checkpoint'),
 } as const;
 
-const stat = (prefix: string, unit: string, what: string) => (s: string) => m(`${prefix}_${s}`, unit, 'diagnostic', 0, `${s} over ${what}`);
+/** Names of the summary-statistic families: `${prefix}_${stat}`. */
+export const FAMILY = { gradNorm: 'grad_norm', updateNorm: 'update_norm', inputGradL2: 'input_grad_l2', inputGradL1: 'input_grad_l1' } as const;
+export const statName = (prefix: string, s: string): string => `${prefix}_${s}`;
+
+const stat = (prefix: string, unit: string, what: string) => (s: string) => m(statName(prefix, s), unit, 'diagnostic', 0, `${s} over ${what}`);
 
 const FAMILIES: readonly MetricInfo[] = [
-  ...STATS.map(stat('grad_norm', 'L2 norm', 'training steps of the global gradient norm')),
-  ...STATS.map(stat('update_norm', 'L2 norm', 'training steps of the parameter update norm')),
-  ...INPUT_GRAD_STATS.map(stat('input_grad_l2', 'L2 norm', "test examples of the L2 norm of the loss gradient w.r.t. the input")),
-  ...INPUT_GRAD_STATS.map(stat('input_grad_l1', 'L1 norm', 'test examples of the L1 norm of the loss gradient w.r.t. the input (the dual of L-inf)')),
+  ...STATS.map(stat(FAMILY.gradNorm, 'L2 norm', 'training steps of the global gradient norm')),
+  ...STATS.map(stat(FAMILY.updateNorm, 'L2 norm', 'training steps of the parameter update norm')),
+  ...INPUT_GRAD_STATS.map(stat(FAMILY.inputGradL2, 'L2 norm', 'test examples of the L2 norm of the loss gradient w.r.t. the input')),
+  ...INPUT_GRAD_STATS.map(stat(FAMILY.inputGradL1, 'L1 norm', 'test examples of the L1 norm of the loss gradient w.r.t. the input (the dual of L-inf)')),
 ];
 
 const CATALOG = new Map<string, MetricInfo>([...Object.values(M), ...FAMILIES].map((x) => [x.name, x]));

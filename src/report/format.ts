@@ -32,3 +32,7 @@ export function cell(v: number | string | boolean | null | undefined): string {
   if (typeof v === 'number') return formatNumber(v);
   return textCell(String(v));
 }
+
+/** Text made inert in HTML (every string from a suite or a file goes through it). */
+export const esc = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -9,7 +9,7 @@
 import type { RunManifest } from '../experiment/manifest.ts';
 import { CLEAN, getPerturbation } from '../perturb/registry.ts';
 import { describe } from '../metrics/stats.ts';
-import { M, metricInfo } from '../metrics/catalog.ts';
+import { FAMILY, INPUT_GRAD_STATS, M, metricInfo, statName } from '../metrics/catalog.ts';
 import { armName, type RunView, type SummaryRow } from '../results/view.ts';
 import { ALL } from '../results/scores.ts';
 import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../experiment/grid.ts';
@@ -20,8 +20,9 @@ import { taskLabel } from '../experiment/run.ts';
 import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
 import { formatNumber } from './format.ts';
 
-export const esc = (s: unknown): string =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { esc } from './format.ts';
+
+export { esc };
 
 const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
 /** A difference in percentage points, signed. */
@@ -304,7 +305,7 @@ async function depthSection(view: RunView): Promise<string> {
 }
 
 function inputGradientTable(view: RunView, look: Lookup): string {
-  const metrics = ['input_grad_l2_mean', 'input_grad_l2_median', 'input_grad_l2_p95', 'input_grad_l1_mean', 'input_grad_l1_median', 'input_grad_l1_p95'];
+  const metrics = [FAMILY.inputGradL2, FAMILY.inputGradL1].flatMap((f) => INPUT_GRAD_STATS.map((s) => statName(f, s)));
   if (!view.summary.some((r) => r.metric === metrics[0])) return '';
   const rows = view.arms.map((a) => [
     `<b>${esc(armName(view, a))}</b>`,

@@ -3,7 +3,7 @@ import type { CellKey } from '../experiment/grid.ts';
 import type { CellResult } from '../experiment/phases/main.ts';
 import type { MatchedResult } from '../experiment/phases/matched.ts';
 import type { Summary } from '../metrics/summary.ts';
-import { INPUT_GRAD_STATS, M, STATS } from '../metrics/catalog.ts';
+import { FAMILY, INPUT_GRAD_STATS, M, STATS, statName } from '../metrics/catalog.ts';
 import { median } from '../metrics/summary.ts';
 import { TRAIN, type Measurement } from './measurement.ts';
 
@@ -16,7 +16,7 @@ function rowsAt(rows: Measurement[], key: CellKey) {
 }
 
 function summaryRows(prefix: string, s: Summary, add: Add, keys: readonly (keyof Summary)[]): void {
-  for (const k of keys) add(`${prefix}_${k}`, s[k]);
+  for (const k of keys) add(statName(prefix, k), s[k]);
 }
 
 /**
@@ -39,9 +39,9 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
   if (r.diverged) train(M.divergedStep.name, r.diverged.step);
   train(M.steps.name, r.train.steps);
   train(M.finalLoss.name, r.train.finalLoss);
-  summaryRows('grad_norm', r.train.gradNorm, train, STATS);
+  summaryRows(FAMILY.gradNorm, r.train.gradNorm, train, STATS);
   train(M.gradNormNonfinite.name, r.train.gradNorm.nonFinite);
-  summaryRows('update_norm', r.train.updateNorm, train, STATS);
+  summaryRows(FAMILY.updateNorm, r.train.updateNorm, train, STATS);
   train(M.updateNormNonfinite.name, r.train.updateNorm.nonFinite);
   const ratios = firstLastRatios(r);
   if (ratios.length) {
@@ -55,8 +55,8 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
   }
   if (r.inputGradients) {
     const clean = at('clean', 0);
-    summaryRows('input_grad_l2', r.inputGradients.l2, clean, INPUT_GRAD_STATS);
-    summaryRows('input_grad_l1', r.inputGradients.l1, clean, INPUT_GRAD_STATS);
+    summaryRows(FAMILY.inputGradL2, r.inputGradients.l2, clean, INPUT_GRAD_STATS);
+    summaryRows(FAMILY.inputGradL1, r.inputGradients.l1, clean, INPUT_GRAD_STATS);
   }
   return rows;
 }

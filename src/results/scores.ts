@@ -42,14 +42,14 @@ export function areaUnderCurve(clean: number, points: ReadonlyMap<number, number
  * `metric` (accuracy, or matched_accuracy for the matched view), and, given the reference
  * arm's cell of the same seed, `corruption_error` per perturbation and their mean.
  */
-export function scoreMeasurements(cell: readonly Measurement[], reference: readonly Measurement[] | undefined, metric: 'accuracy' | 'matched_accuracy'): Measurement[] {
+export function scoreMeasurements(cell: readonly Measurement[], reference: readonly Measurement[] | undefined, metric: string): Measurement[] {
   const first = cell.find((m) => m.metric === metric);
   if (!first) return [];
   const row = (perturbation: string, name: string, value: number): Measurement => ({ model: first.model, regime: first.regime, optimizer: first.optimizer, seed: first.seed, perturbation, severity: 0, metric: name, value });
   const mine = byFamily(cell, metric);
   if (mine.clean === undefined) return [];
   const out: Measurement[] = [];
-  const matched = metric === 'matched_accuracy';
+  const matched = metric === M.matchedAccuracy.name;
   for (const [family, points] of mine.families) {
     const auc = areaUnderCurve(mine.clean, points);
     out.push(row(family, matched ? M.matchedAuc.name : M.auc.name, auc));

@@ -94,7 +94,7 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     if (r.record.kind !== 'result' || (r.record.phase !== 'main' && r.record.phase !== 'matched')) return r;
     const matched = r.record.phase === 'matched';
     const reference = mainCells.get(`${armId(referenceArm(suite, r.record.key))}|${r.record.key.seed}`);
-    return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, matched ? undefined : reference, matched ? 'matched_accuracy' : 'accuracy')] };
+    return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, matched ? undefined : reference, matched ? M.matchedAccuracy.name : M.accuracy.name)] };
   });
   // (arm, perturbation, severity, metric) -> seed -> value, in first-seen order; failures are not values.
   const groups = new Map<string, Series>();
