@@ -1,17 +1,22 @@
 // The command line: parses arguments, schedules, prints progress, calls the library.
 // Exit codes: 0 success, 1 a cell failed (or, for compare, a regression), 2 usage or input error.
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isSeed, MAX_SEED } from '../src/experiment/suite.ts';
+import { defineSuite, isSeed, MAX_SEED } from '../src/experiment/suite.ts';
+import { exportCell } from '../src/experiment/export.ts';
+import { writeFileAtomic } from '../src/util/atomic.ts';
+import type { Sweeps } from '../src/metrics/robustness.ts';
 import { fetchDataset, listDatasets, listOptimizers, listPerturbations, loadDataset, parseShard } from '../src/index.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
 import { missingTasks, taskLabel } from '../src/experiment/run.ts';
 import { tuneCells } from '../src/experiment/phases/tune.ts';
-import { suiteArms } from '../src/experiment/grid.ts';
+import { suiteArms, suiteModels } from '../src/experiment/grid.ts';
+import { buildModel } from '../src/model/families/registry.ts';
+import type { Suite } from '../src/experiment/suite.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
 import { ExternalError, InputError, UsageError, WriteError } from '../src/errors.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
@@ -64,6 +69,10 @@ interface RunFlags {
   resume?: string;
   shard?: string;
   tune?: boolean;
+  /** false with --no-weights. */
+  weights?: boolean;
+  /** A suite built here (evaluate) instead of --suite. */
+  prepared?: Suite;
 }
 
 async function runCommand(flags: RunFlags): Promise<number> {
@@ -82,10 +91,25 @@ async function runCommand(flags: RunFlags): Promise<number> {
       throw new UsageError(`--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`);
     }
   } else {
-    const suite = applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
+    const suite = flags.prepared ?? applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
     const data = loadDataset(suite.dataset, flags.dataDir);
-    config = { suite, dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined, shard, data: { fingerprint: data.fingerprint } };
+    // Every model must fit the data before anything is written (an imported file's input shape and classes).
+    for (const { label, spec } of suiteModels(suite)) {
+      try {
+        buildModel(spec, data.shape, data.numClasses);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new UsageError(`suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ${data.numClasses} classes): ${(e as Error).message}`);
+      }
+    }
+    config = {
+      suite,
+      dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+      shard,
+      data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses },
+      keepWeights: flags.weights !== false,
+    };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
     if (existsSync(join(dir, 'run.json'))) throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
   }
@@ -124,6 +148,68 @@ async function runCommand(flags: RunFlags): Promise<number> {
   }
 }
 
+interface EvaluateFlags {
+  model: string;
+  dataset?: string;
+  dataDir?: string;
+  perturbations?: string;
+  suite?: string;
+  scale?: number;
+  mean?: number[];
+  std?: number[];
+  seeds: number[];
+  out?: string;
+  workers: number;
+  threads: number;
+}
+
+const positiveNumber = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`${flag} expects a positive number, got "${v}"`);
+  return n;
+};
+const numberList = (flag: string, positive = false) => (v: string) => {
+  const parts = v.split(',').map((p) => Number(p.trim()));
+  if (parts.some((n) => !Number.isFinite(n) || (positive && n <= 0))) throw new InvalidArgumentError(`${flag} expects ${positive ? 'positive ' : ''}numbers separated by commas (one per channel, or one for all), got "${v}"`);
+  return parts;
+};
+
+/** --perturbations: inline JSON, or the path of a JSON file. */
+function readPerturbations(v: string): Sweeps {
+  let text = v;
+  if (!v.trim().startsWith('{')) {
+    try {
+      text = readFileSync(v, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--perturbations ${v}: neither JSON nor a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  try {
+    return JSON.parse(text) as Sweeps;
+  } catch (e) {
+    throw new UsageError(`--perturbations: not valid JSON (${(e as Error).message}); expected e.g. {"fgsm": [0.03, 0.1]}`);
+  }
+}
+
+/** The suite `evaluate` runs: the file as the model, 0 epochs, one arm labelled "pretrained". */
+async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
+  const base = flags.suite ? await loadSuite(flags.suite) : undefined;
+  const preprocess = flags.scale !== undefined || flags.mean || flags.std ? { scale: flags.scale, mean: flags.mean, std: flags.std } : undefined;
+  return defineSuite({
+    name: 'evaluate',
+    description: `${basename(flags.model)} evaluated as trained (no training)`,
+    dataset: flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset',
+    testLimit: base?.testLimit,
+    model: { kind: 'onnx', path: flags.model, weights: 'file', ...(preprocess ? { preprocess } : {}) },
+    batchSize: base?.batchSize ?? 128,
+    epochs: 0,
+    // No optimizer steps: sgd at lr 0 stands for "as trained".
+    optimizers: [{ label: 'pretrained', name: 'sgd', options: { lr: 0 } }],
+    seeds: flags.seeds,
+    perturbations: flags.perturbations ? readPerturbations(flags.perturbations) : (base?.perturbations ?? (await loadSuite('default')).perturbations),
+  });
+}
+
 /** How many cells each phase of the run can have at once (for capping the worker count). */
 function phaseSizes(config: RunConfig): number[] {
   const { suite, shard } = config;
@@ -153,8 +239,46 @@ export function buildProgram(): Command {
     .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
     .option('--shard <k/n>', 'run slice k of n of the grid (join slices with `optrobust merge`)')
     .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
+    .option('--no-weights', "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)")
     .action(async (flags: RunFlags) => {
       process.exitCode = await runCommand(flags);
+    });
+
+  program
+    .command('evaluate')
+    .description('evaluate a trained ONNX classifier as it is (no training): the perturbation sweep, results.csv, summary.csv and report.html')
+    .requiredOption('--model <file.onnx>', 'the classifier (torch.onnx.export, tf2onnx); its input shape and class count must fit the dataset')
+    .option('--dataset <name>', `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's)`)
+    .option('--data-dir <dir>', 'an IDX folder holding that dataset')
+    .option('--perturbations <json|file>', 'the sweep, e.g. \'{"fgsm": [0.03, 0.1], "gaussian_noise": [0.1]}\' (default: the --suite\'s, else the default suite\'s)')
+    .option('--suite <name|file>', 'take the dataset and the perturbation sweep from this suite')
+    .option('--scale <x>', 'the model expects pixels times this (e.g. 255); applied inside the graph', positiveNumber('--scale'))
+    .option('--mean <list>', 'per-channel mean the model subtracts after scaling, e.g. 0.286 or 0.485,0.456,0.406', numberList('--mean'))
+    .option('--std <list>', 'per-channel standard deviation the model divides by', numberList('--std', true))
+    .option('--seeds <list>', 'seeds of the random perturbations (noise draws), e.g. 0,1,2', seedList, [0])
+    .option('--out <dir>', 'run directory (default reports/evaluate-<timestamp>)')
+    .addOption(new Option('--workers <n>', 'parallel cells (at most the number of seeds)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
+    .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
+    .action(async (flags: EvaluateFlags) => {
+      const prepared = await evaluationSuite(flags);
+      process.exitCode = await runCommand({ suite: 'evaluate', prepared, dataDir: flags.dataDir, out: flags.out, workers: flags.workers, threads: flags.threads, weights: false });
+    });
+
+  program
+    .command('export')
+    .description("write a trained cell's model as a standalone ONNX file (weights inside, batch norm in evaluation form)")
+    .argument('<dir>', 'run directory')
+    .requiredOption('--optimizer <label>', 'the optimizer entry that trained it')
+    .requiredOption('--seed <n>', 'its seed', (v: string) => seedList(v)[0]!)
+    .option('--model <label>', 'the model, when the suite has several')
+    .option('--regime <label>', 'the training regime, when the suite has several')
+    .option('--out <file.onnx>', 'where to write it (default <dir>/models/[<model>-]<optimizer>-seed<n>.onnx)')
+    .action((dir: string, flags: { optimizer: string; seed: number; model?: string; regime?: string; out?: string }) => {
+      const { bytes, key } = exportCell(dir, flags);
+      const several = suiteModels(readManifest(dir).config.suite).length > 1;
+      const out = flags.out ?? join(dir, 'models', `${several ? `${key.model}-` : ''}${key.optimizer}-seed${key.seed}.onnx`);
+      writeFileAtomic(out, bytes);
+      process.stderr.write(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`);
     });
 
   program

@@ -12,6 +12,7 @@ import { UsageError } from '../src/errors.ts';
 import { setupDifferences } from '../src/compare/run-data.ts';
 import { orderRecords } from '../src/results/view.ts';
 import { taskLabel } from '../src/experiment/run.ts';
+import { copyWeights } from '../src/experiment/weights.ts';
 
 export async function mergeRuns(dirs: readonly string[], out: string): Promise<number> {
   const manifests = dirs.map((d) => readManifest(d));
@@ -24,7 +25,14 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
   if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
   const suite = first.config.suite;
   const byKey = new Map<string, CellRecord>();
-  for (const d of dirs) for (const r of new RunStore(d, first.identity).records()) if (r.kind !== 'failure') byKey.set(recordId(r), r);
+  const from = new Map<CellRecord, string>();
+  for (const d of dirs) {
+    for (const r of new RunStore(d, first.identity).records()) {
+      if (r.kind === 'failure') continue;
+      byKey.set(recordId(r), r);
+      from.set(r, d);
+    }
+  }
   // Every shard runs the phases shards run all of (tuning) and a slice of the others; what
   // none of them can run (the matched phase) runs after the merge, with --resume.
   const records = [...byKey.values()];
@@ -38,7 +46,11 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
   try {
     const store = new RunStore(out, first.identity);
     const ordered = orderRecords(suite, records);
-    for (const r of ordered) store.append(r);
+    for (const r of ordered) {
+      // A cell's weights are copied (and checked against its record) before the record.
+      if (r.kind === 'result' && r.weights) copyWeights(from.get(r)!, out, r.weights);
+      store.append(r);
+    }
     const cellSeconds = Object.assign({}, ...manifests.map((m) => m.timings.cellSeconds)) as Record<string, number>;
     const merged: RunManifest = {
       ...first,

@@ -145,6 +145,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       shard: o.config.shard,
       store,
       execute,
+      keepWeights: o.config.keepWeights,
       hooks: {
         phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
         cellDone: (task, outcome) => {

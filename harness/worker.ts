@@ -27,5 +27,5 @@ export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> 
   if (dataset.fingerprint !== config.data.fingerprint) {
     return { error: `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`, seconds: 0 };
   }
-  return runTask({ suite: config.suite, dataset, threads }, task);
+  return runTask({ suite: config.suite, dataset, threads }, task, config.keepWeights ?? false);
 }

@@ -21,8 +21,13 @@ export interface RunConfig {
   /** The IDX folder used, when given explicitly (--data-dir). */
   readonly dataDir?: string;
   readonly shard?: Shard;
-  /** The data the run trains and tests on (Dataset.fingerprint): part of the run's identity. */
-  readonly data: { readonly fingerprint: string };
+  /**
+   * The data the run trains and tests on: its fingerprint (Dataset.fingerprint) is part of the
+   * run's identity; its example shape and class count let a stored model be rebuilt without it.
+   */
+  readonly data: { readonly fingerprint: string; readonly shape?: readonly number[]; readonly numClasses?: number };
+  /** Each trained cell's final weights are stored in weights/ (for `optrobust export`). */
+  readonly keepWeights?: boolean;
 }
 
 /**

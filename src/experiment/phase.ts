@@ -13,6 +13,8 @@ export interface CellContext {
   readonly dataset: Dataset;
   /** onnxruntime intra-op threads. */
   readonly threads?: number;
+  /** Where a phase hands the final weights of a trained model, when the run keeps them. */
+  readonly keepWeights?: (weights: readonly Float32Array[]) => void;
 }
 
 export interface PlanInput {

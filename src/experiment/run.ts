@@ -6,6 +6,7 @@ import type { Suite } from './suite.ts';
 import type { CellKey, Shard } from './grid.ts';
 import { cellLabel } from './grid.ts';
 import { keyOf, recordId, type CellRecord, type RunStore } from './store.ts';
+import { writeWeights } from './weights.ts';
 import type { CellContext } from './phase.ts';
 import { PHASES, phaseNamed, type AnyPhase } from './phases/index.ts';
 
@@ -16,7 +17,9 @@ export interface Task {
   readonly input: unknown;
 }
 
-export type Outcome = { readonly result: unknown; readonly seconds: number; readonly error?: undefined } | { readonly error: string; readonly seconds: number; readonly result?: undefined };
+export type Outcome =
+  | { readonly result: unknown; readonly seconds: number; readonly error?: undefined; /** The trained model's final weights, when the run keeps them. */ readonly weights?: Float32Array[] }
+  | { readonly error: string; readonly seconds: number; readonly result?: undefined; readonly weights?: undefined };
 
 /**
  * Runs tasks, calling `done` as each finishes; `done` throws to stop the run (a failed
@@ -60,6 +63,8 @@ export interface RunPhasesOptions {
   readonly store: RunStore;
   readonly execute: Executor;
   readonly hooks?: RunHooks;
+  /** Store each trained cell's final weights beside the records (weights.ts). */
+  readonly keepWeights?: boolean;
 }
 
 /** Runs every phase's missing cells in order; returns how many cells ran. */
@@ -72,9 +77,11 @@ export async function runPhases(o: RunPhasesOptions): Promise<number> {
     o.hooks?.phaseStart?.(phase.name, todo.length);
     try {
       await o.execute(todo, (task, outcome) => {
+        // The weights are durable before the record that names them.
+        const weights = outcome.weights && o.keepWeights ? writeWeights(o.store.dir, keyOf(task.phase, task.key), outcome.weights) : undefined;
         const record: CellRecord =
           outcome.error === undefined
-            ? { kind: 'result', phase: task.phase, key: task.key, result: outcome.result, seconds: outcome.seconds }
+            ? { kind: 'result', phase: task.phase, key: task.key, result: outcome.result, seconds: outcome.seconds, ...(weights ? { weights } : {}) }
             : { kind: 'failure', phase: task.phase, key: task.key, error: outcome.error, seconds: outcome.seconds };
         o.store.append(record);
         ran++;
@@ -87,20 +94,23 @@ export async function runPhases(o: RunPhasesOptions): Promise<number> {
   return ran;
 }
 
-/** Runs one task in this process (the worker pool runs the same). */
-export async function runTask(ctx: CellContext, task: Task): Promise<Outcome> {
+/** Runs one task in this process (the worker pool runs the same); `keepWeights` collects a trained model's final weights. */
+export async function runTask(ctx: CellContext, task: Task, keepWeights = false): Promise<Outcome> {
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
+  let weights: Float32Array[] | undefined;
+  const context: CellContext = keepWeights ? { ...ctx, keepWeights: (w) => (weights = w.map((t) => Float32Array.from(t))) } : ctx;
   try {
-    return { result: await phaseNamed(task.phase).run(ctx, task.key, task.input), seconds: seconds() };
+    const result = await phaseNamed(task.phase).run(context, task.key, task.input);
+    return { result, seconds: seconds(), ...(weights ? { weights } : {}) };
   } catch (e) {
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: seconds() };
   }
 }
 
 /** An executor that runs cells one after another in this process. */
-export function inProcess(ctx: CellContext): Executor {
+export function inProcess(ctx: CellContext, keepWeights = false): Executor {
   return async (tasks, done) => {
-    for (const t of tasks) done(t, await runTask(ctx, t));
+    for (const t of tasks) done(t, await runTask(ctx, t, keepWeights));
   };
 }

@@ -9,6 +9,7 @@ import { parseExact, stringifyExact } from '../util/json.ts';
 import { InputError, WriteError } from '../errors.ts';
 import { fsyncDir } from '../util/atomic.ts';
 import type { CellKey } from './grid.ts';
+import type { WeightsRef } from './weights.ts';
 
 export const STORE_FILE = 'cells.jsonl';
 
@@ -17,7 +18,7 @@ export const STORE_FILE = 'cells.jsonl';
  * such as the learning rate of a tuning trial) and what it produced; or its error.
  */
 export type CellRecord =
-  | { readonly kind: 'result'; readonly phase: string; readonly key: CellKey; readonly result: unknown; readonly seconds?: number }
+  | { readonly kind: 'result'; readonly phase: string; readonly key: CellKey; readonly result: unknown; readonly seconds?: number; readonly weights?: WeightsRef }
   | { readonly kind: 'failure'; readonly phase: string; readonly key: CellKey; readonly error: string; readonly seconds?: number };
 
 const KINDS = new Set(['result', 'failure']);

@@ -2,7 +2,7 @@
 // names the suite, the field, the value and what was expected.
 import type { ModelSpec } from '../model/families/registry.ts';
 import { InputError, show } from '../errors.ts';
-import { modelProblem } from '../model/families/registry.ts';
+import { modelProblem, resolveModel } from '../model/families/registry.ts';
 import { listDatasets } from '../data/sources.ts';
 import { optimizerDefinition, listOptimizers } from '../optim/registry.ts';
 import { resolveOptions, type Options } from '../optim/optimizer.ts';
@@ -116,7 +116,8 @@ export function defineSuite(def: SuiteDefinition): Suite {
     if (issue) fail(issue.field ? `${field}.${issue.field}` : field, issue.value, issue.expected);
   }
   if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
-  if (!positiveInt(def.epochs)) fail('epochs', def.epochs, 'a positive integer');
+  // 0 epochs evaluates the initial weights as they are (an imported, pretrained model).
+  if (!(Number.isInteger(def.epochs) && def.epochs >= 0)) fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
   if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
     fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
   }
@@ -168,5 +169,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
   }
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
-  return Object.freeze({ ...def, optimizers, reference, stepLogEvery });
+  // Models that depend on something outside the suite (an ONNX file) record it: path and hash.
+  const resolved = def.model !== undefined ? { model: resolveModel(def.model) } : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
+  return Object.freeze({ ...def, ...resolved, optimizers, reference, stepLogEvery });
 }

@@ -3,7 +3,7 @@
 // node by node; the backward pass in reverse, each node's output gradient the sum of what
 // its readers sent back (a residual block's input gets two).
 import { GraphBuilder, PORTABLE, type Dim, type GraphTarget } from '../onnx/graph.ts';
-import type { ForwardContext, Mode, Shape } from './layer.ts';
+import { size, type ForwardContext, type Mode, type Shape } from './layer.ts';
 import { MODEL_INPUT, type ModelGraph } from './model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
 import { elementwise } from './layout.ts';
@@ -24,12 +24,27 @@ function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
   return parts.reduce((a, b) => elementwise(g, [a, b], shape, ([x, y]) => g.node('Add', [x!, y!]), 'any'));
 }
 
-export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE): Uint8Array {
+/**
+ * The graph of one kind. With `weights` (parameters then buffers, as Network orders them;
+ * predict graphs only) they are stored in the file as initializers instead of being inputs:
+ * a standalone model any ONNX runtime runs.
+ */
+export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE, weights?: readonly Float32Array[]): Uint8Array {
   const g = new GraphBuilder(`optrobust_${kind}`, target);
   const mode: Mode = kind === 'train' ? 'train' : 'eval';
   const { nodes } = model;
-  const params = nodes.map((n) => n.layer.params.map((p) => g.input(p.name, 'float32', p.shape)));
-  const buffers = nodes.map((n) => n.layer.buffers.map((b) => g.input(b.name, 'float32', b.shape)));
+  if (weights && kind !== 'predict') throw new Error('graphs: only a predict graph stores its weights');
+  const specs = [...nodes.flatMap((n) => n.layer.params), ...nodes.flatMap((n) => n.layer.buffers)];
+  if (weights && weights.length !== specs.length) throw new Error(`graphs: ${weights.length} weight tensors for ${specs.length} parameters and buffers`);
+  let w = 0;
+  const tensor = (name: string, shape: readonly number[]) => {
+    if (!weights) return g.input(name, 'float32', shape);
+    const values = weights[w++]!;
+    if (values.length !== size(shape)) throw new Error(`graphs: weight "${name}" has ${values.length} values; its shape [${shape.join(', ')}] needs ${size(shape)}`);
+    return g.initializer(name, shape, values);
+  };
+  const params = nodes.map((n) => n.layer.params.map((p) => tensor(p.name, p.shape)));
+  const buffers = nodes.map((n) => n.layer.buffers.map((b) => tensor(b.name, b.shape)));
   const noise = nodes.map((n) => (mode === 'train' ? n.layer.noise.map((z) => g.input(z.name, 'float32', [BATCH, ...z.shape])) : []));
   const x = g.input('x', 'float32', [BATCH, ...model.inShape]);
   const outputs: string[] = [];

@@ -85,7 +85,10 @@ export type LayerKind =
   | { readonly op: 'globalAvgPool' }
   | { readonly op: 'dropout'; readonly p: number }
   | { readonly op: 'add' }
-  | { readonly op: 'shortcutA'; readonly stride: number; readonly padChannels: number };
+  | { readonly op: 'shortcutA'; readonly stride: number; readonly padChannels: number }
+  | { readonly op: 'affine'; readonly scale: readonly number[]; readonly shift: readonly number[] }
+  | { readonly op: 'slice'; readonly axes: readonly { readonly start: number; readonly end: number; readonly step: number }[] }
+  | { readonly op: 'pad'; readonly before: readonly number[]; readonly after: readonly number[] };
 
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'gelu' | 'leakyRelu';
 

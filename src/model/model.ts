@@ -17,6 +17,8 @@ export interface ModelGraph {
   readonly inShape: Shape;
   /** Topologically ordered; the last node's output is the logits. */
   readonly nodes: readonly ModelNode[];
+  /** Initial weights (parameters, then buffers) when the model comes with its own (an imported file's); else seeded. */
+  readonly initial?: readonly Float32Array[];
 }
 
 /** A value in a model under construction: the model input or a node's output, with its shape. */
@@ -44,15 +46,33 @@ export class ModelBuilder {
     return { node: this.nodes.length - 1, shape: layer.outShape };
   }
 
+  /** The layer that computes `v`. */
+  layerOf(v: Value): Layer {
+    const node = this.nodes[v.node];
+    if (!node) throw new Error('model: the input has no layer');
+    return node.layer;
+  }
+
   /** A chain of single-input layers from `from`. */
   chain(from: Value, ...makers: ((shape: Shape) => Layer)[]): Value {
     return makers.reduce((v, make) => this.add(make, v), from);
   }
 
   /** The model whose logits are `output` (which must be the last value added). */
+  /** The model computing `output`: the layers it depends on, in the order they were added (others dropped). */
   build(output: Value): ModelGraph {
-    if (output.node !== this.nodes.length - 1) throw new Error('model: the output must be the last layer added');
-    return { inShape: this.inShape, nodes: [...this.nodes] };
+    if (output.node === MODEL_INPUT) throw new Error('model: the output is the input');
+    const keep = new Set<number>([output.node]);
+    for (let i = output.node; i >= 0; i--) if (keep.has(i)) for (const j of this.nodes[i]!.inputs) if (j !== MODEL_INPUT) keep.add(j);
+    const index = new Map<number, number>();
+    const nodes: ModelNode[] = [];
+    for (let i = 0; i <= output.node; i++) {
+      if (!keep.has(i)) continue;
+      index.set(i, nodes.length);
+      const n = this.nodes[i]!;
+      nodes.push({ layer: n.layer, inputs: n.inputs.map((j) => (j === MODEL_INPUT ? j : index.get(j)!)) });
+    }
+    return { inShape: this.inShape, nodes };
   }
 }
 

@@ -73,8 +73,12 @@ export class Network {
     return this.params.reduce((a, p) => a + size(p.shape), 0);
   }
 
-  /** The initial weights (parameters, then buffers) of (model, seed): independent of the optimizer by construction. */
+  /**
+   * The initial weights (parameters, then buffers) of (model, seed): independent of the
+   * optimizer by construction; an imported model's own when it brings them.
+   */
   initWeights(seed: number): Float32Array[] {
+    if (this.model.initial) return this.model.initial.map((w) => Float32Array.from(w));
     return initTensors([...this.params, ...this.buffers], createRng(seed, 'init'));
   }
 

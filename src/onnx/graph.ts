@@ -42,9 +42,18 @@ function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProt
 export interface GraphTarget {
   /** MLAS's NCHWc block size (16 with AVX-512, 8 with AVX2); 0 keeps to standard ONNX operators. */
   readonly nchwcBlock: number;
+  /**
+   * Emit the standard operators other tools recognise where a layer has one (BatchNormalization,
+   * GlobalAveragePool) instead of the arithmetic it runs as here: for models written for other
+   * runtimes (`optrobust export`).
+   */
+  readonly canonical?: boolean;
 }
 
 export const PORTABLE: GraphTarget = { nchwcBlock: 0 };
+
+/** What an exported model is built for: standard operators, in their standard forms. */
+export const EXPORT: GraphTarget = { nchwcBlock: 0, canonical: true };
 
 /**
  * Layouts a value can also exist in besides its own: `nchwc`, onnxruntime's blocked
@@ -165,6 +174,15 @@ export class GraphBuilder {
     else t.int64Data = [...values];
     this.initializers.push(t);
     this.consts.set(key, name);
+    return name;
+  }
+
+  /** A named float tensor stored in the file (an exported model's weights), as little-endian raw data. */
+  initializer(name: string, dims: readonly number[], values: Float32Array): string {
+    const raw = new Uint8Array(values.length * 4);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    this.initializers.push({ name, dims: [...dims], dataType: ELEM.float32, rawData: raw });
     return name;
   }
 

@@ -100,6 +100,15 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
       .sort((x, y) => y.r.stats.mean - x.r.stats.mean);
   const clean = ranked(CLEAN, 0, accuracy);
   if (clean.length === 0) return [];
+  if (group.arms.length === 1) {
+    // One arm (a pretrained model evaluated as it is): its numbers, nothing to rank.
+    const only = clean[0]!;
+    const under = families(view).flatMap((f) => {
+      const r = look.get(only.a, f, 0, auc);
+      return r && Number.isFinite(r.stats.mean) ? [`${esc(f)} ${pct(r.stats.mean)}%`] : [];
+    });
+    return [`${name(only.a)}: clean accuracy ${pct(only.r.stats.mean)}%${under.length ? `; mean accuracy over each sweep: ${under.join(', ')}` : ''}.`];
+  }
   const lines = [`Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`];
   const top = new Map<string, string[]>();
   const bottom = new Map<string, string[]>();
@@ -169,14 +178,17 @@ async function findings(view: RunView, look: Lookup): Promise<string> {
       }
     }
     const charts = [
-      scatter.length ? await figure(tradeOffScatter({ title: 'clean against robust accuracy', xTitle: 'clean accuracy (%)', yTitle: 'robust accuracy: mean over perturbations (%)', points: scatter, arms: names })) : '',
+      // A trade-off needs something to trade against: two arms at least.
+      g.arms.length > 1 && scatter.length ? await figure(tradeOffScatter({ title: 'clean against robust accuracy', xTitle: 'clean accuracy (%)', yTitle: 'robust accuracy: mean over perturbations (%)', points: scatter, arms: names })) : '',
       forest.length ? await figure(forestPlot({ title: `difference from ${view.suite.reference} in mean accuracy over each sweep`, xTitle: 'percentage points (95% CI)', rows: forest, arms: names.filter((n) => forest.some((f) => f.arm === n)) })) : '',
     ];
     parts.push(
-      `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>${scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, true)}<div class="grid">${charts.join('')}</div>`,
+      `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>${scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, g.arms.length > 1)}<div class="grid">${charts.join('')}</div>`,
     );
   }
-  return `<section id="findings"><h2>Findings</h2><p class="note">Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>). mCE: errors summed over severities relative to ${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover for the difference and its 95% interval.</p>${parts.join('')}</section>`;
+  const auc = 'Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>).';
+  if (view.arms.length === 1) return `<section id="findings"><h2>Findings</h2><p class="note">${auc} Means over ${view.suite.seeds.length} seed(s).</p>${parts.join('')}</section>`;
+  return `<section id="findings"><h2>Findings</h2><p class="note">${auc} mCE: errors summed over severities relative to ${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover for the difference and its 95% interval.</p>${parts.join('')}</section>`;
 }
 
 // ---------------------------------------------------------------- curves and tables
@@ -255,7 +267,7 @@ async function tuningSection(view: RunView): Promise<string> {
 /** Per-epoch training loss and gradient norm: the mean of each seed's logged steps in the epoch, then mean and interval over seeds. */
 async function trainingCharts(view: RunView): Promise<string> {
   const results = phaseResults(view.records, main);
-  if (results.length === 0) return '';
+  if (!results.some((r) => r.result.steps.length > 0)) return ''; // nothing trained (evaluate)
   const loss: BandPoint[] = [];
   const grad: BandPoint[] = [];
   for (const a of view.arms) {
@@ -283,7 +295,7 @@ async function depthSection(view: RunView): Promise<string> {
   const points: DepthPoint[] = [];
   const shown: string[] = [];
   for (const a of view.arms) {
-    const mine = results.filter((r) => armId(r.key) === a.id).map((r) => r.result);
+    const mine = results.filter((r) => armId(r.key) === a.id && r.result.steps.length > 0).map((r) => r.result);
     if (mine.length === 0) continue;
     const weights = mine[0]!.tensors.map((t, i) => ({ t, i })).filter(({ t }) => (t.op === 'dense' || t.op === 'conv2d') && t.name.endsWith('.weight'));
     if (weights.length < 2) continue;

@@ -35,19 +35,9 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
   const rows: Measurement[] = [];
   const at = rowsAt(rows, key);
   const train = at(TRAIN, 0);
-  train(M.diverged.name, r.diverged ? 1 : 0);
-  if (r.diverged) train(M.divergedStep.name, r.diverged.step);
   train(M.steps.name, r.train.steps);
-  train(M.finalLoss.name, r.train.finalLoss);
-  summaryRows(FAMILY.gradNorm, r.train.gradNorm, train, STATS);
-  train(M.gradNormNonfinite.name, r.train.gradNorm.nonFinite);
-  summaryRows(FAMILY.updateNorm, r.train.updateNorm, train, STATS);
-  train(M.updateNormNonfinite.name, r.train.updateNorm.nonFinite);
-  const ratios = firstLastRatios(r);
-  if (ratios.length) {
-    train(M.gradRatioMedian.name, median(ratios));
-    if (r.steps[0]?.step === 1) train(M.gradRatioStep1.name, ratios[0]!);
-  }
+  // A pretrained model evaluated as it is (0 epochs) has no training to describe.
+  if (r.train.steps > 0) trainRows(r, train);
   for (const p of r.eval ?? []) {
     const add = at(p.perturbation, p.severity);
     add(M.accuracy.name, p.accuracy);
@@ -59,6 +49,21 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
     summaryRows(FAMILY.inputGradL1, r.inputGradients.l1, clean, INPUT_GRAD_STATS);
   }
   return rows;
+}
+
+function trainRows(r: CellResult, train: Add): void {
+  train(M.diverged.name, r.diverged ? 1 : 0);
+  if (r.diverged) train(M.divergedStep.name, r.diverged.step);
+  train(M.finalLoss.name, r.train.finalLoss);
+  summaryRows(FAMILY.gradNorm, r.train.gradNorm, train, STATS);
+  train(M.gradNormNonfinite.name, r.train.gradNorm.nonFinite);
+  summaryRows(FAMILY.updateNorm, r.train.updateNorm, train, STATS);
+  train(M.updateNormNonfinite.name, r.train.updateNorm.nonFinite);
+  const ratios = firstLastRatios(r);
+  if (ratios.length) {
+    train(M.gradRatioMedian.name, median(ratios));
+    if (r.steps[0]?.step === 1) train(M.gradRatioStep1.name, ratios[0]!);
+  }
 }
 
 /** The matched-accuracy view of a cell: its checkpoint, how close it came to the target, and robustness there. */

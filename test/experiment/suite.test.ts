@@ -26,7 +26,7 @@ describe('defineSuite', () => {
 
   const bad: [string, Partial<SuiteDefinition> | Record<string, unknown>, string][] = [
     ['dataset', { dataset: 'cifar10' }, 'suite "demo": dataset = "cifar10"; expected one of fashion-mnist-subset, fashion-mnist, mnist, kmnist'],
-    ['epochs', { epochs: 0 }, 'suite "demo": epochs = 0; expected a positive integer'],
+    ['epochs', { epochs: -1 }, 'suite "demo": epochs = -1; expected a non-negative integer (0: evaluate the initial weights without training)'],
     ['seeds', { seeds: [0, 0] }, 'suite "demo": seeds = [0,0]; expected no repeated seed'],
     ['model', { model: { kind: 'mlp', hidden: [8, -1] } }, 'suite "demo": model.hidden = [8,-1]; expected a list of positive integer widths'],
     ['optimizer name', { optimizers: [{ name: 'adamm' }] }, 'suite "demo": optimizers[0].name = "adamm"; expected one of sgd, rmsprop'],

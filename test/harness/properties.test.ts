@@ -64,12 +64,14 @@ describe('suite fields', () => {
   const anyValue = fc.oneof(fc.integer({ min: -3, max: 10 }), fc.double(), fc.string(), fc.constant(null), fc.constant(undefined), fc.array(fc.integer({ min: -1, max: 3 })));
 
   for (const field of ['batchSize', 'epochs', 'trainLimit'] as const) {
-    it(`${field}: accepted exactly when a positive integer, else a SuiteError naming "${field}"`, () => {
+    // epochs may be 0: a pretrained model evaluated as it is.
+    const least = field === 'epochs' ? 0 : 1;
+    it(`${field}: accepted exactly when an integer >= ${least}, else a SuiteError naming "${field}"`, () => {
       fc.assert(
         fc.property(anyValue, (v) => {
-          const ok = (Number.isInteger(v) && (v as number) > 0) || (field === 'trainLimit' && v === undefined);
+          const ok = (Number.isInteger(v) && (v as number) >= least) || (field === 'trainLimit' && v === undefined);
           if (ok) expect(defineSuite({ ...base, [field]: v })[field]).toBe(v);
-          else expect(() => defineSuite({ ...base, [field]: v } as SuiteDefinition)).toThrow(new RegExp(`^suite "p": ${field} = .*; expected a positive integer$`));
+          else expect(() => defineSuite({ ...base, [field]: v } as SuiteDefinition)).toThrow(new RegExp(`^suite "p": ${field} = .*; expected a ${least ? 'positive' : 'non-negative'} integer`));
         }),
         RUNS,
       );

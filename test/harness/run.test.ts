@@ -1,7 +1,7 @@
 // The grid runner end to end, through the real CLI: determinism, resume after kill -9,
 // shards merged, divergence and failures recorded without stopping the grid.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, cliDetached, read } from '../helpers/cli.ts';
@@ -11,6 +11,7 @@ import { RunStore } from '../../src/experiment/store.ts';
 import { readManifest } from '../../src/experiment/manifest.ts';
 import { loadDataset } from '../../src/data/sources.ts';
 import { loadSuite } from '../../harness/load-suite.ts';
+import { importOnnx } from '../../src/model/import/import.ts';
 import type { Progress } from '../../harness/progress.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-run-'));
@@ -20,6 +21,10 @@ const records = (dir: string) => new RunStore(dir, readManifest(dir).identity).r
 
 function expectSameResults(a: string, b: string) {
   for (const f of RESULT_FILES) expect(read(b, f), f).toBe(read(a, f));
+  // The kept weights too: the same files with the same bytes.
+  const weights = (d: string) => (existsSync(join(d, 'weights')) ? readdirSync(join(d, 'weights')).sort() : []);
+  expect(weights(b)).toEqual(weights(a));
+  for (const f of weights(a)) expect(readFileSync(join(b, 'weights', f)).equals(readFileSync(join(a, 'weights', f))), f).toBe(true);
 }
 
 describe('optrobust run', () => {
@@ -99,6 +104,13 @@ describe('models with batch norm, dropout and residual blocks', () => {
     const again = join(base, 'again');
     expect(cli(['run', '--suite', suite, '--out', again, '--workers', '1']).code).toBe(0);
     expectSameResults(whole, again);
+    expect(readdirSync(join(whole, 'weights'))).toHaveLength(8);
+    // A residual network with batch norm exported: the running statistics in BatchNormalization nodes.
+    const exported = join(base, 'resnet.onnx');
+    expect(cli(['export', whole, '--model', 'resnet', '--optimizer', 'sgd', '--seed', '1', '--out', exported]).code).toBe(0);
+    const m = importOnnx(readFileSync(exported), exported);
+    expect(m.model.nodes.filter((n) => n.layer.kind.op === 'batchNorm')).toHaveLength(7);
+    expect(cli(['export', whole, '--optimizer', 'sgd', '--seed', '1']).stderr).toMatch(/the run has several models \(mlp, resnet\); choose one with --model/);
     const layers = read(whole, 'layers.csv');
     expect(layers).toMatch(/^suite,dataset,model,regime,optimizer,seed,epoch,step,layer,tensor,depth,grad_norm,update_norm,param_norm\n/);
     expect(layers).toContain(',resnet,standard,adam,1,1,6,stage2.block1.a.bn,weight,');

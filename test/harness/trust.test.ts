@@ -15,6 +15,7 @@ import { encodeIdx, parseIdx } from '../../src/data/idx.ts';
 import { RunStore, STORE_FILE } from '../../src/experiment/store.ts';
 import { readManifest } from '../../src/experiment/manifest.ts';
 import { LOCK_FILE } from '../../src/experiment/lock.ts';
+import { readWeights } from '../../src/experiment/weights.ts';
 import { ExternalError, UsageError } from '../../src/errors.ts';
 import { main } from '../../harness/cli.ts';
 
@@ -273,12 +274,13 @@ describe.skipIf(!canMount)('a full disk', () => {
     const args = `run --suite smoke --seeds 0,1,2,3,4,5,6,7,8,9 --workers 1`;
     const whole = join(work, 'whole');
     expect(cli([...args.split(' '), '--out', whole]).code).toBe(0);
-    // In the namespace: a 1 MB tmpfs with some 40 KB free; the run fills the rest and fails;
+    // In the namespace: a 4 MB tmpfs with some 300 KB free (the run needs 2.5 MB, 2 of them
+    // the kept weights); the run fills it and fails;
     // its folder is copied out; the filler is removed and the run resumed and copied out again.
     const script = `
       set -u
-      mount -t tmpfs -o size=1m tmpfs "$MNT"
-      head -c 1003000 /dev/zero > "$MNT/filler"
+      mount -t tmpfs -o size=4m tmpfs "$MNT"
+      head -c 3894304 /dev/zero > "$MNT/filler"
       "$NODE" "$BIN" ${args} --out "$MNT/run" 2> "$WORK/first.err"; echo $? > "$WORK/first.code"
       cp -r "$MNT/run" "$WORK/after-failure"
       rm "$MNT/filler"
@@ -290,7 +292,8 @@ describe.skipIf(!canMount)('a full disk', () => {
     expect(r.status, r.stderr).toBe(0);
     const first = readFileSync(join(work, 'first.err'), 'utf8');
     expect(readFileSync(join(work, 'first.code'), 'utf8').trim()).toBe('3');
-    expect(first).toMatch(/optrobust: cannot write \S+cells\.jsonl: ENOSPC/);
+    // The store line or the weights it would name, whichever the disk refused first.
+    expect(first).toMatch(/optrobust: cannot write \S+(cells\.jsonl|weights\/\w+\.f32): ENOSPC/);
     expect(first).toContain('finish the run with: optrobust run --resume');
     // Every cell the progress lines reported done is in the store, whole.
     const reported = [...first.matchAll(/^\[\d+\/20\] (\S+)\/seed (\d+) /gm)].map((m) => `${m[1]}/${m[2]}`);
@@ -298,7 +301,11 @@ describe.skipIf(!canMount)('a full disk', () => {
     expect(reported.length).toBeGreaterThan(0);
     expect(stored).toEqual(expect.arrayContaining(reported));
     expect(stored).not.toContain('failure');
+    // Every stored record's weights are there, whole.
+    const after = join(work, 'after-failure');
+    for (const x of storeOf(after).records()) if (x.kind === 'result') expect(readWeights(after, x.weights!).length).toBeGreaterThan(0);
     expect(readFileSync(join(work, 'resume.code'), 'utf8').trim()).toBe('0');
     for (const f of RESULT_FILES) expect(read(join(work, 'resumed'), f), f).toBe(read(whole, f));
+    for (const f of readdirSync(join(whole, 'weights'))) expect(readFileSync(join(work, 'resumed', 'weights', f)).equals(readFileSync(join(whole, 'weights', f))), f).toBe(true);
   }, 180_000);
 });

@@ -156,6 +156,38 @@ export function refLayer(layer: Layer, xs: readonly Float64Array[], params: read
     case 'add':
       for (let i = 0; i < x.length; i++) out[i] = x[i]! + xs[1]![i]!;
       return out;
+    case 'affine': {
+      const c = inShape[0]!;
+      const plane = size(inShape) / c;
+      const at = (v: readonly number[], ch: number) => (v.length === 1 ? v[0]! : v[ch]!);
+      for (let i = 0; i < x.length; i++) {
+        const ch = Math.floor(i / plane) % c;
+        out[i] = x[i]! * at(k.scale, ch) + at(k.shift, ch);
+      }
+      return out;
+    }
+    case 'slice':
+    case 'pad': {
+      // Walk every output position and read its source (or zero) by strides.
+      const outShape = layer.outShape;
+      const inStrides = inShape.map((_, i) => size(inShape.slice(i + 1)));
+      const outSize = size(outShape);
+      for (let n = 0; n < batch; n++)
+        for (let o = 0; o < outSize; o++) {
+          let rest = o;
+          let src = 0;
+          let inside = true;
+          outShape.forEach((d, i) => {
+            const coord = Math.floor(rest / size(outShape.slice(i + 1)));
+            rest -= coord * size(outShape.slice(i + 1));
+            const from = k.op === 'slice' ? k.axes[i]!.start + coord * k.axes[i]!.step : coord - k.before[i]!;
+            if (from < 0 || from >= inShape[i]!) inside = false;
+            src += from * inStrides[i]!;
+          });
+          out[n * outSize + o] = inside ? x[n * size(inShape) + src]! : 0;
+        }
+      return out;
+    }
     case 'shortcutA': {
       const [c, h, wd] = inShape as [number, number, number];
       const [co, ho, wo] = layer.outShape as [number, number, number];

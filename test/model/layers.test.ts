@@ -17,6 +17,9 @@ import { avgPool2d, globalAvgPool, maxPool2d } from '../../src/model/layers/pool
 import { dropout } from '../../src/model/layers/dropout.ts';
 import { add } from '../../src/model/layers/add.ts';
 import { shortcutA } from '../../src/model/layers/shortcut.ts';
+import { affine } from '../../src/model/layers/affine.ts';
+import { reshape } from '../../src/model/layers/reshape.ts';
+import { padLayer, slice } from '../../src/model/layers/slice.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { finiteDiff, randomArray, refLayer, relError, type RefContext } from '../helpers/reference.ts';
 
@@ -152,6 +155,16 @@ describe('batch norm, pooling, dropout, residual layers against finite differenc
   it('dropout, evaluation mode: the identity', () => checkLayer(dropout('d', [7], 0.5), 41, { mode: 'eval' }));
   it('add: both inputs receive dy', () => checkLayer(add('a', [2, 3, 3], [2, 3, 3]), 42));
   it('option-A shortcut: subsample by 2, pad 2 zero channels on each side', () => checkLayer(shortcutA('s', [4, 5, 6], 8, 2), 43));
+  it('affine: per-channel scale and shift, and scalars', async () => {
+    await checkLayer(affine('a', [3, 2, 2], [0.5, -2, 3], [0.1, 0, -1]), 44);
+    await checkLayer(affine('a', [5], [2], [-0.5]), 45);
+  });
+  it('reshape: [2, 3, 4] to [6, 4] and back', () => checkLayer(reshape('r', [2, 3, 4], [6, 4]), 46));
+  it('slice: channels, and strided spatial axes with offsets', async () => {
+    await checkLayer(slice('s', [4, 7, 6], [{ start: 1, end: 3, step: 1 }, { start: 1, end: 7, step: 2 }, { start: 0, end: 5, step: 3 }]), 47);
+    await checkLayer(slice('s', [9], [{ start: 2, end: 8, step: 1 }]), 48);
+  });
+  it('pad: zeros before and after channels and space', () => checkLayer(padLayer('p', [2, 3, 4], [1, 0, 2], [2, 1, 0]), 49));
 });
 
 describe('maxPool2d ties', () => {

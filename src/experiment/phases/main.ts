@@ -122,6 +122,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
       ...(holdOut ? { validation } : {}),
     };
     if (result.diverged) return { ...base, eval: null, inputGradients: null };
+    ctx.keepWeights?.(result.weights);
     const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
     const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);

@@ -19,6 +19,8 @@ export interface ModelFamily<S extends { readonly kind: string } = { readonly ki
   /** The first problem with a spec (its kind already matched), or undefined. */
   validate(spec: Readonly<Record<string, unknown>>): Problem | undefined;
   build(spec: S, inShape: Shape, numClasses: number): ModelGraph;
+  /** Fills in what a spec depends on outside itself (an imported file's absolute path and hash), once, when a suite is defined. */
+  resolve?(spec: S): S;
   /** A short, stable label for reports and CSVs, e.g. "mlp[256,128]". */
   label(spec: S): string;
 }

@@ -6,10 +6,11 @@ import { mlp, type MlpSpec } from './mlp.ts';
 import { cnn, type CnnSpec } from './cnn.ts';
 import { lenet5, type Lenet5Spec } from './lenet5.ts';
 import { resnet, type ResnetSpec } from './resnet.ts';
+import { onnx, type OnnxSpec } from './onnx.ts';
 
-export type ModelSpec = MlpSpec | CnnSpec | Lenet5Spec | ResnetSpec;
+export type ModelSpec = MlpSpec | CnnSpec | Lenet5Spec | ResnetSpec | OnnxSpec;
 
-const registry = new Map<string, ModelFamily>(([mlp, cnn, lenet5, resnet] as unknown as ModelFamily[]).map((f) => [f.kind, f]));
+const registry = new Map<string, ModelFamily>(([mlp, cnn, lenet5, resnet, onnx] as unknown as ModelFamily[]).map((f) => [f.kind, f]));
 
 export function listModels(): string[] {
   return [...registry.keys()];
@@ -32,6 +33,12 @@ export function modelProblem(spec: unknown): Problem | undefined {
 
 export function buildModel(spec: ModelSpec, inShape: Shape, numClasses: number): ModelGraph {
   return modelFamily(spec.kind).build(spec, inShape, numClasses);
+}
+
+/** A spec with what it depends on outside itself filled in (see ModelFamily.resolve). */
+export function resolveModel(spec: ModelSpec): ModelSpec {
+  const f = modelFamily(spec.kind);
+  return f.resolve ? (f.resolve(spec) as ModelSpec) : spec;
 }
 
 /** A short, stable label for reports, e.g. "mlp[256,128]" or "cnn[32,64/2,64/2]". */

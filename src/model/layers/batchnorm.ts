@@ -9,7 +9,7 @@
 // The running statistics are buffers: graph inputs, and in the train graph outputs too.
 // Computed in whatever layout the input also exists in (a blocked convolution's NCHWc
 // output stays blocked); per-channel vectors are reshaped to broadcast against it.
-import type { GraphBuilder } from '../../onnx/graph.ts';
+import { float, type GraphBuilder } from '../../onnx/graph.ts';
 import type { Layer, Shape } from '../layer.ts';
 import { size } from '../layer.ts';
 import { layoutOf } from '../layout.ts';
@@ -44,9 +44,13 @@ export function batchNorm(name: string, inShape: Shape, opts: BatchNormOptions =
     noise: [],
     macs: 2 * size(inShape),
     forward(g, [x], [gamma, beta], ctx) {
+      const [rm, rv] = ctx.buffers as [string, string];
+      if (ctx.mode === 'eval' && g.target.canonical) {
+        // ONNX's momentum weights the running value: torch's 1 − momentum.
+        return g.node('BatchNormalization', [x!, gamma!, beta!, rm, rv], { epsilon: float(eps), momentum: float(1 - momentum) });
+      }
       const view = layoutOf(g, [x!], inShape, 'any');
       const v = view.values[0]!;
-      const [rm, rv] = ctx.buffers as [string, string];
       if (ctx.mode === 'eval') {
         const scale = g.node('Mul', [gamma!, g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [rv, g.scalar(eps)])])])]);
         const shift = g.node('Sub', [beta!, g.node('Mul', [rm, scale])]);

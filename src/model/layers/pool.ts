@@ -115,6 +115,7 @@ export function globalAvgPool(name: string, inShape: Shape): Layer {
     ...STATELESS,
     macs: 0,
     forward(g, [x]) {
+      if (g.target.canonical) return g.node('Flatten', [g.node('GlobalAveragePool', [x!])]);
       // On blocked input the mean over the plane of [N, C/B, H, W, B] is [N, C/B, B]: [N, C] in order.
       const view = layoutOf(g, [x!], inShape);
       return g.node('Reshape', [g.node('ReduceMean', [view.values[0]!], { axes: [2, 3], keepdims: 0 }), g.ints([0, c])]);
