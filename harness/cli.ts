@@ -9,6 +9,7 @@ import { exportCell } from '../src/experiment/export.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 import type { Sweeps } from '../src/metrics/robustness.ts';
 import { fetchDataset, listDatasets, listOptimizers, listPerturbations, loadDataset, parseShard } from '../src/index.ts';
+import { datasetSource } from '../src/data/sources.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
@@ -232,7 +233,7 @@ export function buildProgram(): Command {
     .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
     .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', seedList)
     .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
-    .option('--data-dir <dir>', "an IDX folder holding the suite's dataset (train/t10k images and labels)")
+    .option('--data-dir <dir>', "a folder holding the suite's dataset in its format (IDX files for the MNIST family, the binary batches for cifar10)")
     .option('--out <dir>', 'run directory (default reports/<suite>-<timestamp>, linked from reports/latest)')
     .addOption(new Option('--workers <n>', 'parallel cells (at most the number of cells)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
@@ -249,7 +250,7 @@ export function buildProgram(): Command {
     .description('evaluate a trained ONNX classifier as it is (no training): the perturbation sweep, results.csv, summary.csv and report.html')
     .requiredOption('--model <file.onnx>', 'the classifier (torch.onnx.export, tf2onnx); its input shape and class count must fit the dataset')
     .option('--dataset <name>', `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's)`)
-    .option('--data-dir <dir>', 'an IDX folder holding that dataset')
+    .option('--data-dir <dir>', 'a folder holding that dataset in its format')
     .option('--perturbations <json|file>', 'the sweep, e.g. \'{"fgsm": [0.03, 0.1], "gaussian_noise": [0.1]}\' (default: the --suite\'s, else the default suite\'s)')
     .option('--suite <name|file>', 'take the dataset and the perturbation sweep from this suite')
     .option('--scale <x>', 'the model expects pixels times this (e.g. 255); applied inside the graph', positiveNumber('--scale'))
@@ -355,7 +356,7 @@ export function buildProgram(): Command {
   const data = program.command('data').description('datasets');
   data
     .command('fetch')
-    .description('download a dataset (fashion-mnist, mnist, kmnist) into the cache, verifying checksums')
+    .description(`download a dataset (${listDatasets().filter((n) => datasetSource(n).download).join(', ')}) into the cache, verifying checksums`)
     .argument('<name>', 'dataset name')
     .option('--dir <dir>', 'destination folder (default: ~/.cache/optrobust/<name>)')
     .option('--base-url <url>', 'download from a mirror')

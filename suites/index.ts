@@ -5,4 +5,6 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   'fashion-mnist-mlp': './fashion-mnist-mlp.ts',
   'fashion-mnist-cnn': './fashion-mnist-cnn.ts',
   'deep-gradients': './deep-gradients.ts',
+  'seed-article': './seed-article.ts',
+  'cifar10-cnn': './cifar10-cnn.ts',
 };

@@ -1,17 +1,20 @@
-// `optrobust data fetch NAME`: downloads a dataset's official files into the cache,
-// verifying each against its published MD5. Nothing else in optrobust uses the network.
-// A download streams into `<file>.partial` and is renamed into place only once verified,
+// `optrobust data fetch NAME`: downloads a dataset's official files (or its archive, then
+// extracts the files) into the cache, verifying each download against its published MD5.
+// Nothing else in optrobust uses the network. A download streams into `<file>.partial` and
+// is renamed into place only once verified, an archive's files only once all are extracted,
 // so an interrupted or failed fetch leaves no file that looks complete, and no empty folder.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { cacheDir, datasetSource } from './sources.ts';
+import { basename, join } from 'node:path';
+import * as tar from 'tar';
+import { cacheDir, datasetSource, type ArchiveDownload, type DatasetSource } from './sources.ts';
+import { dataFormat } from './formats/index.ts';
 import { ExternalError, InputError, WriteError } from '../errors.ts';
 
 export interface FetchOptions {
   /** Destination folder (default: the cache folder for `name`). */
   readonly dir?: string;
-  /** Overrides the dataset's download location (mirrors, tests). */
+  /** Overrides the dataset's download location (a mirror folder holding the same file names). */
   readonly baseUrl?: string;
   readonly onFile?: (file: string, status: 'present' | 'downloaded') => void;
   /** Milliseconds to wait for a response to start (default 30 s). */
@@ -98,34 +101,96 @@ async function download(url: string, partial: string, connectMs: number, idleMs:
   }
 }
 
-export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<string> {
-  const source = datasetSource(name);
-  if (!source.baseUrl || !source.md5) throw new InputError(`dataset "${name}" has no download location: ${source.installHint}`);
-  const dir = options.dir ?? join(cacheDir(), name);
-  const base = options.baseUrl ?? source.baseUrl;
-  const created = !existsSync(dir);
+/** Where `source` gets its files from, and what is done once they are there. */
+function plan(name: string, source: DatasetSource): { files: [file: string, md5: string, url: (base?: string) => string][]; archive?: ArchiveDownload } {
+  const d = source.download;
+  if (!d) throw new InputError(`dataset "${name}" has no download location: ${source.installHint}`);
+  if ('members' in d) return { files: [], archive: d };
+  return { files: Object.entries(d.md5).map(([file, md5]) => [file, md5, (base = d.baseUrl) => new URL(file, base.endsWith('/') ? base : `${base}/`).href]) };
+}
+
+/** Downloads `url` into `target` through `<target>.partial`, renamed into place only when its MD5 is `expected`. */
+async function fetchVerified(url: string, target: string, expected: string, options: FetchOptions): Promise<void> {
+  const partial = `${target}.partial`;
   try {
-    for (const [file, expected] of Object.entries(source.md5)) {
+    const actual = await download(url, partial, options.connectTimeoutMs ?? 30_000, options.idleTimeoutMs ?? 60_000);
+    if (actual !== expected) throw new ChecksumError(target, expected, actual);
+    renameSync(partial, target);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+/**
+ * Downloads a verified archive next to the dataset folder's files, extracts the listed
+ * members into a staging folder, checks every one arrived, and only then moves them into
+ * place; the archive and the staging folder are removed whatever happens.
+ */
+async function fetchArchive(dir: string, archive: ArchiveDownload, options: FetchOptions): Promise<void> {
+  const name = basename(new URL(archive.url).pathname);
+  const target = join(dir, `.${name}`);
+  const staging = join(dir, `.extract-${process.pid}`);
+  try {
+    await fetchVerified(options.baseUrl ? new URL(name, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : archive.url, target, archive.md5, options);
+    mkdirSync(staging, { recursive: true });
+    const wanted = new Set(Object.keys(archive.members));
+    try {
+      await tar.x({ file: target, cwd: staging, strict: true, filter: (path) => wanted.has(path.replace(/^\.\//, '')) });
+    } catch (e) {
+      throw new DownloadError(archive.url, `the archive cannot be extracted: ${(e as Error).message}`);
+    }
+    const lacking = [...wanted].filter((m) => !existsSync(join(staging, m)));
+    if (lacking.length) throw new DownloadError(archive.url, `the archive lacks ${lacking.join(', ')}`);
+    for (const [member, file] of Object.entries(archive.members)) {
+      try {
+        renameSync(join(staging, member), join(dir, file));
+      } catch (e) {
+        throw new WriteError(join(dir, file), e);
+      }
+      options.onFile?.(file, 'downloaded');
+    }
+  } finally {
+    rmSync(target, { force: true });
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export async function fetchDataset(name: string, options: FetchOptions = {}): Promise<string> {
+  return fetchSource(name, datasetSource(name), options);
+}
+
+/** `fetchDataset` for a source given explicitly (mirrors of a known dataset, tests). */
+export async function fetchSource(name: string, source: DatasetSource, options: FetchOptions = {}): Promise<string> {
+  const { files, archive } = plan(name, source);
+  const dir = options.dir ?? join(cacheDir(), name);
+  const created = !existsSync(dir);
+  const ensureDir = () => {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new WriteError(dir, e);
+    }
+  };
+  try {
+    for (const [file, expected, url] of files) {
       const target = join(dir, file);
       if (existsSync(target) && md5(readFileSync(target)) === expected) {
         options.onFile?.(file, 'present');
         continue;
       }
-      const url = new URL(file, base.endsWith('/') ? base : `${base}/`).href;
-      try {
-        mkdirSync(dir, { recursive: true });
-      } catch (e) {
-        throw new WriteError(dir, e);
-      }
-      const partial = `${target}.partial`;
-      try {
-        const actual = await download(url, partial, options.connectTimeoutMs ?? 30_000, options.idleTimeoutMs ?? 60_000);
-        if (actual !== expected) throw new ChecksumError(target, expected, actual);
-        renameSync(partial, target);
-      } finally {
-        rmSync(partial, { force: true });
-      }
+      ensureDir();
+      await fetchVerified(url(options.baseUrl), target, expected, options);
       options.onFile?.(file, 'downloaded');
+    }
+    if (archive) {
+      // An archive's members have no published checksums of their own: a complete folder (every
+      // file, of the format's sizes) counts as present; the run's data fingerprint records the contents.
+      if (existsSync(dir) && dataFormat(source.format).missing(dir).length === 0) {
+        for (const file of Object.values(archive.members)) options.onFile?.(file, 'present');
+      } else {
+        ensureDir();
+        await fetchArchive(dir, archive, options);
+      }
     }
   } catch (e) {
     // A folder this fetch created and filled with nothing is removed again.

@@ -9,6 +9,8 @@ export type Shape = readonly number[];
 export type Init =
   /** U(±1/sqrt(fanIn)): Linear and Conv2d weights and biases (kaiming_uniform with a = sqrt(5)). */
   | { readonly kind: 'uniform'; readonly fanIn: number }
+  /** U(±sqrt(6/(fanIn + fanOut))): Keras' default for Dense kernels (glorot_uniform). */
+  | { readonly kind: 'glorot'; readonly fanIn: number; readonly fanOut: number }
   /** A constant: BatchNorm's weight (1) and bias (0), running mean (0) and variance (1). */
   | { readonly kind: 'constant'; readonly value: number };
 

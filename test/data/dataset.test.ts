@@ -1,10 +1,11 @@
 // Datasets: the embedded subset loads as documented; broken folders fail with the file named.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cifarRecords, RECORD, writeCifarFolder } from '../helpers/cifar.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset, resolveDatasetDir } from '../../src/data/sources.ts';
-import { loadIdxFolder } from '../../src/data/dataset.ts';
+import { loadIdxFolder } from '../../src/data/formats/idx.ts';
 import { encodeIdx } from '../../src/data/idx.ts';
 
 const subset = resolveDatasetDir('fashion-mnist-subset');
@@ -78,6 +79,52 @@ describe('dataset errors name the file and the problem', () => {
   });
 
   it('an unknown dataset name lists the known ones', () => {
-    expect(() => loadDataset('cifar')).toThrow(/unknown dataset "cifar"; known: fashion-mnist-subset, fashion-mnist, mnist, kmnist/);
+    expect(() => loadDataset('cifar')).toThrow(/unknown dataset "cifar"; known: fashion-mnist-subset, mnist-subset, fashion-mnist, mnist, kmnist, cifar10/);
+  });
+});
+
+describe("CIFAR-10's binary format", () => {
+  const tmpDir = () => mkdtempSync(join(tmpdir(), 'optrobust-cifar-'));
+
+  it('reads the six batches: labels, and each record\'s 3,072 bytes as [C, H, W] pixels in [0, 1]', () => {
+    const dir = writeCifarFolder(tmpDir(), 12, 7);
+    const ds = loadDataset('cifar10', dir);
+    expect(ds.shape).toEqual([3, 32, 32]);
+    expect([ds.train.count, ds.test.count, ds.numClasses]).toEqual([60, 7, 10]);
+    // Training record 12 is batch 2's first: its label and its green pixel at row 5, column 9.
+    const batch2 = readFileSync(join(dir, 'data_batch_2.bin'));
+    expect(ds.train.labels[12]).toBe(batch2[0]);
+    expect(ds.train.images[12 * 3072 + 1 * 1024 + 5 * 32 + 9]).toBe(Math.fround(batch2[1 + 1024 + 5 * 32 + 9]! / 255));
+    expect(ds.test.labels[3]).toBe(readFileSync(join(dir, 'test_batch.bin'))[3 * RECORD]);
+    expect(loadDataset('cifar10', dir).fingerprint).toBe(ds.fingerprint);
+  });
+
+  it('takes the folder holding cifar-10-batches-bin/ as well', () => {
+    const parent = tmpDir();
+    writeCifarFolder(join(parent, 'cifar-10-batches-bin'), 3, 2);
+    expect(loadDataset('cifar10', parent).train.count).toBe(15);
+  });
+
+  const broken: [string, (dir: string) => void, RegExp][] = [
+    ['a truncated batch', (d) => writeFileSync(join(d, 'data_batch_4.bin'), cifarRecords(3, 4).subarray(0, 3 * RECORD - 100)), /data_batch_4\.bin: holds 9119 bytes, not a whole number of 3073-byte records/],
+    ['records of another size (the 100-class CIFAR-100 layout)', (d) => writeFileSync(join(d, 'test_batch.bin'), Buffer.alloc(3 * 3074)), /test_batch\.bin: holds 9222 bytes, not a whole number of 3073-byte records/],
+    ['label 10', (d) => {
+      const b = cifarRecords(3, 1);
+      b[2 * RECORD] = 10;
+      writeFileSync(join(d, 'data_batch_1.bin'), b);
+    }, /data_batch_1\.bin: label 10 at record 2 is outside 0\.\.9/],
+    ['a missing batch', (d) => rmSync(join(d, 'data_batch_5.bin')), /not a cifar10 folder \(from --data-dir\): missing data_batch_5\.bin/],
+  ];
+  for (const [what, breakIt, message] of broken) {
+    it(`${what}: an error naming the file`, () => {
+      const dir = writeCifarFolder(tmpDir(), 3, 3);
+      breakIt(dir);
+      expect(() => loadDataset('cifar10', dir)).toThrow(message);
+    });
+  }
+
+  it('a folder of another format given with --data-dir is named as such', () => {
+    expect(() => loadDataset('cifar10', subset)).toThrow(/not a cifar10 folder \(from --data-dir\): missing data_batch_1\.bin.*test_batch\.bin; cifar10 is data_batch_1\.bin/);
+    expect(() => loadDataset('mnist', writeCifarFolder(tmpDir(), 1, 1))).toThrow(/not a mnist folder \(from --data-dir\): missing train-images-idx3-ubyte\(\.gz\)/);
   });
 });

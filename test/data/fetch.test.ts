@@ -3,15 +3,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as tar from 'tar';
+import { writeCifarFolder } from '../helpers/cifar.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchDataset, ChecksumError, DownloadError } from '../../src/data/fetch.ts';
-import { DATASETS } from '../../src/data/sources.ts';
+import { fetchDataset, fetchSource, ChecksumError, DownloadError } from '../../src/data/fetch.ts';
+import { DATASETS, loadDataset, type ArchiveDownload, type DatasetSource } from '../../src/data/sources.ts';
 
 // The server sends stand-in bytes: against the published checksums they must be
 // refused; against checksums of those very bytes they must be kept.
 let server: Server;
+/** Archives the server holds, by path. */
+const archives = new Map<string, Buffer>();
 let base = '';
 const requests: string[] = [];
 
@@ -23,6 +27,17 @@ beforeAll(async () => {
       return;
     }
     if (req.url?.includes('hang')) return; // never answers
+    const archive = archives.get(req.url ?? '');
+    if (archive) {
+      if (req.url?.includes('cut')) {
+        // Half the archive, then the connection drops.
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': String(archive.length) });
+        res.write(archive.subarray(0, archive.length >> 1), () => res.destroy());
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(archive);
+      return;
+    }
     if (req.url?.includes('stall')) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
       res.write(Buffer.alloc(100)); // then nothing more
@@ -58,19 +73,14 @@ describe('fetchDataset', () => {
     // A dataset whose published checksums are those of what the server sends.
     const md5 = (s: string) => createHash('md5').update(s).digest('hex');
     const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
-    const fake = { description: 'test', baseUrl: base, md5: Object.fromEntries(files.map((f) => [f, md5(`not the real /${f}`)])), folders: [], installHint: '' };
-    (DATASETS as Record<string, unknown>)['test-set'] = fake;
-    try {
-      const statuses: string[] = [];
-      await fetchDataset('test-set', { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
-      expect(statuses).toEqual(files.map((f) => `${f}:downloaded`));
-      expect(readFileSync(join(dir, files[0]!), 'utf8')).toBe(`not the real /${files[0]}`);
-      statuses.length = 0;
-      await fetchDataset('test-set', { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
-      expect(statuses).toEqual(files.map((f) => `${f}:present`));
-    } finally {
-      delete (DATASETS as Record<string, unknown>)['test-set'];
-    }
+    const fake: DatasetSource = { description: 'test', format: 'idx', numClasses: 10, download: { baseUrl: base, md5: Object.fromEntries(files.map((f) => [f, md5(`not the real /${f}`)])) }, folders: [], installHint: '' };
+    const statuses: string[] = [];
+    await fetchSource('test-set', fake, { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
+    expect(statuses).toEqual(files.map((f) => `${f}:downloaded`));
+    expect(readFileSync(join(dir, files[0]!), 'utf8')).toBe(`not the real /${files[0]}`);
+    statuses.length = 0;
+    await fetchSource('test-set', fake, { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
+    expect(statuses).toEqual(files.map((f) => `${f}:present`));
   });
 
   it('reports HTTP errors with the URL', async () => {
@@ -106,5 +116,65 @@ describe('fetchDataset', () => {
 
   it('refuses datasets without a download location', async () => {
     await expect(fetchDataset('fashion-mnist-subset')).rejects.toThrow(/has no download location/);
+  });
+});
+
+describe('fetching an archive (cifar10)', () => {
+  const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+  /** A .tar.gz like the official one: cifar-10-batches-bin/ with the six batches and two other files. */
+  async function makeArchive(omit?: string): Promise<Buffer> {
+    const work = mkdtempSync(join(tmpdir(), 'optrobust-tar-'));
+    const inner = writeCifarFolder(join(work, 'cifar-10-batches-bin'), 20, 30);
+    writeFileSync(join(inner, 'batches.meta.txt'), 'airplane\nautomobile\n');
+    writeFileSync(join(inner, 'readme.html'), '<p>not extracted</p>');
+    if (omit) rmSync(join(inner, omit));
+    const file = join(work, 'cifar.tar.gz');
+    await tar.c({ gzip: true, file, cwd: work }, ['cifar-10-batches-bin']);
+    return readFileSync(file);
+  }
+  const source = (path: string, bytes: Buffer): DatasetSource => ({ ...DATASETS.cifar10!, download: { ...(DATASETS.cifar10!.download as ArchiveDownload), url: `${base}${path}`, md5: md5(bytes) } });
+
+  it('extracts the six batches, verified, and nothing else; a second fetch finds them present', async () => {
+    const bytes = await makeArchive();
+    archives.set('/ok/cifar-10-binary.tar.gz', bytes);
+    const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-cifar-')), 'cifar10');
+    const statuses: string[] = [];
+    await fetchSource('cifar10', source('ok/cifar-10-binary.tar.gz', bytes), { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
+    const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
+    expect(readdirSync(dir).sort()).toEqual(files);
+    expect(statuses).toEqual(files.map((f) => `${f}:downloaded`));
+    const ds = loadDataset('cifar10', dir);
+    expect([ds.train.count, ds.test.count, ...ds.shape]).toEqual([100, 30, 3, 32, 32]);
+    statuses.length = 0;
+    await fetchSource('cifar10', source('ok/cifar-10-binary.tar.gz', bytes), { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
+    expect(statuses).toEqual(files.map((f) => `${f}:present`));
+  });
+
+  it('refuses an archive whose MD5 is not the published one, leaving nothing', async () => {
+    archives.set('/mirror/cifar-10-binary.tar.gz', await makeArchive());
+    const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-cifar-md5-')), 'cifar10');
+    const err = await fetchDataset('cifar10', { dir, baseUrl: `${base}mirror/` }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecksumError);
+    expect((err as Error).message).toMatch(/\.cifar-10-binary\.tar\.gz: MD5 [0-9a-f]{32} does not match the published c32a1d4ab5d03f1284b67883e8d87530; the download was deleted/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('an interrupted download leaves nothing half-written', async () => {
+    const bytes = await makeArchive();
+    archives.set('/cut/cifar-10-binary.tar.gz', bytes);
+    const parent = mkdtempSync(join(tmpdir(), 'optrobust-cifar-cut-'));
+    const err = await fetchSource('cifar10', source('cut/cifar-10-binary.tar.gz', bytes), { dir: join(parent, 'cifar10') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message).toMatch(/cut\/cifar-10-binary\.tar\.gz: the download broke off/);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('an archive without one of the batches is refused, leaving nothing', async () => {
+    const bytes = await makeArchive('data_batch_3.bin');
+    archives.set('/short/cifar-10-binary.tar.gz', bytes);
+    const parent = mkdtempSync(join(tmpdir(), 'optrobust-cifar-short-'));
+    const err = await fetchSource('cifar10', source('short/cifar-10-binary.tar.gz', bytes), { dir: join(parent, 'cifar10') }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/the archive lacks cifar-10-batches-bin\/data_batch_3\.bin/);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ describe('defineSuite', () => {
   });
 
   const bad: [string, Partial<SuiteDefinition> | Record<string, unknown>, string][] = [
-    ['dataset', { dataset: 'cifar10' }, 'suite "demo": dataset = "cifar10"; expected one of fashion-mnist-subset, fashion-mnist, mnist, kmnist'],
+    ['dataset', { dataset: 'cifar100' }, 'suite "demo": dataset = "cifar100"; expected one of fashion-mnist-subset, mnist-subset, fashion-mnist, mnist, kmnist, cifar10'],
     ['epochs', { epochs: -1 }, 'suite "demo": epochs = -1; expected a non-negative integer (0: evaluate the initial weights without training)'],
     ['seeds', { seeds: [0, 0] }, 'suite "demo": seeds = [0,0]; expected no repeated seed'],
     ['model', { model: { kind: 'mlp', hidden: [8, -1] } }, 'suite "demo": model.hidden = [8,-1]; expected a list of positive integer widths'],

@@ -79,6 +79,7 @@ describe('model gradients against finite differences', () => {
     checkModel({ kind: 'cnn', convs: [{ channels: 2, stride: 2 }, { channels: 3, stride: 2 }] }, [1, 7, 7]));
   it('cnn with max pooling, batch norm and dropout', () =>
     checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 1 }, { channels: 4, stride: 2 }], pool: 'max', batchNorm: true, dropout: 0.5 }, [1, 6, 6]));
+  it('cnn on 3-channel input', () => checkModel({ kind: 'cnn', convs: [{ channels: 4, stride: 2 }, { channels: 6, stride: 1 }] }, [3, 7, 7]));
   it('cnn with average pooling and leaky ReLU', () => checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 2 }], pool: 'avg', activation: 'leakyRelu' }, [1, 6, 6]));
   it('cnn with 16-channel layers on portable operators (gathered-column weight gradients)', () =>
     checkModel({ kind: 'cnn', convs: [{ channels: 16, stride: 1 }, { channels: 16, stride: 2 }] }, [1, 5, 5], PORTABLE));

@@ -16,16 +16,20 @@ export const FEATURE_MAJOR_MIN_UNITS = 128;
 
 const transpose = (g: GraphBuilder, v: string) => g.node('Transpose', [v], { perm: [1, 0] });
 
-export function dense(name: string, inShape: Shape, units: number, bias = true): Layer {
+/** Initial weights: PyTorch's Linear (U(±1/sqrt(fan_in)) for weight and bias) or Keras' Dense (glorot_uniform kernel, zero bias). */
+export type DenseInit = 'pytorch' | 'keras';
+
+export function dense(name: string, inShape: Shape, units: number, bias = true, initStyle: DenseInit = 'pytorch'): Layer {
   if (inShape.length !== 1) throw new Error(`dense layer "${name}" needs a flat input, got shape [${inShape.join(', ')}]`);
   const fanIn = inShape[0]!;
-  const init = { kind: 'uniform', fanIn } as const;
+  const init = initStyle === 'keras' ? ({ kind: 'glorot', fanIn, fanOut: units } as const) : ({ kind: 'uniform', fanIn } as const);
+  const biasInit = initStyle === 'keras' ? ({ kind: 'constant', value: 0 } as const) : init;
   return {
     name,
     kind: { op: 'dense', units, bias },
     inShapes: [inShape],
     outShape: [units],
-    params: [{ name: `${name}.weight`, shape: [units, fanIn], init }, ...(bias ? [{ name: `${name}.bias`, shape: [units], init }] : [])],
+    params: [{ name: `${name}.weight`, shape: [units, fanIn], init }, ...(bias ? [{ name: `${name}.bias`, shape: [units], init: biasInit }] : [])],
     buffers: [],
     noise: [],
     macs: units * size(inShape),
