@@ -170,6 +170,18 @@ describe('initialisation', () => {
     expect(net.buffers.map((b) => b.name)).toEqual(['bn1.running_mean', 'bn1.running_var', 'bn2.running_mean', 'bn2.running_var', 'bn3.running_mean', 'bn3.running_var']);
   });
 
+  it("follows Keras' Dense defaults on request: kernels within ±sqrt(6/(fan_in + fan_out)) (glorot_uniform), biases 0", () => {
+    const net = new Network({ kind: 'mlp', hidden: [128], init: 'keras' }, [1, 28, 28], 10);
+    const [w1, b1, w2, b2] = net.initWeights(0);
+    for (const [w, bound] of [[w1!, Math.sqrt(6 / (784 + 128))], [w2!, Math.sqrt(6 / (128 + 10))]] as const) {
+      const max = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(max).toBeLessThanOrEqual(bound);
+      expect(max).toBeGreaterThan(0.99 * bound);
+      expect(w.reduce((s, v) => s + v * v, 0) / w.length / ((bound * bound) / 3)).toBeCloseTo(1, 1);
+    }
+    expect([...b1!, ...b2!].every((v) => v === 0)).toBe(true);
+  });
+
   it('depends on (model, seed) only: same seed gives the same bytes, another seed differs', () => {
     const a = new Network({ kind: 'mlp', hidden: [32] }, [1, 28, 28], 10);
     const b = new Network({ kind: 'mlp', hidden: [32] }, [1, 28, 28], 10);
