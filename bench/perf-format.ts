@@ -19,6 +19,13 @@ export function formatRow(r: PerfResult, all: readonly PerfResult[]): string {
     r.gflops !== undefined ? `${r.gflops.toFixed(1).padStart(7)} GFLOP/s` : '',
     pct !== undefined ? `${pct.toFixed(0).padStart(4)}% of ceiling` : '',
     r.itemsPerSecond !== undefined ? `${Math.round(r.itemsPerSecond).toLocaleString('en-US').padStart(12)} items/s` : '',
+    floorRatio(r, all),
   ];
   return parts.filter(Boolean).join('  ');
+}
+
+/** An optimizer's time over its memory floor's, measured in the same run. */
+function floorRatio(r: PerfResult, all: readonly PerfResult[]): string {
+  const floor = r.floor === undefined ? undefined : all.find((f) => f.name === r.floor);
+  return floor ? `${(r.msPerOp / floor.msPerOp).toFixed(2)}x floor` : '';
 }

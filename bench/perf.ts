@@ -8,7 +8,9 @@ import { Network } from '../src/model/network.ts';
 import type { ModelSpec } from '../src/model/families/registry.ts';
 import { loadDataset } from '../src/data/sources.ts';
 import { BatchLoader } from '../src/data/batches.ts';
-import { createOptimizer, listOptimizers } from '../src/optim/registry.ts';
+import { createOptimizer, optimizerDefinition } from '../src/optim/registry.ts';
+import { instantiate, type Options } from '../src/optim/optimizer.ts';
+import { Arena, Region } from '../src/optim/simd/arena.ts';
 import { createRng } from '../src/util/rng.ts';
 import { getPerturbation } from '../src/perturb/registry.ts';
 import { gradientOracle, memoizeFor } from '../src/metrics/gradient-oracle.ts';
@@ -37,6 +39,8 @@ interface Task {
   readonly flops?: number;
   /** Items (images, parameters) per call, for throughput. */
   readonly items?: number;
+  /** The task whose time this one is compared with (an optimizer's memory floor). */
+  readonly floor?: string;
 }
 const tasks: Task[] = [];
 const add = (t: Task) => {
@@ -97,26 +101,48 @@ for (const [label, spec] of models) {
   }
 }
 
-// --- optimizer steps over 1,000,000 parameters in four tensors, and the memory-bound floor.
+// --- optimizer steps over 1,000,000 parameters in four tensors (adopted, as the trainer does),
+// each against the memory floor for the same bytes: a bare SIMD read-modify-write of p and as
+// many state streams as the optimizer keeps, from g (`floor_k` in kernels.wat).
 const SIZES = quick ? [40_000, 30_000, 20_000, 10_000] : [400_000, 300_000, 200_000, 100_000];
 const P = SIZES.reduce((a, b) => a + b, 0);
-const optParams = SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
 const optGrads = SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 1e-3));
-add({
-  name: `floor: read g, write p once (${P / 1e6}M params)`,
-  group: 'optimizer step',
-  fn: () => {
-    for (let k = 0; k < optParams.length; k++) {
-      const p = optParams[k]!;
-      const g = optGrads[k]!;
-      for (let i = 0; i < p.length; i++) p[i] = g[i]! * 1e-9;
-    }
-  },
-  items: P,
-});
-for (const name of listOptimizers()) {
-  const opt = createOptimizer(name, { lr: 1e-9 });
-  add({ name: `${name} (${P / 1e6}M params)`, group: 'optimizer step', fn: () => opt.step(optParams, optGrads), items: P });
+const startParams = () => SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
+const VARIANTS: readonly (readonly [string, Options])[] = [
+  ['sgd', {}], ['sgd', { momentum: 0.9, weightDecay: 1e-4 }], ['sgd', { momentum: 0.9, nesterov: true }],
+  ['adam', {}], ['adam', { amsgrad: true, weightDecay: 1e-4 }], ['adamw', {}],
+  ['rmsprop', {}], ['rmsprop', { centered: true, momentum: 0.9 }],
+  ['adagrad', { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }], ['adadelta', {}], ['adamax', {}], ['nadam', {}], ['radam', {}], ['lion', { weightDecay: 0.1 }],
+];
+const floors = new Map<number, Task>();
+for (const [name, options] of VARIANTS) {
+  let states = 0;
+  const def = optimizerDefinition(name);
+  const opt = instantiate({ ...def, init: (n, o, arena) => {
+    const st = def.init(n, o, arena) as Record<string, unknown>;
+    states = Object.entries(st).filter(([k, r]) => r instanceof Region && k !== 'p' && k !== 'g').length;
+    return st;
+  } }, { ...options, lr: 1e-9 });
+  const params = opt.adopt(startParams());
+  opt.step(params, optGrads); // creates the state, so that the floor below knows its streams
+  const label = `${name}${Object.keys(options).length ? ` ${JSON.stringify(options).replace(/"/g, '')}` : ''}`;
+  if (!floors.has(states)) {
+    const arena = new Arena();
+    const regions = SIZES.map((n) => ({ g: arena.alloc(n), p: arena.alloc(n), s: Array.from({ length: states }, () => arena.alloc(n)) }));
+    regions.forEach((r, i) => r.g.array.set(optGrads[i]!));
+    const kernel = (arena.kernels as unknown as Record<string, (...a: number[]) => number>)[`floor_${states}`]!;
+    const floor: Task = {
+      name: `floor: p and ${states} state stream${states === 1 ? '' : 's'} += g (${P / 1e6}M params)`,
+      group: 'optimizer step',
+      fn: () => {
+        for (const r of regions) kernel(r.p.offset, r.g.offset, ...r.s.map((x) => x.offset), r.p.length);
+      },
+      items: P,
+    };
+    floors.set(states, floor);
+    add(floor);
+  }
+  add({ name: `${label} (${P / 1e6}M params)`, group: 'optimizer step', fn: () => opt.step(params, optGrads), items: P, floor: floors.get(states)!.name });
 }
 
 // --- evaluation: each perturbation of the default sweep on the 2,000 test images with the mlp.
@@ -165,6 +191,7 @@ for (const task of tasks) {
     samples: r.latency.samplesCount,
     gflops: task.flops ? task.flops / ms / 1e6 : undefined,
     itemsPerSecond: task.items ? (task.items / ms) * 1000 : undefined,
+    floor: task.floor,
   });
   process.stdout.write(`${formatRow(results[results.length - 1]!, results)}\n`);
 }

@@ -8,7 +8,8 @@ import { defineSuite, isSeed, MAX_SEED } from '../src/experiment/suite.ts';
 import { exportCell } from '../src/experiment/export.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 import type { Sweeps } from '../src/metrics/robustness.ts';
-import { fetchDataset, listDatasets, listOptimizers, listPerturbations, loadDataset, parseShard } from '../src/index.ts';
+import { CLEAN, fetchDataset, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, loadDataset, modelFamily, optimizerDefinition, parseShard } from '../src/index.ts';
+import { packageVersion } from '../src/util/package-root.ts';
 import { datasetSource } from '../src/data/sources.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
@@ -222,12 +223,13 @@ export function buildProgram(): Command {
   const program = new Command('optrobust')
     .description('Does the optimizer you train with change how robust your model is?')
     .addHelpText('after', '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
-    .command('run', { isDefault: true })
+    .command('run')
     .description('train every (optimizer, seed) cell of a suite, evaluate robustness, write reports')
     .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file`, 'default')
     .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
@@ -342,15 +344,27 @@ export function buildProgram(): Command {
 
   program
     .command('list')
-    .description('list shipped suites, optimizers, perturbations and datasets')
-    .action(() => {
+    .description('list shipped suites, optimizers, perturbations, model families and datasets, each with what it is')
+    .action(async () => {
+      const section = (title: string, rows: readonly (readonly [string, string])[]) => {
+        const w = Math.max(...rows.map(([n]) => n.length));
+        return `${title}:\n${rows.map(([n, d]) => `  ${n.padEnd(w)}  ${d}`).join('\n')}`;
+      };
+      const suites = await Promise.all(Object.keys(SHIPPED_SUITES).map(async (n) => [n, (await loadSuite(n)).description] as const));
       const out = [
-        `suites:        ${Object.keys(SHIPPED_SUITES).join(', ')}`,
-        `optimizers:    ${listOptimizers().join(', ')}`,
-        `perturbations: clean, ${listPerturbations().join(', ')}`,
-        `datasets:      ${listDatasets().join(', ')}`,
+        section('suites', suites),
+        section('optimizers', listOptimizers().map((n) => [n, optimizerDefinition(n).description])),
+        section('perturbations', [
+          [CLEAN, 'the unperturbed test set'],
+          ...listPerturbations().map((n) => {
+            const p = getPerturbation(n);
+            return [n, `${p.description} (severity: ${p.severity.unit})`] as const;
+          }),
+        ]),
+        section('models', listModels().map((k) => [k, modelFamily(k).description])),
+        section('datasets', listDatasets().map((n) => [n, datasetSource(n).description])),
       ];
-      process.stdout.write(`${out.join('\n')}\n`);
+      process.stdout.write(`${out.join('\n\n')}\n`);
     });
 
   const data = program.command('data').description('datasets');
@@ -378,6 +392,11 @@ export function buildProgram(): Command {
  * shown with its stack, exit 3.
  */
 export async function main(argv: string[], program: Command = buildProgram()): Promise<number> {
+  if (argv.length === 0) {
+    // No command: say what there is (a bare `optrobust` never starts a run in the current folder).
+    process.stdout.write(program.helpInformation());
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -7,9 +7,26 @@ import { SHIPPED_SUITES } from '../suites/index.ts';
 import { InputError, UsageError } from '../src/errors.ts';
 
 
+/** .ts when running from the sources (through tsx), .js when running the built package. */
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const TYPESCRIPT = /\.[mc]?ts$/;
+
+/**
+ * Imports exactly the file named. From the built package, a TypeScript suite goes through
+ * tsx's scoped loader (tsImport: no global hook, so a .mjs suite is never swapped for a .mts
+ * one) and JavaScript loads natively; from the sources, tsx is already loaded.
+ */
+async function importExactly(url: string): Promise<unknown> {
+  if (OWN_EXTENSION === '.js' && TYPESCRIPT.test(new URL(url).pathname)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return tsImport(url, import.meta.url);
+  }
+  return import(url);
+}
+
 export async function loadSuite(nameOrPath: string): Promise<Suite> {
   const shipped = SHIPPED_SUITES[nameOrPath];
-  const url = shipped ? new URL(`../suites/${shipped}`, import.meta.url).href : undefined;
+  const url = shipped ? new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url).href : undefined;
   let target = url;
   if (!target) {
     const path = resolve(nameOrPath);
@@ -20,7 +37,7 @@ export async function loadSuite(nameOrPath: string): Promise<Suite> {
   }
   let mod: { default?: unknown; suite?: unknown };
   try {
-    mod = (await import(target)) as typeof mod;
+    mod = (await importExactly(target)) as typeof mod;
   } catch (e) {
     if (e instanceof InputError) throw e; // defineSuite's own message names the field
     throw new UsageError(`--suite ${nameOrPath}: the file could not be loaded: ${(e as Error).message}`);

@@ -49,7 +49,7 @@ export class Interrupted extends Error {
   }
 }
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A worker's rejection: an Error in-thread, a plain object when it crossed a process boundary. */
 function errorText(e: unknown): string {
@@ -103,13 +103,15 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
 
   const execute: Executor = async (tasks, done) => {
     if (fatal) return;
+    const workerFile = o.workerFile ?? new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
     pool ??= new Tinypool({
-      filename: (o.workerFile ?? new URL('./worker.ts', import.meta.url)).href,
+      filename: workerFile.href,
       minThreads: o.workers,
       maxThreads: o.workers,
-      // Child processes rather than threads: each gets tsx's loader through --import and its own onnxruntime.
+      // Child processes rather than threads: each gets its own onnxruntime (and, running from
+      // the TypeScript sources, tsx's loader through --import; the built package needs none).
       runtime: 'child_process',
-      execArgv: ['--import', tsxLoader],
+      execArgv: workerFile.pathname.endsWith('.ts') ? ['--import', tsxLoader()] : [],
       // Structured clone, not JSON, across the process boundary: NaN, ±Infinity and -0 arrive as themselves.
       serialization: 'advanced',
     });

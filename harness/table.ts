@@ -1,5 +1,7 @@
 // The end-of-run table: mean clean accuracy and mean accuracy per perturbation
-// (averaged over its severities and the seeds) for each arm.
+// (averaged over its severities and the seeds) for each arm. Wider than `width` columns
+// (a nightly suite's 13 perturbations), it is split into blocks of columns, each with the
+// arm column, so that it stays readable in a terminal or a CI log.
 import type { Suite } from '../src/index.ts';
 import type { CellRecord } from '../src/experiment/store.ts';
 import { CLEAN } from '../src/perturb/registry.ts';
@@ -9,7 +11,7 @@ import { armId } from '../src/experiment/grid.ts';
 import { phaseResults } from '../src/experiment/phase.ts';
 import { main } from '../src/experiment/phases/main.ts';
 
-export function accuracyTable(suite: Suite, records: readonly CellRecord[]): string {
+export function accuracyTable(suite: Suite, records: readonly CellRecord[], width = 100): string {
   const view = runView(suite, records);
   const perturbations = [CLEAN, ...Object.keys(suite.perturbations).filter((p) => p !== CLEAN)];
   const header = [view.axes.models || view.axes.regimes ? 'arm' : 'optimizer', ...perturbations, 'diverged', 'failed'];
@@ -24,6 +26,22 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[]): str
     return [armName(view, a), ...accs, String(mine.filter((r) => r.diverged).length), String(failed)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  // Columns 1.. go into blocks that fit beside the arm column.
+  const blocks: number[][] = [];
+  let used = width;
+  for (let i = 1; i < header.length; i++) {
+    if (used + 2 + widths[i]! > width || blocks.length === 0) {
+      blocks.push([]);
+      used = widths[0]!;
+    }
+    blocks[blocks.length - 1]!.push(i);
+    used += 2 + widths[i]!;
+  }
+  const line = (cells: string[], cols: number[]) => [cells[0]!.padEnd(widths[0]!), ...cols.map((i) => cells[i]!.padStart(widths[i]!))].join('  ').trimEnd();
+  const seeds = suite.seeds.length;
+  const caption = `Test accuracy: the mean over ${seeds} seed${seeds === 1 ? '' : 's'} and, per perturbation, over its severities\n(clean: unperturbed); diverged and failed: cells.`;
+  return [
+    caption,
+    ...blocks.map((cols) => [line(header, cols), line(widths.map((w) => '-'.repeat(w)), cols), ...rows.map((r) => line(r, cols))].join('\n')),
+  ].join('\n\n');
 }

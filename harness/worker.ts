@@ -1,6 +1,7 @@
 // A pool worker: runs one cell of any phase per task. Datasets and compiled networks are
-// cached per worker, so a worker pays for loading and session creation once, not per cell.
-import { loadDataset, type Dataset } from '../src/index.ts';
+// cached per worker, so a worker pays for loading and session creation once, not per cell;
+// so are the model-free perturbed test sets, drawn once per seed rather than once per cell.
+import { loadDataset, PerturbedCache, type Dataset } from '../src/index.ts';
 import { runTask, type Outcome, type Task } from '../src/experiment/run.ts';
 import type { RunConfig } from '../src/experiment/manifest.ts';
 
@@ -10,6 +11,7 @@ export interface WorkerTask extends Task {
 }
 
 const datasets = new Map<string, Dataset>();
+const perturbed = new PerturbedCache();
 
 // ^C in a terminal reaches the whole process group; the parent decides what stops (it tears
 // the pool down), so a cell is never recorded as failed because its worker saw the signal.
@@ -27,5 +29,5 @@ export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> 
   if (dataset.fingerprint !== config.data.fingerprint) {
     return { error: `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`, seconds: 0 };
   }
-  return runTask({ suite: config.suite, dataset, threads }, task, config.keepWeights ?? false);
+  return runTask({ suite: config.suite, dataset, threads, perturbed }, task, config.keepWeights ?? false);
 }

@@ -4,14 +4,16 @@ at batch 128 for mlp [256,128], mlp [1024,1024] and the cnn, on 1 and 2 threads.
 
 Reference only (never a runtime or CI dependency). Debian's torch needs OpenBLAS:
     apt-get install python3-torch libopenblas0-pthread
-Run through `npm run perf:compare`, or by hand:
-    OPENBLAS_NUM_THREADS=N /usr/bin/python3 bench/reference/pytorch_steps.py N
-Prints one JSON object: {"threads": N, "torch": version, "results": {name: ms_per_step},
-"adam_foreach": {name: bool}}. Each step is timed with torch.optim.Adam's per-tensor loop
-(torch 1.13's default) and with foreach=True, and the faster counts: the peer is measured
-in its strongest configuration (foreach took the MLP [256,128] from 2.6 to 2.1 ms here).
+Run through `npm run perf:compare`, or by hand in the strongest CPU configuration:
+    OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N /usr/bin/python3 bench/reference/pytorch_steps.py N
+(PASSIVE: idle OpenMP threads sleep instead of spinning against the working one.)
+Prints one JSON object: {"threads", "torch", "omp_wait_policy", "results": {name: ms_per_step},
+"config": {name: the configuration that was fastest}}. Each step is timed with
+torch.optim.Adam's per-tensor loop and with foreach=True, and the CNN also in channels_last;
+the fastest counts, so the peer is measured in its strongest configuration.
 """
 import json
+import os
 import sys
 import time
 
@@ -35,9 +37,12 @@ def cnn():
         nn.Conv2d(64, 64, 3, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(64 * 7 * 7, 10))
 
 
-def time_step(net, foreach, seconds=3.0):
+def time_step(net, foreach, channels_last=False, seconds=3.0):
     opt = torch.optim.Adam(net.parameters(), lr=1e-9, foreach=foreach)
     x = torch.rand(BATCH, 1, 28, 28)
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (BATCH,))
 
     def step():
@@ -63,12 +68,15 @@ def main():
         'mlp [1024,1024]': (lambda: mlp([1024, 1024]), 3.0),
         'cnn': (cnn, 6.0),
     }
-    results, foreach_used = {}, {}
+    results, config = {}, {}
     for name, (make, seconds) in models.items():
-        times = {foreach: time_step(make(), foreach, seconds) for foreach in (False, True)}
-        foreach_used[name] = min(times, key=times.get)
-        results[name] = times[foreach_used[name]]
-    print(json.dumps({'threads': threads, 'torch': torch.__version__, 'results': results, 'adam_foreach': foreach_used}))
+        # Every configuration a careful user would try; the fastest counts.
+        layouts = (False, True) if name == 'cnn' else (False,)
+        times = {(f, cl): time_step(make(), f, cl, seconds) for f in (False, True) for cl in layouts}
+        best = min(times, key=times.get)
+        results[name] = times[best]
+        config[name] = ('foreach Adam' if best[0] else 'per-tensor Adam') + (', channels_last' if best[1] else '')
+    print(json.dumps({'threads': threads, 'torch': torch.__version__, 'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY'), 'results': results, 'config': config}))
 
 
 if __name__ == '__main__':

@@ -10,6 +10,8 @@ export interface PerfResult {
   readonly samples: number;
   readonly gflops?: number;
   readonly itemsPerSecond?: number;
+  /** The result this one is measured against (an optimizer's memory floor): its time over the floor's is printed. */
+  readonly floor?: string;
 }
 
 export interface PerfFile {

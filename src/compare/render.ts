@@ -1,6 +1,6 @@
 // compare.md (short, for a CI job summary or a pull-request comment: regressions first),
 // compare.csv and compare.json (every row, for scripts), compare.html (self-contained).
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../report/csv.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { cell, esc, formatNumber } from '../report/format.ts';
 import { M } from '../metrics/catalog.ts';
@@ -76,7 +76,7 @@ export function renderCsv(c: Comparison): string {
   const rows = [...c.rows.map((r) => ['results', r] as const), ...c.perfRows.map((r) => ['timing', r] as const)].map(([section, r]) => [
     section, r.verdict, r.model, r.regime, r.optimizer, r.perturbation, r.severity, r.metric, r.direction, r.nBaseline, r.nCurrent, r.baseline, r.current, r.delta, r.ciLow, r.ciHigh, r.test, r.p, r.q, r.note ?? '',
   ].map(cell));
-  return stringify(rows, { header: true, columns: [...CSV_COLUMNS] });
+  return toCsv(CSV_COLUMNS, rows);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Loads a run directory for comparison, and lists what differs between two runs' setups.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
+import { NUMERICS_BEFORE_2, readManifest, type Environment, type RunManifest } from '../experiment/manifest.ts';
 import { RunStore, type CellRecord, STORE_FILE } from '../experiment/store.ts';
 import { suiteModels } from '../experiment/grid.ts';
 import { runView, type RunView } from '../results/view.ts';
@@ -63,7 +63,8 @@ export function setupDifferences(base: RunManifest, cur: RunManifest): string[] 
 
 /**
  * What differs in the software and kernels that computed two runs (optrobust and
- * onnxruntime versions, platform, the NCHWc block of the convolutions). Such runs are
+ * onnxruntime versions, platform, the NCHWc block of the convolutions, the numerics revision:
+ * random generators and update arithmetic). Such runs are
  * comparable but not bit-identical: summation orders differ.
  */
 export function engineDifferences(a: Partial<Environment>, b: Partial<Environment>): string[] {
@@ -75,5 +76,8 @@ export function engineDifferences(a: Partial<Environment>, b: Partial<Environmen
   same('onnxruntime', a.onnxruntime, b.onnxruntime);
   same('platform', a.platform, b.platform);
   same('NCHWc block of the convolutions (16: AVX-512, 8: AVX2, 0: standard Conv)', a.nchwcBlock, b.nchwcBlock);
+  // A run without the field predates revision 2 (when optrobust, too, is known).
+  const numerics = (e: Partial<Environment>) => e.numerics ?? (e.optrobust !== undefined ? NUMERICS_BEFORE_2 : undefined);
+  same('numerics (random generators, update arithmetic)', numerics(a), numerics(b));
   return diffs;
 }

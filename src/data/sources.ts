@@ -2,8 +2,8 @@
 // a system folder such as Debian's dataset-fashion-mnist, the user cache `data fetch` fills,
 // or any folder passed explicitly), its format and its classes. Adding a dataset is one entry.
 import { homedir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.ts';
 import { existsSync } from 'node:fs';
 import type { Dataset } from './dataset.ts';
 import { DataError } from './idx.ts';
@@ -37,7 +37,7 @@ export interface DatasetSource {
   readonly installHint: string;
 }
 
-const REPO_DATA = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+const REPO_DATA = join(packageRoot(), 'data');
 
 export function cacheDir(): string {
   return process.env.OPTROBUST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'optrobust');

@@ -10,6 +10,7 @@ import { defineSuite, type Suite } from './suite.ts';
 import type { Shard } from './grid.ts';
 import { nchwcBlockSize } from '../onnx/nchwc.ts';
 import { parseExact, stringifyExact } from '../util/json.ts';
+import { packageVersion } from '../util/package-root.ts';
 import { InputError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'run.json';
@@ -48,7 +49,19 @@ export interface Environment {
   readonly cores: number;
   /** MLAS NCHWc block the convolutions ran on (16: AVX-512, 8: AVX2), 0 for standard ONNX `Conv`. */
   readonly nchwcBlock: number;
+  /** The random generators and update arithmetic the numbers came from (NUMERICS); absent before revision 2. */
+  readonly numerics?: string;
 }
+
+/**
+ * The revision of optrobust's numerics: a new one whenever a generator or an update's
+ * arithmetic changes, so that `compare` can say why two runs of one config differ.
+ * 1: Gaussian noise from Alea by Box-Muller; RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam
+ *    and Lion in scalar JavaScript with float64 intermediates.
+ * 2: Gaussian noise from xoshiro128** by the ziggurat; every optimizer in float32 WebAssembly SIMD.
+ */
+export const NUMERICS = '2 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD)';
+export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
 export interface Timings {
   readonly startedAt: string;
@@ -75,15 +88,15 @@ const require = createRequire(import.meta.url);
 
 export async function environment(): Promise<Environment> {
   const pkg = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
-  const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return {
-    optrobust: own.version,
+    optrobust: packageVersion(),
     node: process.version,
     onnxruntime: pkg('onnxruntime-node'),
     platform: `${platform()}-${arch()}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     nchwcBlock: await nchwcBlockSize(),
+    numerics: NUMERICS,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Suite } from './suite.ts';
 import type { CellKey, Shard } from './grid.ts';
 import type { CellRecord } from './store.ts';
 import type { Measurement } from '../results/measurement.ts';
+import type { PerturbedCache } from '../metrics/perturbed-cache.ts';
 
 export interface CellContext {
   readonly suite: Suite;
@@ -15,6 +16,8 @@ export interface CellContext {
   readonly threads?: number;
   /** Where a phase hands the final weights of a trained model, when the run keeps them. */
   readonly keepWeights?: (weights: readonly Float32Array[]) => void;
+  /** Model-free perturbed test sets kept across this executor's cells. */
+  readonly perturbed?: PerturbedCache;
 }
 
 export interface PlanInput {

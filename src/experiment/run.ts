@@ -8,6 +8,7 @@ import { cellLabel } from './grid.ts';
 import { keyOf, recordId, type CellRecord, type RunStore } from './store.ts';
 import { writeWeights } from './weights.ts';
 import type { CellContext } from './phase.ts';
+import { PerturbedCache } from '../metrics/perturbed-cache.ts';
 import { PHASES, phaseNamed, type AnyPhase } from './phases/index.ts';
 
 /** One cell to run: its phase, key and the phase's input for it (JSON-serialisable). */
@@ -110,7 +111,8 @@ export async function runTask(ctx: CellContext, task: Task, keepWeights = false)
 
 /** An executor that runs cells one after another in this process. */
 export function inProcess(ctx: CellContext, keepWeights = false): Executor {
+  const context: CellContext = { perturbed: new PerturbedCache(), ...ctx };
   return async (tasks, done) => {
-    for (const t of tasks) done(t, await runTask(ctx, t, keepWeights));
+    for (const t of tasks) done(t, await runTask(context, t, keepWeights));
   };
 }

@@ -7,6 +7,7 @@ import { CLEAN, getPerturbation } from '../perturb/registry.ts';
 import type { GradientOracle, ImageShape } from '../perturb/perturbation.ts';
 import { createRng } from '../util/rng.ts';
 import { evaluate } from './evaluate.ts';
+import type { PerturbedCache } from './perturbed-cache.ts';
 
 /** Perturbation name -> severities; "clean" (severity 0) is always evaluated. */
 export type Sweeps = Readonly<Record<string, readonly number[]>>;
@@ -26,6 +27,8 @@ export async function evaluateSweeps(
   sweeps: Sweeps,
   seed: number,
   gradient: GradientOracle,
+  /** Keeps model-free perturbed sets across calls (cells); none: each is drawn afresh. */
+  cache?: PerturbedCache,
 ): Promise<SweepPoint[]> {
   const clean = await evaluate(net, params, split);
   const points: SweepPoint[] = [{ perturbation: CLEAN, severity: 0, accuracy: clean.accuracy, loss: clean.loss }];
@@ -33,10 +36,9 @@ export async function evaluateSweeps(
     if (name === CLEAN) continue;
     const p = getPerturbation(name);
     for (const severity of severities) {
-      const images = await p.apply(
-        { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient },
-        severity,
-      );
+      const make = () =>
+        p.apply({ images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient }, severity);
+      const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
       const s = await evaluate(net, params, split, images);
       points.push({ perturbation: name, severity, accuracy: s.accuracy, loss: s.loss });
     }

@@ -1,6 +1,8 @@
 // Adagrad as torch.optim.Adagrad:
 //   g += wd·p;  clr = lr / (1 + (t-1)·lrDecay);  s += g²;  p -= clr · g / (sqrt(s) + eps)
+// The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
 import { nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 
 export interface AdagradOptions {
   readonly [k: string]: number;
@@ -11,24 +13,20 @@ export interface AdagradOptions {
   readonly eps: number;
 }
 
-export const adagrad: OptimizerDefinition<AdagradOptions, Float32Array> = {
+type State = SimdState & { readonly sum: Region | null };
+
+export const adagrad: OptimizerDefinition<AdagradOptions, State> = {
   name: 'adagrad',
   description: 'Adagrad (Duchi et al. 2011): per-coordinate steps from the sum of squared gradients',
   lrRange: [1e-4, 1],
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10 },
   schema: { lr: nonNegative, lrDecay: nonNegative, weightDecay: nonNegative, initialAccumulatorValue: nonNegative, eps: nonNegative },
-  init: (n, o) => new Float32Array(n).fill(o.initialAccumulatorValue),
-  update(p, g, s, o, lr, t) {
-    const { weightDecay: wd, eps } = o;
-    const clr = lr / (1 + (t - 1) * o.lrDecay);
-    let sq = 0;
-    for (let i = 0; i < p.length; i++) {
-      const old = p[i]!;
-      const gi = g[i]! + wd * old;
-      const si = (s[i] = Math.fround(s[i]! + gi * gi));
-      const next = (p[i] = Math.fround(old - (clr * gi) / (Math.fround(Math.sqrt(si)) + eps)));
-      sq += (next - old) ** 2;
-    }
-    return sq;
+  init(n, o, arena) {
+    const s = simdState(arena(), n, { sum: n });
+    s.sum!.array.fill(o.initialAccumulatorValue);
+    return s;
   },
+  update: (p, g, s, o, lr, t) =>
+    simdStep(s, p, g, (k) => k.adagrad(s.p.offset, s.g.offset, at(s.sum), p.length, lr / (1 + (t - 1) * o.lrDecay), o.weightDecay, o.eps)),
+  home: (s) => s.p.array,
 };

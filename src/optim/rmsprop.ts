@@ -1,7 +1,9 @@
 // RMSprop as torch.optim.RMSprop:
 //   g += wd·p;  s = α·s + (1-α)·g²;  centered: ḡ = α·ḡ + (1-α)·g, avg = sqrt(s - ḡ²) else sqrt(s)
 //   avg += eps;  momentum: b = μ·b + g/avg, p -= lr·b;  else p -= lr·g/avg
+// The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
 import { flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 
 export interface RmspropOptions {
   readonly [k: string]: number | boolean;
@@ -13,11 +15,7 @@ export interface RmspropOptions {
   readonly centered: boolean;
 }
 
-interface State {
-  readonly sq: Float32Array;
-  readonly gavg: Float32Array | null;
-  readonly buf: Float32Array | null;
-}
+type State = SimdState & { readonly sq: Region | null; readonly gavg: Region | null; readonly buf: Region | null };
 
 export const rmsprop: OptimizerDefinition<RmspropOptions, State> = {
   name: 'rmsprop',
@@ -25,31 +23,10 @@ export const rmsprop: OptimizerDefinition<RmspropOptions, State> = {
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false },
   schema: { lr: nonNegative, alpha: nonNegative, eps: nonNegative, weightDecay: nonNegative, momentum: nonNegative, centered: flag },
-  init: (n, o) => ({
-    sq: new Float32Array(n),
-    gavg: o.centered ? new Float32Array(n) : null,
-    buf: o.momentum > 0 ? new Float32Array(n) : null,
-  }),
-  update(p, g, { sq: s, gavg, buf }, o, lr) {
-    const { alpha, eps, weightDecay: wd, momentum: mu } = o;
-    let sq = 0;
-    for (let i = 0; i < p.length; i++) {
-      const old = p[i]!;
-      const gi = g[i]! + wd * old;
-      const si = (s[i] = Math.fround(alpha * s[i]! + (1 - alpha) * gi * gi));
-      let avg: number;
-      if (gavg) {
-        const ga = (gavg[i] = Math.fround(alpha * gavg[i]! + (1 - alpha) * gi));
-        avg = Math.sqrt(Math.fround(si - ga * ga));
-      } else avg = Math.sqrt(si);
-      avg = Math.fround(avg) + eps;
-      let next: number;
-      if (buf) {
-        const b = (buf[i] = Math.fround(mu * buf[i]! + gi / avg));
-        next = p[i] = Math.fround(old - lr * b);
-      } else next = p[i] = Math.fround(old - (lr * gi) / avg);
-      sq += (next - old) ** 2;
-    }
-    return sq;
-  },
+  init: (n, o, arena) => simdState(arena(), n, { sq: n, gavg: o.centered ? n : 0, buf: o.momentum > 0 ? n : 0 }),
+  update: (p, g, s, o, lr) =>
+    simdStep(s, p, g, (k) =>
+      k.rmsprop(s.p.offset, s.g.offset, at(s.sq), at(s.gavg), at(s.buf), p.length, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, lr, s.gavg ? 1 : 0, s.buf ? 1 : 0),
+    ),
+  home: (s) => s.p.array,
 };

@@ -3,7 +3,7 @@
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
 // torch 1.13 has no default lr (it is required); we use torch 2's 1e-3.
 import { flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
-import type { Arena, Region } from './simd/arena.ts';
+import { simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 
 export interface SgdOptions {
   readonly [k: string]: number | boolean;
@@ -14,12 +14,7 @@ export interface SgdOptions {
   readonly weightDecay: number;
 }
 
-interface State {
-  readonly arena: Arena;
-  readonly p: Region;
-  readonly g: Region;
-  readonly buf: Region | null;
-}
+type State = SimdState & { readonly buf: Region | null };
 
 export const sgd: OptimizerDefinition<SgdOptions, State> = {
   name: 'sgd',
@@ -28,20 +23,12 @@ export const sgd: OptimizerDefinition<SgdOptions, State> = {
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
   schema: { lr: nonNegative, momentum: nonNegative, dampening: { type: 'number' }, nesterov: flag, weightDecay: nonNegative },
   check: (o) => (o.nesterov && (o.momentum <= 0 || o.dampening !== 0) ? `nesterov = true requires momentum > 0 and dampening = 0 (got momentum ${o.momentum}, dampening ${o.dampening})` : undefined),
-  init(n, o, arena) {
-    const a = arena();
-    return { arena: a, p: a.alloc(n), g: a.alloc(n), buf: o.momentum !== 0 ? a.alloc(n) : null };
-  },
-  update(p, g, s, o, lr, t) {
-    const inPlace = s.p.holds(p);
-    if (!inPlace) s.p.array.set(p);
-    s.g.array.set(g);
-    const k = s.arena.kernels;
-    const sq = s.buf
-      ? k.sgd_momentum(s.p.offset, s.g.offset, s.buf.offset, p.length, lr, o.weightDecay, o.momentum, 1 - o.dampening, t === 1 ? 1 : 0, o.nesterov ? 1 : 0)
-      : k.sgd(s.p.offset, s.g.offset, p.length, lr, o.weightDecay);
-    if (!inPlace) p.set(s.p.array);
-    return sq;
-  },
+  init: (n, o, arena) => simdState(arena(), n, { buf: o.momentum !== 0 ? n : 0 }),
+  update: (p, g, s, o, lr, t) =>
+    simdStep(s, p, g, (k) =>
+      s.buf
+        ? k.sgd_momentum(s.p.offset, s.g.offset, s.buf.offset, p.length, lr, o.weightDecay, o.momentum, 1 - o.dampening, t === 1 ? 1 : 0, o.nesterov ? 1 : 0)
+        : k.sgd(s.p.offset, s.g.offset, p.length, lr, o.weightDecay),
+    ),
   home: (s) => s.p.array,
 };

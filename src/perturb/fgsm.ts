@@ -11,6 +11,8 @@ export const fgsm: Perturbation = {
   async apply({ images, labels, count, gradient }, eps) {
     if (eps === 0) return Float32Array.from(images);
     const g = await gradient!(images, labels, count);
-    return images.map((v, i) => clip01(v + eps * Math.sign(g[i]!)));
+    const out = new Float32Array(images.length);
+    for (let i = 0; i < out.length; i++) out[i] = clip01(images[i]! + eps * Math.sign(g[i]!));
+    return out;
   },
 };

@@ -21,19 +21,23 @@ export function warp(images: Float32Array, count: number, [channels, h, w]: Imag
   const plane = h * w;
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
-  // Per output pixel: four source indices (-1 outside) and four weights.
+  // Per output pixel, its taps inside the image with non-zero weight, in the order
+  // (top-left, top-right, bottom-left, bottom-right): pixel p's are start[p]..start[p+1]-1.
+  const start = new Int32Array(plane + 1);
   const idx = new Int32Array(plane * 4);
   const wt = new Float64Array(plane * 4);
-  const tap = (k: number, row: number, col: number, weight: number) => {
-    const inside = row >= 0 && col >= 0 && row < h && col < w && weight !== 0;
-    idx[k] = inside ? row * w + col : -1;
-    wt[k] = inside ? weight : 0;
-  };
   let last: Affine | undefined;
   for (let i = 0; i < count; i++) {
     const m = affineFor(i);
     if (m !== last) {
       last = m;
+      let k = 0;
+      const tap = (row: number, col: number, weight: number) => {
+        if (row >= 0 && col >= 0 && row < h && col < w && weight !== 0) {
+          idx[k] = row * w + col;
+          wt[k++] = weight;
+        }
+      };
       for (let r = 0; r < h; r++)
         for (let col = 0; col < w; col++) {
           const dx = col - cx;
@@ -44,18 +48,19 @@ export function warp(images: Float32Array, count: number, [channels, h, w]: Imag
           const y0 = Math.floor(y);
           const fx = x - x0;
           const fy = y - y0;
-          const k = (r * w + col) * 4;
-          tap(k, y0, x0, (1 - fx) * (1 - fy));
-          tap(k + 1, y0, x0 + 1, fx * (1 - fy));
-          tap(k + 2, y0 + 1, x0, (1 - fx) * fy);
-          tap(k + 3, y0 + 1, x0 + 1, fx * fy);
+          start[r * w + col] = k;
+          tap(y0, x0, (1 - fx) * (1 - fy));
+          tap(y0, x0 + 1, fx * (1 - fy));
+          tap(y0 + 1, x0, (1 - fx) * fy);
+          tap(y0 + 1, x0 + 1, fx * fy);
         }
+      start[plane] = k;
     }
     for (let ch = 0; ch < channels; ch++) {
       const base = (i * channels + ch) * plane;
       for (let p = 0; p < plane; p++) {
         let s = 0;
-        for (let t = p * 4; t < p * 4 + 4; t++) if (idx[t]! >= 0) s += wt[t]! * images[base + idx[t]!]!;
+        for (let t = start[p]!, end = start[p + 1]!; t < end; t++) s += wt[t]! * images[base + idx[t]!]!;
         out[base + p] = s;
       }
     }

@@ -10,11 +10,17 @@ export function formatNumber(v: number): string {
   if (Object.is(v, -0)) return '-0';
   if (Number.isSafeInteger(v)) return String(v);
   const f = Math.fround(v);
-  for (let p = 1; p < 9; p++) {
-    const s = Number(f.toPrecision(p));
-    if (Math.fround(s) === f) return String(s);
+  // The fewest digits p in 1..9 whose rounding reads back as f. Binary search is exact: the
+  // p-digit decimals are among the (p+1)-digit ones, so rounding to more digits never lands
+  // farther from f, and once p digits read back, every larger p does.
+  let lo = 1;
+  let hi = 9;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Math.fround(Number(f.toPrecision(mid))) === f) hi = mid;
+    else lo = mid + 1;
   }
-  return String(Number(f.toPrecision(9)));
+  return String(Number(f.toPrecision(lo)));
 }
 
 /**

@@ -1,5 +1,5 @@
 // results.csv: tidy, one measurement per row (see reports/README.md for the columns).
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv.ts';
 import type { RunView } from '../results/view.ts';
 import type { CellRecord } from '../experiment/store.ts';
 import { metricInfo } from '../metrics/catalog.ts';
@@ -25,5 +25,5 @@ export function resultsCsv(view: RunView): string {
     const fixed = [suite.name, suite.dataset, arm.model, arm.regime, entry.label, entry.name, lr, JSON.stringify({ ...entry.options, lr }), entry.schedule ? JSON.stringify(entry.schedule) : 'constant'];
     for (const m of measurements) rows.push([...fixed, m.seed, m.perturbation, m.severity, m.metric, metricInfo(m.metric).unit, m.value].map(cell));
   }
-  return stringify(rows, { header: true, columns: [...RESULT_COLUMNS] });
+  return toCsv(RESULT_COLUMNS, rows);
 }

@@ -1,6 +1,6 @@
 // steps.csv: the training curves, one row per logged step; layers.csv: the same steps per
 // parameter tensor (per-layer gradient diagnostics).
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv.ts';
 import type { RunView } from '../results/view.ts';
 import { phaseResults } from '../experiment/phase.ts';
 import { main } from '../experiment/phases/main.ts';
@@ -13,7 +13,7 @@ export function stepsCsv(view: RunView): string {
   for (const { key: k, result: r } of phaseResults(view.records, main)) {
     for (const s of r.steps) rows.push([k.model, k.regime, k.optimizer, k.seed, s.epoch, s.step, s.lr, s.loss, s.gradNorm, s.updateNorm].map(cell));
   }
-  return stringify(rows, { header: true, columns: [...STEP_COLUMNS] });
+  return toCsv(STEP_COLUMNS, rows);
 }
 
 export const LAYER_COLUMNS = ['suite', 'dataset', 'model', 'regime', 'optimizer', 'seed', 'epoch', 'step', 'layer', 'tensor', 'depth', 'grad_norm', 'update_norm', 'param_norm'] as const;
@@ -29,5 +29,5 @@ export function layersCsv(view: RunView): string {
       });
     }
   }
-  return stringify(rows, { header: true, columns: [...LAYER_COLUMNS] });
+  return toCsv(LAYER_COLUMNS, rows);
 }

@@ -1,6 +1,6 @@
 // summary.csv: per (arm, perturbation, severity, metric) across seeds: n, mean, std,
 // Student-t 95% interval, and the paired difference from the reference arm.
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv.ts';
 import type { RunView } from '../results/view.ts';
 import { metricInfo } from '../metrics/catalog.ts';
 import { cell } from './format.ts';
@@ -9,12 +9,12 @@ export const SUMMARY_COLUMNS = ['model', 'regime', 'optimizer', 'perturbation', 
 
 export function summaryCsv(view: RunView): string {
   const { reference } = view.suite;
-  return stringify(
+  return toCsv(
+    SUMMARY_COLUMNS,
     view.summary.map((r) => {
       const t = r.vsReference;
       const s = r.stats;
       return [r.arm.model, r.arm.regime, r.arm.optimizer, r.perturbation, r.severity, r.metric, metricInfo(r.metric).unit, s.n, s.nonFinite, s.mean, s.std, s.ciLow, s.ciHigh, r.arm.optimizer === reference ? '' : reference, t?.diff, t?.ciLow, t?.ciHigh, t?.p].map(cell);
     }),
-    { header: true, columns: [...SUMMARY_COLUMNS] },
   );
 }

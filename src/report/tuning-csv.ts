@@ -1,5 +1,5 @@
 // tuning.csv: every learning-rate trial of the tuning phase, with the choice it led to.
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv.ts';
 import type { RunView } from '../results/view.ts';
 import { phaseResults } from '../experiment/phase.ts';
 import { tune } from '../experiment/phases/tune.ts';
@@ -10,11 +10,11 @@ export const TUNING_COLUMNS = ['model', 'regime', 'optimizer', 'lr', 'seed', 'di
 
 export function tuningCsv(view: RunView): string {
   const trials = phaseResults(view.records, tune);
-  return stringify(
+  return toCsv(
+    TUNING_COLUMNS,
     trials.map(({ key: t, result: r }) => {
       const c = view.tuning?.get(armId(t));
       return [t.model, t.regime, t.optimizer, t.lr, t.seed, r.diverged ? 1 : 0, r.valAccuracy, r.valLoss, c?.lr === t.lr ? 1 : 0, c?.lr === t.lr ? (c.atEdge ?? '') : ''].map(cell);
     }),
-    { header: true, columns: [...TUNING_COLUMNS] },
   );
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
+import { NUMERICS, NUMERICS_BEFORE_2 } from '../../src/experiment/manifest.ts';
 
 const SEEDS = { seeds: [0, 1, 2] };
 let baseline = '';
@@ -76,6 +77,19 @@ describe('optrobust compare', () => {
     const out = mkdtempSync(join(tmpdir(), 'cmp-same-'));
     expect(cli(['compare', '--baseline', baseline, '--current', same, '--out', out]).code).toBe(0);
     expect((JSON.parse(read(out, 'compare.json')) as { engineDifferences: string[] }).engineDifferences).toEqual([]);
+  });
+
+  it('names a change of numerics (random generators, update arithmetic) as an engine difference, old runs included', () => {
+    const old = mkdtempSync(join(tmpdir(), 'cmp-numerics-'));
+    cpSync(same, old, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(old, 'run.json'), 'utf8')) as { environment: Record<string, unknown> };
+    const { numerics, ...before } = manifest.environment;
+    expect(numerics).toBe(NUMERICS);
+    writeFileSync(join(old, 'run.json'), JSON.stringify({ ...manifest, environment: before }));
+    const r = cli(['compare', '--baseline', old, '--current', baseline, '--out', join(old, 'compare')]);
+    expect(r.code).toBe(0);
+    const c = JSON.parse(read(join(old, 'compare'), 'compare.json')) as { engineDifferences: string[] };
+    expect(c.engineDifferences).toEqual([`numerics (random generators, update arithmetic): baseline ${NUMERICS_BEFORE_2}, current ${NUMERICS}`]);
   });
 
   it('uses an unpaired test when the runs hold different seeds', () => {

@@ -7,13 +7,19 @@ import { compileKernels } from '../../scripts/compile-kernels.ts';
 import { KERNELS_WASM_BASE64 } from '../../src/optim/simd/kernels-wasm.ts';
 import { Arena } from '../../src/optim/simd/arena.ts';
 import { instantiate, type OptimizerDefinition, type Options } from '../../src/optim/optimizer.ts';
-import { adam } from '../../src/optim/adam.ts';
+import { listOptimizers, optimizerDefinition } from '../../src/optim/registry.ts';
 import { sgd } from '../../src/optim/sgd.ts';
+import { kernelsWat } from '../../scripts/kernels-wat.ts';
 
 describe('simd kernels', () => {
   it('embed exactly the compiled src/optim/simd/kernels.wat (run scripts/build-kernels.ts after editing it)', async () => {
     const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
     expect(Buffer.from(await compileKernels(wat)).toString('base64')).toBe(KERNELS_WASM_BASE64);
+  });
+
+  it('kernels.wat is the output of its generator, scripts/kernels-wat.ts', () => {
+    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
+    expect(wat).toBe(kernelsWat());
   });
 
   it('pad regions to whole vectors, zero-filled, 16-byte aligned', () => {
@@ -35,7 +41,11 @@ describe('simd kernels', () => {
     expect(norm).toBeCloseTo(Math.hypot(...expected.map((v, i) => v - [1, -2, 3, 0.5, 7][i]!)), 6);
   });
 
-  for (const def of [sgd, adam] as unknown as OptimizerDefinition<Options, unknown>[]) {
+  // Every variant whose kernel reads an extra stream or flag.
+  const variants: Record<string, Options> = {
+    sgd: { momentum: 0.9, nesterov: true }, adam: { amsgrad: true }, rmsprop: { centered: true, momentum: 0.5 },
+  };
+  for (const def of listOptimizers().map(optimizerDefinition)) {
     it(`${def.name}: no new memory or state after the first step`, () => {
       const sizes = [1000, 37, 4096, 3];
       const params = sizes.map((n) => new Float32Array(n).fill(0.5));
@@ -49,7 +59,7 @@ describe('simd kernels', () => {
           return s;
         },
       };
-      const opt = instantiate(spy, {});
+      const opt = instantiate(spy, variants[def.name] ?? {});
       opt.step(params, grads);
       const arena = (states[0] as { arena: Arena }).arena;
       const buffer = arena.memory.buffer;

@@ -124,7 +124,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     if (result.diverged) return { ...base, eval: null, inputGradients: null };
     ctx.keepWeights?.(result.weights);
     const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
-    const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle);
+    const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
     return { ...base, eval: evalPoints, inputGradients };
   },

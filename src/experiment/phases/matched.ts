@@ -107,7 +107,7 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     });
     const val = await evaluate(net, r.weights, split.validation);
     const oracle = memoizeFor(gradientOracle(net, r.weights), test.images);
-    const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle);
+    const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
     return { lr: input.lr, epoch, valAccuracy: val.accuracy, target: input.target, eval: points };
   },
   outcome: (r) => `validation ${(100 * r.valAccuracy).toFixed(1)}% (target ${(100 * r.target).toFixed(1)}%)`,

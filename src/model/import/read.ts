@@ -9,8 +9,8 @@ type Long = { toNumber(): number };
 export type NodeProto = onnxProto.onnx.INodeProto;
 export type ModelProto = onnxProto.onnx.IModelProto;
 
-/** A problem with the ONNX file itself. */
-export class OnnxFileError extends InputError {}
+export { OnnxFileError } from './file-error.ts';
+import { OnnxFileError } from './file-error.ts';
 
 export const num = (v: number | Long | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
 

@@ -1,0 +1,91 @@
+// `npm run test:package` (CI): the package as a user gets it. Builds dist/, packs the
+// tarball, installs it into a fresh project from npm's cache, and checks that
+//   (a) plain Node ESM can import and use the library (createOptimizer, defineSuite, train, evaluate);
+//   (b) a strict NodeNext TypeScript consumer compiles against its types with skipLibCheck off;
+//   (c) `npx optrobust` works: --version, a bare command prints help, and a run of a user's
+//       .mjs suite built on `optrobust/suites`;
+// and that publint and arethetypeswrong find nothing wrong with the package.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const root = join(import.meta.dirname, '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const work = mkdtempSync(join(tmpdir(), 'optrobust-package-'));
+const sh = (cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
+  process.stdout.write(`$ ${cmd} ${args.join(' ')}\n`);
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+};
+
+try {
+  sh('npm', ['run', 'build'], root);
+  sh('npm', ['pack', '--pack-destination', work], root);
+  const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+
+  sh('npx', ['publint', '--strict', tarball], root);
+  // ESM only (Node >= 20): node10 and CommonJS resolution are out of scope by design.
+  sh('npx', ['attw', tarball, '--profile', 'esm-only'], root);
+
+  const app = join(work, 'app');
+  sh('mkdir', ['-p', app], work);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  // As a user on any npm would, so that onnxruntime-node's CUDA download never runs.
+  writeFileSync(join(app, '.npmrc'), 'ignore-scripts=true\n');
+  sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies['@types/node']}`], app);
+
+  // (a) the library from plain JavaScript
+  writeFileSync(
+    join(app, 'use.mjs'),
+    `import { createOptimizer, defineSuite, train, evaluate, loadDataset, Network } from 'optrobust';
+const p = [new Float32Array([1, 2])];
+const opt = createOptimizer('sgd', { lr: 0.5 });
+opt.step(p, [new Float32Array([1, -1])]);
+if (p[0][0] !== 0.5 || p[0][1] !== 2.5) throw new Error('sgd step: ' + p[0]);
+const suite = defineSuite({ name: 'mine', description: 'consumer', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [16] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'adam', options: { lr: 0.01 } }], seeds: [0], perturbations: { gaussian_noise: [0.1] } });
+const data = loadDataset(suite.dataset);
+const net = new Network(suite.model, data.shape, 10);
+const r = await train(net, data.train, { seed: 0, epochs: 1, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 0.01 } });
+const s = await evaluate(net, r.weights, data.test);
+if (!(s.accuracy > 0.5)) throw new Error('accuracy ' + s.accuracy);
+console.log('library ok', s.accuracy);
+`,
+  );
+  assert.match(sh('node', ['use.mjs'], app), /library ok 0\.\d+/);
+
+  // (b) a strict NodeNext TypeScript consumer, library types checked (skipLibCheck off)
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, files: ['use.ts'] }),
+  );
+  writeFileSync(
+    join(app, 'use.ts'),
+    `import { createOptimizer, defineSuite, type Suite, type Optimizer, type Perturbation, getPerturbation } from 'optrobust';
+import { NIGHTLY_OPTIMIZERS, defaultSuite } from 'optrobust/suites';
+const opt: Optimizer = createOptimizer('adamw', { lr: 1e-3 });
+const suite: Suite = defineSuite({ ...defaultSuite, name: 'mine', optimizers: NIGHTLY_OPTIMIZERS.slice(0, 2), reference: undefined });
+const p: Perturbation = getPerturbation('fgsm');
+export const summary = [opt.name, suite.optimizers.length, p.severity.unit];
+`,
+  );
+  sh('npx', ['tsc', '-p', '.'], app);
+
+  // (c) the command line
+  assert.equal(sh('npx', ['optrobust', '--version'], app).trim(), pkg.version);
+  assert.match(sh('npx', ['optrobust'], app), /Usage: optrobust/);
+  writeFileSync(
+    join(app, 'suite.mjs'),
+    `import { defineSuite } from 'optrobust';
+import { smokeSuite } from 'optrobust/suites';
+export default defineSuite({ ...smokeSuite, name: 'consumer-smoke' });
+`,
+  );
+  const run = sh('npx', ['optrobust', 'run', '--suite', './suite.mjs', '--out', 'run', '--workers', '2'], app, { CI: '1' });
+  assert.match(run, /optimizer\s+clean\s+gaussian_noise/);
+  const results = readFileSync(join(app, 'run', 'results.csv'), 'utf8');
+  assert.match(results.split('\n')[1]!, /^consumer-smoke,/);
+  process.stdout.write('\npackage ok: library, types, command line, publint, arethetypeswrong\n');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
