@@ -22,7 +22,11 @@ import type { Suite } from '../src/experiment/suite.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
 import { ExternalError, InputError, UsageError, WriteError } from '../src/errors.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
-import { applyOverrides, loadSuite } from './load-suite.ts';
+import { applyOverrides, loadSuite, suiteFile } from './load-suite.ts';
+import { fileHash, gitState, type Provenance } from '../src/experiment/provenance.ts';
+import { buildHistory } from '../src/history/history.ts';
+import { historyCsv, historyHtml } from '../src/history/render.ts';
+import { isAutoShard, shardFromEnv } from '../src/experiment/shard-env.ts';
 import { Interrupted, runGrid } from './runner.ts';
 import { createProgress } from './progress.ts';
 import { accuracyTable } from './table.ts';
@@ -81,6 +85,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   let dir: string;
   let config: RunConfig;
   let previous;
+  let provenance: Provenance | undefined;
   // Everything is checked (suite, shard, data) before the run folder is created.
   if (flags.resume) {
     dir = flags.resume;
@@ -94,7 +99,11 @@ async function runCommand(flags: RunFlags): Promise<number> {
     }
   } else {
     const suite = flags.prepared ?? applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
-    const shard = flags.shard ? parseShard(flags.shard) : undefined;
+    const chosen = flags.shard === undefined ? undefined : isAutoShard(flags.shard) ? shardFromEnv(flags.shard) : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
+    const shard = chosen?.shard;
+    const file = flags.prepared ? undefined : suiteFile(flags.suite);
+    const git = gitState();
+    provenance = { ...(git ? { git } : {}), ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}), ...(chosen ? { shard: chosen.source } : {}) };
     const data = loadDataset(suite.dataset, flags.dataDir);
     // Every model must fit the data before anything is written (an imported file's input shape and classes).
     for (const { label, spec } of suiteModels(suite)) {
@@ -128,7 +137,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   try {
     mkdirSync(dir, { recursive: true });
     log(`optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`);
-    const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal });
+    const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal, provenance });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
     if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
@@ -240,7 +249,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--workers <n>', 'parallel cells (at most the number of cells)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
     .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
-    .option('--shard <k/n>', 'run slice k of n of the grid (join slices with `optrobust merge`)')
+    .option('--shard <k/n|auto[/n]>', 'run slice k of n of the grid (join slices with `optrobust merge`); auto: from the batch engine (Kubernetes, Slurm, AWS Batch, GitLab)')
     .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
     .option('--no-weights', "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)")
     .action(async (flags: RunFlags) => {
@@ -340,6 +349,22 @@ export function buildProgram(): Command {
       } finally {
         release();
       }
+    });
+
+  program
+    .command('history')
+    .description('follow one suite across runs (nights): headline scores per run, change points, exit 1 when the latest run starts a change for the worse')
+    .argument('<dirs...>', 'run directories, or folders holding them')
+    .option('--out <dir>', 'where history.csv and history.html go', 'reports/history')
+    .action((dirs: string[], flags: { out: string }) => {
+      const h = buildHistory(dirs);
+      mkdirSync(flags.out, { recursive: true });
+      writeFileAtomic(join(flags.out, 'history.csv'), historyCsv(h));
+      writeFileAtomic(join(flags.out, 'history.html'), historyHtml(h));
+      const changes = h.series.reduce((n, s) => n + s.changes.length, 0);
+      process.stdout.write(`${h.runs.length} runs, ${h.series.length} series, ${changes} change point(s) -> ${join(flags.out, 'history.html')}\n`);
+      for (const s of h.latestRegressions) process.stdout.write(`REGRESSION from the latest run: ${s.arm} · ${s.perturbation} · ${s.metric}\n`);
+      if (h.latestRegressions.length) process.exitCode = EXIT.failed;
     });
 
   program

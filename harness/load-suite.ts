@@ -1,7 +1,7 @@
 // Finds a suite by shipped name or file path and applies command-line overrides.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
 import { InputError, UsageError } from '../src/errors.ts';
@@ -22,6 +22,12 @@ async function importExactly(url: string): Promise<unknown> {
     return tsImport(url, import.meta.url);
   }
   return import(url);
+}
+
+/** The file a --suite value names (a shipped suite's module, or the user's file). */
+export function suiteFile(nameOrPath: string): string {
+  const shipped = SHIPPED_SUITES[nameOrPath];
+  return shipped ? fileURLToPath(new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url)) : resolve(nameOrPath);
 }
 
 export async function loadSuite(nameOrPath: string): Promise<Suite> {

@@ -55,6 +55,8 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
     const merged: RunManifest = {
       ...first,
       config: { ...first.config, shard: undefined },
+      // The shards' common provenance; each one's shard source stays in its own run.json.
+      ...(first.provenance ? { provenance: { ...first.provenance, shard: `merged from ${manifests.length} shard(s): ${manifests.map((m) => m.provenance?.shard ?? (m.config.shard ? `${m.config.shard.index}/${m.config.shard.count}` : 'unsharded')).join('; ')}` } } : {}),
       timings: { ...first.timings, cellSeconds, wallSeconds: Math.max(...manifests.map((m) => m.timings.wallSeconds ?? 0)) },
     };
     writeManifest(out, merged);

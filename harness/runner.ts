@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
 import { RunStore, type CellRecord } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
+import type { Provenance } from '../src/experiment/provenance.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { runPhases, taskLabel, type Executor, type Outcome } from '../src/experiment/run.ts';
 import { phaseNamed } from '../src/experiment/phases/index.ts';
@@ -29,6 +30,8 @@ export interface RunOptions {
   readonly workerFile?: URL;
   /** Aborting stops the run: no new cells start, running ones are dropped, nothing more is stored. */
   readonly signal?: AbortSignal;
+  /** Recorded in run.json (a resumed run keeps its first). */
+  readonly provenance?: Provenance;
 }
 
 export interface RunOutcome {
@@ -82,11 +85,14 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   const cellSeconds: Record<string, number> = { ...(o.previous?.timings.cellSeconds ?? {}) };
   const phaseSeconds: Record<string, number> = {};
   const env = await environment();
+  // A resumed run keeps the provenance of its start.
+  const provenance = o.previous ? o.previous.provenance : o.provenance;
   const manifest = (finishedAt?: string, wallSeconds?: number): RunManifest => ({
     format: MANIFEST_FORMAT,
     identity,
     config: o.config,
     environment: env,
+    ...(provenance ? { provenance } : {}),
     timings: { startedAt: o.previous?.timings.startedAt ?? new Date().toISOString(), finishedAt, wallSeconds, workers: o.workers, threadsPerWorker: o.threads, cellSeconds, phaseSeconds },
   });
   writeManifest(o.dir, manifest());

@@ -11,6 +11,7 @@ import type { Shard } from './grid.ts';
 import { nchwcBlockSize } from '../onnx/nchwc.ts';
 import { parseExact, stringifyExact } from '../util/json.ts';
 import { packageVersion } from '../util/package-root.ts';
+import type { Provenance } from './provenance.ts';
 import { InputError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'run.json';
@@ -81,6 +82,8 @@ export interface RunManifest {
   readonly identity: string;
   readonly config: RunConfig;
   readonly environment: Environment;
+  /** Where the run came from (git commit, suite file hash, shard source); absent in runs before it was recorded. */
+  readonly provenance?: Provenance;
   readonly timings: Timings;
 }
 

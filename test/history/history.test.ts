@@ -1,0 +1,101 @@
+// History across runs: the change-point detector on synthetic series with known steps and
+// on pure noise (its false-alarm rate), and `optrobust history` on real runs whose
+// configuration changed mid-history (a weakened optimizer from night 4 on).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { changePoints, noiseVariance } from '../../src/history/change-points.ts';
+import { BulkRng } from '../../src/util/bulk-rng.ts';
+import { cli } from '../helpers/cli.ts';
+import { smallRun } from '../helpers/small-run.ts';
+
+const noise = (seed: number, n: number, sigma = 1): number[] => {
+  const z = new Float64Array(n);
+  new BulkRng(seed, 'history-test').fillNormal(z);
+  return Array.from(z, (v) => sigma * v);
+};
+
+describe('changePoints', () => {
+  it('finds a step of 3 sigma within one run of where it is, in at least 92% of 200 series', () => {
+    let found = 0;
+    for (let s = 0; s < 200; s++) {
+      const at = 8 + (s % 15);
+      const xs = noise(s, 30, 0.01).map((v, i) => v + (i >= at ? 0.03 : 0));
+      const cps = changePoints(xs, { variance: noiseVariance(xs), minStep: 0 });
+      if (cps.some((c) => Math.abs(c.index - at) <= 1)) found++;
+    }
+    expect(found).toBeGreaterThanOrEqual(184);
+  });
+
+  it('raises at most 5% false alarms on pure noise (30 runs, the variance estimated from the series itself)', () => {
+    let alarms = 0;
+    for (let s = 0; s < 500; s++) {
+      const xs = noise(1000 + s, 30);
+      if (changePoints(xs, { variance: noiseVariance(xs), minStep: 0 }).length) alarms++;
+    }
+    expect(alarms / 500).toBeLessThanOrEqual(0.05);
+  });
+
+  it('on a noiseless series finds exactly the steps, and ignores those below minStep', () => {
+    const xs = [0.8, 0.8, 0.8, 0.8, 0.6, 0.6, 0.6, 0.605, 0.605];
+    expect(changePoints(xs, { variance: noiseVariance(xs), minStep: 0.01 })).toEqual([{ index: 4, before: 0.8, after: 0.6 }]);
+    expect(changePoints([0.5, 0.5, 0.5], { variance: 0, minStep: 0 })).toEqual([]);
+  });
+});
+
+describe('optrobust history', () => {
+  let folder = '';
+  let normal = '';
+  let weak = '';
+  const night = (from: string, i: number, into: string) => {
+    const dir = join(into, `night-${i}`);
+    cpSync(from, dir, { recursive: true });
+    const m = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, unknown> & { timings: Record<string, unknown> };
+    m.timings.startedAt = `2026-11-${String(i).padStart(2, '0')}T02:17:00.000Z`;
+    m.provenance = { git: { commit: String(i).repeat(40), dirty: false } };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(m));
+  };
+
+  beforeAll(async () => {
+    const seeds = { seeds: [0, 1, 2] };
+    normal = (await smallRun(seeds)).dir;
+    weak = (await smallRun({ ...seeds, optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+    folder = mkdtempSync(join(tmpdir(), 'history-'));
+    // Written out of order: the history orders by recorded start time.
+    for (const i of [6, 2, 5, 1, 4, 3]) night(i >= 4 ? weak : normal, i, folder);
+  }, 120_000);
+
+  it('marks the change where the weakened optimizer came in, with its commit, and none for the unchanged one; exit 0 when the latest run starts nothing', () => {
+    const out = mkdtempSync(join(tmpdir(), 'history-out-'));
+    const r = cli(['history', folder, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parse(readFileSync(join(out, 'history.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect([...new Set(rows.map((x) => x.run))]).toEqual(['night-1', 'night-2', 'night-3', 'night-4', 'night-5', 'night-6']);
+    const adamClean = rows.filter((x) => x.optimizer === 'adam' && x.perturbation === 'clean' && x.metric === 'accuracy');
+    expect(adamClean.filter((x) => x.change_point).map((x) => [x.run, x.change_point, x.commit])).toEqual([['night-4', 'worse', '4'.repeat(40)]]);
+    expect(rows.filter((x) => x.optimizer === 'sgd' && x.change_point)).toEqual([]);
+    const html = readFileSync(join(out, 'history.html'), 'utf8');
+    expect(html).toContain('starts no change for the worse');
+    expect(html).toMatch(/change from night-4 \(commit 4444444444\)/);
+  });
+
+  it('exits 1 when the latest run is the one that starts a change for the worse', () => {
+    const recent = mkdtempSync(join(tmpdir(), 'history-recent-'));
+    for (const i of [1, 2, 3]) night(normal, i, recent);
+    night(weak, 4, recent);
+    const r = cli(['history', recent, '--out', join(recent, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/REGRESSION from the latest run: adam · clean · accuracy/);
+  });
+
+  it('refuses fewer than two runs, runs of different suites, and folders without runs, exit 2', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'history-empty-'));
+    mkdirSync(join(empty, 'nothing'));
+    expect(cli(['history', empty]).stderr).toMatch(/neither a run directory \(no run.json\) nor a folder of runs/);
+    const one = cli(['history', normal, '--out', join(empty, 'o')]);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(/needs at least two runs; found 1/);
+  });
+});
