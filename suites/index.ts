@@ -8,4 +8,5 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   'deep-gradients': './deep-gradients',
   'seed-article': './seed-article',
   'cifar10-cnn': './cifar10-cnn',
+  'adversarial-training': './adversarial-training',
 };

@@ -10,3 +10,4 @@ export { default as fashionMnistCnnSuite } from './fashion-mnist-cnn.ts';
 export { default as deepGradientsSuite } from './deep-gradients.ts';
 export { default as seedArticleSuite } from './seed-article.ts';
 export { default as cifar10CnnSuite } from './cifar10-cnn.ts';
+export { default as adversarialTrainingSuite } from './adversarial-training.ts';

@@ -6,8 +6,9 @@ import type { Suite, ResolvedOptimizer } from './suite.ts';
 import type { ModelSpec } from '../model/families/registry.ts';
 import { modelLabel } from '../model/families/registry.ts';
 import { UsageError } from '../errors.ts';
+import { regimeLabel, type TrainingSpec } from '../train/regimes.ts';
 
-/** How regime labels read for the only regime there is today (issue: training regimes). */
+/** The label of standard training (no regime transform). */
 export const STANDARD = 'standard';
 
 export interface ArmKey {
@@ -30,6 +31,13 @@ export interface Arm extends ArmKey {
   readonly id: string;
   readonly modelSpec: ModelSpec;
   readonly entry: ResolvedOptimizer;
+  readonly training: TrainingSpec;
+}
+
+/** The suite's training regimes with their labels (the `regime` axis); standard when it names none. */
+export function suiteRegimes(suite: Pick<Suite, 'training'>): { readonly label: string; readonly spec: TrainingSpec }[] {
+  const list: readonly TrainingSpec[] = suite.training === undefined ? [{ kind: 'standard' }] : Array.isArray(suite.training) ? suite.training : [suite.training as TrainingSpec];
+  return list.map((spec) => ({ label: regimeLabel(spec), spec }));
 }
 
 export const armId = (k: ArmKey): string => `${k.model}|${k.regime}|${k.optimizer}`;
@@ -42,10 +50,12 @@ export function suiteModels(suite: Pick<Suite, 'model' | 'models'>): NamedModel[
 
 export function suiteArms(suite: Suite): Arm[] {
   return suiteModels(suite).flatMap((m) =>
-    suite.optimizers.map((entry) => {
-      const key = { model: m.label, regime: STANDARD, optimizer: entry.label };
-      return { ...key, id: armId(key), modelSpec: m.spec, entry };
-    }),
+    suiteRegimes(suite).flatMap((r) =>
+      suite.optimizers.map((entry) => {
+        const key = { model: m.label, regime: r.label, optimizer: entry.label };
+        return { ...key, id: armId(key), modelSpec: m.spec, entry, training: r.spec };
+      }),
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 // A suite: what to run. `defineSuite` validates a definition up front and every error
 // names the suite, the field, the value and what was expected.
 import type { ModelSpec } from '../model/families/registry.ts';
+import { regimeLabel, trainingProblem, type TrainingSpec } from '../train/regimes.ts';
 import { InputError, show } from '../errors.ts';
 import { modelProblem, resolveModel } from '../model/families/registry.ts';
 import { listDatasets } from '../data/sources.ts';
@@ -55,6 +56,12 @@ export interface SuiteDefinition {
   readonly seeds: readonly number[];
   /** Perturbation name -> severities. Clean accuracy is always measured. */
   readonly perturbations: Sweeps;
+  /**
+   * How every optimizer trains (default { kind: 'standard' }): one regime, or several to
+   * compare (a grid axis, the `regime` column): { kind: 'noise', sigma } or
+   * { kind: 'adversarial', attack: 'pgd' | 'fgsm', eps, steps?, stepSize?, randomStart? }.
+   */
+  readonly training?: TrainingSpec | readonly TrainingSpec[];
   /** Label of the optimizer others are compared with (default: "sgd" when present, else the first entry). */
   readonly reference?: string;
   /** Keep every k-th training step in steps.csv (default 1: all). */
@@ -166,6 +173,19 @@ export function defineSuite(def: SuiteDefinition): Suite {
       if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
       if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1]))) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
     }
+  }
+  if (def.training !== undefined) {
+    const list = Array.isArray(def.training) ? def.training : [def.training];
+    const field = (i: number) => (Array.isArray(def.training) ? `training[${i}]` : 'training');
+    if (list.length === 0) fail('training', def.training, 'a regime or a non-empty list of regimes');
+    list.forEach((t, i) => {
+      const problem = trainingProblem(t);
+      if (problem) fail(problem[0] ? `${field(i)}.${problem[0]}` : field(i), problem[1], problem[2]);
+      if (t.label !== undefined && !(typeof t.label === 'string' && LABEL.test(t.label))) fail(`${field(i)}.label`, t.label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
+    });
+    const regimeLabels = list.map(regimeLabel);
+    const again = regimeLabels.find((l, i) => regimeLabels.indexOf(l) !== i);
+    if (again) fail('training', regimeLabels, `regimes with distinct labels ("${again}" appears twice; give one a label)`);
   }
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');

@@ -8,6 +8,7 @@ import { createOptimizer } from '../optim/registry.ts';
 import { constant, scheduledLr, type Schedule } from '../optim/schedule.ts';
 import { createRng } from '../util/rng.ts';
 import { StepNoise } from './noise.ts';
+import type { BatchTransform } from './regimes.ts';
 
 export interface TrainOptions {
   readonly seed: number;
@@ -25,6 +26,8 @@ export interface TrainOptions {
   readonly onCheckpoint?: (step: number, epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
   /** Stop after this many steps (a checkpoint of the full run: the schedule still spans every epoch). */
   readonly stopAtStep?: number;
+  /** The training regime's batch transform (noise augmentation, an adversarial attack); none: the batch as it is. */
+  readonly transform?: BatchTransform;
 }
 
 export interface StepRecord {
@@ -80,7 +83,8 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
     let lossSum = 0;
     let seen = 0;
     for (const batch of loader.epoch()) {
-      const step = await net.trainStep(weights(), batch.x, batch.y, batch.n, noise.next(batch.n));
+      const x = o.transform ? await o.transform(batch.x, labelsOf(batch.y, batch.n), batch.n, weights(), t + 1) : batch.x;
+      const step = await net.trainStep(weights(), x, batch.y, batch.n, noise.next(batch.n));
       const tensorGradNorms = step.gradSq.map(Math.sqrt);
       const tensorParamNorms = step.paramSq.map(Math.sqrt);
       const gradNorm = Math.sqrt(step.gradSq.reduce((a, b) => a + b, 0));
@@ -104,4 +108,11 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
     await o.onEpoch?.(epoch, weights());
   }
   return { weights: weights(), steps, diverged: null, finalTrainLoss };
+}
+
+/** A batch's labels as the perturbations take them. */
+function labelsOf(y: BigInt64Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(y[i]!);
+  return out;
 }

@@ -13,3 +13,6 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { model: { kind: 'mlp', hidden: [256, 128] }, lr: 0.1, epochs: 5, batchSize: 128, seeds: [0, 1, 2] },
   { model: { kind: 'cnn' }, lr: 0.05, epochs: 5, batchSize: 128, seeds: [0, 1, 2] },
 ];
+
+/** FGSM adversarial training against PyTorch (scripts/reference/adversarial_reference.py): 30 paired steps. */
+export const ADVERSARIAL_REFERENCE = { model: { kind: 'mlp', hidden: [64] } as const, seed: 0, lr: 0.1, batchSize: 128, eps: 0.1, steps: 30 };

@@ -84,19 +84,15 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
     const tuned = input.lr !== undefined;
-    const { arm, net, options } = armSetup(ctx, key, input.lr);
+    const setup = armSetup(ctx, key, input.lr);
+    const { arm, net, options } = setup;
     const holdOut = tuned ? validationSplit(suite, dataset) : undefined;
     const trainSplit = holdOut?.train ?? limitSplit(dataset.train, suite.trainLimit);
     const testSplit = limitSplit(dataset.test, suite.testLimit);
     const validation: Checkpoint[] = [];
     const perEpoch = Math.ceil(trainSplit.count / suite.batchSize);
     const result = await train(net, trainSplit, {
-      seed: key.seed,
-      epochs: suite.epochs,
-      batchSize: suite.batchSize,
-      optimizer: arm.entry.name,
-      optimizerOptions: options,
-      schedule: arm.entry.schedule,
+      ...setup.training(key.seed),
       checkpointEvery: holdOut ? Math.max(1, Math.round(perEpoch / checkpointsPerEpoch(suite))) : undefined,
       onCheckpoint: holdOut
         ? async (step, epoch, weights) => {

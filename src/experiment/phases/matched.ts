@@ -88,18 +88,14 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
   },
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
-    const { arm, net, options } = armSetup(ctx, key, input.lr);
+    const setup = armSetup(ctx, key, input.lr);
+    const { arm, net, options } = setup;
     const split = validationSplit(suite, dataset);
     const test = limitSplit(dataset.test, suite.testLimit);
     let epoch = 0;
     const r = await train(net, split.train, {
-      seed: key.seed,
-      epochs: suite.epochs,
+      ...setup.training(key.seed),
       stopAtStep: key.step,
-      batchSize: suite.batchSize,
-      optimizer: arm.entry.name,
-      optimizerOptions: options,
-      schedule: arm.entry.schedule,
       checkpointEvery: key.step,
       onCheckpoint: (_step, e) => {
         epoch = e;

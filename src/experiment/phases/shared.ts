@@ -7,6 +7,8 @@ import { holdOut, type HoldOut } from '../../tune/validation.ts';
 import type { Suite } from '../suite.ts';
 import type { CellContext } from '../phase.ts';
 import { findArm, type Arm, type ArmKey } from '../grid.ts';
+import { batchTransform } from '../../train/regimes.ts';
+import type { TrainOptions } from '../../train/train.ts';
 
 export function limitSplit(split: Split, limit: number | undefined): Split {
   if (limit === undefined || limit >= split.count) return split;
@@ -46,9 +48,27 @@ export interface ArmSetup {
   readonly net: Network;
   /** The optimizer options, the learning rate replaced when given. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** How this arm trains for a seed (every phase trains the same way): optimizer, schedule, regime. */
+  training(seed: number): TrainOptions;
 }
 
 export function armSetup(ctx: CellContext, key: ArmKey, lr?: number): ArmSetup {
   const arm = findArm(ctx.suite, key);
-  return { arm, net: networkFor(arm.modelSpec, ctx.dataset, ctx.threads), options: lr === undefined ? arm.entry.options : { ...arm.entry.options, lr } };
+  const net = networkFor(arm.modelSpec, ctx.dataset, ctx.threads);
+  const options = lr === undefined ? arm.entry.options : { ...arm.entry.options, lr };
+  const { suite, dataset } = ctx;
+  return {
+    arm,
+    net,
+    options,
+    training: (seed) => ({
+      seed,
+      epochs: suite.epochs,
+      batchSize: suite.batchSize,
+      optimizer: arm.entry.name,
+      optimizerOptions: options,
+      schedule: arm.entry.schedule,
+      transform: batchTransform(arm.training, net, dataset.shape, seed),
+    }),
+  };
 }

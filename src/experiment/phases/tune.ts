@@ -47,11 +47,11 @@ export const tune: Phase<TuneKey, TuneResult, null> = {
   plan: ({ suite }) => (suite.tune ? tuneCells(suite).map((key) => ({ key, input: null })) : undefined),
   async run(ctx, key) {
     const { suite, dataset } = ctx;
-    const { arm, net, options } = armSetup(ctx, key, key.lr);
+    const setup = armSetup(ctx, key, key.lr);
     const split = validationSplit(suite, dataset);
-    const r = await train(net, split.train, { seed: key.seed, epochs: suite.epochs, batchSize: suite.batchSize, optimizer: arm.entry.name, optimizerOptions: options, schedule: arm.entry.schedule });
+    const r = await train(setup.net, split.train, setup.training(key.seed));
     if (r.diverged) return { diverged: true, valAccuracy: Number.NaN, valLoss: Number.NaN };
-    const s = await evaluate(net, r.weights, split.validation);
+    const s = await evaluate(setup.net, r.weights, split.validation);
     return { diverged: false, valAccuracy: s.accuracy, valLoss: s.loss };
   },
   outcome: (r) => (r.diverged ? 'diverged' : `validation accuracy ${(100 * r.valAccuracy).toFixed(1)}%`),
