@@ -3,6 +3,7 @@
 // finished cell is appended to the store before it is reported; result files are
 // regenerated from the store at the end, so resumed, sharded-and-merged and uninterrupted
 // runs produce the same bytes.
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,8 @@ import Tinypool from 'tinypool';
 import { RunStore, type CellRecord } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
 import type { Provenance } from '../src/experiment/provenance.ts';
+import { removeStaleTemporaries } from '../src/util/atomic.ts';
+import { WEIGHTS_DIR } from '../src/experiment/weights.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { runPhases, taskLabel, type Executor, type Outcome } from '../src/experiment/run.ts';
 import { phaseNamed } from '../src/experiment/phases/index.ts';
@@ -81,6 +84,8 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   const identity = runIdentity(o.config);
   const store = new RunStore(o.dir, identity);
   store.repair();
+  // A killed writer's half-written files (we hold the lock, so they are nobody's now).
+  for (const d of [o.dir, join(o.dir, WEIGHTS_DIR)]) removeStaleTemporaries(d);
   const { suite } = o.config;
   const cellSeconds: Record<string, number> = { ...(o.previous?.timings.cellSeconds ?? {}) };
   const phaseSeconds: Record<string, number> = {};

@@ -2,6 +2,7 @@
 // names the suite, the field, the value and what was expected.
 import type { ModelSpec } from '../model/families/registry.ts';
 import { regimeLabel, trainingProblem, type TrainingSpec } from '../train/regimes.ts';
+import { SAM_DEFAULTS, samProblem, type SamOptions } from '../optim/sam.ts';
 import { InputError, show } from '../errors.ts';
 import { modelProblem, resolveModel } from '../model/families/registry.ts';
 import { listDatasets } from '../data/sources.ts';
@@ -18,6 +19,8 @@ export interface OptimizerEntry {
   readonly name: string;
   readonly options?: Readonly<Record<string, unknown>>;
   readonly schedule?: Schedule;
+  /** Wrap the optimizer in sharpness-aware minimisation: { rho (0.05), adaptive (false: SAM; true: ASAM) }; two gradients per step. */
+  readonly sam?: Partial<SamOptions>;
 }
 
 /** The fair-comparison protocol: tune each optimizer's learning rate on a validation split first. */
@@ -82,6 +85,7 @@ export interface ResolvedOptimizer {
   readonly name: string;
   readonly options: Options;
   readonly schedule?: Schedule;
+  readonly sam?: SamOptions;
 }
 
 export class SuiteError extends InputError {
@@ -141,9 +145,15 @@ export function defineSuite(def: SuiteDefinition): Suite {
     }
     const problem = entry.schedule ? scheduleProblem(entry.schedule, `${field}.schedule`) : undefined;
     if (problem) fail(`${field}.schedule`, entry.schedule, `a valid schedule (${problem})`);
+    let sam: SamOptions | undefined;
+    if (entry.sam !== undefined) {
+      const issue = samProblem(entry.sam);
+      if (issue) fail(issue[0] ? `${field}.sam.${issue[0]}` : `${field}.sam`, issue[1], issue[2]);
+      sam = { ...SAM_DEFAULTS, ...entry.sam };
+    }
     const label = entry.label ?? entry.name;
     if (!LABEL.test(label)) fail(`${field}.label`, label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
-    return { label, name: entry.name, options, schedule: entry.schedule };
+    return { label, name: entry.name, options, schedule: entry.schedule, ...(sam ? { sam } : {}) };
   });
   const labels = optimizers.map((o) => o.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);

@@ -55,6 +55,7 @@ function trainRows(r: CellResult, train: Add): void {
   train(M.diverged.name, r.diverged ? 1 : 0);
   if (r.diverged) train(M.divergedStep.name, r.diverged.step);
   train(M.finalLoss.name, r.train.finalLoss);
+  if (r.train.gradientEvaluations !== undefined) train(M.gradientEvaluations.name, r.train.gradientEvaluations);
   summaryRows(FAMILY.gradNorm, r.train.gradNorm, train, STATS);
   train(M.gradNormNonfinite.name, r.train.gradNorm.nonFinite);
   summaryRows(FAMILY.updateNorm, r.train.updateNorm, train, STATS);

@@ -9,6 +9,7 @@ import { constant, scheduledLr, type Schedule } from '../optim/schedule.ts';
 import { createRng } from '../util/rng.ts';
 import { StepNoise } from './noise.ts';
 import type { BatchTransform } from './regimes.ts';
+import { samStep, type SamOptions } from '../optim/sam.ts';
 
 export interface TrainOptions {
   readonly seed: number;
@@ -28,6 +29,8 @@ export interface TrainOptions {
   readonly stopAtStep?: number;
   /** The training regime's batch transform (noise augmentation, an adversarial attack); none: the batch as it is. */
   readonly transform?: BatchTransform;
+  /** Sharpness-aware minimisation around the optimizer: a second gradient per step, at the perturbed weights. */
+  readonly sam?: SamOptions;
 }
 
 export interface StepRecord {
@@ -61,6 +64,8 @@ export interface TrainResult {
   readonly diverged: Divergence | null;
   /** Mean training loss over the last completed epoch. */
   readonly finalTrainLoss: number;
+  /** Gradient evaluations: one per step, two with SAM (its cost beside the step count). */
+  readonly gradientEvaluations: number;
 }
 
 export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
@@ -79,12 +84,15 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const steps: StepRecord[] = [];
   let finalTrainLoss = Number.NaN;
   let t = 0;
+  let gradientEvaluations = 0;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     let lossSum = 0;
     let seen = 0;
     for (const batch of loader.epoch()) {
       const x = o.transform ? await o.transform(batch.x, labelsOf(batch.y, batch.n), batch.n, weights(), t + 1) : batch.x;
-      const step = await net.trainStep(weights(), x, batch.y, batch.n, noise.next(batch.n));
+      const masks = noise.next(batch.n);
+      const step = await net.trainStep(weights(), x, batch.y, batch.n, masks);
+      gradientEvaluations++;
       const tensorGradNorms = step.gradSq.map(Math.sqrt);
       const tensorParamNorms = step.paramSq.map(Math.sqrt);
       const gradNorm = Math.sqrt(step.gradSq.reduce((a, b) => a + b, 0));
@@ -93,21 +101,25 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       const { loss } = step;
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN, tensorUpdateNorms: [], tensorParamNorms });
-        return { weights: weights(), steps, diverged: { step: t, epoch, loss }, finalTrainLoss };
+        return { weights: weights(), steps, diverged: { step: t, epoch, loss }, finalTrainLoss, gradientEvaluations };
       }
-      const updateNorm = optimizer.step(params, step.grads);
+      // SAM's second pass sees the same batch and dropout masks; batch-norm statistics come
+      // from the first pass only (davda54/sam's advice), so they advance once per step.
+      const updateNorm = o.sam
+        ? await samStep(optimizer, params, step.grads, async () => (gradientEvaluations++, (await net.trainStep(weights(), x, batch.y, batch.n, masks)).grads), o.sam)
+        : optimizer.step(params, step.grads);
       buffers = step.buffers;
       steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm, tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt), tensorParamNorms });
       lossSum += loss * batch.n;
       seen += batch.n;
       const last = t === total || t === o.stopAtStep;
       if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, weights());
-      if (t === o.stopAtStep) return { weights: weights(), steps, diverged: null, finalTrainLoss: lossSum / seen };
+      if (t === o.stopAtStep) return { weights: weights(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
     }
     finalTrainLoss = lossSum / seen;
     await o.onEpoch?.(epoch, weights());
   }
-  return { weights: weights(), steps, diverged: null, finalTrainLoss };
+  return { weights: weights(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
 }
 
 /** A batch's labels as the perturbations take them. */

@@ -1,7 +1,7 @@
 // Output files appear whole or not at all: write a temporary sibling, fsync it, then
 // rename it over the target. A failed write leaves the previous file in place and throws
 // a WriteError naming the file.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { WriteError } from '../errors.ts';
 
@@ -36,4 +36,21 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw new WriteError(path, e);
   }
   fsyncDir(dir);
+}
+
+const TEMPORARY = /^\..+\.\d+\.tmp$/;
+
+/**
+ * Removes the temporaries writeFileAtomic leaves when its process is killed mid-write (a
+ * killed run's folder, before it is resumed). Only for a folder whose lock this process
+ * holds: no other writer can own them.
+ */
+export function removeStaleTemporaries(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (TEMPORARY.test(name)) rmSync(join(dir, name), { force: true });
 }

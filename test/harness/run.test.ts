@@ -1,7 +1,7 @@
 // The grid runner end to end, through the real CLI: determinism, resume after kill -9,
 // shards merged, divergence and failures recorded without stopping the grid.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, cliDetached, read } from '../helpers/cli.ts';
@@ -163,4 +163,20 @@ describe('command-line errors: a clear message and exit code 2', () => {
       expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe('a writer killed mid-write', () => {
+  it('leaves temporaries that the resumed run removes, so its folder ends like an uninterrupted one', async () => {
+    const dir = tmp();
+    const suite = await loadSuite('smoke');
+    const data = { fingerprint: loadDataset(suite.dataset).fingerprint };
+    await runGrid({ dir, config: { suite, data, keepWeights: true }, workers: 1, threads: 1, progress: quiet });
+    const clean = readdirSync(join(dir, 'weights')).sort();
+    // What writeFileAtomic leaves when SIGKILL lands between its write and its rename.
+    writeFileSync(join(dir, 'weights', `.${clean[0]}.4242.tmp`), 'half');
+    writeFileSync(join(dir, '.results.csv.4242.tmp'), 'half');
+    await runGrid({ dir, config: { suite, data, keepWeights: true }, workers: 1, threads: 1, progress: quiet, previous: readManifest(dir) });
+    expect(readdirSync(join(dir, 'weights')).sort()).toEqual(clean);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
 });

@@ -44,6 +44,8 @@ export interface CellResult {
     readonly finalLoss: number;
     readonly gradNorm: Summary;
     readonly updateNorm: Summary;
+    /** Gradient evaluations (SAM takes two per step); absent in records from before it was recorded. */
+    readonly gradientEvaluations?: number;
   };
   /** Absent (null) when the run diverged. */
   readonly eval: readonly SweepPoint[] | null;
@@ -112,6 +114,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
         finalLoss: result.finalTrainLoss,
         gradNorm: summarize(result.steps.map((s) => s.gradNorm)),
         updateNorm: summarize(result.steps.map((s) => s.updateNorm)),
+        gradientEvaluations: result.gradientEvaluations,
       },
       steps,
       tensors: tensorInfo(net),

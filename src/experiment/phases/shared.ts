@@ -69,6 +69,7 @@ export function armSetup(ctx: CellContext, key: ArmKey, lr?: number): ArmSetup {
       optimizerOptions: options,
       schedule: arm.entry.schedule,
       transform: batchTransform(arm.training, net, dataset.shape, seed),
+      sam: arm.entry.sam,
     }),
   };
 }
