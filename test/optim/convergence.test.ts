@@ -24,6 +24,7 @@ const SETTINGS: Record<string, [Record<string, unknown>, Record<string, unknown>
   nadam: [{ lr: 0.05 }, { lr: 0.02 }],
   radam: [{ lr: 0.05 }, { lr: 3e-3 }],
   lion: [{ lr: 0.005 }, { lr: 0.001 }],
+  adabelief: [{ lr: 0.05 }, { lr: 0.005 }],
 };
 
 function minimise(name: string, options: Record<string, unknown>, f: (x: Float32Array) => number, grad: (x: Float32Array) => Float32Array, x0: number[], steps: number) {

@@ -15,6 +15,7 @@ export interface Kernels {
   adamax(p: number, g: number, m: number, u: number, n: number, b1: number, c1: number, b2: number, eps: number, wd: number, clr: number): number;
   nadam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, wd: number, cg: number, cm: number): number;
   radam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc1: number, lr: number, bc2sqrt: number, eps: number, rect: number, wd: number, adaptive: number): number;
+  adabelief(p: number, g: number, m: number, s: number, smax: number, n: number, shrink: number, wd: number, b1: number, c1: number, b2: number, c2: number, eps: number, invbc2: number, step: number, amsgrad: number, mode: number): number;
   lion(p: number, g: number, m: number, n: number, b1: number, c1: number, b2: number, c2: number, shrink: number, lr: number): number;
 }
 

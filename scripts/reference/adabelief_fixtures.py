@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Reference trajectories for optrobust's AdaBelief (src/optim/adabelief.ts).
+
+torch has no AdaBelief; the step below is transcribed from the authors' package,
+adabelief-pytorch 0.2.0 (github.com/juntang-zhuang/Adabelief-Optimizer,
+pypi_packages/adabelief_pytorch0.2.0/adabelief_pytorch/AdaBelief.py), its defaults included,
+without its console messages. Same fixture format as optim_fixtures.py.
+    /usr/bin/python3 scripts/reference/adabelief_fixtures.py
+"""
+import json
+import math
+import os
+
+import torch
+
+STEPS = 25
+SHAPES = [(3, 4), (5,), (2, 3, 2)]
+OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'optim')
+
+
+class AdaBelief(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-16, weight_decay=0, amsgrad=False,
+                 weight_decouple=True, fixed_decay=False, rectify=True, degenerated_to_sgd=True):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        buffer=[[None, None, None] for _ in range(10)])
+        super().__init__(params, defaults)
+        self.degenerated_to_sgd, self.weight_decouple = degenerated_to_sgd, weight_decouple
+        self.rectify, self.fixed_decay = rectify, fixed_decay
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group['params']:
+                grad = p.grad.data
+                amsgrad = group['amsgrad']
+                state = self.state[p]
+                beta1, beta2 = group['betas']
+                if len(state) == 0:
+                    state['step'] = 0
+                    state['exp_avg'] = torch.zeros_like(p.data)
+                    state['exp_avg_var'] = torch.zeros_like(p.data)
+                    if amsgrad:
+                        state['max_exp_avg_var'] = torch.zeros_like(p.data)
+                if self.weight_decouple:
+                    if not self.fixed_decay:
+                        p.data.mul_(1.0 - group['lr'] * group['weight_decay'])
+                    else:
+                        p.data.mul_(1.0 - group['weight_decay'])
+                else:
+                    if group['weight_decay'] != 0:
+                        grad.add_(p.data, alpha=group['weight_decay'])
+                exp_avg, exp_avg_var = state['exp_avg'], state['exp_avg_var']
+                state['step'] += 1
+                bias_correction1 = 1 - beta1 ** state['step']
+                bias_correction2 = 1 - beta2 ** state['step']
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                grad_residual = grad - exp_avg
+                exp_avg_var.mul_(beta2).addcmul_(grad_residual, grad_residual, value=1 - beta2)
+                if amsgrad:
+                    max_exp_avg_var = state['max_exp_avg_var']
+                    torch.max(max_exp_avg_var, exp_avg_var.add_(group['eps']), out=max_exp_avg_var)
+                    denom = (max_exp_avg_var.sqrt() / math.sqrt(bias_correction2)).add_(group['eps'])
+                else:
+                    denom = (exp_avg_var.add_(group['eps']).sqrt() / math.sqrt(bias_correction2)).add_(group['eps'])
+                if not self.rectify:
+                    step_size = group['lr'] / bias_correction1
+                    p.data.addcdiv_(exp_avg, denom, value=-step_size)
+                else:
+                    buffered = group['buffer'][int(state['step'] % 10)]
+                    if state['step'] == buffered[0]:
+                        N_sma, step_size = buffered[1], buffered[2]
+                    else:
+                        buffered[0] = state['step']
+                        beta2_t = beta2 ** state['step']
+                        N_sma_max = 2 / (1 - beta2) - 1
+                        N_sma = N_sma_max - 2 * state['step'] * beta2_t / (1 - beta2_t)
+                        buffered[1] = N_sma
+                        if N_sma >= 5:
+                            step_size = math.sqrt((1 - beta2_t) * (N_sma - 4) / (N_sma_max - 4) * (N_sma - 2) / N_sma * N_sma_max / (N_sma_max - 2)) / (1 - beta1 ** state['step'])
+                        elif self.degenerated_to_sgd:
+                            step_size = 1.0 / (1 - beta1 ** state['step'])
+                        else:
+                            step_size = -1
+                        buffered[2] = step_size
+                    if N_sma >= 5:
+                        denom = exp_avg_var.sqrt().add_(group['eps'])
+                        p.data.addcdiv_(exp_avg, denom, value=-step_size * group['lr'])
+                    elif step_size > 0:
+                        p.data.add_(exp_avg, alpha=-step_size * group['lr'])
+
+
+CASES = [
+    ('adabelief-default', {}, {}),
+    ('adabelief-plain-coupled-wd', {'lr': 0.01, 'eps': 1e-8, 'weightDecay': 0.01, 'weightDecouple': False, 'rectify': False},
+     {'lr': 0.01, 'eps': 1e-8, 'weight_decay': 0.01, 'weight_decouple': False, 'rectify': False}),
+    ('adabelief-amsgrad-fixed-decay', {'lr': 0.01, 'betas': [0.8, 0.9], 'amsgrad': True, 'weightDecay': 0.001, 'fixedDecay': True},
+     {'lr': 0.01, 'betas': (0.8, 0.9), 'amsgrad': True, 'weight_decay': 0.001, 'fixed_decay': True}),
+    ('adabelief-no-sgd-phase', {'lr': 0.01, 'degeneratedToSgd': False}, {'lr': 0.01, 'degenerated_to_sgd': False}),
+]
+
+
+def values(t):
+    return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+
+def main():
+    for k, (case, options, torch_options) in enumerate(CASES):
+        gen = torch.Generator().manual_seed(2000 + k)
+        params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
+        initial = [values(p) for p in params]
+        grads = [[torch.randn(s, generator=gen) * (0.1 + 2 * (step % 3 == 0)) * (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
+        opt = AdaBelief(params, **torch_options)
+        trajectory = []
+        for step in range(STEPS):
+            for p, g in zip(params, grads[step]):
+                p.grad = g.clone()
+            opt.step()
+            trajectory.append([values(p) for p in params])
+        fixture = {'case': case, 'optimizer': 'adabelief', 'options': options,
+                   'torch': {'class': 'AdaBelief (adabelief-pytorch 0.2.0, transcribed)', 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()}, 'version': torch.__version__},
+                   'shapes': [list(s) for s in SHAPES], 'initial': initial,
+                   'grads': [[values(g) for g in step] for step in grads], 'params': trajectory}
+        with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
+            json.dump(fixture, f, separators=(',', ':'))
+            f.write('\n')
+        assert all(math.isfinite(v) for step in trajectory for t in step for v in t), case
+    print(f'wrote {len(CASES)} fixtures')
+
+
+if __name__ == '__main__':
+    main()
