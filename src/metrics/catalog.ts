@@ -23,7 +23,9 @@ export const INPUT_GRAD_STATS = ['mean', 'median', 'p95'] as const;
 
 export const M = {
   accuracy: m('accuracy', 'fraction', 'higher', 0.01, 'fraction of test examples classified correctly'),
-  loss: m('loss', 'nats', 'lower', 0.05, 'mean cross-entropy on the test examples'),
+  loss: m('loss', 'nats', 'lower', 0.05, 'mean cross-entropy on the test examples: the negative log-likelihood'),
+  ece: m('ece', 'fraction', 'lower', 0.01, 'expected calibration error: top-class confidence against accuracy in 15 equal-width bins, weighted by their share of examples (Guo et al. 2017)'),
+  brier: m('brier', 'score', 'lower', 0.01, 'Brier score: mean over examples of the squared distance between the predicted probabilities and the one-hot label'),
   diverged: m('diverged', '0/1', 'lower', 0.5, '1 when training hit a non-finite loss or gradient'),
   divergedStep: m('diverged_step', 'step', 'diagnostic', 0, 'the step at which training diverged'),
   steps: m('steps', 'count', 'diagnostic', 0, 'training steps taken'),

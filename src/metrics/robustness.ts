@@ -17,6 +17,9 @@ export interface SweepPoint {
   readonly severity: number;
   readonly accuracy: number;
   readonly loss: number;
+  /** Calibration (absent in records made before it was measured). */
+  readonly ece?: number;
+  readonly brier?: number;
 }
 
 export async function evaluateSweeps(
@@ -31,7 +34,7 @@ export async function evaluateSweeps(
   cache?: PerturbedCache,
 ): Promise<SweepPoint[]> {
   const clean = await evaluate(net, params, split);
-  const points: SweepPoint[] = [{ perturbation: CLEAN, severity: 0, accuracy: clean.accuracy, loss: clean.loss }];
+  const points: SweepPoint[] = [{ perturbation: CLEAN, severity: 0, accuracy: clean.accuracy, loss: clean.loss, ece: clean.ece, brier: clean.brier }];
   for (const [name, severities] of Object.entries(sweeps)) {
     if (name === CLEAN) continue;
     const p = getPerturbation(name);
@@ -40,7 +43,7 @@ export async function evaluateSweeps(
         p.apply({ images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient }, severity);
       const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
       const s = await evaluate(net, params, split, images);
-      points.push({ perturbation: name, severity, accuracy: s.accuracy, loss: s.loss });
+      points.push({ perturbation: name, severity, accuracy: s.accuracy, loss: s.loss, ece: s.ece, brier: s.brier });
     }
   }
   return points;

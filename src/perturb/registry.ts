@@ -13,9 +13,11 @@ import { scale } from './scale.ts';
 import { contrast } from './contrast.ts';
 import { brightness } from './brightness.ts';
 import { occlusion } from './occlusion.ts';
+import { fgmL2 } from './fgm-l2.ts';
+import { pgdL2 } from './pgd-l2.ts';
 
 const registry = new Map<string, Perturbation>(
-  [gaussianNoise, fgsm, pgd, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
+  [gaussianNoise, fgsm, pgd, fgmL2, pgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
 );
 
 /** The name suites use for unperturbed test data (severity 0). */

@@ -42,6 +42,8 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
     const add = at(p.perturbation, p.severity);
     add(M.accuracy.name, p.accuracy);
     add(M.loss.name, p.loss);
+    if (p.ece !== undefined) add(M.ece.name, p.ece);
+    if (p.brier !== undefined) add(M.brier.name, p.brier);
   }
   if (r.inputGradients) {
     const clean = at('clean', 0);
