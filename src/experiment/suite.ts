@@ -65,6 +65,12 @@ export interface SuiteDefinition {
    * { kind: 'adversarial', attack: 'pgd' | 'fgsm', eps, steps?, stepSize?, randomStart? }.
    */
   readonly training?: TrainingSpec | readonly TrainingSpec[];
+  /**
+   * Measure sharpness at the end of training: the Hessian's top eigenvalue and trace on a
+   * seeded subset of the training set ({} for the defaults: 512 examples, 30 power iterations,
+   * 30 Hutchinson samples). Off by default: about 2·(iterations + samples) gradient passes per cell.
+   */
+  readonly sharpness?: { readonly examples?: number; readonly iterations?: number; readonly samples?: number };
   /** Label of the optimizer others are compared with (default: "sgd" when present, else the first entry). */
   readonly reference?: string;
   /** Keep every k-th training step in steps.csv (default 1: all). */
@@ -196,6 +202,14 @@ export function defineSuite(def: SuiteDefinition): Suite {
     const regimeLabels = list.map(regimeLabel);
     const again = regimeLabels.find((l, i) => regimeLabels.indexOf(l) !== i);
     if (again) fail('training', regimeLabels, `regimes with distinct labels ("${again}" appears twice; give one a label)`);
+  }
+  if (def.sharpness !== undefined) {
+    if (typeof def.sharpness !== 'object' || def.sharpness === null) fail('sharpness', def.sharpness, 'an object { examples?, iterations?, samples? } (or leave it out)');
+    for (const k of Object.keys(def.sharpness)) {
+      const v = (def.sharpness as Record<string, unknown>)[k];
+      if (!['examples', 'iterations', 'samples'].includes(k)) fail(`sharpness.${k}`, v, 'no such option (examples, iterations, samples)');
+      if (!(positiveInt(v) && (v as number) <= 100_000)) fail(`sharpness.${k}`, v, 'a positive integer');
+    }
   }
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');

@@ -29,6 +29,8 @@ export const M = {
   diverged: m('diverged', '0/1', 'lower', 0.5, '1 when training hit a non-finite loss or gradient'),
   divergedStep: m('diverged_step', 'step', 'diagnostic', 0, 'the step at which training diverged'),
   steps: m('steps', 'count', 'diagnostic', 0, 'training steps taken'),
+  hessianTop: m('hessian_top_eigenvalue', 'curvature', 'diagnostic', 0, 'largest eigenvalue of the Hessian of the training loss at the end of training (power iteration on a seeded training subset): sharpness'),
+  hessianTrace: m('hessian_trace', 'curvature', 'diagnostic', 0, "trace of that Hessian (Hutchinson's estimator, Rademacher vectors)"),
   gradientEvaluations: m('gradient_evaluations', 'count', 'diagnostic', 0, 'gradients computed in training: one per step, two with SAM (its cost at an equal step count)'),
   finalLoss: m('final_loss', 'nats', 'lower', 0.05, 'mean training loss over the last epoch'),
   gradNormNonfinite: m('grad_norm_nonfinite', 'count', 'diagnostic', 0, 'steps with a non-finite gradient norm'),

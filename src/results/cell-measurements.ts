@@ -38,6 +38,10 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
   train(M.steps.name, r.train.steps);
   // A pretrained model evaluated as it is (0 epochs) has no training to describe.
   if (r.train.steps > 0) trainRows(r, train);
+  if (r.sharpness) {
+    train(M.hessianTop.name, r.sharpness.topEigenvalue);
+    train(M.hessianTrace.name, r.sharpness.trace);
+  }
   for (const p of r.eval ?? []) {
     const add = at(p.perturbation, p.severity);
     add(M.accuracy.name, p.accuracy);

@@ -16,3 +16,6 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
 
 /** FGSM adversarial training against PyTorch (scripts/reference/adversarial_reference.py): 30 paired steps. */
 export const ADVERSARIAL_REFERENCE = { model: { kind: 'mlp', hidden: [64] } as const, seed: 0, lr: 0.1, batchSize: 128, eps: 0.1, steps: 30 };
+
+/** Sharpness against PyTorch's exact Hessian (scripts/reference/sharpness_reference.py): a small MLP after 2 epochs on 1,024 images. */
+export const SHARPNESS_REFERENCE = { model: { kind: 'mlp', hidden: [8] } as const, seed: 0, trainExamples: 1024, examples: 256 };

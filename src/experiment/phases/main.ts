@@ -9,6 +9,7 @@ import { gridCells, shardCells, armId } from '../grid.ts';
 import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
 import { evaluateSweeps, type SweepPoint } from '../../metrics/robustness.ts';
+import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../metrics/sharpness.ts';
 import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
 import { inputGradientNorms, type InputGradientNorms } from '../../metrics/input-gradients.ts';
 import { summarize, type Summary } from '../../metrics/summary.ts';
@@ -50,6 +51,8 @@ export interface CellResult {
   /** Absent (null) when the run diverged. */
   readonly eval: readonly SweepPoint[] | null;
   readonly inputGradients: InputGradientNorms | null;
+  /** The Hessian of the training loss at the end (suites with `sharpness`). */
+  readonly sharpness?: Sharpness;
   /** Training curve: step 1, every `stepLogEvery`-th step, and the last. */
   readonly steps: readonly StepRecord[];
   readonly tensors: readonly TensorInfo[];
@@ -125,7 +128,8 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
     const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
-    return { ...base, eval: evalPoints, inputGradients };
+    const sharp = suite.sharpness ? await sharpness(net, result.weights, trainSplit, { ...SHARPNESS_DEFAULTS, ...suite.sharpness, seed: key.seed }) : undefined;
+    return { ...base, eval: evalPoints, inputGradients, ...(sharp ? { sharpness: sharp } : {}) };
   },
   outcome(r) {
     if (r.diverged) return `diverged at step ${r.diverged.step}`;
