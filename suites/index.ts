@@ -9,4 +9,5 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   'seed-article': './seed-article',
   'cifar10-cnn': './cifar10-cnn',
   'adversarial-training': './adversarial-training',
+  mechanisms: './mechanisms',
 };

@@ -11,3 +11,4 @@ export { default as deepGradientsSuite } from './deep-gradients.ts';
 export { default as seedArticleSuite } from './seed-article.ts';
 export { default as cifar10CnnSuite } from './cifar10-cnn.ts';
 export { default as adversarialTrainingSuite } from './adversarial-training.ts';
+export { default as mechanismsSuite } from './mechanisms.ts';

@@ -19,6 +19,7 @@ import { tune } from '../experiment/phases/tune.ts';
 import { taskLabel } from '../experiment/run.ts';
 import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
 import { formatNumber } from './format.ts';
+import { relationsSection } from './relations-section.ts';
 
 import { esc } from './format.ts';
 
@@ -387,6 +388,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     await trainingCharts(view),
     await depthSection(view),
     inputGradientTable(view, look),
+    relationsSection(view),
     configuration(view, manifest),
     `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv (see reports/README.md).</small></footer>`,
   ].join('\n');
