@@ -31,6 +31,14 @@ const g = load('g');
 const ZERO = '(v128.const f32x4 0 0 0 0)';
 const ONE = '(v128.const f32x4 1 1 1 1)';
 
+/** Adam's moments from $gi: m = β1·m + (1-β1)·g and v = β2·v + (1-β2)·g², kept in $mi and $vi. */
+const adamMoments = [
+  set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), t('gi')))),
+  store('m', t('mi')),
+  set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(t('gi'), t('gi'))))),
+  store('v', t('vi')),
+];
+
 interface Kernel {
   readonly name: string;
   /** What it computes, as a comment above it. */
@@ -83,10 +91,7 @@ const KERNELS: readonly Kernel[] = [
     temps: ['gi', 'mi', 'vi'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
-      set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), t('gi')))),
-      store('m', t('mi')),
-      set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(t('gi'), t('gi'))))),
-      store('v', t('vi')),
+      ...adamMoments,
       `(if (local.get $amsgrad) (then ${set('vi', max(load('vmax'), t('vi')))} ${store('vmax', t('vi'))}))`,
       set('next', sub(mul(old, v('shrink')), mul(v('step'), div(t('mi'), add(mul(sqrt(t('vi')), v('invbc2')), v('eps')))))),
     ],
@@ -163,10 +168,7 @@ const KERNELS: readonly Kernel[] = [
     temps: ['gi', 'mi', 'vi', 'd'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
-      set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), t('gi')))),
-      store('m', t('mi')),
-      set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(t('gi'), t('gi'))))),
-      store('v', t('vi')),
+      ...adamMoments,
       set('d', add(sqrt(div(t('vi'), v('bc2'))), v('eps'))),
       set('next', sub(sub(old, mul(v('cg'), div(t('gi'), t('d')))), mul(v('cm'), div(t('mi'), t('d'))))),
     ],
@@ -182,10 +184,7 @@ const KERNELS: readonly Kernel[] = [
     temps: ['gi', 'mi', 'vi', 'step'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
-      set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), t('gi')))),
-      store('m', t('mi')),
-      set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(t('gi'), t('gi'))))),
-      store('v', t('vi')),
+      ...adamMoments,
       set('step', mul(div(t('mi'), v('bc1')), v('lr'))),
       `(if (local.get $adaptive) (then ${set('step', mul(mul(t('step'), div(v('bc2sqrt'), add(sqrt(t('vi')), v('eps')))), v('rect')))}))`,
       set('next', sub(old, t('step'))),
