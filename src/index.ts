@@ -46,3 +46,13 @@ export { PerturbedCache, PERTURBED_CACHE_BYTES } from './metrics/perturbed-cache
 export { describe as describeSample, pairedTest, welchTest } from './metrics/stats.ts';
 export { summarize, type Summary } from './metrics/summary.ts';
 export { createRng } from './util/rng.ts';
+export { batchTransform, regimeLabel, listRegimes, type TrainingSpec, type BatchTransform } from './train/regimes.ts';
+export { samStep, SAM_DEFAULTS, type SamOptions } from './optim/sam.ts';
+export { sharpness, sharpnessSubset, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from './metrics/sharpness.ts';
+export { expectedCalibrationError, ECE_BINS, type Scores } from './metrics/classification.ts';
+export { spearman, spearmanInterval, relations, type Relation } from './results/relations.ts';
+export { shardFromEnv, isAutoShard, type ShardFromEnv } from './experiment/shard-env.ts';
+export { gitState, fileHash, type Provenance } from './experiment/provenance.ts';
+export { buildHistory, findRuns, HistoryError, type History, type HistorySeries } from './history/history.ts';
+export { historyCsv, historyHtml } from './history/render.ts';
+export { changePoints, noiseVariance, type ChangePoint } from './history/change-points.ts';
