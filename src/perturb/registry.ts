@@ -15,9 +15,10 @@ import { brightness } from './brightness.ts';
 import { occlusion } from './occlusion.ts';
 import { fgmL2 } from './fgm-l2.ts';
 import { pgdL2 } from './pgd-l2.ts';
+import { highpassNoise, lowpassNoise } from './band-noise.ts';
 
 const registry = new Map<string, Perturbation>(
-  [gaussianNoise, fgsm, pgd, fgmL2, pgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
+  [gaussianNoise, lowpassNoise, highpassNoise, fgsm, pgd, fgmL2, pgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
 );
 
 /** The name suites use for unperturbed test data (severity 0). */
