@@ -113,7 +113,7 @@ const VARIANTS: readonly (readonly [string, Options])[] = [
   ['adam', {}], ['adam', { amsgrad: true, weightDecay: 1e-4 }], ['adamw', {}],
   ['rmsprop', {}], ['rmsprop', { centered: true, momentum: 0.9 }],
   ['adagrad', { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }], ['adadelta', {}], ['adamax', {}], ['nadam', {}], ['radam', {}], ['lion', { weightDecay: 0.1 }],
-  ['adabelief', {}], ['adabelief', { amsgrad: true, rectify: false, weightDecouple: false, weightDecay: 1e-4 }],
+  ['adabelief', {}], ['adabelief', { amsgrad: true, rectify: false, weightDecouple: false, weightDecay: 1e-4 }], ['lamb', { weightDecay: 0.01 }],
 ];
 const floors = new Map<number, Task>();
 for (const [name, options] of VARIANTS) {

@@ -53,6 +53,8 @@ interface Kernel {
   readonly body: readonly string[];
   /** Skip the Σ(Δp)² accumulation (the memory floors below). */
   readonly bare?: boolean;
+  /** Sum the squares of this vector instead of the change Δp (a kernel that computes a norm). */
+  readonly accumulate?: Expr;
 }
 
 const KERNELS: readonly Kernel[] = [
@@ -217,6 +219,41 @@ const KERNELS: readonly Kernel[] = [
     ],
   },
   {
+    name: 'lamb_update',
+    doc: [
+      'LAMB, first pass (tensorflow-addons LAMB): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;',
+      'u = (m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps) + wd·p, written over g; p unchanged; returns Σu².',
+    ].join('\n'),
+    streams: ['m', 'v'],
+    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['eps', 'f32'], ['wd', 'f32']],
+    temps: ['gi', 'mi', 'vi', 'u'],
+    body: [
+      set('gi', g),
+      ...adamMoments,
+      set('u', add(div(div(t('mi'), v('bc1')), add(sqrt(div(t('vi'), v('bc2'))), v('eps'))), mul(v('wd'), old))),
+      store('g', t('u')),
+      set('next', old),
+    ],
+    accumulate: t('u'),
+  },
+  {
+    name: 'lamb_apply',
+    doc: 'LAMB, second pass: p -= step·u, with u from lamb_update (in g) and step = trust ratio · lr.',
+    streams: [],
+    scalars: [['step', 'f32']],
+    temps: [],
+    body: [set('next', sub(old, mul(v('step'), g)))],
+  },
+  {
+    name: 'sumsq',
+    doc: 'Σp², p unchanged (a tensor norm for a trust ratio).',
+    streams: [],
+    scalars: [],
+    temps: [],
+    body: [set('next', old)],
+    accumulate: old,
+  },
+  {
     name: 'lion',
     doc: 'Lion: c = β1·m + (1-β1)·g; p = p·shrink - lr·sign(c); m = β2·m + (1-β2)·g (sign(0) = 0; NaN stays NaN).',
     streams: ['m'],
@@ -271,7 +308,7 @@ function kernel(k: Kernel): string {
     '          (v128.store (local.get $p) (local.get $next))',
     ...(k.bare
       ? []
-      : ['          (local.set $dd (f32x4.sub (local.get $next) (local.get $old)))', '          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))']),
+      : [`          (local.set $dd ${k.accumulate ?? '(f32x4.sub (local.get $next) (local.get $old))'})`, '          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))']),
     ...advance.map((a) => `          ${a}`),
     '          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))',
     '        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))',

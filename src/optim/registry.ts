@@ -11,11 +11,12 @@ import { nadam } from './nadam.ts';
 import { radam } from './radam.ts';
 import { lion } from './lion.ts';
 import { adabelief } from './adabelief.ts';
+import { lamb } from './lamb.ts';
 
 // Each definition keeps its own option and state types; the registry only needs the shape.
 type AnyDefinition = OptimizerDefinition<Options, unknown>;
 const registry = new Map<string, AnyDefinition>(
-  ([sgd, rmsprop, adagrad, adadelta, adam, adamw, adamax, nadam, radam, lion, adabelief] as unknown as AnyDefinition[]).map((d) => [d.name, d]),
+  ([sgd, rmsprop, adagrad, adadelta, adam, adamw, adamax, nadam, radam, lion, adabelief, lamb] as unknown as AnyDefinition[]).map((d) => [d.name, d]),
 );
 
 export function listOptimizers(): string[] {

@@ -4,8 +4,8 @@ import { createOptimizer, listOptimizers } from '../../src/optim/registry.ts';
 import { instantiate, nonNegative, type OptimizerDefinition } from '../../src/optim/optimizer.ts';
 
 describe('optimizer registry', () => {
-  it('lists the eleven optimizers', () => {
-    expect(listOptimizers().sort()).toEqual(['adabelief', 'adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'nadam', 'radam', 'rmsprop', 'sgd']);
+  it('lists the twelve optimizers', () => {
+    expect(listOptimizers().sort()).toEqual(['adabelief', 'adadelta', 'adagrad', 'adam', 'adamax', 'adamw', 'lamb', 'lion', 'nadam', 'radam', 'rmsprop', 'sgd']);
   });
 
   it('rejects an unknown name, listing the known ones', () => {

@@ -48,7 +48,7 @@ describe('optimizers match torch.optim trajectories', () => {
   it('covers every torch-backed optimizer with at least two option sets', () => {
     const counts = new Map<string, number>();
     for (const f of fixtures) counts.set(f.optimizer, (counts.get(f.optimizer) ?? 0) + 1);
-    for (const name of ['sgd', 'rmsprop', 'adagrad', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam', 'radam', 'adabelief']) {
+    for (const name of ['sgd', 'rmsprop', 'adagrad', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam', 'radam', 'adabelief', 'lamb']) {
       expect(counts.get(name) ?? 0, name).toBeGreaterThanOrEqual(2);
     }
     expect(fixtures.every((f) => f.grads.length >= 20)).toBe(true);

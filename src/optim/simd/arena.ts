@@ -16,6 +16,9 @@ export interface Kernels {
   nadam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, wd: number, cg: number, cm: number): number;
   radam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc1: number, lr: number, bc2sqrt: number, eps: number, rect: number, wd: number, adaptive: number): number;
   adabelief(p: number, g: number, m: number, s: number, smax: number, n: number, shrink: number, wd: number, b1: number, c1: number, b2: number, c2: number, eps: number, invbc2: number, step: number, amsgrad: number, mode: number): number;
+  lamb_update(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc1: number, bc2: number, eps: number, wd: number): number;
+  lamb_apply(p: number, g: number, n: number, step: number): number;
+  sumsq(p: number, g: number, n: number): number;
   lion(p: number, g: number, m: number, n: number, b1: number, c1: number, b2: number, c2: number, shrink: number, lr: number): number;
 }
 

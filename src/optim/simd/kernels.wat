@@ -384,6 +384,94 @@
         (br $block)))
     (call $total (local.get $lo) (local.get $hi)))
 
+  ;; LAMB, first pass (tensorflow-addons LAMB): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
+  ;; u = (m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps) + wd·p, written over g; p unchanged; returns Σu².
+  (func (export "lamb_update") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $bc1 f32) (param $bc2 f32) (param $eps f32) (param $wd f32) (result f64)
+    (local $end i32) (local $stop i32) (local $old v128) (local $next v128) (local $dd v128) (local $acc v128) (local $lo v128) (local $hi v128) (local $gi v128) (local $mi v128) (local $vi v128) (local $u v128) (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vbc1 v128) (local $vbc2 v128) (local $veps v128) (local $vwd v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $vbc1 (f32x4.splat (local.get $bc1)))
+    (local.set $vbc2 (f32x4.splat (local.get $bc2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vwd (f32x4.splat (local.get $wd)))
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $stop (select (i32.add (local.get $p) (i32.const 256)) (local.get $end) (i32.lt_u (i32.add (local.get $p) (i32.const 256)) (local.get $end))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (loop $loop
+          (local.set $old (v128.load (local.get $p)))
+          (local.set $gi (v128.load (local.get $g)))
+          (local.set $mi (f32x4.add (f32x4.mul (v128.load (local.get $m)) (local.get $vb1)) (f32x4.mul (local.get $vc1) (local.get $gi))))
+          (v128.store (local.get $m) (local.get $mi))
+          (local.set $vi (f32x4.add (f32x4.mul (v128.load (local.get $v)) (local.get $vb2)) (f32x4.mul (local.get $vc2) (f32x4.mul (local.get $gi) (local.get $gi)))))
+          (v128.store (local.get $v) (local.get $vi))
+          (local.set $u (f32x4.add (f32x4.div (f32x4.div (local.get $mi) (local.get $vbc1)) (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vi) (local.get $vbc2))) (local.get $veps))) (f32x4.mul (local.get $vwd) (local.get $old))))
+          (v128.store (local.get $g) (local.get $u))
+          (local.set $next (local.get $old))
+          (v128.store (local.get $p) (local.get $next))
+          (local.set $dd (local.get $u))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (local.set $m (i32.add (local.get $m) (i32.const 16)))
+          (local.set $v (i32.add (local.get $v) (i32.const 16)))
+          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))
+        (br $block)))
+    (call $total (local.get $lo) (local.get $hi)))
+
+  ;; LAMB, second pass: p -= step·u, with u from lamb_update (in g) and step = trust ratio · lr.
+  (func (export "lamb_apply") (param $p i32) (param $g i32) (param $n i32) (param $step f32) (result f64)
+    (local $end i32) (local $stop i32) (local $old v128) (local $next v128) (local $dd v128) (local $acc v128) (local $lo v128) (local $hi v128) (local $vstep v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vstep (f32x4.splat (local.get $step)))
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $stop (select (i32.add (local.get $p) (i32.const 256)) (local.get $end) (i32.lt_u (i32.add (local.get $p) (i32.const 256)) (local.get $end))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (loop $loop
+          (local.set $old (v128.load (local.get $p)))
+          (local.set $next (f32x4.sub (local.get $old) (f32x4.mul (local.get $vstep) (v128.load (local.get $g)))))
+          (v128.store (local.get $p) (local.get $next))
+          (local.set $dd (f32x4.sub (local.get $next) (local.get $old)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))
+        (br $block)))
+    (call $total (local.get $lo) (local.get $hi)))
+
+  ;; Σp², p unchanged (a tensor norm for a trust ratio).
+  (func (export "sumsq") (param $p i32) (param $g i32) (param $n i32) (result f64)
+    (local $end i32) (local $stop i32) (local $old v128) (local $next v128) (local $dd v128) (local $acc v128) (local $lo v128) (local $hi v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $stop (select (i32.add (local.get $p) (i32.const 256)) (local.get $end) (i32.lt_u (i32.add (local.get $p) (i32.const 256)) (local.get $end))))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (loop $loop
+          (local.set $old (v128.load (local.get $p)))
+          (local.set $next (local.get $old))
+          (v128.store (local.get $p) (local.get $next))
+          (local.set $dd (local.get $old))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))
+        (br $block)))
+    (call $total (local.get $lo) (local.get $hi)))
+
   ;; Lion: c = β1·m + (1-β1)·g; p = p·shrink - lr·sign(c); m = β2·m + (1-β2)·g (sign(0) = 0; NaN stays NaN).
   (func (export "lion") (param $p i32) (param $g i32) (param $m i32) (param $n i32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $shrink f32) (param $lr f32) (result f64)
     (local $end i32) (local $stop i32) (local $old v128) (local $next v128) (local $dd v128) (local $acc v128) (local $lo v128) (local $hi v128) (local $c v128) (local $sign v128) (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $vshrink v128) (local $vlr v128)

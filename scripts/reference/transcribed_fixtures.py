@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""Reference trajectories for optrobust's AdaBelief (src/optim/adabelief.ts).
+"""Reference trajectories for the optimizers torch 1.13 does not have, in float32 torch.
 
-torch has no AdaBelief; the step below is transcribed from the authors' package,
+AdaBelief (src/optim/adabelief.ts): the step transcribed from the authors' package,
 adabelief-pytorch 0.2.0 (github.com/juntang-zhuang/Adabelief-Optimizer,
-pypi_packages/adabelief_pytorch0.2.0/adabelief_pytorch/AdaBelief.py), its defaults included,
-without its console messages. Same fixture format as optim_fixtures.py.
-    /usr/bin/python3 scripts/reference/adabelief_fixtures.py
+pypi_packages/adabelief_pytorch0.2.0/adabelief_pytorch/AdaBelief.py), defaults included,
+without its console messages.
+LAMB (src/optim/lamb.ts): the dense step of tensorflow-addons' LAMB
+(tensorflow_addons/optimizers/lamb.py, _resource_apply_dense), defaults included, every
+tensor layer-adapted (its default).
+Same fixture format as optim_fixtures.py.
+    /usr/bin/python3 scripts/reference/transcribed_fixtures.py
 """
 import json
 import math
@@ -89,13 +93,46 @@ class AdaBelief(torch.optim.Optimizer):
                         p.data.add_(exp_avg, alpha=-step_size * group['lr'])
 
 
+class LAMB(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group['betas']
+            for p in group['params']:
+                grad = p.grad
+                state = self.state[p]
+                if len(state) == 0:
+                    state['step'] = 0
+                    state['m'] = torch.zeros_like(p)
+                    state['v'] = torch.zeros_like(p)
+                state['step'] += 1
+                t = state['step']
+                m, v = state['m'], state['v']
+                m.copy_(m * beta1 + grad * (1 - beta1))
+                v.copy_(v * beta2 + (grad * grad) * (1 - beta2))
+                m_hat = m / (1. - beta1 ** t)
+                v_hat = v / (1. - beta2 ** t)
+                update = m_hat / (torch.sqrt(v_hat) + group['eps'])
+                update = update + group['weight_decay'] * p
+                w_norm = torch.norm(p, p=2)
+                g_norm = torch.norm(update, p=2)
+                ratio = torch.where(w_norm > 0, torch.where(g_norm > 0, w_norm / g_norm, torch.ones_like(w_norm)), torch.ones_like(w_norm))
+                p.copy_(p - ratio * group['lr'] * update)
+
+
 CASES = [
-    ('adabelief-default', {}, {}),
-    ('adabelief-plain-coupled-wd', {'lr': 0.01, 'eps': 1e-8, 'weightDecay': 0.01, 'weightDecouple': False, 'rectify': False},
+    ('adabelief-default', 'adabelief', AdaBelief, {}, {}),
+    ('adabelief-plain-coupled-wd', 'adabelief', AdaBelief, {'lr': 0.01, 'eps': 1e-8, 'weightDecay': 0.01, 'weightDecouple': False, 'rectify': False},
      {'lr': 0.01, 'eps': 1e-8, 'weight_decay': 0.01, 'weight_decouple': False, 'rectify': False}),
-    ('adabelief-amsgrad-fixed-decay', {'lr': 0.01, 'betas': [0.8, 0.9], 'amsgrad': True, 'weightDecay': 0.001, 'fixedDecay': True},
+    ('adabelief-amsgrad-fixed-decay', 'adabelief', AdaBelief, {'lr': 0.01, 'betas': [0.8, 0.9], 'amsgrad': True, 'weightDecay': 0.001, 'fixedDecay': True},
      {'lr': 0.01, 'betas': (0.8, 0.9), 'amsgrad': True, 'weight_decay': 0.001, 'fixed_decay': True}),
-    ('adabelief-no-sgd-phase', {'lr': 0.01, 'degeneratedToSgd': False}, {'lr': 0.01, 'degenerated_to_sgd': False}),
+    ('adabelief-no-sgd-phase', 'adabelief', AdaBelief, {'lr': 0.01, 'degeneratedToSgd': False}, {'lr': 0.01, 'degenerated_to_sgd': False}),
+    ('lamb-default', 'lamb', LAMB, {}, {}),
+    ('lamb-wd', 'lamb', LAMB, {'lr': 0.01, 'betas': [0.8, 0.99], 'eps': 1e-8, 'weightDecay': 0.01},
+     {'lr': 0.01, 'betas': (0.8, 0.99), 'eps': 1e-8, 'weight_decay': 0.01}),
 ]
 
 
@@ -104,20 +141,21 @@ def values(t):
 
 
 def main():
-    for k, (case, options, torch_options) in enumerate(CASES):
+    for k, (case, name, cls, options, torch_options) in enumerate(CASES):
         gen = torch.Generator().manual_seed(2000 + k)
         params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
         initial = [values(p) for p in params]
         grads = [[torch.randn(s, generator=gen) * (0.1 + 2 * (step % 3 == 0)) * (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
-        opt = AdaBelief(params, **torch_options)
+        opt = cls(params, **torch_options)
         trajectory = []
         for step in range(STEPS):
             for p, g in zip(params, grads[step]):
                 p.grad = g.clone()
             opt.step()
             trajectory.append([values(p) for p in params])
-        fixture = {'case': case, 'optimizer': 'adabelief', 'options': options,
-                   'torch': {'class': 'AdaBelief (adabelief-pytorch 0.2.0, transcribed)', 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()}, 'version': torch.__version__},
+        source = {'adabelief': 'AdaBelief (adabelief-pytorch 0.2.0, transcribed)', 'lamb': 'LAMB (tensorflow-addons, transcribed)'}[name]
+        fixture = {'case': case, 'optimizer': name, 'options': options,
+                   'torch': {'class': source, 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()}, 'version': torch.__version__},
                    'shapes': [list(s) for s in SHAPES], 'initial': initial,
                    'grads': [[values(g) for g in step] for step in grads], 'params': trajectory}
         with open(os.path.join(OUT, f'{case}.json'), 'w') as f:

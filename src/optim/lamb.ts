@@ -1,0 +1,36 @@
+// LAMB (You et al., ICLR 2020, "Large Batch Optimization for Deep Learning") as the
+// tensorflow-addons implementation computes it (tfa.optimizers.LAMB, from the authors'
+// description; its defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-6, weight decay 0):
+//   m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;  u = m̂ / (sqrt(v̂) + eps) + wd·p
+//   r = ‖p‖/‖u‖ (1 when either norm is 0);  p -= r·lr·u      (per tensor: the layer-wise trust ratio)
+// Three SIMD passes per tensor (simd/kernels.wat): ‖p‖, the moments and u (kept in the
+// gradient's staging region) with ‖u‖, then the step.
+import { momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
+import { at, type Region, type SimdState, simdState } from './simd/arena.ts';
+
+export type LambOptions = MomentOptions;
+
+type State = SimdState & { readonly m: Region | null; readonly v: Region | null };
+
+export const lamb: OptimizerDefinition<LambOptions, State> = {
+  name: 'lamb',
+  description: 'LAMB (You et al. 2020): Adam steps scaled per tensor by the trust ratio ‖p‖/‖update‖',
+  lrRange: [1e-5, 1e-1],
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0 },
+  schema: momentSchema,
+  init: (n, _o, arena) => simdState(arena(), n, { m: n, v: n }),
+  update(p, g, s, o, lr, t) {
+    const [b1, b2] = o.betas;
+    const inPlace = s.p.holds(p);
+    if (!inPlace) s.p.array.set(p);
+    s.g.array.set(g);
+    const k = s.arena.kernels;
+    const pNorm = Math.sqrt(k.sumsq(s.p.offset, s.g.offset, p.length));
+    const uNorm = Math.sqrt(k.lamb_update(s.p.offset, s.g.offset, at(s.m), at(s.v), p.length, b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, o.eps, o.weightDecay));
+    const ratio = pNorm > 0 && uNorm > 0 ? pNorm / uNorm : 1;
+    const sq = k.lamb_apply(s.p.offset, s.g.offset, p.length, ratio * lr);
+    if (!inPlace) p.set(s.p.array);
+    return sq;
+  },
+  home: (s) => s.p.array,
+};
