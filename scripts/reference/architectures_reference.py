@@ -14,7 +14,6 @@ Run by hand with Debian's PyTorch (never a runtime or CI dependency):
 Writes test/fixtures/architectures-reference.json.
 """
 import base64
-import gzip
 import json
 import os
 import sys
@@ -24,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-DATA = os.path.join(ROOT, 'data', 'fashion-mnist-subset')
+from reference_data import ROOT, idx  # beside this script
+
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'architectures-reference.json')
 LOGGED = 30
 # The reference runs in float64; the same run in float32 is recorded too, as the measure of
@@ -33,14 +32,6 @@ LOGGED = 30
 # float64 ones to about 1e-6, PyTorch's own float32 ones to about 1e-4 in some layers, which
 # Adam's per-element normalisation amplifies over the steps).
 DTYPE = torch.float64
-
-
-def idx(name):
-    with gzip.open(os.path.join(DATA, name)) as f:
-        raw = f.read()
-    ndims = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
 class Block(nn.Module):

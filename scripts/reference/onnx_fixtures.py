@@ -25,7 +25,6 @@ Run by hand with Debian's PyTorch (never a runtime or CI dependency):
 Writes test/fixtures/onnx/*.onnx and test/fixtures/onnx/reference.json.
 """
 import copy
-import gzip
 import json
 import os
 import sys
@@ -35,18 +34,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-DATA = os.path.join(ROOT, 'data', 'fashion-mnist-subset')
+from reference_data import ROOT, idx  # beside this script
+
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'onnx')
 MEAN, STD = 0.2860, 0.3530
-
-
-def idx(name):
-    with gzip.open(os.path.join(DATA, name)) as f:
-        raw = f.read()
-    ndims = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
 class FixedDropout(nn.Module):

@@ -91,33 +91,39 @@ def values(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
 
-def main():
+def write_fixture(case, name, cls, options, torch_options, seed, label=None):
+    """Steps `cls` through STEPS fixed gradients from fixed float32 tensors (both drawn from
+    `seed`) and writes test/fixtures/optim/<case>.json; `label` names the reference class."""
+    gen = torch.Generator().manual_seed(seed)
+    params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
+    initial = [values(p) for p in params]
+    # Gradients of varied scale and sign, some exactly zero, as real training produces.
+    grads = [[torch.randn(s, generator=gen) * (0.1 + 2 * (step % 3 == 0)) *
+              (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
+    opt = cls(params, **torch_options)
+    trajectory = []
+    for step in range(STEPS):
+        for p, g in zip(params, grads[step]):
+            p.grad = g.clone()
+        opt.step()
+        trajectory.append([values(p) for p in params])
+    fixture = {
+        'case': case, 'optimizer': name, 'options': options,
+        'torch': {'class': label or cls.__name__, 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()},
+                  'version': torch.__version__},
+        'shapes': [list(s) for s in SHAPES], 'initial': initial,
+        'grads': [[values(g) for g in step] for step in grads], 'params': trajectory,
+    }
     os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
+        json.dump(fixture, f, separators=(',', ':'))
+        f.write('\n')
+    assert all(math.isfinite(v) for step in trajectory for t in step for v in t), case
+
+
+def main():
     for k, (case, name, cls, options, torch_options) in enumerate(CASES):
-        gen = torch.Generator().manual_seed(1000 + k)
-        params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
-        initial = [values(p) for p in params]
-        # Gradients of varied scale and sign, some exactly zero, as real training produces.
-        grads = [[torch.randn(s, generator=gen) * (0.1 + 2 * (step % 3 == 0)) *
-                  (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
-        opt = cls(params, **torch_options)
-        trajectory = []
-        for step in range(STEPS):
-            for p, g in zip(params, grads[step]):
-                p.grad = g.clone()
-            opt.step()
-            trajectory.append([values(p) for p in params])
-        fixture = {
-            'case': case, 'optimizer': name, 'options': options,
-            'torch': {'class': cls.__name__, 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()},
-                      'version': torch.__version__},
-            'shapes': [list(s) for s in SHAPES], 'initial': initial,
-            'grads': [[values(g) for g in step] for step in grads], 'params': trajectory,
-        }
-        with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
-            json.dump(fixture, f, separators=(',', ':'))
-            f.write('\n')
-        assert all(math.isfinite(v) for step in trajectory for t in step for v in t), case
+        write_fixture(case, name, cls, options, torch_options, 1000 + k)
     print(f'wrote {len(CASES)} fixtures to {os.path.normpath(OUT)}')
 
 

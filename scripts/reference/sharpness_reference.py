@@ -8,7 +8,6 @@ of e_i^T H e_i over every parameter). Reference only:
 Writes test/fixtures/sharpness-reference.json.
 """
 import base64
-import gzip
 import json
 import os
 import sys
@@ -17,17 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-DATA = os.path.join(ROOT, 'data', 'fashion-mnist-subset')
+from reference_data import ROOT, idx  # beside this script
+
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'sharpness-reference.json')
-
-
-def idx(name):
-    with gzip.open(os.path.join(DATA, name)) as f:
-        raw = f.read()
-    ndims = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
 def main():

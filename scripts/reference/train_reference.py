@@ -19,7 +19,6 @@ Writes test/fixtures/train-reference.json.
 """
 import argparse
 import base64
-import gzip
 import json
 import os
 import time
@@ -28,20 +27,12 @@ import numpy as np
 import torch
 from torch import nn
 
-ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-DATA = os.path.join(ROOT, 'data', 'fashion-mnist-subset')
+from reference_data import ROOT, idx  # beside this script
+
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'train-reference.json')
 LR = {'mlp': 0.1, 'cnn': 0.05}
 EPOCHS, BATCH = 5, 128
 LOGGED_STEPS = 100  # per-step losses kept for the paired comparison (seed 0)
-
-
-def idx(name):
-    with gzip.open(os.path.join(DATA, name)) as f:
-        raw = f.read()
-    ndims = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndims).reshape(dims)
 
 
 def model(kind):

@@ -11,15 +11,12 @@ tensor layer-adapted (its default).
 Same fixture format as optim_fixtures.py.
     /usr/bin/python3 scripts/reference/transcribed_fixtures.py
 """
-import json
 import math
-import os
 
 import torch
 
-STEPS = 25
-SHAPES = [(3, 4), (5,), (2, 3, 2)]
-OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'optim')
+from optim_fixtures import write_fixture  # beside this script: the same fixture format and gradients
+
 
 
 class AdaBelief(torch.optim.Optimizer):
@@ -136,32 +133,12 @@ CASES = [
 ]
 
 
-def values(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
+SOURCES = {'adabelief': 'AdaBelief (adabelief-pytorch 0.2.0, transcribed)', 'lamb': 'LAMB (tensorflow-addons, transcribed)'}
 
 
 def main():
     for k, (case, name, cls, options, torch_options) in enumerate(CASES):
-        gen = torch.Generator().manual_seed(2000 + k)
-        params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
-        initial = [values(p) for p in params]
-        grads = [[torch.randn(s, generator=gen) * (0.1 + 2 * (step % 3 == 0)) * (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
-        opt = cls(params, **torch_options)
-        trajectory = []
-        for step in range(STEPS):
-            for p, g in zip(params, grads[step]):
-                p.grad = g.clone()
-            opt.step()
-            trajectory.append([values(p) for p in params])
-        source = {'adabelief': 'AdaBelief (adabelief-pytorch 0.2.0, transcribed)', 'lamb': 'LAMB (tensorflow-addons, transcribed)'}[name]
-        fixture = {'case': case, 'optimizer': name, 'options': options,
-                   'torch': {'class': source, 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()}, 'version': torch.__version__},
-                   'shapes': [list(s) for s in SHAPES], 'initial': initial,
-                   'grads': [[values(g) for g in step] for step in grads], 'params': trajectory}
-        with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
-            json.dump(fixture, f, separators=(',', ':'))
-            f.write('\n')
-        assert all(math.isfinite(v) for step in trajectory for t in step for v in t), case
+        write_fixture(case, name, cls, options, torch_options, 2000 + k, SOURCES[name])
     print(f'wrote {len(CASES)} fixtures')
 
 
