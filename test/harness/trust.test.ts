@@ -67,6 +67,39 @@ export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mni
     expect(r.stderr).toMatch(/optimizers\[0\]\.options = \{"lr":Infinity\}.*option "lr" = Infinity is invalid; expected a finite number/);
     expect(existsSync(out)).toBe(false);
   });
+
+  // The suite fields of this round: a bad value in a suite file is exit 2 naming it, nothing written.
+  for (const [field, value, message] of [
+    ['training', "{ kind: 'adversarial', attack: 'cw', eps: 0.1 }", /training\.attack = "cw"; expected "pgd" or "fgsm"/],
+    ['training', "[{ kind: 'noise', sigma: 0 }]", /training\[0\]\.sigma = 0; expected a number in \(0, 1\]/],
+    ['sharpness', '{ samples: 1.5 }', /sharpness\.samples = 1\.5; expected a positive integer/],
+  ] as const) {
+    it(`refuses ${field}: ${value} in a suite file, exit 2, no run folder`, () => {
+      const dir = tmp();
+      const suite = join(dir, 'bad.mts');
+      writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+export default defineSuite({ name: 'bad', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], seeds: [0], perturbations: {}, ${field}: ${value} });\n`);
+      const out = join(dir, 'out');
+      const r = cli(['run', '--suite', suite, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+
+  it('refuses a bad sam option on an optimizer entry in a suite file, exit 2, no run folder', () => {
+    const dir = tmp();
+    const suite = join(dir, 'sam.mts');
+    writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+export default defineSuite({ name: 'sam', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { rho: Infinity } }], seeds: [0], perturbations: {} });\n`);
+    const out = join(dir, 'out');
+    const r = cli(['run', '--suite', suite, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/optimizers\[0\]\.sam\.rho = Infinity; expected a positive finite number/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('inputs are checked before anything is created', () => {
