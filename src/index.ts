@@ -48,6 +48,8 @@ export { summarize, type Summary } from './metrics/summary.ts';
 export { createRng } from './util/rng.ts';
 export { batchTransform, regimeLabel, listRegimes, type TrainingSpec, type BatchTransform } from './train/regimes.ts';
 export { samStep, SAM_DEFAULTS, type SamOptions } from './optim/sam.ts';
+export { fourierHeatMap, fourierBasis, bandError, FOURIER_DEFAULTS, type FourierHeatMap, type FourierOptions } from './metrics/fourier-heatmap.ts';
+export { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius, type RobustRadiusOptions } from './metrics/robust-radius.ts';
 export { sharpness, sharpnessSubset, SHARPNESS_DEFAULTS, type Sharpness, type SharpnessOptions } from './metrics/sharpness.ts';
 export { expectedCalibrationError, ECE_BINS, type Scores } from './metrics/classification.ts';
 export { spearman, spearmanInterval, relations, type Relation } from './results/relations.ts';

@@ -37,7 +37,7 @@ export interface TuneSpec {
   readonly metric?: 'accuracy' | 'loss';
   /** Matched-accuracy target (validation accuracy); default: the lowest final one among the optimizers. */
   readonly matchTarget?: number;
-  /** Validation checkpoints per epoch the matched checkpoint is chosen from (default 10). */
+  /** Validation checkpoints per epoch the matched checkpoint is chosen from (default 40: the matched gap within 0.5 points on the default suite). */
   readonly checkpoints?: number;
 }
 
@@ -71,6 +71,19 @@ export interface SuiteDefinition {
    * 30 Hutchinson samples). Off by default: about 2·(iterations + samples) gradient passes per cell.
    */
   readonly sharpness?: { readonly examples?: number; readonly iterations?: number; readonly samples?: number };
+  /**
+   * Measure each cell's median robust radius: per test example, the smallest L∞ budget at
+   * which PGD misclassifies it, by bisection ({} for the defaults: the first 500 test
+   * examples, budgets up to 0.5, 8 bisection steps of 10-step PGD: about 90 input-gradient
+   * passes over them per cell).
+   */
+  readonly robustRadius?: { readonly max?: number; readonly iterations?: number; readonly steps?: number; readonly examples?: number };
+  /**
+   * Draw each cell's Fourier heat map (Yin et al. 2019): test error under a perturbation of
+   * L2 norm `eps` along each 2-D Fourier basis image ({} for the defaults: eps 3, the first
+   * 500 test examples; about H·W/2 evaluations of them per cell). Written to fourier.csv.
+   */
+  readonly fourier?: { readonly eps?: number; readonly examples?: number };
   /** Label of the optimizer others are compared with (default: "sgd" when present, else the first entry). */
   readonly reference?: string;
   /** Keep every k-th training step in steps.csv (default 1: all). */
@@ -209,6 +222,27 @@ export function defineSuite(def: SuiteDefinition): Suite {
       const v = (def.sharpness as Record<string, unknown>)[k];
       if (!['examples', 'iterations', 'samples'].includes(k)) fail(`sharpness.${k}`, v, 'no such option (examples, iterations, samples)');
       if (!(positiveInt(v) && (v as number) <= 100_000)) fail(`sharpness.${k}`, v, 'a positive integer');
+    }
+  }
+  if (def.robustRadius !== undefined) {
+    if (typeof def.robustRadius !== 'object' || def.robustRadius === null) fail('robustRadius', def.robustRadius, 'an object { max?, iterations?, steps?, examples? } (or leave it out)');
+    for (const k of Object.keys(def.robustRadius)) {
+      const v = (def.robustRadius as Record<string, unknown>)[k];
+      if (!['max', 'iterations', 'steps', 'examples'].includes(k)) fail(`robustRadius.${k}`, v, 'no such option (max, iterations, steps, examples)');
+      if (k === 'max') {
+        if (!(typeof v === 'number' && v > 0 && v <= 1)) fail('robustRadius.max', v, 'a number in (0, 1] (an L-inf budget on [0, 1] pixels)');
+      } else if (!(positiveInt(v) && (v as number) <= (k === 'examples' ? 1_000_000 : 100))) fail(`robustRadius.${k}`, v, k === 'examples' ? 'a positive integer' : 'a positive integer, at most 100');
+    }
+  }
+  if (def.fourier !== undefined) {
+    if (typeof def.fourier !== 'object' || def.fourier === null) fail('fourier', def.fourier, 'an object { eps?, examples? } (or leave it out)');
+    for (const k of Object.keys(def.fourier)) {
+      const v = (def.fourier as Record<string, unknown>)[k];
+      if (k === 'eps') {
+        if (!(typeof v === 'number' && v > 0 && v <= 100)) fail('fourier.eps', v, 'a number in (0, 100] (the L2 norm of the perturbation)');
+      } else if (k === 'examples') {
+        if (!(positiveInt(v) && (v as number) <= 1_000_000)) fail('fourier.examples', v, 'a positive integer');
+      } else fail(`fourier.${k}`, v, 'no such option (eps, examples)');
     }
   }
   const stepLogEvery = def.stepLogEvery ?? 1;

@@ -6,7 +6,10 @@ import type { Rng } from '../util/rng.ts';
 export type ImageShape = readonly [number, number, number];
 
 /** dLoss/dx for `n` images with their labels (the attacked model's training loss). */
-export type GradientOracle = (x: Float32Array, labels: Uint8Array, n: number) => Promise<Float32Array>;
+export type GradientOracle = ((x: Float32Array, labels: Uint8Array, n: number) => Promise<Float32Array>) & {
+  /** The same gradient with the model's logits at x ([n, classes]), for attacks that track each example's loss (APGD). */
+  readonly withLogits?: (x: Float32Array, labels: Uint8Array, n: number) => Promise<{ readonly dx: Float32Array; readonly logits: Float32Array }>;
+};
 
 export interface PerturbInput {
   /** count × C·H·W pixels in [0, 1]. */

@@ -16,9 +16,10 @@ import { occlusion } from './occlusion.ts';
 import { fgmL2 } from './fgm-l2.ts';
 import { pgdL2 } from './pgd-l2.ts';
 import { highpassNoise, lowpassNoise } from './band-noise.ts';
+import { apgd, apgdL2 } from './apgd.ts';
 
 const registry = new Map<string, Perturbation>(
-  [gaussianNoise, lowpassNoise, highpassNoise, fgsm, pgd, fgmL2, pgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
+  [gaussianNoise, lowpassNoise, highpassNoise, fgsm, pgd, apgd, fgmL2, pgdL2, apgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
 );
 
 /** The name suites use for unperturbed test data (severity 0). */

@@ -14,12 +14,13 @@ import { armName, type RunView, type SummaryRow } from '../results/view.ts';
 import { ALL } from '../results/scores.ts';
 import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../experiment/grid.ts';
 import { phaseResults } from '../experiment/phase.ts';
-import { main } from '../experiment/phases/main.ts';
+import { checkpointsPerEpoch, main } from '../experiment/phases/main.ts';
 import { tune } from '../experiment/phases/tune.ts';
 import { taskLabel } from '../experiment/run.ts';
 import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
 import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
+import { fourierSection } from './fourier.ts';
 
 import { esc } from './format.ts';
 
@@ -237,7 +238,7 @@ async function matchedSection(view: RunView, look: Lookup): Promise<string> {
     const gap = look.get(a, 'train', 0, M.matchedGap.name);
     return [`<b>${esc(armName(view, a))}</b>`, step ? formatNumber(Math.round(step.stats.mean)) : '–', val ? pct(val.stats.mean) : '–', gap ? pts(gap.stats.mean) : '–'];
   });
-  const intro = `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${suite.tune?.checkpoints ?? 10} times per epoch on the validation split) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. The largest gap to the target is ${pct(worst, 2)} points.</p>`;
+  const intro = `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${checkpointsPerEpoch(suite)} times per epoch on the validation split) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. The largest gap to the target is ${pct(worst, 2)} points.</p>`;
   const scores = groups(view)
     .map((g) => `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${scoresTable(view, look, g.arms, M.matchedAccuracy.name, M.matchedAuc.name, false)}`)
     .join('');
@@ -388,6 +389,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     await trainingCharts(view),
     await depthSection(view),
     inputGradientTable(view, look),
+    fourierSection(view),
     relationsSection(view),
     configuration(view, manifest),
     `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv (see reports/README.md).</small></footer>`,

@@ -12,6 +12,7 @@ import { summaryCsv } from './summary-csv.ts';
 import { layersCsv, stepsCsv } from './steps-csv.ts';
 import { reportHtml } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
+import { fourierCsv } from './fourier.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
 
@@ -22,5 +23,6 @@ export async function writeRunOutputs(dir: string, suite: Suite, records: readon
   writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(view));
   writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view));
   if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(view));
+  if (suite.fourier) writeFileAtomic(join(dir, 'fourier.csv'), fourierCsv(view));
   writeFileAtomic(join(dir, 'report.html'), await reportHtml(view, manifest));
 }

@@ -5,6 +5,7 @@ import type { MatchedResult } from '../experiment/phases/matched.ts';
 import type { Summary } from '../metrics/summary.ts';
 import { FAMILY, INPUT_GRAD_STATS, M, STATS, statName } from '../metrics/catalog.ts';
 import { median } from '../metrics/summary.ts';
+import { bandError } from '../metrics/fourier-heatmap.ts';
 import { TRAIN, type Measurement } from './measurement.ts';
 
 type Add = (metric: string, value: number) => void;
@@ -48,6 +49,12 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
     add(M.loss.name, p.loss);
     if (p.ece !== undefined) add(M.ece.name, p.ece);
     if (p.brier !== undefined) add(M.brier.name, p.brier);
+  }
+  if (r.robustRadius) at('clean', 0)(M.robustRadius.name, r.robustRadius.median);
+  if (r.fourier) {
+    const quarter = Math.floor(Math.min(r.fourier.height, r.fourier.width) / 4);
+    at('clean', 0)(M.fourierLow.name, bandError(r.fourier, quarter, false));
+    at('clean', 0)(M.fourierHigh.name, bandError(r.fourier, quarter, true));
   }
   if (r.inputGradients) {
     const clean = at('clean', 0);

@@ -78,6 +78,7 @@ export const EXPLANATIONS: readonly (readonly [string, string, string])[] = [
   ['sharpness (top Hessian eigenvalue)', 'train', M.hessianTop.name],
   ['Hessian trace', 'train', M.hessianTrace.name],
   ['input-gradient L2 norm (mean)', CLEAN, `${FAMILY.inputGradL2}_mean`],
+  ['high-frequency sensitivity (Fourier heat map)', CLEAN, M.fourierHigh.name],
   ['clean accuracy', CLEAN, M.accuracy.name],
 ];
 

@@ -57,7 +57,7 @@ describe('corruption set', () => {
     expect(severityProblem('shear', 2.5)).toMatch(/an integer level 1-5/);
     expect(severityProblem('fgsm', 2)).toBe('severity 2 is not accepted by fgsm; expected a number in [0, 1] (eps (L-inf))');
     expect(severityProblem('rotation', 45)).toBeUndefined();
-    expect(() => getPerturbation('fog')).toThrow(/unknown perturbation "fog"; known: clean, gaussian_noise, lowpass_noise, highpass_noise, fgsm, pgd, fgm_l2, pgd_l2, rotation, shot_noise/);
+    expect(() => getPerturbation('fog')).toThrow(/unknown perturbation "fog"; known: clean, gaussian_noise, lowpass_noise, highpass_noise, fgsm, pgd, apgd, fgm_l2, pgd_l2, apgd_l2, rotation, shot_noise/);
   });
 });
 

@@ -8,11 +8,7 @@ import { pgdL2 } from '../../src/perturb/pgd-l2.ts';
 import { exampleNorms } from '../../src/perturb/l2.ts';
 import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbation.ts';
 import { createRng } from '../../src/util/rng.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
+import { attackedModel } from '../helpers/attacked-model.ts';
 
 const COUNT = 40;
 const D = 64;
@@ -59,16 +55,7 @@ describe('pgd_l2', () => {
   });
 
   it('on a trained model: at least as strong as fgm_l2 at the same eps, and stronger with a larger eps', async () => {
-    const ds = loadDataset('fashion-mnist-subset');
-    const data = { images: ds.train.images.subarray(0, 1024 * 784), labels: ds.train.labels.subarray(0, 1024), count: 1024 };
-    const test = { images: ds.test.images.subarray(0, 300 * 784), labels: ds.test.labels.subarray(0, 300), count: 300 };
-    const net = new Network({ kind: 'mlp', hidden: [32] }, ds.shape, 10);
-    const { weights } = await train(net, data, { seed: 0, epochs: 3, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 3e-3 } });
-    const acc = async (p: typeof fgmL2, eps: number) => {
-      const adv = await p.apply({ ...test, shape: ds.shape, rng: createRng(0, `perturb:${p.name}:${eps}`), gradient: gradientOracle(net, weights) }, eps);
-      return (await evaluate(net, weights, test, adv)).accuracy;
-    };
-    const clean = (await evaluate(net, weights, test)).accuracy;
+    const { clean, accuracy: acc } = await attackedModel();
     for (const eps of [0.5, 1.5]) expect(await acc(pgdL2, eps)).toBeLessThanOrEqual(await acc(fgmL2, eps));
     expect(await acc(pgdL2, 1.5)).toBeLessThan(await acc(pgdL2, 0.5));
     expect(await acc(pgdL2, 0.5)).toBeLessThan(clean);

@@ -10,6 +10,8 @@ import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
 import { evaluateSweeps, type SweepPoint } from '../../metrics/robustness.ts';
 import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../metrics/sharpness.ts';
+import { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius } from '../../metrics/robust-radius.ts';
+import { fourierHeatMap, FOURIER_DEFAULTS, type FourierHeatMap } from '../../metrics/fourier-heatmap.ts';
 import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
 import { inputGradientNorms, type InputGradientNorms } from '../../metrics/input-gradients.ts';
 import { summarize, type Summary } from '../../metrics/summary.ts';
@@ -53,6 +55,10 @@ export interface CellResult {
   readonly inputGradients: InputGradientNorms | null;
   /** The Hessian of the training loss at the end (suites with `sharpness`). */
   readonly sharpness?: Sharpness;
+  /** The median minimal PGD radius over test examples (suites with `robustRadius`). */
+  readonly robustRadius?: RobustRadius;
+  /** Test error per 2-D Fourier basis direction (suites with `fourier`). */
+  readonly fourier?: FourierHeatMap;
   /** Training curve: step 1, every `stepLogEvery`-th step, and the last. */
   readonly steps: readonly StepRecord[];
   readonly tensors: readonly TensorInfo[];
@@ -74,7 +80,7 @@ export function tensorInfo(net: Network): TensorInfo[] {
 }
 
 /** Checkpoints per epoch at which tuned runs measure validation accuracy (matching at step granularity). */
-export const checkpointsPerEpoch = (suite: { readonly tune?: { readonly checkpoints?: number } }): number => suite.tune?.checkpoints ?? 10;
+export const checkpointsPerEpoch = (suite: { readonly tune?: { readonly checkpoints?: number } }): number => suite.tune?.checkpoints ?? 40;
 
 export const main: Phase<CellKey, CellResult, MainInput> = {
   name: 'main',
@@ -129,7 +135,9 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
     const sharp = suite.sharpness ? await sharpness(net, result.weights, trainSplit, { ...SHARPNESS_DEFAULTS, ...suite.sharpness, seed: key.seed }) : undefined;
-    return { ...base, eval: evalPoints, inputGradients, ...(sharp ? { sharpness: sharp } : {}) };
+    const radius = suite.robustRadius ? await robustRadius(oracle, testSplit, { ...ROBUST_RADIUS_DEFAULTS, ...suite.robustRadius }) : undefined;
+    const fourier = suite.fourier ? await fourierHeatMap(net, result.weights, testSplit, dataset.shape, key.seed, { ...FOURIER_DEFAULTS, ...suite.fourier }) : undefined;
+    return { ...base, eval: evalPoints, inputGradients, ...(sharp ? { sharpness: sharp } : {}), ...(radius ? { robustRadius: radius } : {}), ...(fourier ? { fourier } : {}) };
   },
   outcome(r) {
     if (r.diverged) return `diverged at step ${r.diverged.step}`;
