@@ -114,13 +114,14 @@ const VARIANTS: readonly (readonly [string, Options])[] = [
   ['rmsprop', {}], ['rmsprop', { centered: true, momentum: 0.9 }],
   ['adagrad', { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }], ['adadelta', {}], ['adamax', {}], ['nadam', {}], ['radam', {}], ['lion', { weightDecay: 0.1 }],
   ['adabelief', {}], ['adabelief', { amsgrad: true, rectify: false, weightDecouple: false, weightDecay: 1e-4 }], ['lamb', { weightDecay: 0.01 }],
+  ['schedulefree_sgd', {}], ['schedulefree_adamw', { weightDecay: 1e-4 }], ['sophia', {}],
 ];
 const floors = new Map<number, Task>();
 for (const [name, options] of VARIANTS) {
   let states = 0;
   const def = optimizerDefinition(name);
-  const opt = instantiate({ ...def, init: (n, o, arena) => {
-    const st = def.init(n, o, arena) as Record<string, unknown>;
+  const opt = instantiate({ ...def, init: (n, o, arena, shape) => {
+    const st = def.init(n, o, arena, shape) as Record<string, unknown>;
     states = Object.entries(st).filter(([k, r]) => r instanceof Region && k !== 'p' && k !== 'g').length;
     return st;
   } }, { ...options, lr: 1e-9 });
@@ -144,6 +145,24 @@ for (const [name, options] of VARIANTS) {
     add(floor);
   }
   add({ name: `${label} (${P / 1e6}M params)`, group: 'optimizer step', fn: () => opt.step(params, optGrads), items: P, floor: floors.get(states)!.name });
+}
+
+// --- optimizers that read tensor shapes, on the default MLP's own tensors ([256, 784],
+// [256], [128, 256], [128], [10, 128], [10]), against Adam on the same tensors: Adafactor
+// factors the matrices, Muon orthogonalises them (Newton-Schulz GEMMs in onnxruntime).
+{
+  const mlp = new Network({ kind: 'mlp', hidden: [256, 128] }, ds.shape, 10);
+  const shapes = mlp.params.map((p) => p.shape);
+  const start = mlp.initWeights(0).slice(0, shapes.length);
+  const grads = start.map((t) => t.map((_, i) => Math.cos(i) * 1e-3));
+  const items = start.reduce((a, t) => a + t.length, 0);
+  for (const name of ['adam', 'adafactor', 'muon']) {
+    const opt = createOptimizer(name, { lr: 1e-9 });
+    const own = opt.adopt(start, shapes);
+    add({ name: `${name} on mlp [256,128] tensors (${items} params)`, group: 'optimizer step (shaped)', fn: async () => {
+        await opt.stepAsync(own, grads);
+      }, items });
+  }
 }
 
 // --- evaluation: each perturbation of the default sweep on the 2,000 test images with the mlp.

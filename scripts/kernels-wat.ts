@@ -267,6 +267,74 @@ const KERNELS: readonly Kernel[] = [
       store('m', add(mul(load('m'), v('b2')), mul(v('c2'), g))),
     ],
   },
+  {
+    name: 'sophia',
+    doc: [
+      'Sophia-G (Liu et al. 2023, Liuhong99/Sophia SophiaG): p *= 1 - lr·wd; m = β1·m + (1-β1)·g;',
+      'p -= lr·sign(m)·min(|m| / (ρ·bs·h + 1e-15), 1)  (sign(0) = 0; h is read, updated by ema_sq).',
+    ].join('\n'),
+    streams: ['m', 'h'],
+    scalars: [['shrink', 'f32'], ['b1', 'f32'], ['c1', 'f32'], ['scale', 'f32'], ['lr', 'f32']],
+    temps: ['mi', 'sign', 'ratio'],
+    body: [
+      set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), g))),
+      store('m', t('mi')),
+      set('sign', `(v128.bitselect ${ONE} (v128.bitselect (f32x4.neg ${ONE}) (f32x4.mul ${t('mi')} ${ZERO}) (f32x4.lt ${t('mi')} ${ZERO})) (f32x4.gt ${t('mi')} ${ZERO}))`),
+      set('ratio', `(f32x4.min ${div(abs(t('mi')), add(mul(v('scale'), load('h')), '(v128.const f32x4 1e-15 1e-15 1e-15 1e-15)'))} ${ONE})`),
+      set('next', sub(mul(old, v('shrink')), mul(v('lr'), mul(t('sign'), t('ratio'))))),
+    ],
+  },
+  {
+    name: 'ema_sq',
+    doc: 'An exponential average of squares, p = β·p + (1-β)·g² (Sophia-G\'s curvature estimate h, passed as p).',
+    streams: [],
+    scalars: [['beta', 'f32'], ['c', 'f32']],
+    temps: [],
+    bare: true,
+    body: [set('next', add(mul(old, v('beta')), mul(v('c'), mul(g, g))))],
+  },
+  {
+    name: 'scale_add',
+    doc: 'p = p·shrink + step·u, with u passed as g (Adafactor\'s last pass: decoupled decay, then the clipped step).',
+    streams: [],
+    scalars: [['shrink', 'f32'], ['step', 'f32']],
+    temps: [],
+    body: [set('next', add(mul(old, v('shrink')), mul(v('step'), g)))],
+  },
+  {
+    name: 'schedulefree_sgd',
+    doc: [
+      'Schedule-free SGD (facebookresearch/schedule_free SGDScheduleFree): d = g + wd·y;',
+      'y = y + c·(z - y) + ylr·d, ylr = lr·(β(1-c) - 1); z -= lr·d. p holds y.',
+    ].join('\n'),
+    streams: ['z'],
+    scalars: [['wd', 'f32'], ['ckp1', 'f32'], ['ylr', 'f32'], ['lr', 'f32']],
+    temps: ['d', 'zi'],
+    body: [
+      set('d', add(g, mul(v('wd'), old))),
+      set('zi', load('z')),
+      set('next', add(add(old, mul(v('ckp1'), sub(t('zi'), old))), mul(v('ylr'), t('d')))),
+      store('z', sub(t('zi'), mul(v('lr'), t('d')))),
+    ],
+  },
+  {
+    name: 'schedulefree_adamw',
+    doc: [
+      'Schedule-free AdamW (AdamWScheduleFree): v = β2·v + (1-β2)·g²; d = g / (sqrt(v / (1-β2ᵗ)) + eps) + wd·y;',
+      'y = y + c·(z - y) + ylr·d, ylr = lr·(β1(1-c) - 1); z -= lr·d. p holds y.',
+    ].join('\n'),
+    streams: ['z', 'v'],
+    scalars: [['b2', 'f32'], ['c2', 'f32'], ['bc2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['ckp1', 'f32'], ['ylr', 'f32'], ['lr', 'f32']],
+    temps: ['vi', 'd', 'zi'],
+    body: [
+      set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(g, g)))),
+      store('v', t('vi')),
+      set('d', add(div(g, add(sqrt(div(t('vi'), v('bc2'))), v('eps'))), mul(v('wd'), old))),
+      set('zi', load('z')),
+      set('next', add(add(old, mul(v('ckp1'), sub(t('zi'), old))), mul(v('ylr'), t('d')))),
+      store('z', sub(t('zi'), mul(v('lr'), t('d')))),
+    ],
+  },
 ];
 
 /**
@@ -285,6 +353,100 @@ const FLOORS: readonly Kernel[] = [0, 1, 2, 3].map((states) => {
     body: [...streams.map((st) => store(st, add(load(st), g))), set('next', add(old, g))],
   };
 });
+
+/**
+ * Adafactor's factored passes (src/optim/adafactor.ts), written out by hand: they walk a
+ * rows x cols matrix row by row (SIMD over each row's whole vectors, a scalar tail when
+ * cols is not a multiple of 4), which the one-stream template above cannot express.
+ */
+const FACTORED = `  ;; Adafactor, first pass: rowsq[i] = Σ_j g[i,j]², colsq[j] = Σ_i g[i,j]² (float32 sums, four lanes then the tail).
+  (func (export "factor_stats") (param $g i32) (param $rowsq i32) (param $colsq i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $vec i32) (local $c i32) (local $acc v128) (local $sq v128) (local $s f32) (local $x f32)
+    (local.set $j (i32.const 0))
+    (block $zeroed (loop $zero
+      (br_if $zeroed (i32.ge_u (local.get $j) (local.get $cols)))
+      (f32.store (i32.add (local.get $colsq) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $zero)))
+    (local.set $vec (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $i (i32.const 0))
+    (block $rowsdone (loop $row
+      (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $vdone (loop $v
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vec)))
+        (local.set $sq (v128.load (local.get $g)))
+        (local.set $sq (f32x4.mul (local.get $sq) (local.get $sq)))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $sq)))
+        (local.set $c (i32.add (local.get $colsq) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $c) (f32x4.add (v128.load (local.get $c)) (local.get $sq)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $v)))
+      (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                             (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (block $tdone (loop $t
+        (br_if $tdone (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $x (f32.load (local.get $g)))
+        (local.set $x (f32.mul (local.get $x) (local.get $x)))
+        (local.set $s (f32.add (local.get $s) (local.get $x)))
+        (local.set $c (i32.add (local.get $colsq) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $c) (f32.add (f32.load (local.get $c)) (local.get $x)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $t)))
+      (f32.store (i32.add (local.get $rowsq) (i32.shl (local.get $i) (i32.const 2))) (local.get $s))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $row))))
+
+  ;; Adafactor, second pass: u[i,j] = g[i,j]·(rs[i]·c[j] > floor ? rr[i]·cr[j] : invfloor), with rs = r/mean(r),
+  ;; rr = 1/sqrt(rs), cr = 1/sqrt(c) (1/sqrt(V) for V = r_i·c_j/mean(r) clamped at floor = eps1²); returns Σu².
+  (func (export "factor_update") (param $g i32) (param $u i32) (param $rs i32) (param $rr i32) (param $c i32) (param $cr i32) (param $rows i32) (param $cols i32) (param $floor f32) (param $invfloor f32) (result f64)
+    (local $i i32) (local $j i32) (local $vec i32) (local $off i32) (local $acc v128) (local $x v128) (local $vri v128) (local $vrr v128)
+    (local $vfloor v128) (local $vinv v128) (local $ri f32) (local $rroot f32) (local $s f32) (local $y f32) (local $total f64)
+    (local.set $vfloor (f32x4.splat (local.get $floor)))
+    (local.set $vinv (f32x4.splat (local.get $invfloor)))
+    (local.set $vec (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $i (i32.const 0))
+    (block $rowsdone (loop $row
+      (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $ri (f32.load (i32.add (local.get $rs) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $rroot (f32.load (i32.add (local.get $rr) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $vri (f32x4.splat (local.get $ri)))
+      (local.set $vrr (f32x4.splat (local.get $rroot)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $vdone (loop $v
+        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vec)))
+        (local.set $off (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $x (f32x4.mul (v128.load (local.get $g))
+          (v128.bitselect (f32x4.mul (local.get $vrr) (v128.load (i32.add (local.get $cr) (local.get $off)))) (local.get $vinv)
+            (f32x4.gt (f32x4.mul (local.get $vri) (v128.load (i32.add (local.get $c) (local.get $off)))) (local.get $vfloor)))))
+        (v128.store (local.get $u) (local.get $x))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $x))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $v)))
+      (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+                             (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+      (block $tdone (loop $t
+        (br_if $tdone (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $off (i32.shl (local.get $j) (i32.const 2)))
+        (local.set $y (f32.mul (f32.load (local.get $g))
+          (select (f32.mul (local.get $rroot) (f32.load (i32.add (local.get $cr) (local.get $off)))) (local.get $invfloor)
+            (f32.gt (f32.mul (local.get $ri) (f32.load (i32.add (local.get $c) (local.get $off)))) (local.get $floor)))))
+        (f32.store (local.get $u) (local.get $y))
+        (local.set $s (f32.add (local.get $s) (f32.mul (local.get $y) (local.get $y))))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $t)))
+      (local.set $total (f64.add (local.get $total) (f64.promote_f32 (local.get $s))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $row)))
+    (local.get $total))`;
 
 function kernel(k: Kernel): string {
   const params = [...['p', 'g', ...k.streams].map((s) => `(param $${s} i32)`), '(param $n i32)', ...k.scalars.map(([s, type]) => `(param $${s} ${type})`)].join(' ');
@@ -334,6 +496,8 @@ export function kernelsWat(): string {
       (f64.add (f64x2.extract_lane 0 (local.get $hi)) (f64x2.extract_lane 1 (local.get $hi)))))
 
 ${[...KERNELS, ...FLOORS].map(kernel).join('\n\n')}
+
+${FACTORED}
 )
 `;
 }

@@ -10,4 +10,5 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   'cifar10-cnn': './cifar10-cnn',
   'adversarial-training': './adversarial-training',
   mechanisms: './mechanisms',
+  'modern-optimizers': './modern-optimizers',
 };

@@ -12,3 +12,4 @@ export { default as seedArticleSuite } from './seed-article.ts';
 export { default as cifar10CnnSuite } from './cifar10-cnn.ts';
 export { default as adversarialTrainingSuite } from './adversarial-training.ts';
 export { default as mechanismsSuite } from './mechanisms.ts';
+export { default as modernOptimizersSuite } from './modern-optimizers.ts';

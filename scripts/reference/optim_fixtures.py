@@ -91,9 +91,11 @@ def values(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
 
-def write_fixture(case, name, cls, options, torch_options, seed, label=None):
-    """Steps `cls` through STEPS fixed gradients from fixed float32 tensors (both drawn from
-    `seed`) and writes test/fixtures/optim/<case>.json; `label` names the reference class."""
+def write_fixture(case, name, cls, options, torch_options, seed, label=None, shapes=SHAPES):
+    """Steps `cls` through STEPS fixed gradients from fixed float32 tensors of `shapes` (both
+    drawn from `seed`) and writes test/fixtures/optim/<case>.json; `label` names the reference
+    class. An optimizer with `evaluation_point(p)` (schedule-free) has that recorded too."""
+    SHAPES = shapes
     gen = torch.Generator().manual_seed(seed)
     params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
     initial = [values(p) for p in params]
@@ -102,11 +104,14 @@ def write_fixture(case, name, cls, options, torch_options, seed, label=None):
               (torch.rand(s, generator=gen) > 0.1) for s in SHAPES] for step in range(STEPS)]
     opt = cls(params, **torch_options)
     trajectory = []
+    evaluation = []
     for step in range(STEPS):
         for p, g in zip(params, grads[step]):
             p.grad = g.clone()
         opt.step()
         trajectory.append([values(p) for p in params])
+        if hasattr(opt, 'evaluation_point'):
+            evaluation.append([values(opt.evaluation_point(p)) for p in params])
     fixture = {
         'case': case, 'optimizer': name, 'options': options,
         'torch': {'class': label or cls.__name__, 'options': {key: list(v) if isinstance(v, tuple) else v for key, v in torch_options.items()},
@@ -114,6 +119,8 @@ def write_fixture(case, name, cls, options, torch_options, seed, label=None):
         'shapes': [list(s) for s in SHAPES], 'initial': initial,
         'grads': [[values(g) for g in step] for step in grads], 'params': trajectory,
     }
+    if evaluation:
+        fixture['evaluation'] = evaluation
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, f'{case}.json'), 'w') as f:
         json.dump(fixture, f, separators=(',', ':'))

@@ -40,8 +40,12 @@ export interface OptimizerDefinition<O extends Options, S> {
   readonly lrRange: readonly [number, number];
   /** Cross-option rules (e.g. nesterov needs momentum); returns a message when violated. */
   readonly check?: (o: O) => string | undefined;
-  /** Per-tensor state, created at the tensor's first step; SIMD optimizers keep it in the optimizer's arena. */
-  init(size: number, o: O, arena: () => Arena): S;
+  /**
+   * Per-tensor state, created at the tensor's first step; SIMD optimizers keep it in the
+   * optimizer's arena. `shape` is the tensor's PyTorch shape when the caller gave shapes
+   * (`adopt`), else [size] (the optimizers that factor or orthogonalise matrices read it).
+   */
+  init(size: number, o: O, arena: () => Arena, shape: readonly number[]): S;
   /**
    * One fused pass over a tensor: updates `p` in place from `g`, with the scheduled
    * learning rate `lr` and the 1-based step `t`. Returns Σ(Δp)² for the update norm.
@@ -53,6 +57,27 @@ export interface OptimizerDefinition<O extends Options, S> {
    * copying the parameters in and out.
    */
   home?(state: S): Float32Array;
+  /**
+   * An asynchronous stage over every tensor before the per-tensor `update`s (Muon's
+   * orthogonalisation, which runs its matrix products in onnxruntime). An optimizer with
+   * one steps through `Optimizer.stepAsync` only.
+   */
+  prepare?(grads: readonly Float32Array[], states: readonly S[], o: O, t: number): Promise<void>;
+  /**
+   * The weights to evaluate and attack when they are not the ones the gradient is taken at
+   * (schedule-free's averaged sequence x, beside the gradient point y): a fresh array.
+   */
+  evaluationPoint?(p: Float32Array, state: S, o: O): Float32Array;
+  /**
+   * A curvature estimate from the trainer (Sophia-G's Gauss-Newton-Bartlett estimator): after
+   * step t, whether it wants the gradient of the loss on labels sampled from the model's own
+   * predictions at the new weights (`due`), and how that gradient enters the state (`absorb`;
+   * `batch` is the number of examples the gradient averages over).
+   */
+  readonly curvature?: {
+    due(o: O, t: number): boolean;
+    absorb(grads: readonly Float32Array[], states: readonly S[], o: O, batch: number): void;
+  };
 }
 
 export interface Optimizer {
@@ -63,8 +88,21 @@ export interface Optimizer {
   lr: number;
   /** Steps taken so far. */
   readonly steps: number;
-  /** Updates `params` in place; returns the L2 norm of the whole update. */
+  /** Updates `params` in place; returns the L2 norm of the whole update. Throws for an optimizer that must step asynchronously. */
   step(params: readonly Float32Array[], grads: readonly Float32Array[]): number;
+  /** `step` for every optimizer, including those with an asynchronous stage (Muon). */
+  stepAsync(params: readonly Float32Array[], grads: readonly Float32Array[]): Promise<number>;
+  /** Whether `step` is unavailable and `stepAsync` must be used. */
+  readonly asynchronous: boolean;
+  /**
+   * The weights to evaluate for `params` (the arrays themselves for every optimizer but the
+   * schedule-free ones, whose evaluation point is an average of their iterates).
+   */
+  evaluationParams(params: readonly Float32Array[]): readonly Float32Array[];
+  /** After a step: whether the optimizer wants a sampled-label gradient now (`absorbCurvature`). */
+  readonly curvatureDue: boolean;
+  /** Hands the optimizer the gradient of the batch-mean loss on labels sampled from the model's predictions over `batch` examples. */
+  absorbCurvature(grads: readonly Float32Array[], batch: number): void;
   /** Σ(Δp)² of each tensor in the last step (per-layer diagnostics). */
   readonly tensorUpdateSq: readonly number[];
   /**
@@ -72,8 +110,10 @@ export interface Optimizer {
    * SIMD optimizers' WebAssembly arena; fresh arrays otherwise). Stepping these instead of
    * the originals saves copying every parameter in and out of the arena at each step (for
    * the MLP [1024,1024], 30 MB of memory traffic). Call once, before the first step.
+   * `shapes` (PyTorch's, e.g. [out, in] for a dense weight) lets Adafactor and Muon treat
+   * matrices as matrices; without them every tensor is a vector.
    */
-  adopt(params: readonly Float32Array[]): Float32Array[];
+  adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[]): Float32Array[];
 }
 
 export class OptionError extends InputError {}
@@ -121,7 +161,24 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   let tensorSq: number[] = [];
   let arena: Arena | undefined;
   const getArena = () => (arena ??= new Arena());
-  const initStates = (params: readonly Float32Array[]) => params.map((p) => def.init(p.length, o, getArena));
+  let shapes: readonly (readonly number[])[] | undefined;
+  let busy = false;
+  const initStates = (params: readonly Float32Array[]) => params.map((p, i) => def.init(p.length, o, getArena, shapes?.[i] ?? [p.length]));
+  const check = (params: readonly Float32Array[], grads: readonly Float32Array[]) => {
+    if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
+    states ??= initStates(params);
+    if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
+    params.forEach((p, i) => {
+      if (p.length !== grads[i]!.length) throw new Error(`${def.name}.step: tensor ${i} has ${p.length} values but its gradient ${grads[i]!.length}`);
+    });
+    return states;
+  };
+  const apply = (params: readonly Float32Array[], grads: readonly Float32Array[], st: S[], lr: number) => {
+    let sq = 0;
+    tensorSq = new Array<number>(params.length);
+    for (let i = 0; i < params.length; i++) sq += tensorSq[i] = def.update(params[i]!, grads[i]!, st[i]!, o, lr, t);
+    return Math.sqrt(sq);
+  };
   return {
     name: def.name,
     options: o,
@@ -132,8 +189,18 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
     get tensorUpdateSq() {
       return tensorSq;
     },
-    adopt(params) {
+    get asynchronous() {
+      return def.prepare !== undefined;
+    },
+    adopt(params, given) {
       if (states) throw new Error(`${def.name}.adopt: call it before the first step`);
+      if (given) {
+        given.forEach((shape, i) => {
+          const n = shape.reduce((a, b) => a * b, 1);
+          if (n !== params[i]?.length) throw new Error(`${def.name}.adopt: shape [${shape.join(', ')}] of tensor ${i} holds ${n} values, the tensor ${params[i]?.length}`);
+        });
+        shapes = given;
+      }
       const fresh = (states = initStates(params));
       return params.map((p, i) => {
         const home = def.home?.(fresh[i]!) ?? new Float32Array(p.length);
@@ -142,19 +209,38 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
       });
     },
     step(params, grads) {
-      if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
-      states ??= initStates(params);
-      if (states.length !== params.length) throw new Error(`${def.name}.step: called with ${params.length} tensors, state holds ${states.length}`);
+      if (def.prepare) throw new Error(`${def.name}.step: this optimizer has an asynchronous stage; call stepAsync`);
+      const st = check(params, grads);
       t++;
-      let sq = 0;
-      tensorSq = new Array<number>(params.length);
-      for (let i = 0; i < params.length; i++) {
-        if (params[i]!.length !== grads[i]!.length) {
-          throw new Error(`${def.name}.step: tensor ${i} has ${params[i]!.length} values but its gradient ${grads[i]!.length}`);
-        }
-        sq += tensorSq[i] = def.update(params[i]!, grads[i]!, states[i]!, o, this.lr, t);
+      return apply(params, grads, st, this.lr);
+    },
+    async stepAsync(params, grads) {
+      // Steps share per-tensor state between the two stages: one at a time.
+      if (busy) throw new Error(`${def.name}.stepAsync: the previous step has not finished (await it first)`);
+      const st = check(params, grads);
+      const lr = this.lr;
+      t++;
+      busy = true;
+      try {
+        await def.prepare?.(grads, st, o, t);
+        return apply(params, grads, st, lr);
+      } finally {
+        busy = false;
       }
-      return Math.sqrt(sq);
+    },
+    get curvatureDue() {
+      return t > 0 && def.curvature !== undefined && def.curvature.due(o, t);
+    },
+    absorbCurvature(grads, batch) {
+      if (!def.curvature) throw new Error(`${def.name}.absorbCurvature: this optimizer takes no curvature estimate`);
+      if (!states) throw new Error(`${def.name}.absorbCurvature: call it after a step`);
+      if (grads.length !== states.length) throw new Error(`${def.name}.absorbCurvature: ${grads.length} gradients, state holds ${states.length} tensors`);
+      def.curvature.absorb(grads, states, o, batch);
+    },
+    evaluationParams(params) {
+      const point = def.evaluationPoint;
+      if (!point || !states) return params;
+      return params.map((p, i) => point(p, states![i]!, o));
     },
   };
 }

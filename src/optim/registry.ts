@@ -12,11 +12,15 @@ import { radam } from './radam.ts';
 import { lion } from './lion.ts';
 import { adabelief } from './adabelief.ts';
 import { lamb } from './lamb.ts';
+import { schedulefreeAdamw, schedulefreeSgd } from './schedulefree.ts';
+import { adafactor } from './adafactor.ts';
+import { muon } from './muon.ts';
+import { sophia } from './sophia.ts';
 
 // Each definition keeps its own option and state types; the registry only needs the shape.
 type AnyDefinition = OptimizerDefinition<Options, unknown>;
 const registry = new Map<string, AnyDefinition>(
-  ([sgd, rmsprop, adagrad, adadelta, adam, adamw, adamax, nadam, radam, lion, adabelief, lamb] as unknown as AnyDefinition[]).map((d) => [d.name, d]),
+  ([sgd, rmsprop, adagrad, adadelta, adam, adamw, adamax, nadam, radam, lion, adabelief, lamb, schedulefreeSgd, schedulefreeAdamw, adafactor, muon, sophia] as unknown as AnyDefinition[]).map((d) => [d.name, d]),
 );
 
 export function listOptimizers(): string[] {

@@ -59,5 +59,5 @@ export async function samStep(base: Optimizer, params: readonly Float32Array[], 
   });
   const sharp = await gradientAt();
   params.forEach((p, k) => p.set(saved[k]!));
-  return base.step(params, sharp);
+  return base.stepAsync(params, sharp);
 }

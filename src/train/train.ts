@@ -58,13 +58,16 @@ export interface Divergence {
 }
 
 export interface TrainResult {
-  /** The final weights: parameters, then buffers (as Network.initWeights orders them). */
+  /**
+   * The final weights: parameters, then buffers (as Network.initWeights orders them); for a
+   * schedule-free optimizer its evaluation point x, the average the method evaluates.
+   */
   readonly weights: Float32Array[];
   readonly steps: StepRecord[];
   readonly diverged: Divergence | null;
   /** Mean training loss over the last completed epoch. */
   readonly finalTrainLoss: number;
-  /** Gradient evaluations: one per step, two with SAM (its cost beside the step count). */
+  /** Gradient evaluations: one per step, two with SAM, one more per curvature estimate (Sophia). */
   readonly gradientEvaluations: number;
 }
 
@@ -74,9 +77,12 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const p = net.params.length;
   // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
   // the parameters where they live; the caller's initial weights are never written.
-  const params = optimizer.adopt(initial.slice(0, p));
+  const params = optimizer.adopt(initial.slice(0, p), net.params.map((s) => s.shape));
   let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
+  // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
+  // result) is the optimizer's evaluation point, the same weights except for schedule-free.
   const weights = () => [...params, ...buffers];
+  const evaluated = () => [...optimizer.evaluationParams(params), ...buffers];
   const baseLr = optimizer.lr;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
   const noise = new StepNoise(net, o.seed, o.batchSize);
@@ -107,19 +113,43 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       // from the first pass only (davda54/sam's advice), so they advance once per step.
       const updateNorm = o.sam
         ? await samStep(optimizer, params, step.grads, async () => (gradientEvaluations++, (await net.trainStep(weights(), x, batch.y, batch.n, masks)).grads), o.sam)
-        : optimizer.step(params, step.grads);
+        : await optimizer.stepAsync(params, step.grads);
       buffers = step.buffers;
+      if (optimizer.curvatureDue) {
+        // Sophia-G's estimate: the gradient on labels sampled from the model's own predictions
+        // at the new weights, on the same batch and dropout masks; batch-norm statistics stay
+        // as the step left them.
+        const logits = await net.predict(weights(), x, batch.n);
+        const sampled = sampleLabels(logits, batch.n, net.numClasses, createRng(o.seed, `sophia:${t}`));
+        optimizer.absorbCurvature((await net.trainStep(weights(), x, sampled, batch.n, masks)).grads, o.batchSize);
+        gradientEvaluations++;
+      }
       steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm, tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt), tensorParamNorms });
       lossSum += loss * batch.n;
       seen += batch.n;
       const last = t === total || t === o.stopAtStep;
-      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, weights());
-      if (t === o.stopAtStep) return { weights: weights(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
+      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, evaluated());
+      if (t === o.stopAtStep) return { weights: evaluated(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
     }
     finalTrainLoss = lossSum / seen;
-    await o.onEpoch?.(epoch, weights());
+    await o.onEpoch?.(epoch, evaluated());
   }
-  return { weights: weights(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
+  return { weights: evaluated(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
+}
+
+/** One label per example drawn from softmax(logits) (inverse CDF, float64). */
+function sampleLabels(logits: Float32Array, n: number, classes: number, rng: () => number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * classes, (i + 1) * classes);
+    const max = Math.max(...row);
+    const e = Array.from(row, (v) => Math.exp(v - max));
+    let u = rng() * e.reduce((a, b) => a + b, 0);
+    let c = 0;
+    while (c < classes - 1 && u >= e[c]!) u -= e[c++]!;
+    out[i] = BigInt(c);
+  }
+  return out;
 }
 
 /** A batch's labels as the perturbations take them. */

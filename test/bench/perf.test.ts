@@ -15,7 +15,7 @@ describe('npm run perf -- --quick', () => {
     expect(r.status, r.stderr).toBe(0);
     const file = JSON.parse(readFileSync(out, 'utf8')) as PerfFile;
     expect(file.format).toBe('optrobust-perf/1');
-    expect(new Set(file.results.map((x) => x.group))).toEqual(new Set(['ceiling', 'train step', 'optimizer step', 'evaluation']));
+    expect(new Set(file.results.map((x) => x.group))).toEqual(new Set(['ceiling', 'train step', 'optimizer step', 'optimizer step (shaped)', 'evaluation']));
     for (const x of file.results) {
       expect(x.msPerOp, x.name).toBeGreaterThan(0);
       expect(Number.isFinite(x.msPerOp)).toBe(true);

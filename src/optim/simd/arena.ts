@@ -20,6 +20,13 @@ export interface Kernels {
   lamb_apply(p: number, g: number, n: number, step: number): number;
   sumsq(p: number, g: number, n: number): number;
   lion(p: number, g: number, m: number, n: number, b1: number, c1: number, b2: number, c2: number, shrink: number, lr: number): number;
+  factor_stats(g: number, rowsq: number, colsq: number, rows: number, cols: number): void;
+  factor_update(g: number, u: number, rs: number, rr: number, c: number, cr: number, rows: number, cols: number, floor: number, invfloor: number): number;
+  sophia(p: number, g: number, m: number, h: number, n: number, shrink: number, b1: number, c1: number, scale: number, lr: number): number;
+  ema_sq(p: number, g: number, n: number, beta: number, c: number): number;
+  scale_add(p: number, g: number, n: number, shrink: number, step: number): number;
+  schedulefree_sgd(p: number, g: number, z: number, n: number, wd: number, ckp1: number, ylr: number, lr: number): number;
+  schedulefree_adamw(p: number, g: number, z: number, v: number, n: number, b2: number, c2: number, bc2: number, eps: number, wd: number, ckp1: number, ylr: number, lr: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

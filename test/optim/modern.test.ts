@@ -1,0 +1,200 @@
+// The optimizers beyond torch.optim's classics, on properties their trajectories
+// (torch-reference.test.ts) do not show: Muon's orthogonalisation against the exact polar
+// factor, schedule-free's evaluation point as the average of its base iterates, Adafactor's
+// factored statistics, and how the training loop uses each (shapes, evaluation weights).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createOptimizer } from '../../src/optim/registry.ts';
+import { orthogonalise } from '../../src/optim/newton-schulz.ts';
+import { loadDataset } from '../../src/data/sources.ts';
+import { Network } from '../../src/model/network.ts';
+import { train } from '../../src/train/train.ts';
+import { BatchLoader } from '../../src/data/batches.ts';
+import { createRng } from '../../src/util/rng.ts';
+
+interface PolarCase { rows: number; cols: number; g: number[]; newtonSchulz: number[]; polar: number[]; tolerance: number }
+const polar = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'optim-muon', 'polar.json'), 'utf8')) as { cases: PolarCase[] };
+
+describe("muon's Newton-Schulz orthogonalisation", () => {
+  for (const c of polar.cases) {
+    it(`${c.rows} x ${c.cols}: U f(S) Vᵀ of the float64 SVD, and within the iteration's tolerance of the polar factor U Vᵀ`, async () => {
+      const x = await orthogonalise(Float32Array.from(c.g), c.rows, c.cols);
+      const worstNs = Math.max(...c.newtonSchulz.map((v, i) => Math.abs(x[i]! - v)));
+      const worstPolar = Math.max(...c.polar.map((v, i) => Math.abs(x[i]! - v)));
+      expect(worstNs).toBeLessThan(2e-5);
+      // Entries are bounded by the spectral norm of the difference, max |f(σ) - 1|.
+      expect(worstPolar).toBeLessThanOrEqual(c.tolerance + 2e-5);
+      expect(worstPolar).toBeGreaterThan(0.01); // five steps do not converge all the way, by design
+    });
+  }
+
+  it('is refused by the synchronous step, and without shapes every tensor takes the Adam fallback', async () => {
+    const opt = createOptimizer('muon');
+    expect(opt.asynchronous).toBe(true);
+    expect(() => opt.step([new Float32Array(4)], [new Float32Array(4)])).toThrow(/muon.step: .*call stepAsync/);
+    // Adam's first step moves every parameter by lr (the bias-corrected m/sqrt(v) is ±1).
+    const p = [Float32Array.from([1, -1, 2, 0.5])];
+    await opt.stepAsync(p, [Float32Array.from([0.3, -2, 5, -0.1])]);
+    expect(Array.from(p[0]!)).toEqual([1 - 3e-4, -1 + 3e-4, 2 - 3e-4, 0.5 + 3e-4].map(Math.fround));
+  });
+
+  it('steps a matrix by lr along an orthogonalised direction: the update has spectral norm near 1, whatever the gradient scale', async () => {
+    for (const scale of [1e-4, 1, 1e3]) {
+      const opt = createOptimizer('muon', { lr: 0.1, nesterov: false, momentum: 0 });
+      const [p] = opt.adopt([new Float32Array(12)], [[3, 4]]);
+      await opt.stepAsync([p!], [Float32Array.from({ length: 12 }, (_, i) => scale * Math.sin(i + 1))]);
+      // ‖Δ‖_F² = lr² Σ f(σ)²; with 3 singular values each in [0.4, 1.2].
+      const norm = Math.hypot(...p!) / 0.1;
+      expect(norm).toBeGreaterThan(0.4 * Math.sqrt(3));
+      expect(norm).toBeLessThan(1.2 * Math.sqrt(3));
+    }
+  });
+
+  it('refuses a second step while one is in flight (they share state between the stages)', async () => {
+    const opt = createOptimizer('muon');
+    const [p] = opt.adopt([new Float32Array(12)], [[3, 4]]);
+    const g = [Float32Array.from({ length: 12 }, (_, i) => i - 5)];
+    const first = opt.stepAsync([p!], g);
+    await expect(opt.stepAsync([p!], g)).rejects.toThrow(/muon.stepAsync: the previous step has not finished/);
+    await first;
+    await opt.stepAsync([p!], g);
+    expect(opt.steps).toBe(2);
+  });
+
+  it('rejects a fractional number of Newton-Schulz steps', () => {
+    expect(() => createOptimizer('muon', { nsSteps: 2.5 })).toThrow(/muon: option "nsSteps" = 2.5 is invalid/);
+  });
+});
+
+describe('schedule-free evaluation point', () => {
+  // With r = 0, no warmup and a constant lr, c_t = 1/t, and y = (1-β)z + βx makes the update
+  // x_{t+1} = (1 - c_t)·x_t + c_t·z_{t+1}: after T steps x is the plain average of z_2..z_{T+1},
+  // where z_1 is the start and z_{k+1} = z_k - lr·d(y_k). Derived here from the gradients
+  // alone, not from the optimizer's own state.
+  for (const [name, beta] of [['schedulefree_sgd', 0.9], ['schedulefree_adamw', 0.9]] as const) {
+    it(`${name}: x is the running average of the base sequence, y interpolates it`, () => {
+      const opt = createOptimizer(name, { lr: 0.05 });
+      const C = [1, 4, 0.25];
+      const [y] = opt.adopt([Float32Array.from([1, -2, 3])]);
+      const zs: number[][] = [[1, -2, 3]];
+      let v = [0, 0, 0];
+      for (let t = 1; t <= 30; t++) {
+        const g = Float32Array.from(C, (c, i) => c * y![i]!);
+        let d = Array.from(g);
+        if (name === 'schedulefree_adamw') {
+          v = v.map((vi, i) => 0.999 * vi + 0.001 * g[i]! ** 2);
+          d = d.map((gi, i) => gi / (Math.sqrt(v[i]! / (1 - 0.999 ** t)) + 1e-8));
+        }
+        opt.step([y!], [g]);
+        zs.push(zs.at(-1)!.map((z, i) => z - 0.05 * d[i]!));
+      }
+      const x = opt.evaluationParams([y!])[0]!;
+      const mean = [0, 1, 2].map((i) => zs.slice(1).reduce((a, z) => a + z[i]!, 0) / 30);
+      // After step T = 30, x = mean(z_2..z_31) and y = (1-β)·z_31 + β·x.
+      mean.forEach((m, i) => expect(x[i]!).toBeCloseTo(m, 5));
+      const z = zs[30]!;
+      z.forEach((zi, i) => expect(y![i]!).toBeCloseTo((1 - beta) * zi + beta * x[i]!, 5));
+      expect(x[0]).not.toBeCloseTo(y![0]!, 3);
+    });
+  }
+
+  it('train() hands on x: the result, checkpoints and epochs are the evaluation point, gradients are taken at y', async () => {
+    const ds = loadDataset('fashion-mnist-subset');
+    const data = { images: ds.train.images.subarray(0, 192 * 784), labels: ds.train.labels.subarray(0, 192), count: 192 };
+    const net = new Network({ kind: 'mlp', hidden: [8] }, ds.shape, 10);
+    const checkpoints: Float32Array[][] = [];
+    const result = await train(net, data, { seed: 3, epochs: 1, batchSize: 64, optimizer: 'schedulefree_sgd', optimizerOptions: { lr: 0.5 }, checkpointEvery: 3, onCheckpoint: (_s, _e, w) => void checkpoints.push(w.map((t) => Float32Array.from(t))) });
+    // The same steps by hand.
+    const opt = createOptimizer('schedulefree_sgd', { lr: 0.5 });
+    const init = net.initWeights(3);
+    const params = opt.adopt(init, net.params.map((p) => p.shape));
+    const loader = new BatchLoader(data, 64, createRng(3, 'shuffle'));
+    for (const batch of loader.epoch()) {
+      const step = await net.trainStep(params, batch.x, batch.y, batch.n);
+      expect(step.loss).toBeCloseTo(result.steps[opt.steps]!.loss, 6);
+      opt.step(params, step.grads);
+    }
+    const x = opt.evaluationParams(params);
+    result.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(x[i]!)));
+    expect(Array.from(checkpoints[0]![0]!)).toEqual(Array.from(x[0]!));
+    expect(Array.from(result.weights[0]!)).not.toEqual(Array.from(params[0]!));
+  });
+});
+
+describe('adafactor', () => {
+  it('factors a matrix: the first step divides each gradient by sqrt(row mean · column mean / mean of row means)', () => {
+    const g = [1, 2, 3, 4, 5, 6]; // 2 x 3
+    const opt = createOptimizer('adafactor', { lr: 0.01 });
+    const [p] = opt.adopt([Float32Array.from([1, 1, 1, 1, 1, 1])], [[2, 3]]);
+    opt.step([p!], [Float32Array.from(g)]);
+    const row = [(1 + 4 + 9) / 3, (16 + 25 + 36) / 3];
+    const col = [(1 + 16) / 2, (4 + 25) / 2, (9 + 36) / 2];
+    const rMean = (row[0]! + row[1]!) / 2;
+    const u = g.map((gi, k) => gi / Math.sqrt((row[Math.floor(k / 3)]! * col[k % 3]!) / rMean));
+    const rms = Math.sqrt(u.reduce((a, b) => a + b * b, 0) / 6);
+    // α = max(1e-3, RMS(p) = 1)·min(lr, 1/sqrt(1)) = 0.01; clipped by max(1, RMS(U)).
+    u.forEach((ui, k) => expect(p![k]!).toBeCloseTo(1 - (0.01 * ui) / Math.max(1, rms), 6));
+  });
+
+  it('a vector, or a matrix given without its shape, is not factored', () => {
+    const a = createOptimizer('adafactor');
+    const b = createOptimizer('adafactor');
+    const [pa] = a.adopt([Float32Array.from([1, 2, 3, 4])], [[2, 2]]);
+    const [pb] = b.adopt([Float32Array.from([1, 2, 3, 4])]);
+    const g = Float32Array.from([1, -3, 0.5, 2]);
+    a.step([pa!], [g]);
+    b.step([pb!], [g]);
+    expect(Array.from(pa!)).not.toEqual(Array.from(pb!));
+    // Unfactored, the first step's U is sign(g) (V = g²), so each moves by the same α/max(1, 1).
+    const alpha = Math.sqrt((1 + 4 + 9 + 16) / 4) * 0.01;
+    [1, 2, 3, 4].forEach((p0, i) => expect(pb![i]!).toBeCloseTo(p0 - alpha * Math.sign(g[i]!), 6));
+  });
+
+  it('checks its options', () => {
+    expect(() => createOptimizer('adafactor', { beta2Decay: 0.5 })).toThrow(/adafactor: option "beta2Decay" = 0.5 is invalid; expected a finite number in \(-inf, 0\]/);
+    expect(() => createOptimizer('adafactor', { d: 0.5 })).toThrow(/option "d" = 0.5/);
+  });
+
+  it('refuses a shape that does not match its tensor', () => {
+    expect(() => createOptimizer('adafactor').adopt([new Float32Array(6)], [[2, 2]])).toThrow(/adafactor.adopt: shape \[2, 2\] of tensor 0 holds 4 values, the tensor 6/);
+  });
+});
+
+describe('sophia', () => {
+  it('asks for a sampled-label gradient after every k-th step, and absorbs it as h = β2·h + (1-β2)·ĝ²', () => {
+    const opt = createOptimizer('sophia', { lr: 0.1, betas: [0.5, 0.75], rho: 0.5, weightDecay: 0, hessianInterval: 2 });
+    const [p] = opt.adopt([Float32Array.from([1, 1, 1])]);
+    const g = Float32Array.from([0.2, -0.4, 0]);
+    opt.step([p!], [g]);
+    expect(opt.curvatureDue).toBe(false);
+    // h = 0: a sign step of lr (sign 0 stays put).
+    expect(Array.from(p!)).toEqual([0.9, 1.1, 1].map(Math.fround));
+    opt.step([p!], [g]);
+    expect(opt.curvatureDue).toBe(true);
+    opt.absorbCurvature([Float32Array.from([2, 0.1, 1])], 4);
+    // h = 0.25·ĝ² = [1, 0.0025, 0.25]; m = 0.75·g; ratio = min(|m| / (ρ·B·h), 1) with ρ·B = 2.
+    const before = Array.from(p!);
+    opt.step([p!], [g]);
+    const m = [0.2, -0.4, 0].map((x) => x * 0.875);
+    const h = [1, 0.0025, 0.25];
+    const expected = before.map((b, i) => b - 0.1 * Math.sign(m[i]!) * Math.min(Math.abs(m[i]!) / (2 * h[i]! + 1e-15), 1));
+    p!.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+    expect(() => createOptimizer('adam').absorbCurvature([], 1)).toThrow(/adam.absorbCurvature: this optimizer takes no curvature estimate/);
+  });
+
+  it('through train(): one more gradient per estimate, sampled labels from the seed (the same twice), and it learns', async () => {
+    const ds = loadDataset('fashion-mnist-subset');
+    const data = { images: ds.train.images.subarray(0, 640 * 784), labels: ds.train.labels.subarray(0, 640), count: 640 };
+    const net = new Network({ kind: 'mlp', hidden: [16] }, ds.shape, 10);
+    const opts = { seed: 1, epochs: 2, batchSize: 64, optimizer: 'sophia', optimizerOptions: { lr: 3e-3, hessianInterval: 4 } };
+    const a = await train(net, data, opts);
+    const b = await train(net, data, opts);
+    expect(a.steps).toHaveLength(20);
+    expect(a.gradientEvaluations).toBe(20 + 5);
+    expect(b.weights.map((w) => Array.from(w))).toEqual(a.weights.map((w) => Array.from(w)));
+    const head = a.steps.slice(0, 5).reduce((s, x) => s + x.loss, 0);
+    const tail = a.steps.slice(-5).reduce((s, x) => s + x.loss, 0);
+    expect(tail).toBeLessThan(head * 0.8);
+  });
+});
