@@ -73,6 +73,8 @@ export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mni
     ['training', "{ kind: 'adversarial', attack: 'cw', eps: 0.1 }", /training\.attack = "cw"; expected "pgd" or "fgsm"/],
     ['training', "[{ kind: 'noise', sigma: 0 }]", /training\[0\]\.sigma = 0; expected a number in \(0, 1\]/],
     ['sharpness', '{ samples: 1.5 }', /sharpness\.samples = 1\.5; expected a positive integer/],
+    ['robustRadius', '{ max: 1.5 }', /robustRadius\.max = 1\.5; expected a number in \(0, 1\]/],
+    ['fourier', '{ examples: 0 }', /fourier\.examples = 0; expected a positive integer/],
   ] as const) {
     it(`refuses ${field}: ${value} in a suite file, exit 2, no run folder`, () => {
       const dir = tmp();
@@ -80,6 +82,27 @@ export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mni
       writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: 'bad', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
   optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], seeds: [0], perturbations: {}, ${field}: ${value} });\n`);
+      const out = join(dir, 'out');
+      const r = cli(['run', '--suite', suite, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+
+  // The optimizers of this round check their own options the same way.
+  for (const [entry, message] of [
+    ["{ name: 'muon', options: { nsSteps: 2.5 } }", /muon: option "nsSteps" = 2\.5 is invalid; expected a whole number/],
+    ["{ name: 'sophia', options: { hessianInterval: 0 } }", /sophia: option "hessianInterval" = 0 is invalid/],
+    ["{ name: 'schedulefree_sgd', options: { momentum: 0 } }", /schedulefree_sgd: option "momentum" = 0 is invalid; expected a number in \(0, 1\)/],
+    ["{ name: 'adafactor', options: { beta2Decay: 0.5 } }", /adafactor: option "beta2Decay" = 0\.5 is invalid/],
+  ] as const) {
+    it(`refuses ${entry} in a suite file, exit 2, no run folder`, () => {
+      const dir = tmp();
+      const suite = join(dir, 'opt.mts');
+      writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+export default defineSuite({ name: 'opt', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
+  optimizers: [${entry}], seeds: [0], perturbations: {} });\n`);
       const out = join(dir, 'out');
       const r = cli(['run', '--suite', suite, '--out', out]);
       expect(r.code).toBe(2);
