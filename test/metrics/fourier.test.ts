@@ -14,23 +14,7 @@ import { evaluate } from '../../src/metrics/evaluate.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { defineSuite } from '../../src/experiment/suite.ts';
 import { smallRun } from '../helpers/small-run.ts';
-
-function dftEnergy(x: Float64Array, h: number, w: number): Float64Array {
-  const e = new Float64Array(h * w);
-  for (let u = 0; u < h; u++)
-    for (let v = 0; v < w; v++) {
-      let re = 0;
-      let im = 0;
-      for (let i = 0; i < h; i++)
-        for (let j = 0; j < w; j++) {
-          const a = -2 * Math.PI * ((u * i) / h + (v * j) / w);
-          re += x[i * w + j]! * Math.cos(a);
-          im += x[i * w + j]! * Math.sin(a);
-        }
-      e[u * w + v] = re * re + im * im;
-    }
-  return e;
-}
+import { dftPower } from '../helpers/textbook-dft.ts';
 
 describe('fourier basis', () => {
   const [h, w] = [8, 6];
@@ -38,7 +22,7 @@ describe('fourier basis', () => {
     it(`(${u}, ${v}) on ${h} x ${w}: unit norm, energy only at (u, v) and (-u, -v)`, () => {
       const b = fourierBasis(u!, v!, h, w);
       expect(Math.hypot(...b)).toBeCloseTo(1, 12);
-      const e = dftEnergy(b, h, w);
+      const e = dftPower(b, h, w);
       const at = new Set([u! * w + v!, ((h - u!) % h) * w + ((w - v!) % w)]);
       e.forEach((x, k) => (at.has(k) ? expect(x).toBeGreaterThan(0.1) : expect(x).toBeLessThan(1e-20)));
     });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { lowpassNoise, highpassNoise, BAND_SIGMA } from '../../src/perturb/band-noise.ts';
 import { dft2, radius } from '../../src/perturb/dft.ts';
 import { createRng } from '../../src/util/rng.ts';
+import { dftPower } from '../helpers/textbook-dft.ts';
 
 const H = 28;
 const W = 28;
@@ -17,20 +18,10 @@ const input = (seed = 0) => ({ images: grey, labels: new Uint8Array(COUNT), coun
 function energies(x: ArrayLike<number>, cut: number): { inside: number; outside: number } {
   let inside = 0;
   let outside = 0;
-  for (let u = 0; u < H; u++)
-    for (let v = 0; v < W; v++) {
-      let re = 0;
-      let im = 0;
-      for (let y = 0; y < H; y++)
-        for (let z = 0; z < W; z++) {
-          const a = -2 * Math.PI * ((u * y) / H + (v * z) / W);
-          re += x[y * W + z]! * Math.cos(a);
-          im += x[y * W + z]! * Math.sin(a);
-        }
-      const e = re * re + im * im;
-      if (radius(u, v, H, W) <= cut) inside += e;
-      else outside += e;
-    }
+  dftPower(x, H, W).forEach((e, k) => {
+    if (radius(Math.floor(k / W), k % W, H, W) <= cut) inside += e;
+    else outside += e;
+  });
   return { inside, outside };
 }
 
