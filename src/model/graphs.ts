@@ -6,7 +6,7 @@ import { GraphBuilder, PORTABLE, type Dim, type GraphTarget } from '../onnx/grap
 import { size, type ForwardContext, type Mode, type Shape } from './layer.ts';
 import { MODEL_INPUT, type ModelGraph } from './model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
-import { elementwise } from './layout.ts';
+import { addValues } from './layout.ts';
 
 export type GraphKind = 'train' | 'inputGrad' | 'predict';
 
@@ -21,7 +21,7 @@ export const bufferOutName = (buffer: string): string => `buffer:${buffer}`;
 
 /** The sum of gradient contributions, in whichever layout they share. */
 function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
-  return parts.reduce((a, b) => elementwise(g, [a, b], shape, ([x, y]) => g.node('Add', [x!, y!]), 'any'));
+  return parts.reduce((a, b) => addValues(g, [a, b], shape));
 }
 
 /**

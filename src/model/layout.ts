@@ -28,6 +28,14 @@ export interface View {
    * 1e-5 of σ at batch 128, 28x28); in two stages its errors stay near float32 rounding.
    */
   reduce(op: 'ReduceMean' | 'ReduceSum', v: string): string;
+  /**
+   * scale·v + shift (+ addend), per channel: `scale` and `shift` are [C] vectors (either may
+   * be omitted), `addend` a value in this layout. On NCHWc one depthwise 1x1 blocked
+   * convolution (bias = shift, `Sum` = addend): a single pass over the data, where Mul and
+   * Add broadcasting a [C/B, B] vector take one pass each at a fraction of the speed. A ReLU
+   * after it fuses into the same convolution (activation.ts).
+   */
+  affine(v: string, scale: string | undefined, shift: string | undefined, addend?: string): string;
   /** The plain value of a result computed in this layout, its twin recorded for the next layer. */
   out(y: string): string;
 }
@@ -53,6 +61,16 @@ function reducer(g: GraphBuilder, axes: readonly number[]): View['reduce'] {
   return (op, v) => (axes.length > 1 && axes[0] === 0 ? once(op, once(op, v, axes.slice(1)), [0]) : once(op, v, axes));
 }
 
+/** scale·v + shift + addend with [C] vectors reshaped to broadcast as `perChannel`. */
+function broadcastAffine(g: GraphBuilder, perChannel: readonly number[]): View['affine'] {
+  return (v, scale, shift, addend) => {
+    const shaped = (u: string) => g.node('Reshape', [u, g.ints(perChannel)]);
+    let y = scale === undefined ? v : g.node('Mul', [v, shaped(scale)]);
+    if (shift !== undefined) y = g.node('Add', [y, shaped(shift)]);
+    return addend === undefined ? y : g.node('Add', [y, addend]);
+  };
+}
+
 export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, policy: Policy = 'all', channelwise = true): View {
   const block = g.target.nchwcBlock;
   const c = shape[0]!;
@@ -60,14 +78,29 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
   if (shape.length === 3 && block > 0 && c % block === 0 && has('nchwc')) {
     const [, h, w] = shape as [number, number, number];
     const blocked = xs.map((x) => g.twin(x, 'nchwc') ?? g.node(`${NCHWC}:ReorderInput`, [x]));
+    const made4 = new Map<string, string>();
     return {
       layout: 'nchwc',
       values: channelwise ? blocked.map((b) => g.node('Reshape', [b, g.ints([0, c / block, h, w, block])])) : blocked,
       perChannel: [1, c / block, 1, 1, block],
       reduceAxes: [0, 2, 3],
       reduce: reducer(g, [0, 2, 3]),
+      affine: (v, scale, shift, addend) => {
+        const four = (u: string) => (channelwise ? g.node('Reshape', [u, g.ints([0, c, h, w])]) : u);
+        const filter = g.node('Reshape', [scale ?? g.constant('float32', [c], new Array<number>(c).fill(1)), g.ints([c, 1, 1, 1])]);
+        // The bias is optional only before the Sum input: a zero bias stands in then.
+        const bias = shift ?? (addend === undefined ? undefined : g.constant('float32', [c], new Array<number>(c).fill(0)));
+        const inputs = [four(v), filter, ...(bias === undefined ? [] : [bias]), ...(addend === undefined ? [] : [four(addend)])];
+        const y = g.node(`${NCHWC}:Conv`, inputs, { group: c, kernel_shape: [1, 1] });
+        if (!channelwise) return y;
+        const y5 = g.node('Reshape', [y, g.ints([0, c / block, h, w, block])]);
+        made4.set(y5, y);
+        return y5;
+      },
       out: (yb) => {
-        const b4 = channelwise ? g.node('Reshape', [yb, g.ints([0, c, h, w])]) : yb;
+        // The convolution's own output, not a reshape of it, so that the layers after can
+        // fuse into that node (a ReLU, a residual sum).
+        const b4 = channelwise ? (made4.get(yb) ?? g.node('Reshape', [yb, g.ints([0, c, h, w])])) : yb;
         const y = unblock(g, b4, c);
         g.setTwin(y, 'nchwc', b4);
         return y;
@@ -81,6 +114,7 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
       perChannel: [c, 1],
       reduceAxes: [1],
       reduce: reducer(g, [1]),
+      affine: broadcastAffine(g, [c, 1]),
       out: (yT) => {
         const y = transpose(g, yT);
         g.setTwin(y, 'featureMajor', yT);
@@ -94,8 +128,32 @@ export function layoutOf(g: GraphBuilder, xs: readonly string[], shape: Shape, p
     perChannel: shape.length === 3 ? [1, c, 1, 1] : [1, ...shape],
     reduceAxes: shape.length === 3 ? [0, 2, 3] : [0],
     reduce: reducer(g, shape.length === 3 ? [0, 2, 3] : [0]),
+    affine: broadcastAffine(g, shape.length === 3 ? [1, c, 1, 1] : [1, ...shape]),
     out: (y) => y,
   };
+}
+
+/**
+ * a + b in whichever layout they share. On NCHWc, when one of them comes straight from a
+ * blocked convolution with no `Sum` input and no activation, and nothing else has read it
+ * (in either layout), the other becomes that convolution's `Sum`: the sum costs no pass of
+ * its own, and a ReLU after it fuses into the same node (a residual block's batch norm, sum
+ * and ReLU in one pass; an input gradient and the shortcut's gradient likewise).
+ */
+export function addValues(g: GraphBuilder, xs: readonly [string, string], shape: Shape): string {
+  const view = layoutOf(g, xs, shape, 'any', false);
+  if (view.layout === 'nchwc') {
+    for (const i of [0, 1]) {
+      const blocked = view.values[i]!;
+      const made = g.recipe(blocked);
+      const alone = !g.isUsed(blocked);
+      if (made?.op === `${NCHWC}:Conv` && made.inputs.length < 4 && made.attrs.activation === undefined && alone) {
+        const bias = made.inputs[2] ?? g.constant('float32', [shape[0]!], new Array<number>(shape[0]!).fill(0));
+        return view.out(g.node(made.op, [made.inputs[0]!, made.inputs[1]!, bias, view.values[1 - i]!], made.attrs));
+      }
+    }
+  }
+  return view.out(g.node('Add', [...view.values]));
 }
 
 /** Applies an elementwise function of the inputs in whichever layout they share. */

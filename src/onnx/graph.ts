@@ -98,6 +98,17 @@ export class GraphBuilder {
     return this.twins.get(`${layout}|${value}`);
   }
 
+  /**
+   * Whether anything emitted so far uses `value`: a graph output, or a node reading it whose
+   * own outputs are in use (a conversion or reshape nobody reads yet does not count; it is
+   * dropped at serialisation if it stays unread).
+   */
+  isUsed(value: string): boolean {
+    const v = this.aliases.get(value) ?? value;
+    if (this.outputs.some((o) => o.name === v)) return true;
+    return this.nodes.some((n) => n.input!.includes(v) && n.output!.some((o) => this.isUsed(o)));
+  }
+
   /** A fresh, unique value name. */
   fresh(prefix: string): string {
     return `${prefix}_${this.counter++}`;

@@ -192,6 +192,11 @@ describe.skipIf(block === 0)('layers on onnxruntime NCHWc kernels', () => {
     const ops3 = await checkLayer(conv2d('c', [block, 6, 6], { channels: block, kernel: 3, stride: 3, padding: 0 }), 17, { target, blocked: true });
     expect([...ops4, ...ops3]).not.toContain('ConvTranspose');
   });
+  it('conv2d: stride 1 input gradient as one blocked convolution with the flipped kernel (3x3, and 1x1 without bias)', async () => {
+    const ops3 = await checkLayer(conv2d('c', [block, 5, 4], { channels: block, kernel: 3, stride: 1, padding: 1 }), 20, { target, blocked: true });
+    const ops1 = await checkLayer(conv2d('c', [block, 3, 3], { channels: block, kernel: 1, bias: false }), 21, { target, blocked: true });
+    expect([...ops3, ...ops1]).not.toContain('ConvTranspose');
+  });
   it('conv2d: strides that do not divide the input keep ConvTranspose', async () => {
     const ops = await checkLayer(conv2d('c', [block, 5, 5], { channels: block, kernel: 3, stride: 2, padding: 1 }), 18, { target, blocked: true });
     expect(ops).toContain('ConvTranspose');

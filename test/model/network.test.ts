@@ -88,6 +88,17 @@ describe('model gradients against finite differences', () => {
   it('resnet 8 with projection shortcuts (option B)', () => checkModel({ kind: 'resnet', depth: 8, width: 4, shortcut: 'B' }, [3, 6, 6], PORTABLE));
   it.skipIf(block === 0)('resnet 8 on NCHWc kernels: batch norm, ReLU and the residual sums on blocked data', async () => {
     const spec: ModelSpec = { kind: 'resnet', depth: 8, width: block };
+    const graph = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 8, 8], CLASSES).graph('train', { nchwcBlock: block })).graph!;
+    const convs = graph.node!.filter((n) => n.domain === 'com.microsoft.nchwc' && n.opType === 'Conv');
+    const attr = (n: (typeof convs)[number], name: string) => n.attribute!.find((a) => a.name === name);
+    const group = (n: (typeof convs)[number]) => Number(attr(n, 'group')?.i ?? 1);
+    // Each batch norm's y = a·xc + b is one depthwise blocked convolution with its ReLU fused;
+    // each block's second batch norm also takes the shortcut as its Sum (3 blocks).
+    const affine = convs.filter((n) => group(n) > 1);
+    expect(affine.filter((n) => n.input!.length === 4 && attr(n, 'activation')).length).toBe(3);
+    // Stride-1 input gradients run blocked too (the stride-2 ones as phase convolutions): the
+    // only ConvTranspose nodes left are the two option-A shortcuts' zero insertion.
+    expect(graph.node!.filter((n) => n.opType === 'ConvTranspose')).toHaveLength(2);
     await checkModel(spec, [1, 8, 8], { nchwcBlock: block });
   });
   it.skipIf(block === 0)('cnn on NCHWc kernels: ReLU and the next convolution read the blocked twin', async () => {

@@ -39,14 +39,18 @@ for (const run of ARCHITECTURE_RUNS) {
   const ref = fixture[run.name]!;
   const options = { epochs: run.epochs, batchSize: run.batchSize, optimizer: run.optimizer, optimizerOptions: run.optimizer === 'sgd' ? { lr: run.lr, momentum: run.momentum ?? 0 } : { lr: run.lr } };
   describe(`${run.name} trained from the same weights and batches as PyTorch`, () => {
-    it('has the losses of the first 30 steps and the running statistics after them (1e-5, or PyTorch float32\'s own deviation)', async () => {
+    it('has the losses of the first 30 steps and the running statistics after them (rounding only for 4 steps; then 1e-5, or within twice PyTorch float32\'s own deviation)', async () => {
       const net = new Network(run.model, ds.shape, 10);
       const r = await train(net, ds.train, { ...options, seed: 0, stopAtStep: 30 });
       const losses = r.steps.map((s) => s.loss);
       expect(losses).toHaveLength(30);
-      const bound = Math.max(1e-5, worst(ref.float32.losses[0]!, ref.losses[0]!, 30));
+      // The first steps carry rounding only (PyTorch float32 stays within 1.3e-7 of float64 for
+      // four steps); after them the trajectory amplifies it, and two float32 implementations
+      // that sum in different orders are two draws of that growth, alternately ahead: one bounds
+      // the other within a factor of 2, not exactly.
+      expect(worst(losses, ref.losses[0]!, 4)).toBeLessThan(1e-6);
+      const bound = Math.max(1e-5, 2 * worst(ref.float32.losses[0]!, ref.losses[0]!, 30));
       expect(worst(losses, ref.losses[0]!)).toBeLessThanOrEqual(bound);
-      expect(rel(losses[0]!, ref.losses[0]![0]!)).toBeLessThan(1e-6); // one forward pass: rounding only
       // Running means are judged against the spread they are measured in (the running standard
       // deviation): a mean near zero has no meaningful relative error of its own.
       const buffers = r.weights.slice(net.params.length);
@@ -57,17 +61,19 @@ for (const run of ARCHITECTURE_RUNS) {
         return Math.hypot(...Array.from(b, (v, k) => v - expected[i]![k]!)) / Math.hypot(...scale);
       };
       // Over 30 Adam steps both float32 implementations stray 1e-4 to 1e-3 from float64 in every
-      // buffer, which one more in which is chance; the worst buffer is compared.
+      // buffer, which one more in which is chance; the worst buffer is compared, within the same
+      // factor of 2 as the losses.
       const ours = Math.max(...buffers.map(deviation));
       const theirs = Math.max(...ref.float32.buffers_after_30_seed0.map(deviation));
-      expect(ours).toBeLessThanOrEqual(Math.max(1e-5, theirs));
+      expect(ours).toBeLessThanOrEqual(Math.max(1e-5, 2 * theirs));
     }, 60_000);
 
     it.skipIf(run.model.kind === 'resnet' && !slow)(`follows PyTorch for ${run.epochs} epochs and reaches its test accuracy, seed by seed`, async () => {
       const net = new Network(run.model, ds.shape, 10);
       // Float32 rounding grows along a trajectory at a rate that varies from seed to seed; the
-      // bound is the worst PyTorch float32 deviation over the seeds (or 1e-3).
-      const bound = Math.max(1e-3, ...run.seeds.map((_, i) => worst(ref.float32.losses[i]!, ref.losses[i]!)));
+      // bound is twice the worst PyTorch float32 deviation over the seeds (two draws of the same
+      // growth, as in the 30-step test), or 1e-3.
+      const bound = Math.max(1e-3, 2 * Math.max(...run.seeds.map((_, i) => worst(ref.float32.losses[i]!, ref.losses[i]!))));
       for (const [i, seed] of run.seeds.entries()) {
         const r = await train(net, ds.train, { ...options, seed });
         const losses = r.steps.map((s) => s.loss);

@@ -5,10 +5,12 @@
 //   μ = mean x;  σ² = mean (x − μ)² (biased);  x̂ = (x − μ)/√(σ² + eps);  y = γ·x̂ + β
 //   running_mean ← (1 − m)·running_mean + m·μ;  running_var ← (1 − m)·running_var + m·σ²·M/(M − 1)
 //   dβ = Σ dy;  dγ = Σ dy·x̂;  dx = γ/√(σ² + eps) · (dy − mean dy − x̂·mean(dy·x̂))
+// Both directions are computed as per-channel affine maps of the centred input (View.affine:
+// one blocked depthwise convolution on NCHWc, as PyTorch's CPU kernel applies α·x + β).
 // Evaluation mode: y = γ·(x − running_mean)/√(running_var + eps) + β;  dx = dy·γ/√(running_var + eps).
 // The running statistics are buffers: graph inputs, and in the train graph outputs too.
 // Computed in whatever layout the input also exists in (a blocked convolution's NCHWc
-// output stays blocked); per-channel vectors are reshaped to broadcast against it.
+// output stays blocked).
 import { float, type GraphBuilder } from '../../onnx/graph.ts';
 import type { Layer, Shape } from '../layer.ts';
 import { size } from '../layer.ts';
@@ -25,8 +27,6 @@ export function batchNorm(name: string, inShape: Shape, opts: BatchNormOptions =
   const momentum = opts.momentum ?? 0.1;
   const c = inShape[0]!;
   const constant = (value: number) => ({ kind: 'constant', value }) as const;
-  /** A [C] vector shaped to broadcast in a layout. */
-  const perChannel = (g: GraphBuilder, v: string, shape: readonly number[]) => g.node('Reshape', [v, g.ints(shape)]);
   const flat = (g: GraphBuilder, v: string) => g.node('Reshape', [v, g.ints([c])]);
   return {
     name,
@@ -55,47 +55,52 @@ export function batchNorm(name: string, inShape: Shape, opts: BatchNormOptions =
         const scale = g.node('Mul', [gamma!, g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [rv, g.scalar(eps)])])])]);
         const shift = g.node('Sub', [beta!, g.node('Mul', [rm, scale])]);
         ctx.saved.scale = scale;
-        return view.out(g.node('Add', [g.node('Mul', [v, perChannel(g, scale, view.perChannel)]), perChannel(g, shift, view.perChannel)]));
+        return view.out(view.affine(v, scale, shift));
       }
       // Two-pass statistics with a corrected mean: the first mean's rounding error (a few ulps
       // of |mean|, large against the spread when |mean| >> σ) is measured on the centred data
       // and removed, so values near the mean normalise to within float32 rounding of σ, not of
       // |mean| (a ReLU after the batch norm sees their sign right).
       const roughMean = view.reduce('ReduceMean', v);
-      const xc = g.node('Sub', [v, roughMean]);
+      const xc = view.affine(v, undefined, flat(g, g.node('Neg', [roughMean])));
       const correction = view.reduce('ReduceMean', xc);
-      const variance = g.node('Sub', [view.reduce('ReduceMean', g.node('Mul', [xc, xc])), g.node('Mul', [correction, correction])]);
-      const invStd = g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, g.scalar(eps)])])]);
-      const xhat = g.node('Mul', [g.node('Sub', [xc, correction]), invStd]);
-      ctx.saved.xhat = view.out(xhat);
-      ctx.saved.invStd = flat(g, invStd);
-      const mean = g.node('Add', [roughMean, correction]);
       // M values per channel: the batch (and space); the running variance is the unbiased one.
       const m = g.node('Div', [g.node('Cast', [g.node('Size', [v])], { to: 1 }), g.scalar(c)]);
+      // (ReduceSumSquare would save the Mul's pass, but onnxruntime sums its squares less
+      // accurately: ResNet-8's Adam losses left PyTorch float64 by 1.5e-6 at step 2, not 4e-8.)
+      const variance = g.node('Sub', [view.reduce('ReduceMean', g.node('Mul', [xc, xc])), g.node('Mul', [correction, correction])]);
+      const invStd = flat(g, g.node('Reciprocal', [g.node('Sqrt', [g.node('Add', [variance, g.scalar(eps)])])]));
+      // y = γ·x̂ + β as one affine map of the centred data: a = γ/σ, b = β − correction·a.
+      const a = g.node('Mul', [gamma!, invStd]);
+      const corr = flat(g, correction);
+      Object.assign(ctx.saved, { xc: view.out(xc), invStd, correction: corr, a });
+      const mean = g.node('Add', [roughMean, correction]);
       const unbiased = g.node('Mul', [flat(g, variance), g.node('Div', [m, g.node('Sub', [m, g.scalar(1)])])]);
       ctx.updateBuffer(0, g.node('Add', [g.node('Mul', [rm, g.scalar(1 - momentum)]), g.node('Mul', [flat(g, mean), g.scalar(momentum)])]));
       ctx.updateBuffer(1, g.node('Add', [g.node('Mul', [rv, g.scalar(1 - momentum)]), g.node('Mul', [unbiased, g.scalar(momentum)])]));
-      return view.out(g.node('Add', [g.node('Mul', [xhat, perChannel(g, gamma!, view.perChannel)]), perChannel(g, beta!, view.perChannel)]));
+      return view.out(view.affine(xc, a, g.node('Sub', [beta!, g.node('Mul', [corr, a])])));
     },
-    backward(g, dy, { params: [gamma], saved, mode }, want) {
+    backward(g, dy, { saved, mode }, want) {
       if (mode === 'eval') {
         if (want.dparams) throw new Error(`batchNorm layer "${name}": parameter gradients exist in training mode only`);
         const view = layoutOf(g, [dy], inShape);
-        return { dxs: [want.dxs[0] ? view.out(g.node('Mul', [view.values[0]!, perChannel(g, saved.scale!, view.perChannel)])) : undefined], dparams: [] };
+        return { dxs: [want.dxs[0] ? view.out(view.affine(view.values[0]!, saved.scale!, undefined)) : undefined], dparams: [] };
       }
-      const view = layoutOf(g, [dy, saved.xhat!], inShape, 'any');
-      const [d, xhat] = view.values as [string, string];
-      const dxhat = g.node('Mul', [d, xhat]);
-      const sumDyXhat = view.reduce('ReduceSum', dxhat);
-      const sumDy = view.reduce('ReduceSum', d);
-      const dparams = want.dparams ? [flat(g, sumDyXhat), flat(g, sumDy)] : [];
+      // With x̂ = (xc − correction)·invStd: Σ dy·x̂ = invStd·(Σ dy·xc − correction·Σ dy), and
+      // dx = a·(dy − mean dy − x̂·mean(dy·x̂)) = a·dy + k·xc + l, per channel
+      // k = −a·invStd·mean(dy·x̂), l = −a·mean dy − k·correction: two affine passes.
+      const view = layoutOf(g, [dy, saved.xc!], inShape, 'any');
+      const [d, xc] = view.values as [string, string];
+      const { invStd, correction, a } = saved as Record<string, string>;
+      const sumDy = flat(g, view.reduce('ReduceSum', d));
+      const sumDyXc = flat(g, view.reduce('ReduceSum', g.node('Mul', [d, xc])));
+      const sumDyXhat = g.node('Mul', [invStd!, g.node('Sub', [sumDyXc, g.node('Mul', [correction!, sumDy])])]);
+      const dparams = want.dparams ? [sumDyXhat, sumDy] : [];
       if (!want.dxs[0]) return { dxs: [undefined], dparams };
       const m = g.node('Div', [g.node('Cast', [g.node('Size', [d])], { to: 1 }), g.scalar(c)]);
-      const meanDy = g.node('Div', [sumDy, m]);
-      const meanDyXhat = g.node('Div', [sumDyXhat, m]);
-      const centred = g.node('Sub', [g.node('Sub', [d, meanDy]), g.node('Mul', [xhat, meanDyXhat])]);
-      const scale = perChannel(g, g.node('Mul', [gamma!, saved.invStd!]), view.perChannel);
-      return { dxs: [view.out(g.node('Mul', [centred, scale]))], dparams };
+      const k = g.node('Neg', [g.node('Mul', [g.node('Mul', [a!, invStd!]), g.node('Div', [sumDyXhat, m])])]);
+      const l = g.node('Sub', [g.node('Neg', [g.node('Mul', [a!, g.node('Div', [sumDy, m])])]), g.node('Mul', [k, correction!])]);
+      return { dxs: [view.out(view.affine(d, a!, undefined, view.affine(xc, k, l)))], dparams };
     },
   };
 }

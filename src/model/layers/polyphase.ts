@@ -6,6 +6,8 @@
 // with a sub-kernel of W (channels swapped, taps ordered by d), and the phases interleave
 // into dx. The phase convolutions run on the blocked kernels (conv2 of the CNN: 8.8 ms
 // against ConvTranspose's 13.7); the interleave is one Concat and one Transpose of blocks.
+// At stride 1 there is one phase, the kernel flipped with its channels swapped, and nothing
+// to interleave (a ResNet's 3x3 convolutions: blocked instead of ConvTranspose).
 import type { GraphBuilder } from '../../onnx/graph.ts';
 import { blockedConvFits, NCHWC, reorderFilter, unblock } from '../../onnx/nchwc.ts';
 
@@ -47,7 +49,6 @@ function phase(r: number, k: number, s: number, p: number, outLen: number, count
  */
 export function polyphaseFits(block: number, c: SquareConv): boolean {
   return (
-    c.s > 1 &&
     c.ci >= block &&
     c.co >= block &&
     blockedConvFits(block, c.co, c.ci) &&
@@ -66,24 +67,29 @@ export function polyphaseInputGrad(g: GraphBuilder, dy: string, wt: string, c: S
   const nh = h / s;
   const nw = w / s;
   const dyBlocked = g.twin(dy, 'nchwc') ?? g.node(`${NCHWC}:ReorderInput`, [dy]);
-  const phases: string[] = [];
-  for (let rh = 0; rh < s; rh++) {
-    for (let rw = 0; rw < s; rw++) {
-      const ph = phase(rh, k, s, p, ho, nh);
-      const pw = phase(rw, k, s, p, wo, nw);
-      const rows = g.node('Gather', [wt, g.constant('int64', [ph.taps.length], ph.taps)], { axis: 2 });
-      const sub = g.node('Gather', [rows, g.constant('int64', [pw.taps.length], pw.taps)], { axis: 3 });
-      const filter = reorderFilter(g, g.node('Transpose', [sub], { perm: [1, 0, 2, 3] }), [ci, co, ph.taps.length, pw.taps.length], B);
-      const out = g.node(`${NCHWC}:Conv`, [dyBlocked, filter], {
-        kernel_shape: [ph.taps.length, pw.taps.length],
-        pads: [ph.before, pw.before, ph.after, pw.after],
-      });
-      phases.push(g.node('Unsqueeze', [g.node('Reshape', [out, g.ints([0, ci / B, nh, nw, B])]), g.ints([0])]));
+  /** Phase (rh, rw) of dx, blocked [N, ci, nh, nw]: dy correlated with its sub-kernel. */
+  const phaseConv = (rh: number, rw: number): string => {
+    const ph = phase(rh, k, s, p, ho, nh);
+    const pw = phase(rw, k, s, p, wo, nw);
+    const rows = g.node('Gather', [wt, g.constant('int64', [ph.taps.length], ph.taps)], { axis: 2 });
+    const sub = g.node('Gather', [rows, g.constant('int64', [pw.taps.length], pw.taps)], { axis: 3 });
+    const filter = reorderFilter(g, g.node('Transpose', [sub], { perm: [1, 0, 2, 3] }), [ci, co, ph.taps.length, pw.taps.length], B);
+    return g.node(`${NCHWC}:Conv`, [dyBlocked, filter], {
+      kernel_shape: [ph.taps.length, pw.taps.length],
+      pads: [ph.before, pw.before, ph.after, pw.after],
+    });
+  };
+  let dxBlocked: string;
+  if (s === 1) dxBlocked = phaseConv(0, 0);
+  else {
+    const phases: string[] = [];
+    for (let rh = 0; rh < s; rh++) {
+      for (let rw = 0; rw < s; rw++) phases.push(g.node('Unsqueeze', [g.node('Reshape', [phaseConv(rh, rw), g.ints([0, ci / B, nh, nw, B])]), g.ints([0])]));
     }
+    const stacked = g.node('Reshape', [g.node('Concat', phases, { axis: 0 }), g.ints([s, s, -1, ci / B, nh, nw, B])]);
+    const interleaved = g.node('Transpose', [stacked], { perm: [2, 3, 4, 0, 5, 1, 6] });
+    dxBlocked = g.node('Reshape', [interleaved, g.ints([0, ci, h, w])]);
   }
-  const stacked = g.node('Reshape', [g.node('Concat', phases, { axis: 0 }), g.ints([s, s, -1, ci / B, nh, nw, B])]);
-  const interleaved = g.node('Transpose', [stacked], { perm: [2, 3, 4, 0, 5, 1, 6] });
-  const dxBlocked = g.node('Reshape', [interleaved, g.ints([0, ci, h, w])]);
   const dx = unblock(g, dxBlocked, ci);
   g.setTwin(dx, 'nchwc', dxBlocked);
   return dx;
