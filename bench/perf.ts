@@ -65,35 +65,53 @@ for (const t of threads) {
 }
 
 // --- train steps: bare session run, and the full step (batch assembly, session, gradients out, optimizer).
-const models: [string, ModelSpec][] = [['mlp [256,128]', { kind: 'mlp', hidden: [256, 128] }], ...(quick ? [] : ([['mlp [1024,1024]', { kind: 'mlp', hidden: [1024, 1024] }], ['cnn', { kind: 'cnn' }]] as [string, ModelSpec][]))];
-for (const [label, spec] of models) {
+// ResNet-20 is the CIFAR model: it runs on 3x32x32 input (random pixels; only time is measured).
+const CIFAR_SHAPE = [3, 32, 32] as const;
+const models: [string, ModelSpec, readonly number[]][] = [
+  ['mlp [256,128]', { kind: 'mlp', hidden: [256, 128] }, ds.shape],
+  ...(quick
+    ? []
+    : ([
+        ['mlp [1024,1024]', { kind: 'mlp', hidden: [1024, 1024] }, ds.shape],
+        ['cnn', { kind: 'cnn' }, ds.shape],
+        ['resnet-20 (3x32x32)', { kind: 'resnet', depth: 20 }, CIFAR_SHAPE],
+      ] as [string, ModelSpec, readonly number[]][])),
+];
+for (const [label, spec, shape] of models) {
   for (const t of threads) {
-    const net = new Network(spec, ds.shape, 10, { threads: t });
+    const net = new Network(spec, shape, 10, { threads: t });
     const session = await net.session('train');
-    const params = net.initWeights(0);
+    const weights = net.initWeights(0);
+    const params = weights.slice(0, net.params.length);
+    const buffers = weights.slice(net.params.length);
     const loader = new BatchLoader(ds.train, BATCH, createRng(0, 'shuffle'));
     let batches = loader.epoch();
+    const pixels = createRng(0, 'perf');
+    const cifarBatch = { x: Float32Array.from({ length: BATCH * 3 * 32 * 32 }, () => pixels()), y: BigInt64Array.from({ length: BATCH }, (_, i) => BigInt(i % 10)), n: BATCH };
     const nextBatch = () => {
+      if (shape !== ds.shape) return cifarBatch;
       let b = batches.next();
       while (b.done || b.value.n < BATCH) b = (batches = loader.epoch()).next();
       return b.value;
     };
     const first = nextBatch();
-    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', Float32Array.from(first.x), [BATCH, ...ds.shape]), y: new ort.Tensor('int64', BigInt64Array.from(first.y), [BATCH]) };
-    net.params.forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', params[i]!, p.shape as number[])));
+    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', Float32Array.from(first.x), [BATCH, ...shape]), y: new ort.Tensor('int64', BigInt64Array.from(first.y), [BATCH]) };
+    [...net.params, ...net.buffers].forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', weights[i]!, p.shape as number[])));
     const flops = trainFlops(net, BATCH);
     const th = `${t} thread${t > 1 ? 's' : ''}`;
     add({ name: `${label} session only, ${th}`, group: 'train step', fn: () => session.run(feeds), flops });
     for (const optimizer of ['sgd', 'adam']) {
       const opt = createOptimizer(optimizer, { lr: 1e-9 });
-      const own = opt.adopt(params);
+      const own = opt.adopt(params, net.params.map((p) => p.shape));
+      let running: Float32Array[] = buffers.map((b) => Float32Array.from(b));
       add({
         name: `${label} full step ${optimizer}, ${th}`,
         group: 'train step',
         fn: async () => {
           const b = nextBatch();
-          const r = await net.trainStep(own, b.x, b.y, b.n);
+          const r = await net.trainStep([...own, ...running], b.x, b.y, b.n);
           opt.step(own, r.grads);
+          running = r.buffers;
         },
         flops,
       });
