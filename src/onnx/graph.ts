@@ -99,14 +99,16 @@ export class GraphBuilder {
   }
 
   /**
-   * Whether anything emitted so far uses `value`: a graph output, or a node reading it whose
-   * own outputs are in use (a conversion or reshape nobody reads yet does not count; it is
-   * dropped at serialisation if it stays unread).
+   * Whether anything emitted so far uses `value`: a graph output, or a node reading it. A
+   * reshape or a conversion out of NCHWc (a view of the same data, which layers emit beside
+   * every result) counts only if its own result is used; unread, it is dropped at
+   * serialisation.
    */
   isUsed(value: string): boolean {
     const v = this.aliases.get(value) ?? value;
     if (this.outputs.some((o) => o.name === v)) return true;
-    return this.nodes.some((n) => n.input!.includes(v) && n.output!.some((o) => this.isUsed(o)));
+    const view = (n: onnxProto.onnx.INodeProto) => n.opType === 'Reshape' || (n.opType === 'ReorderOutput' && n.domain === 'com.microsoft.nchwc');
+    return this.nodes.some((n) => n.input!.includes(v) && (!view(n) || n.output!.some((o) => this.isUsed(o))));
   }
 
   /** A fresh, unique value name. */

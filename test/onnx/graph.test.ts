@@ -22,6 +22,22 @@ describe('GraphBuilder', () => {
     expect(Array.from(out.y!.data as Float32Array)).toEqual([2, 3]);
   });
 
+  it('isUsed: a reader counts, a graph output counts, an unread reshape or NCHWc conversion does not', () => {
+    const g = new GraphBuilder('t');
+    const x = g.input('x', 'float32', [1, 16, 2, 2]);
+    const a = g.node('Relu', [x]);
+    const view = g.node('Reshape', [a, g.ints([16, 4])]);
+    g.node(`${NCHWC}:ReorderOutput`, [a], { channels: 16 });
+    expect(g.isUsed(a)).toBe(false); // only views of it exist, and nobody reads them
+    expect(g.isUsed(view)).toBe(false);
+    const b = g.node('Exp', [view]);
+    expect(g.isUsed(a)).toBe(true); // through the reshape, now read by Exp
+    expect(g.isUsed(b)).toBe(false);
+    g.output(b, 'y', 'float32', [16, 4]);
+    expect(g.isUsed(b)).toBe(true);
+    expect(g.isUsed(g.node('Neg', [x]))).toBe(false);
+    expect(g.isUsed(x)).toBe(true); // Relu and Neg read it
+  });
   it('declares the opset of every operator domain it uses', () => {
     const g = new GraphBuilder('t');
     const x = g.input('x', 'float32', [1, 4, 1, 1]);
