@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import ort from 'onnxruntime-node';
 import { Network } from '../src/model/network.ts';
+import { size } from '../src/model/layer.ts';
 import type { ModelSpec } from '../src/model/families/registry.ts';
 import { loadDataset } from '../src/data/sources.ts';
 import { BatchLoader } from '../src/data/batches.ts';
@@ -86,10 +87,11 @@ for (const [label, spec, shape] of models) {
     const buffers = weights.slice(net.params.length);
     const loader = new BatchLoader(ds.train, BATCH, createRng(0, 'shuffle'));
     let batches = loader.epoch();
+    // A model on another input shape than the dataset's trains on one fixed batch of random pixels.
     const pixels = createRng(0, 'perf');
-    const cifarBatch = { x: Float32Array.from({ length: BATCH * 3 * 32 * 32 }, () => pixels()), y: BigInt64Array.from({ length: BATCH }, (_, i) => BigInt(i % 10)), n: BATCH };
+    const fixed = shape === ds.shape ? undefined : { x: Float32Array.from({ length: BATCH * size(shape) }, () => pixels()), y: BigInt64Array.from({ length: BATCH }, (_, i) => BigInt(i % 10)), n: BATCH };
     const nextBatch = () => {
-      if (shape !== ds.shape) return cifarBatch;
+      if (fixed) return fixed;
       let b = batches.next();
       while (b.done || b.value.n < BATCH) b = (batches = loader.epoch()).next();
       return b.value;
