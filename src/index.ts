@@ -27,6 +27,7 @@ export type { OnnxSpec, Preprocess } from './model/families/onnx.ts';
 export { exportCell, type CellSelection, type ExportedModel } from './experiment/export.ts';
 export { readWeights, writeWeights, WeightsError, type WeightsRef } from './experiment/weights.ts';
 export { nativeTarget, nchwcBlockSize } from './onnx/nchwc.ts';
+export { forwardMode, tangentName, FORWARD_MODE_OPS, type ForwardModeOptions } from './onnx/forward-mode.ts';
 export { buildModel, listModels, modelFamily, modelLabel, modelProblem, type ModelSpec } from './model/families/registry.ts';
 export type { ModelFamily, Problem } from './model/families/family.ts';
 export { ModelBuilder, sequential, MODEL_INPUT, type ModelGraph, type ModelNode, type Value } from './model/model.ts';

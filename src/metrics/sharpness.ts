@@ -1,21 +1,17 @@
 // Sharpness of a solution: the top eigenvalue of the Hessian of the training loss and the
 // Hessian's trace, on a fixed subset of the training set (mean cross-entropy over it, in one
 // batch, dropout off; batch-norm layers use the subset's batch statistics, as in training).
-// Hessian-vector products come from central differences of gradients,
-//   Hv ≈ (∇L(w + h·v) - ∇L(w - h·v)) / (2h),   h = H_STEP·max(1, ‖w‖) for ‖v‖ = 1,
-// whose error is O(h²·|∇³L|) from truncation plus O(ε₃₂·‖∇L‖/h) from float32 gradients and,
-// in ReLU networks, the activations a step of size h switches on or off (exact autograd
-// leaves those kinks out; a difference quotient across one does not). Measured on a ReLU MLP
-// against PyTorch's exact products (test/metrics/sharpness.test.ts), relative steps of 1e-2,
-// 1e-3 and 1e-4 gave top eigenvalues 40% high, 60% high and of the wrong sign; 1e-5 gave
-// 0.01%. So H_STEP is 1e-5: small enough to cross almost no kink, large enough for float32. The top eigenvalue is found by power iteration, the trace by Hutchinson's
+// Hessian-vector products are exact: forward mode over the training graph's gradients
+// (Network.hvp, src/onnx/forward-mode.ts), the values PyTorch's double backward gives, with
+// a ReLU's or max-pool's derivative held at its mask. (Central differences of gradients, used
+// before, cross ReLU kinks at any step float32 can resolve: on mlp [256,128] with 512
+// examples they gave negative top eigenvalues; on convolutional networks, products 10-100x
+// too large.) The top eigenvalue is found by power iteration, the trace by Hutchinson's
 // estimator with Rademacher vectors (its standard error reported beside it).
 import type { Network } from '../model/network.ts';
 import type { Split } from '../data/dataset.ts';
 import { size } from '../model/layer.ts';
 import { BulkRng } from '../util/bulk-rng.ts';
-
-export const H_STEP = 1e-5;
 
 export interface SharpnessOptions {
   /** Training examples in the subset (the first of a seeded permutation). */
@@ -25,8 +21,6 @@ export interface SharpnessOptions {
   /** Hutchinson samples. */
   readonly samples: number;
   readonly seed: number;
-  /** The finite-difference step relative to max(1, ‖w‖) (default H_STEP). */
-  readonly step?: number;
 }
 
 export const SHARPNESS_DEFAULTS: Omit<SharpnessOptions, 'seed'> = { examples: 512, iterations: 30, samples: 30 };
@@ -63,24 +57,9 @@ export async function sharpness(net: Network, weights: readonly Float32Array[], 
     y[k] = BigInt(data.labels[order[k]!]!);
   }
   const masks = net.noise.map((z) => new Float32Array(n * size(z.shape)).fill(1));
-  const p = net.params.length;
-  const params = weights.slice(0, p);
-  const buffers = weights.slice(p);
-  const h = (o.step ?? H_STEP) * Math.max(1, norm(params));
-  const shifted = params.map((t) => new Float32Array(t.length));
-  const gradAt = async (v: readonly Float32Array[], sign: number) => {
-    params.forEach((t, k) => {
-      const s = shifted[k]!;
-      for (let i = 0; i < t.length; i++) s[i] = t[i]! + sign * h * v[k]![i]!;
-    });
-    return (await net.trainStep([...shifted, ...buffers], x, y, n, masks)).grads.map((g) => Float32Array.from(g));
-  };
-  /** H·u for a unit vector u (the step h is sized for ‖u‖ = 1). */
-  const hvp = async (u: readonly Float32Array[]) => {
-    const plus = await gradAt(u, 1);
-    const minus = await gradAt(u, -1);
-    return plus.map((g, k) => g.map((a, i) => (a - minus[k]![i]!) / (2 * h)));
-  };
+  const params = weights.slice(0, net.params.length);
+  /** H·u. */
+  const hvp = (u: readonly Float32Array[]) => net.hvp(weights, u, x, y, n, masks);
   const normalise = (v: Float32Array[]) => {
     const s = norm(v);
     return v.map((t) => t.map((a) => a / s));

@@ -1,4 +1,4 @@
-// Composes a model's layers into the three graphs it needs. Parameters and buffers are
+// Composes a model's layers into the graphs it needs. Parameters and buffers are
 // graph inputs, so one session serves every step of every optimizer. The forward pass runs
 // node by node; the backward pass in reverse, each node's output gradient the sum of what
 // its readers sent back (a residual block's input gets two).
@@ -7,8 +7,13 @@ import { size, type ForwardContext, type Mode, type Shape } from './layer.ts';
 import { MODEL_INPUT, type ModelGraph } from './model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
 import { addValues } from './layout.ts';
+import { forwardMode, tangentName } from '../onnx/forward-mode.ts';
 
-export type GraphKind = 'train' | 'inputGrad' | 'predict';
+/**
+ * train: loss, gradients and new buffers; inputGrad: dLoss/dx in evaluation mode; predict:
+ * logits; hvp: the train graph's Hessian-vector products (forward mode over its gradients).
+ */
+export type GraphKind = 'train' | 'inputGrad' | 'predict' | 'hvp';
 
 export const BATCH: Dim = 'N';
 export const gradName = (param: string): string => `grad:${param}`;
@@ -18,6 +23,10 @@ export const gradSqName = (param: string): string => `gradsq:${param}`;
 export const paramSqName = (param: string): string => `paramsq:${param}`;
 /** A buffer's value after the step (BatchNorm's running statistics). */
 export const bufferOutName = (buffer: string): string => `buffer:${buffer}`;
+/** In the hvp graph: the direction's component for a parameter (an input)... */
+export const directionName = (param: string): string => tangentName(param);
+/** ...and H·v's component for it (an output). */
+export const hvpName = (param: string): string => tangentName(gradName(param));
 
 /** The sum of gradient contributions, in whichever layout they share. */
 function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
@@ -30,6 +39,11 @@ function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
  * a standalone model any ONNX runtime runs.
  */
 export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE, weights?: readonly Float32Array[]): Uint8Array {
+  if (kind === 'hvp') {
+    // Standard operators only (the forward-mode rules cover those, not the NCHWc ones).
+    const params = model.nodes.flatMap((n) => n.layer.params.map((p) => p.name));
+    return forwardMode(buildGraph(model, 'train', numClasses, PORTABLE), { seeds: params, outputs: params.map(gradName), keep: ['loss'] });
+  }
   const g = new GraphBuilder(`optrobust_${kind}`, target);
   const mode: Mode = kind === 'train' ? 'train' : 'eval';
   const { nodes } = model;

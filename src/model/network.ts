@@ -9,7 +9,7 @@ import type { BufferSpec, Layer, NoiseSpec, ParamSpec, Shape } from './layer.ts'
 import { size } from './layer.ts';
 import { buildModel, type ModelSpec } from './families/registry.ts';
 import { modelLayers, type ModelGraph } from './model.ts';
-import { bufferOutName, buildGraph, gradName, gradSqName, paramSqName, type GraphKind } from './graphs.ts';
+import { bufferOutName, buildGraph, directionName, gradName, gradSqName, hvpName, paramSqName, type GraphKind } from './graphs.ts';
 import { initTensors } from './init.ts';
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
@@ -131,6 +131,18 @@ export class Network {
       paramSq: this.params.map((p) => scalar(paramSqName(p.name))),
       buffers: this.buffers.map((b) => out[bufferOutName(b.name)]!.data as Float32Array),
     };
+  }
+
+  /**
+   * The exact Hessian-vector product H·v of the training-mode loss on the first `n` examples
+   * (forward mode over the gradient graph): one tensor per parameter, as `v` is given.
+   */
+  async hvp(weights: readonly Float32Array[], v: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, noise: readonly Float32Array[] = []): Promise<Float32Array[]> {
+    if (v.length !== this.params.length) throw new Error(`network: ${v.length} direction tensors given; the model has ${this.params.length} parameters`);
+    const feeds = this.feeds(weights, x, n, y, noise);
+    this.params.forEach((p, i) => (feeds[directionName(p.name)] = new ort.Tensor('float32', v[i]!, p.shape as number[])));
+    const out = await (await this.session('hvp')).run(feeds);
+    return this.params.map((p) => out[hvpName(p.name)]!.data as Float32Array);
   }
 
   /** dLoss/dx in evaluation mode (attacks, input-gradient norms). */

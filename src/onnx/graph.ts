@@ -17,7 +17,7 @@ export type ElemType = 'float32' | 'int64';
 const ELEM: Record<ElemType, number> = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 };
 const OPSET = 17;
 
-function encodeAttr(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
+export function encodeAttr(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'number') return { name, type: T.INT, i: v };
   if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
