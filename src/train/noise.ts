@@ -13,8 +13,10 @@ export class StepNoise {
     private readonly net: Network,
     seed: number,
     batchSize: number,
+    /** The streams' purpose (default the training steps' own). */
+    purpose = 'dropout',
   ) {
-    this.streams = net.noise.map((z) => new BulkRng(seed, `dropout:${z.name}`));
+    this.streams = net.noise.map((z) => new BulkRng(seed, `${purpose}:${z.name}`));
     this.buffers = net.noise.map((z) => new Float32Array(batchSize * size(z.shape)));
   }
 

@@ -80,9 +80,13 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const params = optimizer.adopt(initial.slice(0, p), net.params.map((s) => s.shape));
   let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
   // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
-  // result) is the optimizer's evaluation point, the same weights except for schedule-free.
+  // result) is the optimizer's evaluation point, the same weights except for schedule-free,
+  // whose batch-norm statistics are then recomputed there.
   const weights = () => [...params, ...buffers];
-  const evaluated = () => [...optimizer.evaluationParams(params), ...buffers];
+  const evaluated = async () => {
+    const point = optimizer.evaluationParams(params);
+    return point === params || buffers.length === 0 ? [...point, ...buffers] : [...point, ...(await statisticsAt(net, point, buffers, data, o))];
+  };
   const baseLr = optimizer.lr;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
   const noise = new StepNoise(net, o.seed, o.batchSize);
@@ -128,13 +132,36 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       lossSum += loss * batch.n;
       seen += batch.n;
       const last = t === total || t === o.stopAtStep;
-      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, evaluated());
-      if (t === o.stopAtStep) return { weights: evaluated(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
+      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, await evaluated());
+      if (t === o.stopAtStep) return { weights: await evaluated(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
     }
     finalTrainLoss = lossSum / seen;
-    await o.onEpoch?.(epoch, evaluated());
+    if (o.onEpoch) await o.onEpoch(epoch, await evaluated());
   }
-  return { weights: evaluated(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
+  return { weights: await evaluated(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
+}
+
+/** Training-mode passes that re-estimate batch-norm statistics at an evaluation point (statisticsAt). */
+export const STATISTICS_BATCHES = 50;
+
+/**
+ * Batch-norm running statistics for weights the steps were not taken at (schedule-free's x:
+ * training updated them at y), as the schedule-free authors prescribe: from the statistics
+ * training left, training-mode forward passes at x over STATISTICS_BATCHES batches (at most
+ * an epoch), each updating them with the layer's momentum. The batches and dropout masks
+ * come from the seed's own streams, the same at every evaluation of every optimizer; the
+ * gradients those passes also compute are discarded.
+ */
+async function statisticsAt(net: Network, point: readonly Float32Array[], buffers: Float32Array[], data: Split, o: TrainOptions): Promise<Float32Array[]> {
+  const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'statistics'));
+  const noise = new StepNoise(net, o.seed, o.batchSize, 'statistics');
+  let current = buffers;
+  let passes = 0;
+  for (const batch of loader.epoch()) {
+    if (passes++ === STATISTICS_BATCHES) break;
+    current = (await net.trainStep([...point, ...current], batch.x, batch.y, batch.n, noise.next(batch.n))).buffers;
+  }
+  return current;
 }
 
 /** One label per example drawn from softmax(logits) (inverse CDF, float64). */

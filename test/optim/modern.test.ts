@@ -120,6 +120,50 @@ describe('schedule-free evaluation point', () => {
     expect(Array.from(checkpoints[0]![0]!)).toEqual(Array.from(x[0]!));
     expect(Array.from(result.weights[0]!)).not.toEqual(Array.from(params[0]!));
   });
+
+  it('train() re-estimates batch-norm statistics at x: training-mode passes over the statistics batches, momentum 0.1, unbiased variance', async () => {
+    const ds = loadDataset('fashion-mnist-subset');
+    const n = 192;
+    const data = { images: ds.train.images.subarray(0, n * 784), labels: ds.train.labels.subarray(0, n), count: n };
+    // Dense 784 -> 6 without bias, then batch norm: the statistics are those of W1·image.
+    const net = new Network({ kind: 'mlp', hidden: [6], batchNorm: true }, ds.shape, 10);
+    const result = await train(net, data, { seed: 5, epochs: 2, batchSize: 64, optimizer: 'schedulefree_adamw', optimizerOptions: { lr: 0.05 } });
+    // Training by hand gives y, x and the statistics accumulated at y.
+    const opt = createOptimizer('schedulefree_adamw', { lr: 0.05 });
+    const init = net.initWeights(5);
+    const params = opt.adopt(init.slice(0, net.params.length), net.params.map((p) => p.shape));
+    let buffers = init.slice(net.params.length);
+    const loader = new BatchLoader(data, 64, createRng(5, 'shuffle'));
+    for (let e = 0; e < 2; e++) {
+      for (const batch of loader.epoch()) {
+        const step = await net.trainStep([...params, ...buffers], batch.x, batch.y, batch.n);
+        opt.step(params, step.grads);
+        buffers = step.buffers;
+      }
+    }
+    const x = opt.evaluationParams(params);
+    x.forEach((w, i) => expect(Array.from(result.weights[i]!)).toEqual(Array.from(w)));
+    // The statistics at x, from their definition: one update per batch of the statistics
+    // stream (192 images: 3 batches, fewer than the 50 passes), in float64.
+    const w1 = x[0]!;
+    const mean = Array.from(buffers[0]!, Number);
+    const variance = Array.from(buffers[1]!, Number);
+    const stats = new BatchLoader(data, 64, createRng(5, 'statistics'));
+    for (const batch of stats.epoch()) {
+      for (let f = 0; f < 6; f++) {
+        const a = Array.from({ length: batch.n }, (_, k) => w1.subarray(f * 784, (f + 1) * 784).reduce((s, wi, j) => s + wi * batch.x[k * 784 + j]!, 0));
+        const mu = a.reduce((s, v) => s + v, 0) / batch.n;
+        const unbiased = a.reduce((s, v) => s + (v - mu) ** 2, 0) / (batch.n - 1);
+        mean[f] = 0.9 * mean[f]! + 0.1 * mu;
+        variance[f] = 0.9 * variance[f]! + 0.1 * unbiased;
+      }
+    }
+    const [gotMean, gotVar] = result.weights.slice(net.params.length);
+    mean.forEach((m, f) => expect(Math.abs(gotMean![f]! - m)).toBeLessThan(1e-5 * (1 + Math.abs(m))));
+    variance.forEach((v, f) => expect(Math.abs(gotVar![f]! - v)).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+    // Not the statistics training left at y.
+    expect(Array.from(gotMean!)).not.toEqual(Array.from(buffers[0]!));
+  });
 });
 
 describe('adafactor', () => {
