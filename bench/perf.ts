@@ -140,8 +140,8 @@ const floors = new Map<number, Task>();
 for (const [name, options] of VARIANTS) {
   let states = 0;
   const def = optimizerDefinition(name);
-  const opt = instantiate({ ...def, init: (n, o, arena, shape) => {
-    const st = def.init(n, o, arena, shape) as Record<string, unknown>;
+  const opt = instantiate({ ...def, init: (n, o, arena, shape, role) => {
+    const st = def.init(n, o, arena, shape, role) as Record<string, unknown>;
     states = Object.entries(st).filter(([k, r]) => r instanceof Region && k !== 'p' && k !== 'g').length;
     return st;
   } }, { ...options, lr: 1e-9 });
@@ -169,7 +169,8 @@ for (const [name, options] of VARIANTS) {
 
 // --- optimizers that read tensor shapes, on the default MLP's own tensors ([256, 784],
 // [256], [128, 256], [128], [10, 128], [10]), against Adam on the same tensors: Adafactor
-// factors the matrices, Muon orthogonalises them (Newton-Schulz GEMMs in onnxruntime).
+// factors the matrices, Muon orthogonalises the hidden ones (Newton-Schulz GEMMs in
+// onnxruntime), given the roles training gives them.
 {
   const mlp = new Network({ kind: 'mlp', hidden: [256, 128] }, ds.shape, 10);
   const shapes = mlp.params.map((p) => p.shape);
@@ -178,7 +179,7 @@ for (const [name, options] of VARIANTS) {
   const items = start.reduce((a, t) => a + t.length, 0);
   for (const name of ['adam', 'adafactor', 'muon']) {
     const opt = createOptimizer(name, { lr: 1e-9 });
-    const own = opt.adopt(start, shapes);
+    const own = opt.adopt(start, shapes, mlp.roles);
     add({ name: `${name} on mlp [256,128] tensors (${items} params)`, group: 'optimizer step (shaped)', fn: async () => {
         await opt.stepAsync(own, grads);
       }, items });

@@ -16,7 +16,7 @@ export { metricInfo, listMetrics, type MetricInfo } from './metrics/catalog.ts';
 export { writeRunOutputs } from './report/write.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
 export { createOptimizer, listOptimizers, optimizerDefinition } from './optim/registry.ts';
-export type { Optimizer, OptimizerDefinition, Options } from './optim/optimizer.ts';
+export type { Optimizer, OptimizerDefinition, Options, TensorRole } from './optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './optim/schedule.ts';
 export { Network, type NetworkOptions } from './model/network.ts';
 export { PORTABLE, EXPORT, type GraphTarget } from './onnx/graph.ts';

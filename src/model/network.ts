@@ -14,6 +14,7 @@ import { initTensors } from './init.ts';
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
 import { nativeTarget } from '../onnx/nchwc.ts';
+import type { TensorRole } from '../optim/optimizer.ts';
 
 export interface NetworkOptions {
   /** onnxruntime intra-op threads per session (default 1: the harness parallelises over cells). */
@@ -51,6 +52,8 @@ export class Network {
   /** Random inputs of the train graph (dropout masks), filled per step by the training loop. */
   readonly noise: readonly NoiseSpec[];
   readonly layers: readonly Layer[];
+  /** Each parameter's role: 'head' for the classifier's output layer (the last with parameters), else 'hidden'. */
+  readonly roles: readonly TensorRole[];
   /** Forward multiply-accumulates per example. */
   readonly macsPerExample: number;
   private readonly sessions = new Map<GraphKind, Promise<ort.InferenceSession>>();
@@ -66,6 +69,8 @@ export class Network {
     this.params = this.layers.flatMap((l) => l.params);
     this.buffers = this.layers.flatMap((l) => l.buffers);
     this.noise = this.layers.flatMap((l) => l.noise);
+    const head = [...this.layers].reverse().find((l) => l.params.length > 0);
+    this.roles = this.layers.flatMap((l) => l.params.map((): TensorRole => (l === head ? 'head' : 'hidden')));
     this.macsPerExample = this.layers.reduce((a, l) => a + l.macs, 0);
   }
 

@@ -6,7 +6,10 @@
 //   O = NewtonSchulz5(u)  (newton-schulz.ts);  s = sqrt(max(1, size(-2)/size(-1)))
 //   p *= 1 - lr·wd;  p -= lr·s·O
 // (s reads the tensor's last two dimensions as the reference does: kh/kw for a kernel.)
-// Biases, gains and other vectors take the fallback, the reference's adam_update:
+// The classifier head (the output layer's weight), biases, gains and other vectors take the
+// fallback, as the authors prescribe ("Muon is an optimizer for the hidden weights of a neural
+// network. Other parameters, such as embeddings, classifier heads, and hidden gains/biases
+// should be optimized using standard AdamW"), the reference's adam_update:
 //   m = lerp(m, g, 1-β1);  v = lerp(v, g², 1-β2);  p *= 1 - lr_a·wd_a;  p -= lr_a·(m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps)
 // with its own options (adamLr, adamBetas, adamEps, adamWeightDecay; lr_a follows any
 // schedule as lr does: lr_a = adamLr·lr_t/lr). Needs the tensors' shapes (Optimizer.adopt);
@@ -59,9 +62,10 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
     adamWeightDecay: nonNegative,
   },
   check: (o) => (Number.isInteger(o.nsSteps) ? undefined : `option "nsSteps" = ${o.nsSteps} is invalid; expected a whole number of Newton-Schulz steps`),
-  init(n, _o, _arena, shape) {
-    const matrix = shape.length >= 2 ? ([shape[0]!, n / shape[0]!] as const) : null;
-    const scale = shape.length >= 2 ? Math.sqrt(Math.max(1, shape[shape.length - 2]! / shape[shape.length - 1]!)) : 1;
+  init(n, _o, _arena, shape, role) {
+    const orthogonalised = shape.length >= 2 && role !== 'head';
+    const matrix = orthogonalised ? ([shape[0]!, n / shape[0]!] as const) : null;
+    const scale = orthogonalised ? Math.sqrt(Math.max(1, shape[shape.length - 2]! / shape[shape.length - 1]!)) : 1;
     return { matrix, scale, m: new Float32Array(n), v: matrix ? null : new Float32Array(n), orthogonal: null };
   },
   async prepare(grads, states, o) {

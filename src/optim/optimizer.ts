@@ -43,9 +43,10 @@ export interface OptimizerDefinition<O extends Options, S> {
   /**
    * Per-tensor state, created at the tensor's first step; SIMD optimizers keep it in the
    * optimizer's arena. `shape` is the tensor's PyTorch shape when the caller gave shapes
-   * (`adopt`), else [size] (the optimizers that factor or orthogonalise matrices read it).
+   * (`adopt`), else [size] (the optimizers that factor or orthogonalise matrices read it);
+   * `role` what the tensor is in the network, when the caller said ('hidden' otherwise).
    */
-  init(size: number, o: O, arena: () => Arena, shape: readonly number[]): S;
+  init(size: number, o: O, arena: () => Arena, shape: readonly number[], role: TensorRole): S;
   /**
    * One fused pass over a tensor: updates `p` in place from `g`, with the scheduled
    * learning rate `lr` and the 1-based step `t`. Returns Σ(Δp)² for the update norm.
@@ -111,10 +112,17 @@ export interface Optimizer {
    * the originals saves copying every parameter in and out of the arena at each step (for
    * the MLP [1024,1024], 30 MB of memory traffic). Call once, before the first step.
    * `shapes` (PyTorch's, e.g. [out, in] for a dense weight) lets Adafactor and Muon treat
-   * matrices as matrices; without them every tensor is a vector.
+   * matrices as matrices; without them every tensor is a vector. `roles` marks the
+   * classifier head's tensors (Muon leaves those to its fallback).
    */
-  adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[]): Float32Array[];
+  adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[], roles?: readonly TensorRole[]): Float32Array[];
 }
+
+/**
+ * What a parameter tensor is in the network: the classifier's output layer ('head') or any
+ * other ('hidden'). Muon's authors prescribe their method for hidden weights only.
+ */
+export type TensorRole = 'hidden' | 'head';
 
 export class OptionError extends InputError {}
 
@@ -162,8 +170,9 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   let arena: Arena | undefined;
   const getArena = () => (arena ??= new Arena());
   let shapes: readonly (readonly number[])[] | undefined;
+  let roles: readonly TensorRole[] | undefined;
   let busy = false;
-  const initStates = (params: readonly Float32Array[]) => params.map((p, i) => def.init(p.length, o, getArena, shapes?.[i] ?? [p.length]));
+  const initStates = (params: readonly Float32Array[]) => params.map((p, i) => def.init(p.length, o, getArena, shapes?.[i] ?? [p.length], roles?.[i] ?? 'hidden'));
   const check = (params: readonly Float32Array[], grads: readonly Float32Array[]) => {
     if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
     states ??= initStates(params);
@@ -192,8 +201,10 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
     get asynchronous() {
       return def.prepare !== undefined;
     },
-    adopt(params, given) {
+    adopt(params, given, givenRoles) {
       if (states) throw new Error(`${def.name}.adopt: call it before the first step`);
+      if (givenRoles && givenRoles.length !== params.length) throw new Error(`${def.name}.adopt: ${givenRoles.length} roles for ${params.length} tensors`);
+      roles = givenRoles;
       if (given) {
         given.forEach((shape, i) => {
           const n = shape.reduce((a, b) => a * b, 1);

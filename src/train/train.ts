@@ -77,7 +77,7 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const p = net.params.length;
   // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
   // the parameters where they live; the caller's initial weights are never written.
-  const params = optimizer.adopt(initial.slice(0, p), net.params.map((s) => s.shape));
+  const params = optimizer.adopt(initial.slice(0, p), net.params.map((s) => s.shape), net.roles);
   let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
   // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
   // result) is the optimizer's evaluation point, the same weights except for schedule-free,

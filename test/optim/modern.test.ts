@@ -39,6 +39,23 @@ describe("muon's Newton-Schulz orthogonalisation", () => {
     expect(Array.from(p[0]!)).toEqual([1 - 3e-4, -1 + 3e-4, 2 - 3e-4, 0.5 + 3e-4].map(Math.fround));
   });
 
+  it("leaves the classifier head to the Adam fallback, as its authors prescribe, and train() marks the head", async () => {
+    const g = Float32Array.from([0.3, -2, 5, -0.1, 1, -4]);
+    const opt = createOptimizer('muon');
+    const [head, hidden] = opt.adopt([Float32Array.from([1, -1, 2, 0.5, 0, 3]), new Float32Array(6)], [[2, 3], [2, 3]], ['head', 'hidden']);
+    await opt.stepAsync([head!, hidden!], [g, g]);
+    // Adam's first step: every parameter moves by adamLr against its gradient's sign.
+    expect(Array.from(head!)).toEqual([1, -1, 2, 0.5, 0, 3].map((v, i) => Math.fround(v - Math.sign(g[i]!) * 3e-4)));
+    // The hidden matrix moves by lr·O, O the orthogonalised gradient, not by ±adamLr.
+    expect(Math.max(...Array.from(hidden!, Math.abs))).toBeGreaterThan(0.005);
+    expect(() => opt.adopt([new Float32Array(1)], [[1]], ['head', 'head'])).toThrow(/muon.adopt: call it before the first step/);
+    expect(() => createOptimizer('muon').adopt([new Float32Array(1)], [[1]], ['head', 'head'])).toThrow(/muon.adopt: 2 roles for 1 tensors/);
+    const net = new Network({ kind: 'mlp', hidden: [8, 4] }, [1, 28, 28], 10);
+    expect(net.params.map((p, i) => `${p.name}:${net.roles[i]}`)).toEqual(['dense1.weight:hidden', 'dense1.bias:hidden', 'dense2.weight:hidden', 'dense2.bias:hidden', 'dense3.weight:head', 'dense3.bias:head']);
+    const resnet = new Network({ kind: 'resnet', depth: 8 }, [1, 28, 28], 10);
+    expect(resnet.params.filter((_, i) => resnet.roles[i] === 'head').map((p) => p.name)).toEqual(['fc.weight', 'fc.bias']);
+  });
+
   it('steps a matrix by lr along an orthogonalised direction: the update has spectral norm near 1, whatever the gradient scale', async () => {
     for (const scale of [1e-4, 1, 1e3]) {
       const opt = createOptimizer('muon', { lr: 0.1, nesterov: false, momentum: 0 });

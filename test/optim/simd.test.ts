@@ -54,8 +54,8 @@ describe('simd kernels', () => {
       const states: unknown[] = [];
       const spy: OptimizerDefinition<Options, unknown> = {
         ...def,
-        init: (n, o, arena, shape) => {
-          const s = def.init(n, o, arena, shape);
+        init: (n, o, arena, shape, role) => {
+          const s = def.init(n, o, arena, shape, role);
           states.push(s);
           return s;
         },
