@@ -11,7 +11,8 @@
 // boolean results (shapes, indices, masks) carry no tangent; nor do comparisons and casts
 // to those types, which are constant almost everywhere.
 import onnxProto from 'onnx-proto';
-import { encodeAttr, type AttrValue } from './graph.ts';
+import { encodeAttr } from './attributes.ts';
+import type { AttrValue } from './graph.ts';
 
 const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
@@ -120,7 +121,7 @@ const linearIn =
   (floats: readonly number[]): Rule =>
   (e, n, t) => [e.like(n, n.input!.map((x, i) => (floats.includes(i) ? (t[i] ?? e.zerosLike(x)) : x)))];
 
-/** Bilinear in inputs 0 and 1 (an optional input 2, a bias, is linear): the product rule. */
+/** Bilinear in inputs 0 and 1 (MatMul; Conv and ConvTranspose, whose optional bias, input 2, is linear): the product rule. */
 const bilinear: Rule = (e, n, t) => {
   const [a, b] = [input(n, 0), input(n, 1)];
   const tb = t[2];
@@ -133,7 +134,6 @@ const bilinear: Rule = (e, n, t) => {
 
 /** A per-channel bias's tangent spread over a convolution's output [N, C, spatial...]. */
 function biasOnly(e: Emitter, n: Node, tb: string): string {
-  if (n.opType === 'Gemm' || n.opType === 'MatMul') return e.expandTo(tb, output(n));
   const rank = attr(n, 'kernel_shape')?.ints?.length;
   if (!rank) throw new Error(`forward mode: ${n.opType} node "${n.name}" needs kernel_shape to place its bias tangent`);
   return e.expandTo(e.node('Reshape', [tb, e.ints([-1, ...Array<number>(rank).fill(1)])]), output(n));

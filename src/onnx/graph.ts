@@ -1,6 +1,7 @@
 // A small ONNX graph builder: collects nodes, graph inputs/outputs and constant
 // initializers, and serialises them to ModelProto bytes with onnx-proto.
 import onnxProto from 'onnx-proto';
+import { encodeAttr } from './attributes.ts';
 
 const { onnx } = onnxProto;
 
@@ -17,22 +18,15 @@ export type ElemType = 'float32' | 'int64';
 const ELEM: Record<ElemType, number> = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 };
 const OPSET = 17;
 
-export function encodeAttr(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
-  if (typeof v === 'number') return { name, type: T.INT, i: v };
-  if (typeof v === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
-  if ('float' in v) return { name, type: T.FLOAT, f: v.float };
-  return { name, type: T.FLOATS, floats: [...v.floats] };
-}
 
-function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxProto.onnx.IValueInfoProto {
+/** `dims` null: a tensor of unknown rank. */
+function valueInfo(name: string, type: ElemType, dims: readonly Dim[] | null): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
         elemType: ELEM[type],
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        ...(dims ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } : {}),
       },
     },
   };
@@ -125,7 +119,7 @@ export class GraphBuilder {
    * Marks `value` as a graph output named `name`. A value computed by a node of this graph is
    * renamed in place (no copy); a graph input or an already-exported value goes through Identity.
    */
-  output(value: string, name: string, type: ElemType, dims: readonly Dim[]): string {
+  output(value: string, name: string, type: ElemType, dims: readonly Dim[] | null): string {
     value = this.aliases.get(value) ?? value;
     if (value !== name) {
       const producer = this.nodes.find((n) => n.output?.includes(value));

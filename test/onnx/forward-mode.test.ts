@@ -40,7 +40,7 @@ const distinct = (n: number) => (i: number) => ((i * 7919) % n) * 0.05 - n * 0.0
 async function check(c: Case): Promise<number> {
   const g = new GraphBuilder('case');
   const names = c.inputs.map((_, k) => g.input(`x${k}`, 'float32', c.inputs[k]!.shape));
-  g.output(c.build(g, names), 'y', 'float32', []);
+  g.output(c.build(g, names), 'y', 'float32', null);
   const bytes = g.toBytes();
   const seeds = names.filter((_, k) => c.inputs[k]!.tangent !== false);
   const jvp = await ort.InferenceSession.create(forwardMode(bytes, { seeds, outputs: ['y'] }));
