@@ -40,9 +40,8 @@ function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
  */
 export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE, weights?: readonly Float32Array[]): Uint8Array {
   if (kind === 'hvp') {
-    // Standard operators only (the forward-mode rules cover those, not the NCHWc ones).
     const params = model.nodes.flatMap((n) => n.layer.params.map((p) => p.name));
-    return forwardMode(buildGraph(model, 'train', numClasses, PORTABLE), { seeds: params, outputs: params.map(gradName), keep: ['loss'] });
+    return forwardMode(buildGraph(model, 'train', numClasses, target), { seeds: params, outputs: params.map(gradName), keep: ['loss'] });
   }
   const g = new GraphBuilder(`optrobust_${kind}`, target);
   const mode: Mode = kind === 'train' ? 'train' : 'eval';

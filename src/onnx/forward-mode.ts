@@ -6,7 +6,8 @@
 // pass and with no step size: the same values autograd's double backward gives, including
 // its conventions at kinks (a ReLU's or max-pool's derivative is its mask, held fixed).
 //
-// One rule per operator, in the table below. A node none of whose inputs carries a tangent
+// One rule per operator, in the tables below (onnxruntime's blocked-layout operators too).
+// A node none of whose inputs carries a tangent
 // is left alone; a node that would need a rule it lacks is refused by name. Integer and
 // boolean results (shapes, indices, masks) carry no tangent; nor do comparisons and casts
 // to those types, which are constant almost everywhere.
@@ -50,9 +51,10 @@ class Emitter {
     return this.raw({ opType: op, input: [...inputs], attribute: Object.entries(attrs).map(([k, v]) => encodeAttr(k, v)) });
   }
 
-  /** The same operator as `like` (domain and attributes too) on other inputs. */
-  like(like: Node, inputs: readonly string[]): string {
-    return this.raw({ opType: like.opType!, ...(like.domain ? { domain: like.domain } : {}), input: [...inputs], attribute: like.attribute ?? [] });
+  /** The same operator as `like` (domain and attributes too, but those in `drop`) on other inputs. */
+  like(like: Node, inputs: readonly string[], drop: readonly string[] = []): string {
+    const attribute = (like.attribute ?? []).filter((a) => !drop.includes(a.name!));
+    return this.raw({ opType: like.opType!, ...(like.domain ? { domain: like.domain } : {}), input: [...inputs], attribute });
   }
 
   private raw(n: Node): string {
@@ -187,7 +189,7 @@ const RULES: Record<string, Rule> = {
   },
   Conv: bilinear,
   ConvTranspose: bilinear,
-  Relu: pointwise((e, _x, y) => e.node('Cast', [e.node('Cast', [y], { to: BOOL })], { to: FLOAT })),
+  Relu: pointwise((e, _x, y) => reluMask(e, y)),
   LeakyRelu: (e, n, t) => [e.node('Where', [e.node('Greater', [input(n, 0), e.scalar(0)]), t[0]!, e.node('Mul', [t[0]!, e.scalar(floatAttr(n, 'alpha', 0.01))])])],
   Tanh: pointwise((e, _x, y) => e.node('Sub', [e.scalar(1), e.node('Mul', [y, y])])),
   Sigmoid: pointwise((e, _x, y) => e.node('Mul', [y, e.node('Sub', [e.scalar(1), y])])),
@@ -222,14 +224,49 @@ const RULES: Record<string, Rule> = {
   Cast: (e, n, t) => [FLOAT_TYPES.has(intAttr(n, 'to', 0)) ? e.like(n, [t[0]!]) : undefined],
 };
 
+/** The ReLU mask y ≠ 0 (= x > 0), as the activation's own backward rule takes it. */
+const reluMask = (e: Emitter, y: string) => e.node('Cast', [e.node('Cast', [y], { to: BOOL })], { to: FLOAT });
+
+/**
+ * onnxruntime's blocked-layout operators (src/onnx/nchwc.ts): the layout conversions are
+ * linear; the convolution Y = act(Conv(X, W) + B + Sum) is bilinear in X and W and linear in
+ * B and Sum, so its tangent is Conv(tX, W) + Conv(X, tW) + tB + tSum (chained through the
+ * operator's own Sum input, in the blocked layout), times the ReLU mask when it applies one.
+ */
+const NCHWC_RULES: Record<string, Rule> = {
+  ReorderInput: linearInFirst,
+  ReorderOutput: linearInFirst,
+  Conv: (e, n, t) => {
+    const raw = attr(n, 'activation')?.s;
+    const activation = raw ? new TextDecoder().decode(raw) : undefined;
+    if (activation !== undefined && activation !== 'Relu') throw new Error(`forward mode: blocked Conv node "${n.name}" with activation ${activation} has no rule`);
+    let bias = t[2];
+    let acc = t[3];
+    for (const [a, b] of [[t[0], input(n, 1)], [input(n, 0), t[1]]] as const) {
+      if (a === undefined || b === undefined) continue;
+      const extra = acc !== undefined ? [bias ?? '', acc] : bias !== undefined ? [bias] : [];
+      acc = e.like(n, [a, b, ...extra], ['activation', 'activation_params']);
+      bias = undefined;
+    }
+    if (bias !== undefined) throw new Error(`forward mode: blocked Conv node "${n.name}": a tangent on the bias alone has no rule`);
+    return [activation === 'Relu' ? e.node('Mul', [acc!, reluMask(e, output(n))]) : acc];
+  },
+};
+
 /** Operators whose results carry no tangent whatever their inputs do. */
 const CONSTANT = new Set([
   'Shape', 'Size', 'ConstantOfShape', 'OneHot', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Equal', 'Not', 'And', 'Or',
   'Sign', 'Floor', 'Ceil', 'Round', 'ArgMax', 'ArgMin', 'NonZero', 'Range', 'EyeLike', 'IsNaN', 'IsInf',
 ]);
 
-/** The operators this module can differentiate. */
-export const FORWARD_MODE_OPS: readonly string[] = [...Object.keys(RULES), ...CONSTANT].sort();
+const DOMAINS: Record<string, Record<string, Rule>> = { 'com.microsoft.nchwc': NCHWC_RULES };
+
+/** The operators this module can differentiate (other domains' as domain:op). */
+export const FORWARD_MODE_OPS: readonly string[] = [
+  ...Object.keys(RULES),
+  ...CONSTANT,
+  ...Object.entries(DOMAINS).flatMap(([d, rules]) => Object.keys(rules).map((op) => `${d}:${op}`)),
+].sort();
 
 /** `model` (ModelProto bytes) with tangent inputs for `seeds` and tangent outputs for `outputs`. */
 export function forwardMode(model: Uint8Array, o: ForwardModeOptions): Uint8Array {
@@ -254,12 +291,11 @@ export function forwardMode(model: Uint8Array, o: ForwardModeOptions): Uint8Arra
   for (const n of g.node!) {
     const t = n.input!.map((x) => tangents.get(x));
     merged.push(n);
-    if (t.every((x) => x === undefined) || (n.domain && n.domain !== 'ai.onnx') || CONSTANT.has(n.opType!)) {
-      if (n.domain && n.domain !== 'ai.onnx' && t.some((x) => x !== undefined)) throw new Error(`forward mode: no rule for ${n.domain}:${n.opType} (node "${n.name}")`);
-      continue;
-    }
-    const rule = RULES[n.opType!];
-    if (!rule) throw new Error(`forward mode: no rule for ${n.opType} (node "${n.name}"); rules exist for ${FORWARD_MODE_OPS.join(', ')}`);
+    const standard = !n.domain || n.domain === 'ai.onnx';
+    if (t.every((x) => x === undefined) || (standard && CONSTANT.has(n.opType!))) continue;
+    const rule = standard ? RULES[n.opType!] : DOMAINS[n.domain!]?.[n.opType!];
+    const op = standard ? n.opType : `${n.domain}:${n.opType}`;
+    if (!rule) throw new Error(`forward mode: no rule for ${op} (node "${n.name}"); rules exist for ${FORWARD_MODE_OPS.join(', ')}`);
     const start = e.nodes.length;
     const out = rule(e, n, t);
     merged.push(...e.nodes.splice(start));

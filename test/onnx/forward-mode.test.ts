@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import { float, GraphBuilder, type AttrValue } from '../../src/onnx/graph.ts';
 import { forwardMode, tangentName } from '../../src/onnx/forward-mode.ts';
+import { NCHWC, nchwcBlockSize, reorderFilter, unblock } from '../../src/onnx/nchwc.ts';
+import { Network } from '../../src/model/network.ts';
+import { PORTABLE } from '../../src/onnx/graph.ts';
 
 interface Input {
   readonly shape: readonly number[];
@@ -189,6 +192,54 @@ describe('forward mode: each rule against central finite differences of its oper
     });
     expect(err).toBeLessThanOrEqual(1e-3);
   });
+});
+
+const block = await nchwcBlockSize();
+
+describe.skipIf(block === 0)("forward mode: onnxruntime's blocked (NCHWc) operators", () => {
+  // 16 or 32 channels, weights scaled down and a per-channel bias of ±2, so every
+  // pre-activation stays clear of the ReLU's kink under the finite-difference steps.
+  const c = 2 * block;
+  const conv = (opts: { relu: boolean; sum: boolean }): Case => ({
+    name: `Conv${opts.relu ? ' + ReLU' : ''}${opts.sum ? ' + Sum' : ''}`,
+    inputs: [
+      { shape: [2, c, 5, 5] },
+      { shape: [c, c, 3, 3], value: (i) => 0.05 * wave(1)(i) },
+      { shape: [c], value: (i) => (i % 2 ? 2 : -2) },
+      ...(opts.sum ? [{ shape: [2, c, 5, 5], value: (i: number) => 0.1 * wave(3)(i) }] : []),
+    ],
+    build: (g, [x, w, b, sum]) => {
+      const blocked = (v: string) => g.node(`${NCHWC}:ReorderInput`, [v]);
+      const inputs = [blocked(x!), reorderFilter(g, w!, [c, c, 3, 3], block), b!, ...(sum ? [blocked(sum)] : [])];
+      return unblock(g, g.node(`${NCHWC}:Conv`, inputs, { kernel_shape: [3, 3], pads: [1, 1, 1, 1], ...(opts.relu ? { activation: 'Relu' } : {}) }), c);
+    },
+  });
+  for (const opts of [{ relu: false, sum: false }, { relu: true, sum: false }, { relu: true, sum: true }]) {
+    it(conv(opts).name, async () => {
+      expect(await check(conv(opts))).toBeLessThanOrEqual(1e-4);
+    });
+  }
+
+  it('a network\'s Hessian-vector products are the same on the blocked kernels as on standard operators', async () => {
+    for (const spec of [{ kind: 'resnet', depth: 8 }, { kind: 'cnn', batchNorm: true }] as const) {
+      const shape = [1, 28, 28] as const;
+      const native = new Network(spec, shape, 10);
+      const portable = new Network(spec, shape, 10, { target: PORTABLE });
+      const w = native.initWeights(0);
+      const n = 8;
+      const x = Float32Array.from({ length: n * 784 }, (_, i) => (wave(5)(i) + 1) / 2);
+      const y = BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 10));
+      const v = native.params.map((p, k) => Float32Array.from({ length: p.shape.reduce((a, b) => a * b, 1) }, (_, i) => wave(20 + k)(i)));
+      const a = await native.hvp(w, v, x, y, n);
+      const b = await portable.hvp(w, v, x, y, n);
+      a.forEach((t, k) => {
+        const err = Math.sqrt(t.reduce((s, u, i) => s + (u - b[k]![i]!) ** 2, 0) / b[k]!.reduce((s, u) => s + u * u, 0));
+        expect(err, `${spec.kind} ${native.params[k]!.name}`).toBeLessThan(1e-4);
+      });
+      await native.release();
+      await portable.release();
+    }
+  }, 60_000);
 });
 
 describe('forward mode: what it refuses and what it leaves alone', () => {
