@@ -78,6 +78,6 @@ export function engineDifferences(a: Partial<Environment>, b: Partial<Environmen
   same('NCHWc block of the convolutions (16: AVX-512, 8: AVX2, 0: standard Conv)', a.nchwcBlock, b.nchwcBlock);
   // A run without the field predates revision 2 (when optrobust, too, is known).
   const numerics = (e: Partial<Environment>) => e.numerics ?? (e.optrobust !== undefined ? NUMERICS_BEFORE_2 : undefined);
-  same('numerics (random generators, update arithmetic)', numerics(a), numerics(b));
+  same('numerics (random generators, update arithmetic, measurement methods)', numerics(a), numerics(b));
   return diffs;
 }

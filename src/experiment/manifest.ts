@@ -50,18 +50,22 @@ export interface Environment {
   readonly cores: number;
   /** MLAS NCHWc block the convolutions ran on (16: AVX-512, 8: AVX2), 0 for standard ONNX `Conv`. */
   readonly nchwcBlock: number;
-  /** The random generators and update arithmetic the numbers came from (NUMERICS); absent before revision 2. */
+  /** The random generators, update arithmetic and measurement methods the numbers came from (NUMERICS); absent before revision 2. */
   readonly numerics?: string;
 }
 
 /**
- * The revision of optrobust's numerics: a new one whenever a generator or an update's
- * arithmetic changes, so that `compare` can say why two runs of one config differ.
+ * The revision of optrobust's numerics: a new one whenever a generator, an update's
+ * arithmetic or a measurement's method changes, so that `compare` can say why two runs of
+ * one config differ.
  * 1: Gaussian noise from Alea by Box-Muller; RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam
  *    and Lion in scalar JavaScript with float64 intermediates.
  * 2: Gaussian noise from xoshiro128** by the ziggurat; every optimizer in float32 WebAssembly SIMD.
+ * 3: as 2; sharpness from exact Hessian-vector products (forward mode, was central differences
+ *    of gradients); Muon's classifier head on its Adam fallback; schedule-free batch-norm
+ *    statistics re-estimated at the evaluation point.
  */
-export const NUMERICS = '2 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD)';
+export const NUMERICS = '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam)';
 export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
 export interface Timings {

@@ -79,7 +79,7 @@ describe('optrobust compare', () => {
     expect((JSON.parse(read(out, 'compare.json')) as { engineDifferences: string[] }).engineDifferences).toEqual([]);
   });
 
-  it('names a change of numerics (random generators, update arithmetic) as an engine difference, old runs included', () => {
+  it('names a change of numerics (random generators, update arithmetic, measurement methods) as an engine difference, old runs included', () => {
     const old = mkdtempSync(join(tmpdir(), 'cmp-numerics-'));
     cpSync(same, old, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(old, 'run.json'), 'utf8')) as { environment: Record<string, unknown> };
@@ -89,7 +89,7 @@ describe('optrobust compare', () => {
     const r = cli(['compare', '--baseline', old, '--current', baseline, '--out', join(old, 'compare')]);
     expect(r.code).toBe(0);
     const c = JSON.parse(read(join(old, 'compare'), 'compare.json')) as { engineDifferences: string[] };
-    expect(c.engineDifferences).toEqual([`numerics (random generators, update arithmetic): baseline ${NUMERICS_BEFORE_2}, current ${NUMERICS}`]);
+    expect(c.engineDifferences).toEqual([`numerics (random generators, update arithmetic, measurement methods): baseline ${NUMERICS_BEFORE_2}, current ${NUMERICS}`]);
   });
 
   it('uses an unpaired test when the runs hold different seeds', () => {
