@@ -63,9 +63,10 @@ export interface Environment {
  * 2: Gaussian noise from xoshiro128** by the ziggurat; every optimizer in float32 WebAssembly SIMD.
  * 3: as 2; sharpness from exact Hessian-vector products (forward mode, was central differences
  *    of gradients); Muon's classifier head on its Adam fallback; schedule-free batch-norm
- *    statistics re-estimated at the evaluation point.
+ *    statistics re-estimated at the evaluation point; Sophia-G's curvature labels sampled from
+ *    training-mode logits (was evaluation mode).
  */
-export const NUMERICS = '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam)';
+export const NUMERICS = '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; Sophia labels: training forward)';
 export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
 export interface Timings {

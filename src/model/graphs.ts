@@ -11,9 +11,11 @@ import { forwardMode, tangentName } from '../onnx/forward-mode.ts';
 
 /**
  * train: loss, gradients and new buffers; inputGrad: dLoss/dx in evaluation mode; predict:
- * logits; hvp: the train graph's Hessian-vector products (forward mode over its gradients).
+ * logits in evaluation mode; trainLogits: logits in training mode (batch statistics, dropout
+ * masks), nothing else; hvp: the train graph's Hessian-vector products (forward mode over its
+ * gradients).
  */
-export type GraphKind = 'train' | 'inputGrad' | 'predict' | 'hvp';
+export type GraphKind = 'train' | 'inputGrad' | 'predict' | 'trainLogits' | 'hvp';
 
 export const BATCH: Dim = 'N';
 export const gradName = (param: string): string => `grad:${param}`;
@@ -44,7 +46,7 @@ export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: numbe
     return forwardMode(buildGraph(model, 'train', numClasses, target), { seeds: params, outputs: params.map(gradName), keep: ['loss'] });
   }
   const g = new GraphBuilder(`optrobust_${kind}`, target);
-  const mode: Mode = kind === 'train' ? 'train' : 'eval';
+  const mode: Mode = kind === 'train' || kind === 'trainLogits' ? 'train' : 'eval';
   const { nodes } = model;
   if (weights && kind !== 'predict') throw new Error('graphs: only a predict graph stores its weights');
   const specs = [...nodes.flatMap((n) => n.layer.params), ...nodes.flatMap((n) => n.layer.buffers)];
@@ -77,7 +79,7 @@ export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: numbe
   });
   const last = nodes.length - 1;
   g.output(outputs[last]!, 'logits', 'float32', [BATCH, numClasses]);
-  if (kind === 'predict') return g.toBytes();
+  if (kind === 'predict' || kind === 'trainLogits') return g.toBytes();
 
   const y = g.input('y', 'int64', [BATCH]);
   const { loss, dlogits } = softmaxCrossEntropy(g, outputs[last]!, y, numClasses);

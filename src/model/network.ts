@@ -156,6 +156,12 @@ export class Network {
     return { loss: (out.loss!.data as Float32Array)[0]!, logits: out.logits!.data as Float32Array, dx: out.dx!.data as Float32Array };
   }
 
+  /** Logits in training mode (batch statistics, the given dropout masks), from the forward pass alone. */
+  async trainLogits(weights: readonly Float32Array[], x: Float32Array, n: number, noise: readonly Float32Array[] = []): Promise<Float32Array> {
+    const out = await (await this.session('trainLogits')).run(this.feeds(weights, x, n, undefined, noise));
+    return out.logits!.data as Float32Array;
+  }
+
   /** Logits in evaluation mode. */
   async predict(weights: readonly Float32Array[], x: Float32Array, n: number): Promise<Float32Array> {
     const out = await (await this.session('predict')).run(this.feeds(weights, x, n));

@@ -121,9 +121,10 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       buffers = step.buffers;
       if (optimizer.curvatureDue) {
         // Sophia-G's estimate: the gradient on labels sampled from the model's own predictions
-        // at the new weights, on the same batch and dropout masks; batch-norm statistics stay
-        // as the step left them.
-        const logits = await net.predict(weights(), x, batch.n);
+        // at the new weights, on the same batch and dropout masks, the predictions those of the
+        // same training-mode forward pass (the authors' loop samples from the logits it then
+        // differentiates); batch-norm statistics stay as the step left them.
+        const logits = await net.trainLogits(weights(), x, batch.n, masks);
         const sampled = sampleLabels(logits, batch.n, net.numClasses, createRng(o.seed, `sophia:${t}`));
         optimizer.absorbCurvature((await net.trainStep(weights(), x, sampled, batch.n, masks)).grads, o.batchSize);
         gradientEvaluations++;
