@@ -35,7 +35,8 @@ export function dense(name: string, inShape: Shape, units: number, bias = true, 
     macs: units * size(inShape),
     forward(g, [x], [w, b]) {
       let xT = g.twin(x!, 'featureMajor');
-      if (!xT && units < FEATURE_MAJOR_MIN_UNITS) return g.node('Gemm', b ? [x!, w!, b] : [x!, w!], { transB: 1 });
+      // An exported model keeps the one Gemm other runtimes (and the importer) know as Linear.
+      if (g.target.canonical || (!xT && units < FEATURE_MAJOR_MIN_UNITS)) return g.node('Gemm', b ? [x!, w!, b] : [x!, w!], { transB: 1 });
       if (!xT) g.setTwin(x!, 'featureMajor', (xT = transpose(g, x!)));
       const yT = g.node('Gemm', b ? [w!, xT, g.node('Reshape', [b, g.ints([units, 1])])] : [w!, xT]);
       const y = transpose(g, yT);
