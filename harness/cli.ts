@@ -1,7 +1,8 @@
 // The command line: parses arguments, schedules, prints progress, calls the library.
 // Exit codes: 0 success, 1 a cell failed (or, for compare, a regression), 2 usage or input error.
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { checkOutputFile, checkOutputFolder, checkOwnFolder, MiB, readRegularText } from '../src/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defineSuite, isSeed, MAX_SEED } from '../src/experiment/suite.ts';
@@ -9,13 +10,14 @@ import { exportCell } from '../src/experiment/export.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 import type { Sweeps } from '../src/metrics/robustness.ts';
 import { buildHistory, fileHash, gitState, historyCsv, historyHtml, isAutoShard, shardFromEnv, type Provenance } from '../src/index.ts';
-import { CLEAN, fetchDataset, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, loadDataset, modelFamily, optimizerDefinition, parseShard } from '../src/index.ts';
+import { CLEAN, fetchDataset, FetchInterrupted, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, loadDataset, modelFamily, optimizerDefinition, parseShard } from '../src/index.ts';
 import { packageVersion } from '../src/util/package-root.ts';
 import { datasetSource } from '../src/data/sources.ts';
 import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
 import { missingTasks, taskLabel } from '../src/experiment/run.ts';
+import { phaseNamed } from '../src/experiment/phases/index.ts';
 import { tuneCells } from '../src/experiment/phases/tune.ts';
 import { suiteArms, suiteModels } from '../src/experiment/grid.ts';
 import { buildModel } from '../src/model/families/registry.ts';
@@ -49,6 +51,17 @@ const PER_CORE = 8;
 const coreBound = () => PER_CORE * cpus().length;
 const nameList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** An http(s) or file URL, checked before anything is fetched. */
+function checkUrl(v: string, flag: string): void {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new UsageError(`${flag} ${JSON.stringify(v)}: not a URL; expected e.g. https://mirror.example.org/fashion-mnist/`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} ${v}: a ${url.protocol} URL; expected http: or https:`);
+}
+
 const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, '').replace(/[:T]/g, '-');
 
 /** Points reports/latest at the newest run (replaced atomically through a temporary link). */
@@ -61,7 +74,8 @@ function linkLatest(dir: string): void {
 }
 
 interface RunFlags {
-  suite: string;
+  /** undefined: the default suite (so that --resume can tell an explicit --suite). */
+  suite?: string;
   optimizers?: string[];
   seeds?: number[];
   epochs?: number;
@@ -88,17 +102,19 @@ async function runCommand(flags: RunFlags): Promise<number> {
     dir = flags.resume;
     previous = readManifest(dir);
     config = previous.config;
-    const ignored = (['optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune'] as const).filter((k) => flags[k] !== undefined);
-    if (ignored.length) throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')}; drop ${ignored.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
+    const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const).filter((k) => flags[k] !== undefined).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (flags.weights === false) ignored.push('--no-weights');
+    if (ignored.length) throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
     const data = loadDataset(config.suite.dataset, config.dataDir);
     if (data.fingerprint !== config.data.fingerprint) {
       throw new UsageError(`--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`);
     }
   } else {
-    const suite = flags.prepared ?? applyOverrides(await loadSuite(flags.suite), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
+    const suite = flags.prepared ?? applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
     const chosen = flags.shard === undefined ? undefined : isAutoShard(flags.shard) ? shardFromEnv(flags.shard) : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
     const shard = chosen?.shard;
-    const file = flags.prepared ? undefined : suiteFile(flags.suite);
+    const file = flags.prepared ? undefined : suiteFile(flags.suite ?? 'default');
     const git = gitState();
     provenance = { ...(git ? { git } : {}), ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}), ...(chosen ? { shard: chosen.source } : {}) };
     const data = loadDataset(suite.dataset, flags.dataDir);
@@ -120,6 +136,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
     };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
     if (existsSync(join(dir, 'run.json'))) throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
+    // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
+    checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
   }
   // More workers than cells would only start idle processes.
   const workers = Math.min(flags.workers, Math.max(1, ...phaseSizes(config)));
@@ -139,11 +157,16 @@ async function runCommand(flags: RunFlags): Promise<number> {
     process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
     if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
+    const problems = outcome.records.flatMap((r) => {
+      const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
+      return problem ? [`${taskLabel(config.suite, r)}: ${problem}`] : [];
+    });
+    for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
+    if (problems.length) log(`${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the model or its preprocessing (--mean/--std/--scale) is broken`);
     if (outcome.failures > 0) {
       log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
-      return EXIT.failed;
     }
-    return EXIT.ok;
+    return outcome.failures > 0 || problems.length ? EXIT.failed : EXIT.ok;
   } catch (e) {
     if (e instanceof Interrupted) {
       log(`optrobust: ${e.message}. Finish the run with: optrobust run --resume ${dir}`);
@@ -186,11 +209,7 @@ const numberList = (flag: string, positive = false) => (v: string) => {
 function readPerturbations(v: string): Sweeps {
   let text = v;
   if (!v.trim().startsWith('{')) {
-    try {
-      text = readFileSync(v, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--perturbations ${v}: neither JSON nor a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    text = readRegularText(v, { what: 'inline JSON or a JSON file', maxBytes: 1 * MiB, error: (f, problem) => new UsageError(`--perturbations ${f}: ${problem}`) });
   }
   try {
     return JSON.parse(text) as Sweeps;
@@ -237,7 +256,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('train every (optimizer, seed) cell of a suite, evaluate robustness, write reports')
-    .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file`, 'default')
+    .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file (default: default)`)
     .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
     .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', seedList)
     .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
@@ -283,9 +302,11 @@ export function buildProgram(): Command {
     .option('--regime <label>', 'the training regime, when the suite has several')
     .option('--out <file.onnx>', 'where to write it (default <dir>/models/[<model>-]<optimizer>-seed<n>.onnx)')
     .action((dir: string, flags: { optimizer: string; seed: number; model?: string; regime?: string; out?: string }) => {
+      if (flags.out !== undefined) checkOutputFile(flags.out, '--out');
       const { bytes, key } = exportCell(dir, flags);
       const several = suiteModels(readManifest(dir).config.suite).length > 1;
       const out = flags.out ?? join(dir, 'models', `${several ? `${key.model}-` : ''}${key.optimizer}-seed${key.seed}.onnx`);
+      if (flags.out === undefined) checkOutputFile(out, 'the default output');
       writeFileAtomic(out, bytes);
       process.stderr.write(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`);
     });
@@ -296,6 +317,8 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'shard run directories')
     .requiredOption('--out <dir>', 'merged run directory')
     .action(async (dirs: string[], flags: { out: string }) => {
+      if (existsSync(join(flags.out, 'run.json'))) throw new UsageError(`--out ${flags.out}: already holds a run; merge into a new or empty folder`);
+      checkOwnFolder(flags.out, '--out', [], 'merge into a new or empty folder');
       const n = await mergeRuns(dirs, flags.out);
       process.stderr.write(`merged ${dirs.length} shard(s), ${n} cell(s) -> ${flags.out}\n`);
     });
@@ -354,6 +377,7 @@ export function buildProgram(): Command {
     .argument('<dirs...>', 'run directories, or folders holding them')
     .option('--out <dir>', 'where history.csv and history.html go', 'reports/history')
     .action((dirs: string[], flags: { out: string }) => {
+      checkOwnFolder(flags.out, '--out', ['history.csv', 'history.html'], 'history writes history.csv and history.html into a folder of their own');
       const h = buildHistory(dirs);
       mkdirSync(flags.out, { recursive: true });
       writeFileAtomic(join(flags.out, 'history.csv'), historyCsv(h));
@@ -397,15 +421,62 @@ export function buildProgram(): Command {
     .option('--dir <dir>', 'destination folder (default: ~/.cache/optrobust/<name>)')
     .option('--base-url <url>', 'download from a mirror')
     .action(async (name: string, flags: { dir?: string; baseUrl?: string }) => {
-      const dir = await fetchDataset(name, {
-        dir: flags.dir,
-        baseUrl: flags.baseUrl,
-        onFile: (file, status) => process.stderr.write(`${file}: ${status}\n`),
-      });
-      process.stderr.write(`${name} is in ${dir}\n`);
+      if (flags.dir !== undefined) checkOutputFolder(flags.dir, '--dir');
+      datasetSource(name);
+      if (flags.baseUrl !== undefined) checkUrl(flags.baseUrl, '--base-url');
+      // ^C or a batch engine's SIGTERM: the fetch removes what it started, then the command exits 130.
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      for (const s of signals) process.on(s, onSignal);
+      try {
+        const dir = await fetchDataset(name, {
+          dir: flags.dir,
+          baseUrl: flags.baseUrl,
+          signal: stop.signal,
+          onFile: (file, status) => process.stderr.write(`${file}: ${status}\n`),
+        });
+        process.stderr.write(`${name} is in ${dir}\n`);
+      } catch (e) {
+        if (!(e instanceof FetchInterrupted)) throw e;
+        process.stderr.write(`optrobust: data fetch ${name} ${e.message}; run it again to fetch the dataset\n`);
+        process.exitCode = EXIT.interrupted;
+      } finally {
+        for (const s of signals) process.off(s, onSignal);
+      }
     });
 
   return program;
+}
+
+/** Codes of a failed system call that the user's input explains (a path that is not what it should be). */
+const INPUT_CODES: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a component of the path is not a folder',
+  EISDIR: 'is a folder',
+  EEXIST: 'already exists',
+  ELOOP: 'a symbolic link loop',
+  ENAMETOOLONG: 'the name is too long',
+};
+/** Codes of the world failing under a path: permissions, a read-only or full disk, I/O. */
+const WORLD_CODES: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  EBUSY: 'busy',
+};
+
+/** A Node system error on a path, as a message and an exit code; undefined for anything else (a bug). */
+function systemError(e: unknown): { message: string; code: number } | undefined {
+  const x = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof x.code !== 'string' || typeof x.syscall !== 'string') return undefined;
+  const where = x.path ? `${x.path}${(x as { dest?: string }).dest ? ` -> ${(x as { dest?: string }).dest}` : ''}` : x.syscall;
+  if (INPUT_CODES[x.code]) return { message: `${where}: ${INPUT_CODES[x.code]} (${x.syscall})`, code: EXIT.input };
+  return { message: `${where}: ${WORLD_CODES[x.code] ?? x.code} (${x.syscall})`, code: EXIT.fault };
 }
 
 /**
@@ -419,6 +490,8 @@ export async function main(argv: string[], program: Command = buildProgram()): P
     process.stdout.write(program.helpInformation());
     return EXIT.ok;
   }
+  // Actions report their status through process.exitCode; a previous call in the same process must not leak into this one.
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
@@ -431,6 +504,12 @@ export async function main(argv: string[], program: Command = buildProgram()): P
     if (e instanceof ExternalError) {
       process.stderr.write(`optrobust: ${e.message}\n`);
       return EXIT.fault;
+    }
+    // A system call that failed on a path is the world's or the user's doing, not a bug: say which path and why, no stack.
+    const sys = systemError(e);
+    if (sys) {
+      process.stderr.write(`optrobust: ${sys.message}\n`);
+      return sys.code;
     }
     process.stderr.write(`optrobust: internal error (please report it with the lines below)\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.fault;

@@ -1,5 +1,6 @@
 // `optrobust compare`: reads two run directories, compares them, writes compare.md/.csv/.json/.html.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkOwnFolder, MiB, readRegularText } from '../src/util/paths.ts';
 import { join } from 'node:path';
 import { compareRuns, type Comparison } from '../src/compare/compare.ts';
 import { loadRun, CompareInputError } from '../src/compare/run-data.ts';
@@ -24,12 +25,7 @@ export interface CompareFlags {
 }
 
 function readJson<T>(file: string, what: string): T {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new CompareInputError(`${what} ${file}: cannot be read`);
-  }
+  const text = readRegularText(file, { what: `${what} (a JSON file)`, maxBytes: 16 * MiB, error: (f, problem) => new CompareInputError(`${what} ${f}: ${problem}`) });
   try {
     return JSON.parse(text) as T;
   } catch (e) {
@@ -44,8 +40,12 @@ function perfFile(file: string | undefined, what: string): PerfFile | undefined 
   return f;
 }
 
+/** What compare writes into its folder (it may replace these, nothing else). */
+const COMPARE_FILES = ['compare.md', 'compare.csv', 'compare.json', 'compare.html'];
+
 export async function compareCommand(f: CompareFlags): Promise<{ comparison: Comparison; code: number; markdown: string; out: string }> {
   const out = f.out ?? join(f.current, 'compare');
+  checkOwnFolder(out, f.out === undefined ? 'the default output folder' : '--out', COMPARE_FILES, 'compare writes compare.md, .csv, .json and .html into a folder of their own');
   try {
     return await compareInto(f, out);
   } catch (e) {

@@ -1,5 +1,6 @@
 // Finds a suite by shipped name or file path and applies command-line overrides.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { kindOf } from '../src/util/paths.ts';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';
@@ -26,12 +27,12 @@ async function importExactly(url: string): Promise<unknown> {
 
 /** The file a --suite value names (a shipped suite's module, or the user's file). */
 export function suiteFile(nameOrPath: string): string {
-  const shipped = SHIPPED_SUITES[nameOrPath];
+  const shipped = Object.hasOwn(SHIPPED_SUITES, nameOrPath) ? SHIPPED_SUITES[nameOrPath] : undefined;
   return shipped ? fileURLToPath(new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url)) : resolve(nameOrPath);
 }
 
 export async function loadSuite(nameOrPath: string): Promise<Suite> {
-  const shipped = SHIPPED_SUITES[nameOrPath];
+  const shipped = Object.hasOwn(SHIPPED_SUITES, nameOrPath) ? SHIPPED_SUITES[nameOrPath] : undefined;
   const url = shipped ? new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url).href : undefined;
   let target = url;
   if (!target) {
@@ -39,6 +40,9 @@ export async function loadSuite(nameOrPath: string): Promise<Suite> {
     if (!existsSync(path)) {
       throw new UsageError(`--suite ${nameOrPath}: not a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) and no such file`);
     }
+    // A FIFO or device would hang or flood the module loader; a folder is not a module.
+    const s = statSync(path);
+    if (!s.isFile()) throw new UsageError(`--suite ${nameOrPath}: is ${kindOf(s)}; expected a shipped suite's name or a suite file (.ts, .js, .mjs)`);
     target = pathToFileURL(path).href;
   }
   let mod: { default?: unknown; suite?: unknown };

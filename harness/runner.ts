@@ -87,19 +87,48 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   // A killed writer's half-written files (we hold the lock, so they are nobody's now).
   for (const d of [o.dir, join(o.dir, WEIGHTS_DIR)]) removeStaleTemporaries(d);
   const { suite } = o.config;
-  const cellSeconds: Record<string, number> = { ...(o.previous?.timings.cellSeconds ?? {}) };
+  // Timings accumulate over attempts: a resumed run's run.json covers the whole run, not its last part.
+  const before = o.previous?.timings;
+  // The store is the truth about what earlier attempts finished (run.json's timings are
+  // written just after each record, so a kill can land between the two): cell times come from
+  // the records, and the last earlier attempt is credited with the cells it stored.
+  const stored = store.records();
+  const cellSeconds: Record<string, number> = { ...(before?.cellSeconds ?? {}) };
+  for (const r of stored) if (r.phase === 'main' && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
+  const earlierPhases = before?.phaseSeconds ?? {};
   const phaseSeconds: Record<string, number> = {};
+  const startedAt = new Date().toISOString();
+  // An attempt recorded before attempts were: its wall time, as one attempt.
+  const recorded = before ? (before.attempts ?? [{ startedAt: before.startedAt, ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}), wallSeconds: before.wallSeconds ?? 0, cells: Object.keys(before.cellSeconds).length, workers: before.workers }]) : [];
+  const unaccounted = stored.length - recorded.reduce((n, a) => n + a.cells, 0);
+  const earlier = unaccounted > 0 && recorded.length ? [...recorded.slice(0, -1), { ...recorded.at(-1)!, cells: recorded.at(-1)!.cells + unaccounted }] : recorded;
+  let cellsThisAttempt = 0;
   const env = await environment();
   // A resumed run keeps the provenance of its start.
   const provenance = o.previous ? o.previous.provenance : o.provenance;
-  const manifest = (finishedAt?: string, wallSeconds?: number): RunManifest => ({
-    format: MANIFEST_FORMAT,
-    identity,
-    config: o.config,
-    environment: env,
-    ...(provenance ? { provenance } : {}),
-    timings: { startedAt: o.previous?.timings.startedAt ?? new Date().toISOString(), finishedAt, wallSeconds, workers: o.workers, threadsPerWorker: o.threads, cellSeconds, phaseSeconds },
-  });
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  const manifest = (finishedAt?: string): RunManifest => {
+    const attempt = { startedAt, ...(finishedAt ? { finishedAt } : {}), wallSeconds: round((performance.now() - started) / 1000), cells: cellsThisAttempt, workers: o.workers };
+    const attempts = [...earlier, attempt];
+    const phases = Object.fromEntries([...new Set([...Object.keys(earlierPhases), ...Object.keys(phaseSeconds)])].map((k) => [k, round((earlierPhases[k] ?? 0) + (phaseSeconds[k] ?? 0))]));
+    return {
+      format: MANIFEST_FORMAT,
+      identity,
+      config: o.config,
+      environment: env,
+      ...(provenance ? { provenance } : {}),
+      timings: {
+        startedAt: before?.startedAt ?? startedAt,
+        ...(finishedAt ? { finishedAt } : {}),
+        wallSeconds: round(attempts.reduce((t, a) => t + a.wallSeconds, 0)),
+        attempts,
+        workers: o.workers,
+        threadsPerWorker: o.threads,
+        cellSeconds,
+        phaseSeconds: phases,
+      },
+    };
+  };
   writeManifest(o.dir, manifest());
 
   let pool: Tinypool | undefined;
@@ -162,7 +191,10 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       hooks: {
         phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
         cellDone: (task, outcome) => {
-          if (task.phase === 'main') cellSeconds[`${armId(task.key)}/${task.key.seed}`] = Math.round(outcome.seconds * 1000) / 1000;
+          if (task.phase === 'main') cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
+          cellsThisAttempt++;
+          // The timings so far are durable with the cells: an attempt that is killed keeps them.
+          writeManifest(o.dir, manifest());
         },
       },
     });
@@ -173,7 +205,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   if (fatal) throw fatal;
   const wallSeconds = (performance.now() - started) / 1000;
   const records = store.records();
-  const final = manifest(new Date().toISOString(), Math.round(wallSeconds * 1000) / 1000);
+  const final = manifest(new Date().toISOString());
   writeManifest(o.dir, final);
   await writeRunOutputs(o.dir, suite, records, final);
   return { records, ran, failures: records.filter((r) => r.kind === 'failure').length, wallSeconds };

@@ -20,7 +20,8 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
     const mine = results.filter((r) => armId(r.key) === a.id).map((r) => r.result);
     const accs = perturbations.map((p) => {
       const values = mine.flatMap((r) => (r.eval ?? []).filter((e) => e.perturbation === p).map((e) => e.accuracy));
-      return values.length ? `${(100 * mean(values)).toFixed(1)}%` : '-';
+      const m = mean(values);
+      return values.length ? (Number.isNaN(m) ? 'NaN' : `${(100 * m).toFixed(1)}%`) : '-';
     });
     const failed = view.records.filter((r) => r.kind === 'failure' && r.phase === 'main' && armId(r.key) === a.id).length;
     return [armName(view, a), ...accs, String(mine.filter((r) => r.diverged).length), String(failed)];

@@ -37,7 +37,7 @@ export type { Dataset, Split } from './data/dataset.ts';
 export { loadIdxFolder } from './data/formats/idx.ts';
 export type { DataFormat } from './data/formats/format.ts';
 export { parseIdx, encodeIdx, DataError } from './data/idx.ts';
-export { fetchDataset } from './data/fetch.ts';
+export { fetchDataset, FetchInterrupted, type FetchOptions } from './data/fetch.ts';
 export { train, type TrainOptions, type TrainResult, type StepRecord } from './train/train.ts';
 export { getPerturbation, listPerturbations, CLEAN } from './perturb/registry.ts';
 export type { Perturbation, PerturbInput, GradientOracle } from './perturb/perturbation.ts';

@@ -9,6 +9,8 @@ import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { cacheDir, datasetSource, type ArchiveDownload, type DatasetSource } from './sources.ts';
 import { dataFormat } from './formats/index.ts';
+import { CHECKSUMS_FILE, md5, recordedChecksums, sha256, sha256Mismatches } from './checksums.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { ExternalError, InputError, WriteError } from '../errors.ts';
 
 export interface FetchOptions {
@@ -21,6 +23,16 @@ export interface FetchOptions {
   readonly connectTimeoutMs?: number;
   /** Milliseconds without a byte before a download is given up (default 60 s). */
   readonly idleTimeoutMs?: number;
+  /** Aborting stops the fetch: what arrived is removed (and the folder, when this fetch made it), and it rejects with FetchInterrupted. */
+  readonly signal?: AbortSignal;
+}
+
+/** A fetch stopped through FetchOptions.signal; nothing half-written is left. */
+export class FetchInterrupted extends Error {
+  constructor() {
+    super('interrupted; nothing half-written was left');
+    this.name = 'FetchInterrupted';
+  }
 }
 
 export class ChecksumError extends ExternalError {
@@ -43,7 +55,6 @@ export class DownloadError extends ExternalError {
   }
 }
 
-const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 
 /** The cause undici puts under "fetch failed": ECONNREFUSED, ENOTFOUND, a TLS error... */
 function causeOf(e: unknown): string {
@@ -53,8 +64,11 @@ function causeOf(e: unknown): string {
 }
 
 /** Streams `url` into `partial` with connect and idle timeouts; returns the MD5 of what arrived. */
-async function download(url: string, partial: string, connectMs: number, idleMs: number): Promise<string> {
+async function download(url: string, partial: string, connectMs: number, idleMs: number, stop?: AbortSignal): Promise<string> {
   const abort = new AbortController();
+  if (stop?.aborted) throw new FetchInterrupted();
+  const onStop = () => abort.abort(new FetchInterrupted());
+  stop?.addEventListener('abort', onStop, { once: true });
   let timer = setTimeout(() => abort.abort(new DownloadError(url, `no response within ${connectMs / 1000} s`)), connectMs);
   const idle = () => {
     clearTimeout(timer);
@@ -96,6 +110,7 @@ async function download(url: string, partial: string, connectMs: number, idleMs:
     fsyncSync(fd);
     return hash.digest('hex');
   } finally {
+    stop?.removeEventListener('abort', onStop);
     clearTimeout(timer);
     if (fd !== undefined) closeSync(fd);
   }
@@ -113,7 +128,7 @@ function plan(name: string, source: DatasetSource): { files: [file: string, md5:
 async function fetchVerified(url: string, target: string, expected: string, options: FetchOptions): Promise<void> {
   const partial = `${target}.partial`;
   try {
-    const actual = await download(url, partial, options.connectTimeoutMs ?? 30_000, options.idleTimeoutMs ?? 60_000);
+    const actual = await download(url, partial, options.connectTimeoutMs ?? 30_000, options.idleTimeoutMs ?? 60_000, options.signal);
     if (actual !== expected) throw new ChecksumError(target, expected, actual);
     renameSync(partial, target);
   } finally {
@@ -141,6 +156,8 @@ async function fetchArchive(dir: string, archive: ArchiveDownload, options: Fetc
     }
     const lacking = [...wanted].filter((m) => !existsSync(join(staging, m)));
     if (lacking.length) throw new DownloadError(archive.url, `the archive lacks ${lacking.join(', ')}`);
+    // The members' checksums, taken from the verified archive's contents, so that a later load can verify the folder.
+    const checksums = Object.fromEntries(Object.entries(archive.members).map(([member, file]) => [file, sha256(readFileSync(join(staging, member)))]));
     for (const [member, file] of Object.entries(archive.members)) {
       try {
         renameSync(join(staging, member), join(dir, file));
@@ -149,6 +166,7 @@ async function fetchArchive(dir: string, archive: ArchiveDownload, options: Fetc
       }
       options.onFile?.(file, 'downloaded');
     }
+    writeFileAtomic(join(dir, CHECKSUMS_FILE), `${JSON.stringify(checksums, null, 2)}\n`);
   } finally {
     rmSync(target, { force: true });
     rmSync(staging, { recursive: true, force: true });
@@ -185,7 +203,8 @@ export async function fetchSource(name: string, source: DatasetSource, options: 
     if (archive) {
       // An archive's members have no published checksums of their own: a complete folder (every
       // file, of the format's sizes) counts as present; the run's data fingerprint records the contents.
-      if (existsSync(dir) && dataFormat(source.format).missing(dir).length === 0) {
+      const recorded = existsSync(dir) && dataFormat(source.format).missing(dir).length === 0 ? recordedChecksums(dir) : undefined;
+      if (recorded && sha256Mismatches(dir, recorded).length === 0) {
         for (const file of Object.values(archive.members)) options.onFile?.(file, 'present');
       } else {
         ensureDir();
@@ -193,8 +212,9 @@ export async function fetchSource(name: string, source: DatasetSource, options: 
       }
     }
   } catch (e) {
-    // A folder this fetch created and filled with nothing is removed again.
+    // A folder this fetch created and filled with nothing is removed again (also when interrupted).
     if (created && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    if (options.signal?.aborted) throw new FetchInterrupted();
     throw e;
   }
   return dir;

@@ -7,6 +7,8 @@ import { packageRoot } from '../util/package-root.ts';
 import { existsSync } from 'node:fs';
 import type { Dataset } from './dataset.ts';
 import { DataError } from './idx.ts';
+import { InputError } from '../errors.ts';
+import { CHECKSUMS_FILE, md5Mismatches, recordedChecksums, sha256Mismatches } from './checksums.ts';
 import { dataFormat } from './formats/index.ts';
 
 /** Files fetched one by one from a folder URL, each checked against its published MD5. */
@@ -121,7 +123,7 @@ export function listDatasets(): string[] {
 
 export function datasetSource(name: string): DatasetSource {
   const s = DATASETS[name];
-  if (!s) throw new Error(`unknown dataset "${name}"; known: ${listDatasets().join(', ')} (or pass --data-dir DIR for a folder of one of their formats)`);
+  if (!s || !Object.hasOwn(DATASETS, name)) throw new InputError(`unknown dataset "${name}"; known: ${listDatasets().join(', ')} (or pass --data-dir DIR for a folder of one of their formats)`);
   return s;
 }
 
@@ -135,10 +137,32 @@ export function resolveDatasetDir(name: string, dataDir?: string): string {
     if (missing.length) throw new DataError(dataDir, `not a ${name} folder (from --data-dir): missing ${missing.join(', ')}; ${name} is ${format.layout}`);
     return dataDir;
   }
-  const candidates = [...source.folders, join(cacheDir(), name)];
+  const cached = join(cacheDir(), name);
+  const candidates = [...source.folders, cached];
   const found = candidates.find((dir) => existsSync(dir) && format.missing(dir).length === 0);
   if (!found) throw new DataError(name, `dataset not found (looked in ${candidates.join(', ')}); ${source.installHint}`);
+  if (found === cached) verifyCached(name, source, cached);
   return found;
+}
+
+/**
+ * A dataset in the cache is what `data fetch` verified, or it is not used: downloaded files
+ * against their published MD5s, an archive's members against the SHA-256s recorded when they
+ * were extracted.
+ */
+export function verifyCached(name: string, source: DatasetSource, dir: string): void {
+  const d = source.download;
+  if (!d) return;
+  const again = `delete ${dir} and run \`optrobust data fetch ${name}\` again`;
+  if ('members' in d) {
+    const recorded = recordedChecksums(dir);
+    if (!recorded) throw new DataError(dir, `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it cannot be verified; ${again}, or pass the folder as --data-dir`);
+    const bad = sha256Mismatches(dir, recorded);
+    if (bad.length) throw new DataError(bad[0]!.file, `is not the file \`data fetch\` extracted (SHA-256 ${bad[0]!.actual.slice(0, 12)}, recorded ${bad[0]!.expected.slice(0, 12)}); ${again}`);
+    return;
+  }
+  const bad = md5Mismatches(dir, d.md5);
+  if (bad.length) throw new DataError(bad[0]!.file, `MD5 ${bad[0]!.actual} is not the published ${bad[0]!.expected}: the cached copy is damaged; ${again}`);
 }
 
 export function loadDataset(name: string, dataDir?: string): Dataset {

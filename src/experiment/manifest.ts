@@ -1,7 +1,8 @@
 // run.json: the resolved configuration a run was made with (enough to resume, merge
 // or re-report it), the environment, and timings. Timings live here, never in result files.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { MiB, readRegularText } from '../util/paths.ts';
 import { join } from 'node:path';
 import { cpus, platform, arch } from 'node:os';
 import { createRequire } from 'node:module';
@@ -12,7 +13,7 @@ import { nchwcBlockSize } from '../onnx/nchwc.ts';
 import { parseExact, stringifyExact } from '../util/json.ts';
 import { packageVersion } from '../util/package-root.ts';
 import type { Provenance } from './provenance.ts';
-import { InputError } from '../errors.ts';
+import { ExternalError, InputError } from '../errors.ts';
 
 export const MANIFEST_FILE = 'run.json';
 /** 2: stores carry the run identity and run.json the data fingerprint (format 1 had neither). */
@@ -69,15 +70,31 @@ export interface Environment {
 export const NUMERICS = '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; Sophia labels: training forward)';
 export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
-export interface Timings {
+/** One invocation of `run` (the first, or a --resume): when, how long, how many cells it finished. */
+export interface Attempt {
   readonly startedAt: string;
+  /** Absent while it runs, and for an attempt that was killed. */
   readonly finishedAt?: string;
+  /** Wall seconds until its last stored cell (or its end). */
+  readonly wallSeconds: number;
+  readonly cells: number;
+  readonly workers: number;
+}
+
+export interface Timings {
+  /** When the run's first attempt started. */
+  readonly startedAt: string;
+  /** When its last attempt finished the run. */
+  readonly finishedAt?: string;
+  /** Wall seconds over every attempt. */
   readonly wallSeconds?: number;
+  /** Every attempt so far, oldest first (absent in runs made before attempts were recorded). */
+  readonly attempts?: readonly Attempt[];
   readonly workers: number;
   readonly threadsPerWorker: number;
   /** Seconds per finished grid cell, keyed "optimizer/seed". */
   readonly cellSeconds: Readonly<Record<string, number>>;
-  /** Wall seconds spent in each phase (tune, main, matched) by this invocation. */
+  /** Wall seconds spent in each phase (tune, main, matched), summed over attempts. */
   readonly phaseSeconds?: Readonly<Record<string, number>>;
 }
 
@@ -119,8 +136,9 @@ export function readManifest(dir: string): RunManifest {
   if (!existsSync(file)) throw new ManifestError(`${file}: not found; is ${dir} an optrobust run directory?`);
   let m: RunManifest;
   try {
-    m = parseExact<RunManifest>(readFileSync(file, 'utf8'));
+    m = parseExact<RunManifest>(readRegularText(file, { what: 'a run manifest (run.json)', maxBytes: 64 * MiB, error: (f, problem) => new ManifestError(`${f}: ${problem}`) }));
   } catch (e) {
+    if (e instanceof InputError || e instanceof ExternalError) throw e;
     throw new ManifestError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if ((m as { format?: unknown })?.format === 1) throw new ManifestError(`${file}: made by an earlier optrobust (run format 1, without run identities); re-run the suite to compare, merge or resume it`);

@@ -50,6 +50,12 @@ export interface Phase<K extends CellKey = CellKey, R = unknown, I = unknown> {
   run(ctx: CellContext, key: K, input: I): Promise<R>;
   /** A few words on a finished cell for the progress line. */
   outcome(result: R): string;
+  /**
+   * What makes a finished cell's numbers unusable though the cell did not fail (logits that
+   * were not finite, so its accuracies are NaN); undefined when nothing does. The command
+   * line says it and exits 1.
+   */
+  problem?(result: R): string | undefined;
   /** Its rows in results.csv (and so in summary.csv and compare); none for tuning trials (tuning.csv). */
   measurements(key: K, result: R): Measurement[];
 }

@@ -4,7 +4,7 @@
 // the config and the machine in the environment.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { GiB, readRegularFile } from '../util/paths.ts';
 
 export interface Provenance {
   /** The commit checked out where the run started, when that is a git work tree (and git is installed). */
@@ -25,5 +25,5 @@ export function gitState(cwd: string = process.cwd()): Provenance['git'] {
 }
 
 export function fileHash(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return createHash('sha256').update(readRegularFile(path, { what: 'a file to fingerprint', maxBytes: 2 * GiB - 1 })).digest('hex');
 }

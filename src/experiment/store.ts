@@ -3,7 +3,8 @@
 // identity of the run it belongs to, so a folder never mixes runs. A line cut short by a
 // killed writer can only be the last one, and is cut before the next append; any other
 // unreadable line is an error naming the file and line.
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { GiB, readRegularFile } from '../util/paths.ts';
 import { join } from 'node:path';
 import { parseExact, stringifyExact } from '../util/json.ts';
 import { InputError, WriteError } from '../errors.ts';
@@ -51,15 +52,41 @@ export class RunStore {
     this.file = join(dir, STORE_FILE);
   }
 
-  /** Cuts a torn final line (a writer killed mid-append) so the next append starts clean. */
+  /**
+   * Cuts a torn final line (a writer killed mid-append) so the next append starts clean; a
+   * complete record that only lacks its newline (a store saved by an editor) gets it back.
+   */
   repair(): void {
     if (!existsSync(this.file)) return;
-    const text = readFileSync(this.file);
+    const text = this.read();
     if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+    const start = text.lastIndexOf(0x0a) + 1;
     try {
-      truncateSync(this.file, text.lastIndexOf(0x0a) + 1);
+      if (this.completeRecord(text.subarray(start).toString('utf8'))) {
+        const fd = openSync(this.file, 'a');
+        try {
+          writeSync(fd, '\n');
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } else truncateSync(this.file, start);
     } catch (e) {
       throw new WriteError(this.file, e);
+    }
+  }
+
+  private read(): Buffer {
+    return readRegularFile(this.file, { what: "a run's store (cells.jsonl)", maxBytes: 2 * GiB - 1, error: (f, problem) => new StoreError(`${f}: ${problem}`) });
+  }
+
+  /** Whether `line` is a whole record of this run (a torn line never parses: its closing brace is missing). */
+  private completeRecord(line: string): boolean {
+    try {
+      const rec = parseExact<Line>(line);
+      return !!rec && typeof rec === 'object' && KINDS.has(rec.kind) && rec.run === this.identity;
+    } catch {
+      return false;
     }
   }
 
@@ -102,12 +129,13 @@ export class RunStore {
   /** The run's complete records, the last one per cell winning (a re-run failure is replaced by its result). */
   records(): CellRecord[] {
     if (!existsSync(this.file)) return [];
-    const text = readFileSync(this.file, 'utf8');
+    const text = this.read().toString('utf8');
     const lines = text.split('\n');
     const byKey = new Map<string, CellRecord>();
     lines.forEach((line, i) => {
-      // Text after the last newline is a line whose writer died mid-append: not a record.
-      if (i === lines.length - 1) return;
+      // Text after the last newline is a line whose writer died mid-append (not a record),
+      // unless it is a whole record that only lacks its newline.
+      if (i === lines.length - 1 && !(line && this.completeRecord(line))) return;
       const where = `${this.file}, line ${i + 1}`;
       let rec: Line;
       try {

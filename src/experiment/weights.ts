@@ -4,7 +4,8 @@
 // cell's record names the file with its size and SHA-256, and is appended only after the file
 // is durable, so a record never points at weights that are not there.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../util/paths.ts';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { InputError } from '../errors.ts';
@@ -44,7 +45,7 @@ export function writeWeights(dir: string, cellId: string, weights: readonly Floa
 export function readWeights(dir: string, ref: WeightsRef): Float32Array[] {
   const path = join(dir, ref.file);
   if (!existsSync(path)) throw new WeightsError(`${path}: missing; the run's record of this cell names it (was the weights folder removed or not copied?)`);
-  const bytes = readFileSync(path);
+  const bytes = readRegularFile(path, { what: 'a weights file', maxBytes: ref.bytes, error: (file, problem) => new WeightsError(`${file}: ${problem}`) });
   if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256) throw new WeightsError(`${path}: not the weights this cell stored (${bytes.length} bytes, expected ${ref.bytes} with SHA-256 ${ref.sha256.slice(0, 12)})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
@@ -54,5 +55,5 @@ export function readWeights(dir: string, ref: WeightsRef): Float32Array[] {
 /** Copies a cell's weights file from one run directory to another, checked on the way. */
 export function copyWeights(fromDir: string, toDir: string, ref: WeightsRef): void {
   readWeights(fromDir, ref);
-  writeFileAtomic(join(toDir, ref.file), readFileSync(join(fromDir, ref.file)));
+  writeFileAtomic(join(toDir, ref.file), readRegularFile(join(fromDir, ref.file), { what: 'a weights file', maxBytes: ref.bytes }));
 }

@@ -1,5 +1,7 @@
 // Accuracy, mean softmax cross-entropy (the NLL), and calibration from logits, accumulated
-// in float64. Calibration as Ovadia et al. (2019) measure it under shift:
+// in float64. A model whose logits are not finite (a NaN weight, an overflow) has no
+// accuracy: one such example makes every score NaN, so it can never pass for a model at
+// chance; `nonFinite` counts them. Calibration as Ovadia et al. (2019) measure it under shift:
 //   ECE (Guo et al. 2017): the top-class confidences binned into 15 equal-width bins
 //     ((0, 1/15], (1/15, 2/15], ...); ECE = Σ_b (n_b / n)·|accuracy_b - mean confidence_b|.
 //   Brier score: the mean over examples of Σ_c (p_c - 1[c = label])².
@@ -12,6 +14,8 @@ export interface Tally {
   lossSum: number;
   count: number;
   brierSum: number;
+  /** Examples with a NaN or infinite logit. */
+  nonFinite: number;
   /** Per bin: examples, correct ones, and the sum of their top-class confidences. */
   readonly binCount: Float64Array;
   readonly binCorrect: Float64Array;
@@ -23,6 +27,7 @@ export const emptyTally = (): Tally => ({
   lossSum: 0,
   count: 0,
   brierSum: 0,
+  nonFinite: 0,
   binCount: new Float64Array(ECE_BINS),
   binCorrect: new Float64Array(ECE_BINS),
   binConfidence: new Float64Array(ECE_BINS),
@@ -37,12 +42,19 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
     const row = i * classes;
     let max = -Infinity;
     let arg = 0;
+    let finite = true;
     for (let c = 0; c < classes; c++) {
       const v = logits[row + c]!;
+      if (!Number.isFinite(v)) finite = false;
       if (v > max) {
         max = v;
         arg = c;
       }
+    }
+    t.count++;
+    if (!finite) {
+      t.nonFinite++;
+      continue;
     }
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(logits[row + c]! - max);
@@ -59,7 +71,6 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
       t.correct++;
       t.binCorrect[b]! += 1;
     }
-    t.count++;
   }
 }
 
@@ -76,6 +87,17 @@ export interface Scores {
   readonly count: number;
   readonly ece: number;
   readonly brier: number;
+  /** Examples whose logits were not finite; when any, every score above is NaN. */
+  readonly nonFinite: number;
 }
 
-export const scores = (t: Tally): Scores => ({ accuracy: t.correct / t.count, loss: t.lossSum / t.count, count: t.count, ece: expectedCalibrationError(t), brier: t.brierSum / t.count });
+export const scores = (t: Tally): Scores =>
+  t.nonFinite > 0
+    ? { accuracy: Number.NaN, loss: Number.NaN, count: t.count, ece: Number.NaN, brier: Number.NaN, nonFinite: t.nonFinite }
+    : { accuracy: t.correct / t.count, loss: t.lossSum / t.count, count: t.count, ece: expectedCalibrationError(t), brier: t.brierSum / t.count, nonFinite: 0 };
+
+/** Whether example i's logits are all finite. */
+export function finiteRow(logits: Float32Array, i: number, classes: number): boolean {
+  for (let c = i * classes; c < (i + 1) * classes; c++) if (!Number.isFinite(logits[c]!)) return false;
+  return true;
+}

@@ -5,10 +5,12 @@
 // eps-ball and [0, 1]), so that a larger budget never starts from a different point; an
 // example counts as broken when any iterate is misclassified. A clean misclassification has
 // radius 0; an example PGD cannot break within `max` has radius Infinity (beyond the range
-// searched, not an estimate), so the median is Infinity when more than half are.
+// searched, not an estimate), so the median is Infinity when more than half are. Non-finite
+// logits at any iterate leave the radius undefined: NaN, never a radius read off NaN logits.
 import type { GradientOracle } from '../perturb/perturbation.ts';
 import type { Split } from '../data/dataset.ts';
 import { clip01 } from '../perturb/perturbation.ts';
+import { finiteRow } from './classification.ts';
 
 export interface RobustRadiusOptions {
   /** The largest L∞ budget searched. */
@@ -32,8 +34,8 @@ export interface RobustRadius {
   readonly unbroken: number;
 }
 
-/** Whether each example is misclassified at some iterate of PGD with its own budget eps[i]. */
-async function broken(oracle: GradientOracle, images: Float32Array, labels: Uint8Array, n: number, eps: Float64Array, steps: number): Promise<Uint8Array> {
+/** Whether each example is misclassified at some iterate of PGD with its own budget eps[i]; undefined when a logit was not finite. */
+async function broken(oracle: GradientOracle, images: Float32Array, labels: Uint8Array, n: number, eps: Float64Array, steps: number): Promise<Uint8Array | undefined> {
   const withLogits = oracle.withLogits;
   if (!withLogits) throw new Error('robust radius: needs a gradient oracle with logits');
   const d = images.length / n;
@@ -43,6 +45,7 @@ async function broken(oracle: GradientOracle, images: Float32Array, labels: Uint
     const { dx, logits } = await withLogits(x, labels, n);
     const classes = logits.length / n;
     for (let i = 0; i < n; i++) {
+      if (!finiteRow(logits, i, classes)) return undefined;
       let best = 0;
       for (let c = 1; c < classes; c++) if (logits[i * classes + c]! > logits[i * classes + best]!) best = c;
       if (best !== labels[i]) out[i] = 1;
@@ -69,9 +72,12 @@ export async function robustRadius(oracle: GradientOracle, test: Split, o: Robus
   const hi = new Float64Array(n).fill(o.max);
   const atZero = await broken(oracle, images, labels, n, new Float64Array(n), 0);
   const atMax = await broken(oracle, images, labels, n, hi, o.steps);
+  const undefinedRadius = { median: Number.NaN, examples: n, unbroken: Number.NaN };
+  if (!atZero || !atMax) return undefinedRadius;
   for (let b = 0; b < o.iterations; b++) {
     const mid = Float64Array.from(lo, (l, i) => (l + hi[i]!) / 2);
     const hit = await broken(oracle, images, labels, n, mid, o.steps);
+    if (!hit) return undefinedRadius;
     for (let i = 0; i < n; i++) {
       if (hit[i]) hi[i] = mid[i]!;
       else lo[i] = mid[i]!;

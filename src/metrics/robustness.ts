@@ -7,6 +7,7 @@ import { CLEAN, getPerturbation } from '../perturb/registry.ts';
 import type { GradientOracle, ImageShape } from '../perturb/perturbation.ts';
 import { createRng } from '../util/rng.ts';
 import { evaluate } from './evaluate.ts';
+import type { Scores } from './classification.ts';
 import type { PerturbedCache } from './perturbed-cache.ts';
 
 /** Perturbation name -> severities; "clean" (severity 0) is always evaluated. */
@@ -20,7 +21,19 @@ export interface SweepPoint {
   /** Calibration (absent in records made before it was measured). */
   readonly ece?: number;
   readonly brier?: number;
+  /** Examples whose logits were not finite (present only when some were: then the scores are NaN). */
+  readonly nonFinite?: number;
 }
+
+const point = (perturbation: string, severity: number, s: Scores): SweepPoint => ({
+  perturbation,
+  severity,
+  accuracy: s.accuracy,
+  loss: s.loss,
+  ece: s.ece,
+  brier: s.brier,
+  ...(s.nonFinite ? { nonFinite: s.nonFinite } : {}),
+});
 
 export async function evaluateSweeps(
   net: Network,
@@ -34,7 +47,7 @@ export async function evaluateSweeps(
   cache?: PerturbedCache,
 ): Promise<SweepPoint[]> {
   const clean = await evaluate(net, params, split);
-  const points: SweepPoint[] = [{ perturbation: CLEAN, severity: 0, accuracy: clean.accuracy, loss: clean.loss, ece: clean.ece, brier: clean.brier }];
+  const points: SweepPoint[] = [point(CLEAN, 0, clean)];
   for (const [name, severities] of Object.entries(sweeps)) {
     if (name === CLEAN) continue;
     const p = getPerturbation(name);
@@ -42,9 +55,16 @@ export async function evaluateSweeps(
       const make = () =>
         p.apply({ images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient }, severity);
       const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
-      const s = await evaluate(net, params, split, images);
-      points.push({ perturbation: name, severity, accuracy: s.accuracy, loss: s.loss, ece: s.ece, brier: s.brier });
+      points.push(point(name, severity, await evaluate(net, params, split, images)));
     }
   }
   return points;
+}
+
+/** The points of a sweep whose logits were not finite, as "clean", "fgsm 0.1", ...; undefined when there are none. */
+export function nonFiniteProblem(points: readonly SweepPoint[] | null | undefined): string | undefined {
+  const bad = (points ?? []).filter((p) => p.nonFinite || Number.isNaN(p.accuracy));
+  if (!bad.length) return undefined;
+  const names = bad.slice(0, 4).map((p) => (p.perturbation === CLEAN ? CLEAN : `${p.perturbation} ${p.severity}`));
+  return `non-finite logits (${names.join(', ')}${bad.length > 4 ? `, and ${bad.length - 4} more` : ''}): its accuracies are NaN`;
 }

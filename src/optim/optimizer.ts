@@ -148,7 +148,7 @@ function valid(spec: OptionSpec, v: unknown): boolean {
 /** Merges and validates options; every message names the optimizer, the option, the value and the allowed range. */
 export function resolveOptions<O extends Options>(def: OptimizerDefinition<O, unknown>, user: Readonly<Record<string, unknown>>): O {
   for (const key of Object.keys(user)) {
-    if (!(key in def.schema)) {
+    if (!Object.hasOwn(def.schema, key)) {
       throw new OptionError(`${def.name}: unknown option "${key}"; known options: ${Object.keys(def.schema).join(', ')}`);
     }
   }

@@ -17,6 +17,7 @@ import { phaseResults } from '../experiment/phase.ts';
 import { checkpointsPerEpoch, main } from '../experiment/phases/main.ts';
 import { tune } from '../experiment/phases/tune.ts';
 import { taskLabel } from '../experiment/run.ts';
+import { phaseNamed } from '../experiment/phases/index.ts';
 import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
 import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
@@ -81,6 +82,10 @@ function alerts(view: RunView): string {
   }
   for (const { key, result } of phaseResults(view.records, main)) {
     if (result.diverged) items.push(`<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: 'main', key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`);
+  }
+  for (const r of view.records) {
+    const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
+    if (problem) items.push(`<li><b>not finite</b>: ${esc(taskLabel(view.suite, r))}: ${esc(problem)}</li>`);
   }
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }

@@ -1,7 +1,8 @@
 // Output files appear whole or not at all: write a temporary sibling, fsync it, then
 // rename it over the target. A failed write leaves the previous file in place and throws
 // a WriteError naming the file.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { kindOf } from './paths.ts';
 import { dirname, basename, join } from 'node:path';
 import { WriteError } from '../errors.ts';
 
@@ -21,6 +22,9 @@ export function fsyncDir(dir: string): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
+  // The rename would replace whatever is there; only ever a regular file (never a device, FIFO, folder or link).
+  const existing = lstatIfAny(path);
+  if (existing && !existing.isFile()) throw new WriteError(path, new Error(`it is ${kindOf(existing)}; only a regular file is ever replaced`));
   try {
     mkdirSync(dir, { recursive: true });
     const fd = openSync(tmp, 'w');
@@ -36,6 +40,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw new WriteError(path, e);
   }
   fsyncDir(dir);
+}
+
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 const TEMPORARY = /^\..+\.\d+\.tmp$/;

@@ -3,13 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as tar from 'tar';
 import { writeCifarFolder } from '../helpers/cifar.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchDataset, fetchSource, ChecksumError, DownloadError } from '../../src/data/fetch.ts';
 import { DATASETS, loadDataset, type ArchiveDownload, type DatasetSource } from '../../src/data/sources.ts';
+import { CHECKSUMS_FILE } from '../../src/data/checksums.ts';
+import { cli, cliDetached } from '../helpers/cli.ts';
 
 // The server sends stand-in bytes: against the published checksums they must be
 // refused; against checksums of those very bytes they must be kept.
@@ -141,13 +143,38 @@ describe('fetching an archive (cifar10)', () => {
     const statuses: string[] = [];
     await fetchSource('cifar10', source('ok/cifar-10-binary.tar.gz', bytes), { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
     const files = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
-    expect(readdirSync(dir).sort()).toEqual(files);
+    expect(readdirSync(dir).sort()).toEqual([...files, CHECKSUMS_FILE].sort());
     expect(statuses).toEqual(files.map((f) => `${f}:downloaded`));
     const ds = loadDataset('cifar10', dir);
     expect([ds.train.count, ds.test.count, ...ds.shape]).toEqual([100, 30, 3, 32, 32]);
     statuses.length = 0;
     await fetchSource('cifar10', source('ok/cifar-10-binary.tar.gz', bytes), { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
     expect(statuses).toEqual(files.map((f) => `${f}:present`));
+  });
+
+  it('records each member\'s SHA-256, so a cached copy is verified before use: a changed byte or a missing record is an error naming the file', async () => {
+    const bytes = await makeArchive();
+    archives.set('/verify/cifar-10-binary.tar.gz', bytes);
+    const cache = mkdtempSync(join(tmpdir(), 'optrobust-cache-'));
+    const dir = join(cache, 'cifar10');
+    await fetchSource('cifar10', source('verify/cifar-10-binary.tar.gz', bytes), { dir });
+    const recorded = JSON.parse(readFileSync(join(dir, CHECKSUMS_FILE), 'utf8')) as Record<string, string>;
+    expect(recorded['test_batch.bin']).toBe(createHash('sha256').update(readFileSync(join(dir, 'test_batch.bin'))).digest('hex'));
+    const before = process.env.OPTROBUST_CACHE;
+    process.env.OPTROBUST_CACHE = cache;
+    try {
+      expect(loadDataset('cifar10').test.count).toBe(30);
+      const file = join(dir, 'test_batch.bin');
+      const b = readFileSync(file);
+      b[5] = b[5]! ^ 1;
+      writeFileSync(file, b);
+      expect(() => loadDataset('cifar10')).toThrow(new RegExp(`${file}: is not the file \`data fetch\` extracted \\(SHA-256 [0-9a-f]{12}, recorded [0-9a-f]{12}\\)`));
+      rmSync(join(dir, CHECKSUMS_FILE));
+      expect(() => loadDataset('cifar10')).toThrow(/has no record of its files' checksums/);
+    } finally {
+      if (before === undefined) delete process.env.OPTROBUST_CACHE;
+      else process.env.OPTROBUST_CACHE = before;
+    }
   });
 
   it('refuses an archive whose MD5 is not the published one, leaving nothing', async () => {
@@ -176,5 +203,45 @@ describe('fetching an archive (cifar10)', () => {
     const err = await fetchSource('cifar10', source('short/cifar-10-binary.tar.gz', bytes), { dir: join(parent, 'cifar10') }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/the archive lacks cifar-10-batches-bin\/data_batch_3\.bin/);
     expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe('a cached download of published files', () => {
+  it('is checked against the published MD5s before use: a damaged file is an error naming it', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'optrobust-cache-'));
+    const dir = join(cache, 'mnist');
+    mkdirSync(dir);
+    // The shipped subset's files under the names of the full set: a complete folder, but not MNIST's published bytes.
+    const subset = join(import.meta.dirname, '..', '..', 'data', 'mnist-subset');
+    for (const f of readdirSync(subset)) writeFileSync(join(dir, f.endsWith('.gz') ? f : `${f}.gz`), readFileSync(join(subset, f)));
+    const before = process.env.OPTROBUST_CACHE;
+    process.env.OPTROBUST_CACHE = cache;
+    try {
+      expect(() => loadDataset('mnist')).toThrow(/mnist\/train-images-idx3-ubyte\.gz: MD5 [0-9a-f]{32} is not the published f68b3c2dcbeaaa9fbdd348bbdeb94873: the cached copy is damaged/);
+    } finally {
+      if (before === undefined) delete process.env.OPTROBUST_CACHE;
+      else process.env.OPTROBUST_CACHE = before;
+    }
+  });
+});
+
+describe('data fetch on the command line', () => {
+  it('SIGTERM mid-download: exit 130, and the folder it created is gone', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'optrobust-fetch-term-'));
+    const dir = join(parent, 'mnist');
+    const child = cliDetached(['data', 'fetch', 'mnist', '--dir', dir, '--base-url', `${base}stall/`], 'pipe');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.partial'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(dir).some((f) => f.endsWith('.partial'))).toBe(true);
+    const code = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    process.kill(child.pid!, 'SIGTERM');
+    expect(await code).toBe(130);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('an unknown dataset is an input error (exit 2)', async () => {
+    const r = await cli(['data', 'fetch', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown dataset "nope"/);
   });
 });

@@ -24,11 +24,26 @@ describe('store', () => {
     expect(store.records().map((r) => r.key.optimizer)).toEqual(['sgd', 'adam']);
   });
 
-  it('treats a complete-looking last line without its newline as torn: it is cut, never half-counted', () => {
+  it('keeps a whole last record that only lacks its newline (a store saved by an editor), and repair restores the newline', () => {
     const store = new RunStore(tmp(), 'run-a');
     store.append(failure('sgd'));
     appendFileSync(store.file, JSON.stringify({ run: 'run-a', ...failure('adam') }));
-    expect(store.records()).toHaveLength(1);
+    expect(store.records().map((r) => r.key.optimizer)).toEqual(['sgd', 'adam']);
+    store.repair();
+    expect(readFileSync(store.file, 'utf8').endsWith('}\n')).toBe(true);
+    store.append(failure('lion'));
+    expect(store.records().map((r) => r.key.optimizer)).toEqual(['sgd', 'adam', 'lion']);
+  });
+
+  it("cuts a last line without its newline that is not a whole record of this run (torn, or another run's)", () => {
+    for (const tail of ['{"run":"run-a","kind":"failure","phase":"main"', JSON.stringify({ run: 'run-b', ...failure('adam') })]) {
+      const store = new RunStore(tmp(), 'run-a');
+      store.append(failure('sgd'));
+      appendFileSync(store.file, tail);
+      expect(store.records()).toHaveLength(1);
+      store.repair();
+      expect(readFileSync(store.file, 'utf8').split('\n')).toHaveLength(2);
+    }
   });
 
   it('refuses a damaged line that is not the last, naming the file and line', () => {

@@ -10,11 +10,11 @@ import { writeCifarFolder } from '../helpers/cifar.ts';
 import { NIGHTLY_PERTURBATIONS } from '../../suites/nightly.ts';
 
 describe('a CIFAR-10 run', () => {
-  it('trains on 3x32x32 images, applies every perturbation and writes the report', () => {
+  it('trains on 3x32x32 images, applies every perturbation and writes the report', async () => {
     const base = mkdtempSync(join(tmpdir(), 'optrobust-cifar-run-'));
     const data = writeCifarFolder(join(base, 'cifar'), 40, 50);
     const out = join(base, 'run');
-    const r = cli(['run', '--suite', 'test/harness/fixtures/cifar-suite.ts', '--data-dir', data, '--out', out]);
+    const r = await cli(['run', '--suite', 'test/harness/fixtures/cifar-suite.ts', '--data-dir', data, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const rows = parse(read(out, 'results.csv'), { columns: true }) as Record<string, string>[];
     expect(new Set(rows.map((x) => x.dataset))).toEqual(new Set(['cifar10']));

@@ -13,31 +13,31 @@ import nightly from '../../suites/fashion-mnist-mlp.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 describe('command-line conventions', () => {
-  it('--version and -V print the package version', () => {
+  it('--version and -V print the package version', async () => {
     for (const flag of ['--version', '-V']) {
-      const r = cli([flag]);
+      const r = await cli([flag]);
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe(pkg.version);
     }
   });
 
-  it('a bare optrobust prints the help and exits 0 without running anything', () => {
-    const r = cli([]);
+  it('a bare optrobust prints the help and exits 0 without running anything', async () => {
+    const r = await cli([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: optrobust/);
     expect(r.stdout).toMatch(/run \[options\]/);
     expect(r.stderr).toBe('');
   });
 
-  it('an unknown command is an error with a suggestion, exit 2', () => {
-    const r = cli(['runn']);
+  it('an unknown command is an error with a suggestion, exit 2', async () => {
+    const r = await cli(['runn']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'runn'/);
     expect(r.stderr).toMatch(/Did you mean run\?/);
   });
 
-  it('list shows every optimizer and perturbation with its description', () => {
-    const r = cli(['list']);
+  it('list shows every optimizer and perturbation with its description', async () => {
+    const r = await cli(['list']);
     expect(r.code).toBe(0);
     for (const n of listOptimizers()) expect(r.stdout).toContain(optimizerDefinition(n).description);
     for (const n of listPerturbations()) expect(r.stdout).toContain(getPerturbation(n).description);

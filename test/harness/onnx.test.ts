@@ -18,6 +18,7 @@ import { buildGraph } from '../../src/model/graphs.ts';
 import { EXPORT } from '../../src/onnx/graph.ts';
 import { importOnnx } from '../../src/model/import/import.ts';
 import { loadDataset } from '../../src/data/sources.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-onnx-'));
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'onnx');
@@ -36,9 +37,9 @@ function rows(dir: string): Record<string, string>[] {
 }
 
 describe('optrobust evaluate', () => {
-  it('scores a PyTorch-trained model as PyTorch does: clean accuracy exactly, FGSM within 0.2 points', () => {
+  it('scores a PyTorch-trained model as PyTorch does: clean accuracy exactly, FGSM within 0.2 points', async () => {
     const out = join(tmp(), 'eval');
-    const r = cli(['evaluate', '--model', join(FIXTURES, 'trained-lenet.onnx'), '--mean', String(ref.trained_lenet.mean), '--std', String(ref.trained_lenet.std), '--perturbations', `{"fgsm": [${ref.trained_lenet.fgsm_eps}]}`, '--out', out]);
+    const r = await cli(['evaluate', '--model', join(FIXTURES, 'trained-lenet.onnx'), '--mean', String(ref.trained_lenet.mean), '--std', String(ref.trained_lenet.std), '--perturbations', `{"fgsm": [${ref.trained_lenet.fgsm_eps}]}`, '--out', out]);
     expect(r.stderr).toContain('[1/1] pretrained/seed 0');
     expect(r.code).toBe(0);
     for (const f of RESULT_FILES) expect(existsSync(join(out, f)), f).toBe(true);
@@ -70,20 +71,20 @@ describe('optrobust evaluate', () => {
     ['a model for other images', colour, /bad\.onnx: the model takes inputs of shape \[3, 32, 32\], the dataset has \[1, 28, 28\]/],
   ];
   for (const [what, bytes, message] of bad) {
-    it(`refuses ${what}: exit 2, nothing written`, () => {
+    it(`refuses ${what}: exit 2, nothing written`, async () => {
       const base = tmp();
       const file = join(base, 'bad.onnx');
       writeFileSync(file, bytes);
       const out = join(base, 'out');
-      const r = cli(['evaluate', '--model', file, '--out', out]);
+      const r = await cli(['evaluate', '--model', file, '--out', out]);
       expect(r.stderr).toMatch(message);
       expect(r.code).toBe(2);
       expect(existsSync(out)).toBe(false);
     });
   }
-  it('refuses a missing file and bad preprocessing flags', () => {
-    expect(cli(['evaluate', '--model', '/nonexistent/model.onnx']).stderr).toMatch(/\/nonexistent\/model\.onnx: cannot be read \(ENOENT\)/);
-    const r = cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--std', '0.3,0']);
+  it('refuses a missing file and bad preprocessing flags', async () => {
+    expect((await cli(['evaluate', '--model', '/nonexistent/model.onnx'])).stderr).toMatch(/\/nonexistent\/model\.onnx: no such file; expected an ONNX model file/);
+    const r = await cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--std', '0.3,0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--std expects positive numbers separated by commas/);
   });
@@ -94,8 +95,8 @@ describe('an imported model in a suite, then exported', () => {
   const run = join(base, 'run');
   const suite = 'test/harness/fixtures/onnx-suite.ts';
 
-  it("trains every optimizer from the file's weights and keeps each cell's final weights", () => {
-    const r = cli(['run', '--suite', suite, '--out', run]);
+  it("trains every optimizer from the file's weights and keeps each cell's final weights", async () => {
+    const r = await cli(['run', '--suite', suite, '--out', run]);
     expect(r.code).toBe(0);
     // Step 1 sees the same weights and the same batch under both optimizers: the same loss.
     const first = read(run, 'steps.csv').split('\n').slice(1).filter((l) => l.split(',')[5] === '1').map((l) => l.split(',')[7]);
@@ -103,7 +104,7 @@ describe('an imported model in a suite, then exported', () => {
     expect(first[0]).toBe(first[1]);
     const manifest = readManifest(run);
     const records = new RunStore(run, manifest.identity).records();
-    expect(records.every((x) => x.kind === 'result' && x.weights)).toBe(true);
+    expectEvery(records, (x) => x.kind === 'result' && x.weights !== undefined);
     const files = readdirSync(join(run, 'weights'));
     expect(files).toHaveLength(2);
     // LeNet-5: 61,706 parameters, 4 bytes each.
@@ -112,7 +113,7 @@ describe('an imported model in a suite, then exported', () => {
 
   it('exports a cell that onnxruntime runs with no optrobust code, and that imports back to identical logits', async () => {
     const file = join(base, 'adam.onnx');
-    const r = cli(['export', run, '--optimizer', 'adam', '--seed', '0', '--out', file]);
+    const r = await cli(['export', run, '--optimizer', 'adam', '--seed', '0', '--out', file]);
     expect(r.stderr).toMatch(/wrote .*adam\.onnx .*input "x" \[N, 1, 28, 28\]/);
     expect(r.code).toBe(0);
     // The trained weights, run by optrobust.
@@ -146,13 +147,13 @@ describe('an imported model in a suite, then exported', () => {
     await again.release();
   });
 
-  it('names what is missing when a cell cannot be exported', () => {
-    expect(cli(['export', run, '--optimizer', 'lion', '--seed', '0']).stderr).toMatch(/--optimizer lion: not in the run .* \(it has sgd, adam\)/);
-    expect(cli(['export', run, '--optimizer', 'adam', '--seed', '7']).stderr).toMatch(/--seed 7: not a seed of the run/);
+  it('names what is missing when a cell cannot be exported', async () => {
+    expect((await cli(['export', run, '--optimizer', 'lion', '--seed', '0'])).stderr).toMatch(/--optimizer lion: not in the run .* \(it has sgd, adam\)/);
+    expect((await cli(['export', run, '--optimizer', 'adam', '--seed', '7'])).stderr).toMatch(/--seed 7: not a seed of the run/);
     const bare = join(base, 'bare');
-    expect(cli(['run', '--suite', suite, '--out', bare, '--no-weights', '--optimizers', 'sgd']).code).toBe(0);
+    expect((await cli(['run', '--suite', suite, '--out', bare, '--no-weights', '--optimizers', 'sgd'])).code).toBe(0);
     expect(existsSync(join(bare, 'weights'))).toBe(false);
-    const r = cli(['export', bare, '--optimizer', 'sgd', '--seed', '0']);
+    const r = await cli(['export', bare, '--optimizer', 'sgd', '--seed', '0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sgd seed 0 has no stored weights \(the run was made with --no-weights\)/);
   });

@@ -31,8 +31,8 @@ describe('optrobust run', () => {
   const base = tmp();
   const first = join(base, 'first');
 
-  it('runs the smoke suite and writes the result files and manifest', () => {
-    const r = cli(['run', '--suite', 'smoke', '--out', first]);
+  it('runs the smoke suite and writes the result files and manifest', async () => {
+    const r = await cli(['run', '--suite', 'smoke', '--out', first]);
     expect(r.stderr).toContain('[2/2]');
     expect(r.code).toBe(0);
     for (const f of [...RESULT_FILES, 'run.json', 'cells.jsonl']) expect(existsSync(join(first, f)), f).toBe(true);
@@ -42,30 +42,30 @@ describe('optrobust run', () => {
     expect(Object.keys(manifest.timings.cellSeconds).sort()).toEqual(['mlp[32]|standard|adam/0', 'mlp[32]|standard|sgd/0']);
   });
 
-  it('gives byte-identical result files when run again with the same configuration', () => {
+  it('gives byte-identical result files when run again with the same configuration', async () => {
     const again = join(base, 'again');
-    expect(cli(['run', '--suite', 'smoke', '--out', again, '--workers', '1']).code).toBe(0);
+    expect((await cli(['run', '--suite', 'smoke', '--out', again, '--workers', '1'])).code).toBe(0);
     expectSameResults(first, again);
     expect(read(first, 'results.csv')).not.toMatch(/\d{4}-\d\d-\d\dT/); // no timestamps
   });
 
-  it('joins shards into the same bytes as the unsharded run', () => {
+  it('joins shards into the same bytes as the unsharded run', async () => {
     const s1 = join(base, 's1');
     const s2 = join(base, 's2');
-    expect(cli(['run', '--suite', 'smoke', '--shard', '1/2', '--out', s1]).code).toBe(0);
-    expect(cli(['run', '--suite', 'smoke', '--shard', '2/2', '--out', s2]).code).toBe(0);
+    expect((await cli(['run', '--suite', 'smoke', '--shard', '1/2', '--out', s1])).code).toBe(0);
+    expect((await cli(['run', '--suite', 'smoke', '--shard', '2/2', '--out', s2])).code).toBe(0);
     expect(records(s1)).toHaveLength(1);
     const merged = join(base, 'merged');
-    const m = cli(['merge', s1, s2, '--out', merged]);
+    const m = await cli(['merge', s1, s2, '--out', merged]);
     expect(m.code).toBe(0);
     expectSameResults(first, merged);
-    expect(cli(['merge', s1, '--out', join(base, 'half')]).stderr).toMatch(/the shards lack 1 cell\(s\) \(e\.g\. adam\/seed 0\)/);
+    expect((await cli(['merge', s1, '--out', join(base, 'half')])).stderr).toMatch(/the shards lack 1 cell\(s\) \(e\.g\. adam\/seed 0\)/);
   });
 
   it('resumes a run killed with SIGKILL mid-grid and ends with the same bytes as an uninterrupted run', async () => {
     const args = ['run', '--suite', 'smoke', '--seeds', '0,1,2', '--epochs', '2', '--workers', '1'];
     const whole = join(base, 'whole');
-    expect(cli([...args, '--out', whole]).code).toBe(0);
+    expect((await cli([...args, '--out', whole])).code).toBe(0);
     const killed = join(base, 'killed');
     const child = cliDetached([...args, '--out', killed]);
     const store = join(killed, 'cells.jsonl');
@@ -77,15 +77,15 @@ describe('optrobust run', () => {
     expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(6);
     expect(existsSync(join(killed, 'results.csv'))).toBe(false);
-    const resumed = cli(['run', '--resume', killed]);
+    const resumed = await cli(['run', '--resume', killed]);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`[${6 - done}/${6 - done}]`);
     expectSameResults(whole, killed);
   }, 120_000);
 
-  it('records a diverging cell and finishes the grid, exit 0', () => {
+  it('records a diverging cell and finishes the grid, exit 0', async () => {
     const dir = join(base, 'diverging');
-    const r = cli(['run', '--suite', 'test/harness/fixtures/diverging-suite.ts', '--out', dir]);
+    const r = await cli(['run', '--suite', 'test/harness/fixtures/diverging-suite.ts', '--out', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/exploding\/seed 0 diverged at step \d+/);
     const rows = read(dir, 'results.csv').split('\n');
@@ -100,24 +100,24 @@ describe('models with batch norm, dropout and residual blocks', () => {
     const base = tmp();
     const suite = 'test/harness/fixtures/layers-suite.ts';
     const whole = join(base, 'whole');
-    expect(cli(['run', '--suite', suite, '--out', whole]).code).toBe(0);
+    expect((await cli(['run', '--suite', suite, '--out', whole])).code).toBe(0);
     const again = join(base, 'again');
-    expect(cli(['run', '--suite', suite, '--out', again, '--workers', '1']).code).toBe(0);
+    expect((await cli(['run', '--suite', suite, '--out', again, '--workers', '1'])).code).toBe(0);
     expectSameResults(whole, again);
     expect(readdirSync(join(whole, 'weights'))).toHaveLength(8);
     // A residual network with batch norm exported: the running statistics in BatchNormalization nodes.
     const exported = join(base, 'resnet.onnx');
-    expect(cli(['export', whole, '--model', 'resnet', '--optimizer', 'sgd', '--seed', '1', '--out', exported]).code).toBe(0);
+    expect((await cli(['export', whole, '--model', 'resnet', '--optimizer', 'sgd', '--seed', '1', '--out', exported])).code).toBe(0);
     const m = importOnnx(readFileSync(exported), exported);
     expect(m.model.nodes.filter((n) => n.layer.kind.op === 'batchNorm')).toHaveLength(7);
-    expect(cli(['export', whole, '--optimizer', 'sgd', '--seed', '1']).stderr).toMatch(/the run has several models \(mlp, resnet\); choose one with --model/);
+    expect((await cli(['export', whole, '--optimizer', 'sgd', '--seed', '1'])).stderr).toMatch(/the run has several models \(mlp, resnet\); choose one with --model/);
     const layers = read(whole, 'layers.csv');
     expect(layers).toMatch(/^suite,dataset,model,regime,optimizer,seed,epoch,step,layer,tensor,depth,grad_norm,update_norm,param_norm\n/);
     expect(layers).toContain(',resnet,standard,adam,1,1,6,stage2.block1.a.bn,weight,');
     const shards = [1, 2, 3].map((k) => join(base, `s${k}`));
-    shards.forEach((dir, k) => expect(cli(['run', '--suite', suite, '--shard', `${k + 1}/3`, '--out', dir]).code).toBe(0));
+    for (const [k, dir] of shards.entries()) expect((await cli(['run', '--suite', suite, '--shard', `${k + 1}/3`, '--out', dir])).code).toBe(0);
     const merged = join(base, 'merged');
-    expect(cli(['merge', ...shards, '--out', merged]).code).toBe(0);
+    expect((await cli(['merge', ...shards, '--out', merged])).code).toBe(0);
     expectSameResults(whole, merged);
     const killed = join(base, 'killed');
     const child = cliDetached(['run', '--suite', suite, '--out', killed, '--workers', '1']);
@@ -126,8 +126,25 @@ describe('models with batch norm, dropout and residual blocks', () => {
     while (!(existsSync(store) && readFileSync(store, 'utf8').split('\n').length >= 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    expect(cli(['run', '--resume', killed]).code).toBe(0);
+    // The killed attempt's timings were durable with its cells.
+    const first = readManifest(killed).timings;
+    const storedAtKill = records(killed).length;
+    expect(first.attempts).toHaveLength(1);
+    // run.json follows each record, so a kill between the two leaves it one cell behind at most.
+    expect(first.attempts![0]!.cells).toBeGreaterThanOrEqual(storedAtKill - 1);
+    expect(first.attempts![0]!.finishedAt).toBeUndefined();
+    expect((await cli(['run', '--resume', killed])).code).toBe(0);
     expectSameResults(whole, killed);
+    // run.json covers the whole run: both attempts, every cell's time, the wall time of both.
+    const t = readManifest(killed).timings;
+    expect(t.attempts).toHaveLength(2);
+    expect(t.attempts![0]!.startedAt).toBe(first.attempts![0]!.startedAt);
+    // The killed attempt is credited with every cell it stored, whatever run.json said then.
+    expect(t.attempts![0]!.cells).toBe(storedAtKill);
+    expect(t.attempts![0]!.cells + t.attempts![1]!.cells).toBe(8);
+    expect(Object.keys(t.cellSeconds)).toHaveLength(8);
+    expect(t.wallSeconds).toBeCloseTo(t.attempts![0]!.wallSeconds + t.attempts![1]!.wallSeconds, 3);
+    expect(t.startedAt).toBe(first.startedAt);
   }, 300_000);
 });
 
@@ -157,8 +174,8 @@ describe('command-line errors: a clear message and exit code 2', () => {
     [['run', '--resume', '/nonexistent'], /\/nonexistent\/run.json: not found/],
   ];
   for (const [args, message] of cases) {
-    it(args.join(' '), () => {
-      const r = cli(args);
+    it(args.join(' '), async () => {
+      const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
     });

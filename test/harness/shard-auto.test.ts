@@ -49,29 +49,32 @@ const SMOKE = ['run', '--suite', 'smoke', '--seeds', '0,1', '--workers', '1'];
 let whole = '';
 
 describe('--shard auto through the command line', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     whole = join(mkdtempSync(join(tmpdir(), 'shard-whole-')), 'run');
-    expect(cli([...SMOKE, '--out', whole], undefined, CLEAR).code).toBe(0);
+    expect((await cli([...SMOKE, '--out', whole], undefined, CLEAR)).code).toBe(0);
   }, 120_000);
 
-  for (const [engine, env] of Object.entries(ENGINES)) {
-    it(`${engine}: two shards merged (second first) equal the unsharded run byte for byte; run.json says where each shard came from`, () => {
+  // Every engine's variables are read in shardFromEnv's tests above; end to end, two engines run
+  // here (Kubernetes with an explicit count, Slurm) and the other two in `npm run test:slow`.
+  const endToEnd = process.env.OPTROBUST_SLOW === '1' ? Object.keys(ENGINES) : ['kubernetes', 'slurm'];
+  for (const [engine, env] of Object.entries(ENGINES).filter(([e]) => endToEnd.includes(e))) {
+    it(`${engine}: two shards merged (second first) equal the unsharded run byte for byte; run.json says where each shard came from`, async () => {
       const base = mkdtempSync(join(tmpdir(), `shard-${engine}-`));
       for (const k of [2, 1]) {
-        const r = cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', join(base, `s${k}`)], undefined, { ...CLEAR, ...env(k) });
+        const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', join(base, `s${k}`)], undefined, { ...CLEAR, ...env(k) });
         expect(r.code, r.stderr).toBe(0);
         const manifest = JSON.parse(readFileSync(join(base, `s${k}`, 'run.json'), 'utf8')) as { config: { shard: unknown }; provenance: { shard: string } };
         expect(manifest.config.shard).toEqual({ index: k, count: 2 });
         expect(manifest.provenance.shard).toMatch(new RegExp(Object.keys(env(k))[0]!));
       }
-      expect(cli(['merge', join(base, 's2'), join(base, 's1'), '--out', join(base, 'merged')]).code).toBe(0);
+      expect((await cli(['merge', join(base, 's2'), join(base, 's1'), '--out', join(base, 'merged')])).code).toBe(0);
       for (const f of FILES) expect(readFileSync(join(base, 'merged', f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
     }, 120_000);
   }
 
-  it('without an engine in the environment: exit 2, the variables it looks for named, nothing written', () => {
+  it('without an engine in the environment: exit 2, the variables it looks for named, nothing written', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'shard-none-')), 'run');
-    const r = cli([...SMOKE, '--shard', 'auto', '--out', out], undefined, CLEAR);
+    const r = await cli([...SMOKE, '--shard', 'auto', '--out', out], undefined, CLEAR);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--shard auto: no batch engine's array index .*SLURM_ARRAY_TASK_ID \(Slurm job array\)/);
     expect(existsSync(out)).toBe(false);

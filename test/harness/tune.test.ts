@@ -7,9 +7,9 @@ import { parse } from 'csv-parse/sync';
 import { cli, read } from '../helpers/cli.ts';
 
 describe('optrobust run --tune', () => {
-  it('writes tuning.csv, trains the grid at the chosen rates and reports robustness at matched accuracy', () => {
+  it('writes tuning.csv, trains the grid at the chosen rates and reports robustness at matched accuracy', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-tune-')), 'run');
-    const r = cli(['run', '--suite', 'smoke', '--tune', '--out', dir]);
+    const r = await cli(['run', '--suite', 'smoke', '--tune', '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     const tuning = parse(read(dir, 'tuning.csv'), { columns: true }) as Record<string, string>[];
     expect(tuning).toHaveLength(2 * 7); // two optimizers, seven rates, one tuning seed
@@ -28,7 +28,7 @@ describe('optrobust run --tune', () => {
     expect(html).toContain('Robustness at matched clean accuracy');
     // Resuming a finished tuned run runs nothing and changes nothing.
     const before = read(dir, 'results.csv');
-    const again = cli(['run', '--resume', dir]);
+    const again = await cli(['run', '--resume', dir]);
     expect(again.stderr).toContain('ran 0 cell(s)');
     expect(read(dir, 'results.csv')).toBe(before);
   }, 120_000);

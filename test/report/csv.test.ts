@@ -65,10 +65,10 @@ describe('steps.csv', () => {
 });
 
 describe('optrobust report DIR', () => {
-  it('regenerates the same result files from the store, without training', () => {
+  it('regenerates the same result files from the store, without training', async () => {
     const before = ['results.csv', 'summary.csv', 'steps.csv'].map((f) => read(dir, f));
     for (const f of ['results.csv', 'summary.csv', 'steps.csv', 'report.html']) rmSync(join(dir, f));
-    const r = cli(['report', dir]);
+    const r = await cli(['report', dir]);
     expect(r.code).toBe(0);
     expect(['results.csv', 'summary.csv', 'steps.csv'].map((f) => read(dir, f))).toEqual(before);
     expect(read(dir, 'report.html')).toContain('optrobust report: small');

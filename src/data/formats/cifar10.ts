@@ -3,7 +3,8 @@
 // label (0-9), then the 32x32 image as 1,024 red, 1,024 green and 1,024 blue bytes, rows top
 // to bottom. That is [C, H, W] order already. The folder may be the archive's
 // cifar-10-batches-bin/ itself or the folder holding it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../../util/paths.ts';
 import { join } from 'node:path';
 import { DataError } from '../idx.ts';
 import { checkLabels, Fingerprint, toPixels, type Dataset, type Split } from '../dataset.ts';
@@ -24,7 +25,8 @@ function folder(dir: string): string {
 function loadSplit(dir: string, files: readonly string[], numClasses: number, hash: Fingerprint): Split {
   const parts = files.map((f) => {
     const file = join(dir, f);
-    const bytes = readFileSync(file);
+    // No batch file of the binary version holds more than the whole set's 60,000 records.
+    const bytes = readRegularFile(file, { what: 'a CIFAR-10 binary batch file', maxBytes: 60_000 * RECORD, error: (f, problem) => new DataError(f, problem) });
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new DataError(file, `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3x32x32 pixels); truncated, or not the binary version of CIFAR-10`);
     }

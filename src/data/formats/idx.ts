@@ -1,8 +1,9 @@
 // The MNIST family's layout: four IDX files (train/t10k, images/labels), gzipped or not,
 // in one folder; grayscale images [count, height, width] of unsigned bytes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../../util/paths.ts';
 import { join } from 'node:path';
-import { DataError, parseIdx } from '../idx.ts';
+import { DataError, MAX_IDX_BYTES, parseIdx } from '../idx.ts';
 import { checkLabels, Fingerprint, toPixels, type Dataset, type Split } from '../dataset.ts';
 import type { DataFormat, DatasetSpec } from './format.ts';
 
@@ -19,8 +20,9 @@ function findFile(dir: string, base: string): string | undefined {
 function loadSplit(dir: string, [imagesBase, labelsBase]: readonly [string, string], numClasses: number, hash: Fingerprint): { split: Split; hw: [number, number] } {
   const imagesFile = findFile(dir, imagesBase)!;
   const labelsFile = findFile(dir, labelsBase)!;
-  const images = parseIdx(readFileSync(imagesFile), imagesFile);
-  const labels = parseIdx(readFileSync(labelsFile), labelsFile);
+  const read = (file: string) => readRegularFile(file, { what: 'an IDX file', maxBytes: MAX_IDX_BYTES, error: (f, problem) => new DataError(f, problem) });
+  const images = parseIdx(read(imagesFile), imagesFile);
+  const labels = parseIdx(read(labelsFile), labelsFile);
   if (images.dims.length !== 3) throw new DataError(imagesFile, `expected 3 dimensions [count, height, width], got [${images.dims.join(', ')}]`);
   if (labels.dims.length !== 1) throw new DataError(labelsFile, `expected 1 dimension [count], got [${labels.dims.join(', ')}]`);
   const [count, h, w] = images.dims as [number, number, number];

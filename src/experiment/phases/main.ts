@@ -8,7 +8,7 @@ import type { CellKey } from '../grid.ts';
 import { gridCells, shardCells, armId } from '../grid.ts';
 import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
-import { evaluateSweeps, type SweepPoint } from '../../metrics/robustness.ts';
+import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../metrics/robustness.ts';
 import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../metrics/sharpness.ts';
 import { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius } from '../../metrics/robust-radius.ts';
 import { fourierHeatMap, FOURIER_DEFAULTS, type FourierHeatMap } from '../../metrics/fourier-heatmap.ts';
@@ -141,7 +141,10 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
   },
   outcome(r) {
     if (r.diverged) return `diverged at step ${r.diverged.step}`;
+    const problem = nonFiniteProblem(r.eval);
+    if (problem) return problem;
     return `clean accuracy ${(100 * r.eval!.find((p) => p.perturbation === 'clean')!.accuracy).toFixed(1)}%`;
   },
+  problem: (r) => nonFiniteProblem(r.eval),
   measurements: (key, r) => cellMeasurements(key, r),
 };

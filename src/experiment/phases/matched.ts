@@ -12,7 +12,7 @@ import type { Suite } from '../suite.ts';
 import type { CellRecord } from '../store.ts';
 import { train } from '../../train/train.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
-import { evaluateSweeps, type SweepPoint } from '../../metrics/robustness.ts';
+import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../metrics/robustness.ts';
 import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
 import { mean } from '../../metrics/summary.ts';
 import { armSetup, limitSplit, validationSplit } from './shared.ts';
@@ -107,6 +107,7 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     return { lr: input.lr, epoch, valAccuracy: val.accuracy, target: input.target, eval: points };
   },
   outcome: (r) => `validation ${(100 * r.valAccuracy).toFixed(1)}% (target ${(100 * r.target).toFixed(1)}%)`,
+  problem: (r) => nonFiniteProblem(r.eval),
   measurements: (key, r) => matchedMeasurements(key, r),
 };
 

@@ -6,13 +6,12 @@
 // attacks stay in [0, 1] pixel space. The suite records the file's SHA-256: a run is bound
 // to the bytes it started with.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Layer, Shape } from '../layer.ts';
 import { MODEL_INPUT, type ModelGraph } from '../model.ts';
 import { affine } from '../layers/affine.ts';
 import { reshape } from '../layers/reshape.ts';
-import { importOnnx, type ImportedModel } from '../import/import.ts';
+import { importOnnx, readOnnxFile, type ImportedModel } from '../import/import.ts';
 import { OnnxFileError } from '../import/read.ts';
 import { checkFields, checkOneOf, first, type ModelFamily } from './family.ts';
 
@@ -36,11 +35,7 @@ export interface OnnxSpec {
 const cache = new Map<string, ImportedModel>();
 
 function read(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new OnnxFileError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  return readOnnxFile(path);
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

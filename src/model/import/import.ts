@@ -6,7 +6,7 @@
 // dynamic batch, the pads of F.pad) are folded to constants (fold.ts), the batch size left
 // symbolic. A graph with an op no rule maps is refused before anything runs, every such
 // node listed.
-import { readFileSync } from 'node:fs';
+import { GiB, readRegularFile } from '../../util/paths.ts';
 import type { Layer, Shape } from '../layer.ts';
 import { size } from '../layer.ts';
 import { MODEL_INPUT, ModelBuilder, type ModelGraph, type Value } from '../model.ts';
@@ -582,12 +582,11 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
   return { model: graphOut, weights, sources, inShape: input.shape, numClasses: logits.shape[0]!, opset };
 }
 
+/** An ONNX file's bytes: a regular file within protobuf's 2 GiB message limit. */
+export function readOnnxFile(path: string): Uint8Array {
+  return readRegularFile(path, { what: 'an ONNX model file', maxBytes: 2 * GiB - 1, error: (file, problem) => new OnnxFileError(`${file}: ${problem}`) });
+}
+
 export function importOnnxFile(path: string): ImportedModel {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new OnnxFileError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return importOnnx(bytes, path);
+  return importOnnx(readOnnxFile(path), path);
 }
