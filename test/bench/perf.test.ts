@@ -1,5 +1,6 @@
 // `npm run perf -- --quick` runs every benchmark group briefly and writes valid JSON.
-// (A smoke test: speed itself is measured by npm run perf, never asserted in tests.)
+// (A smoke test: speed itself is measured by npm run perf, never asserted in tests.) It
+// takes a quarter of a minute, so it runs in `npm run test:slow`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.ts';
 import type { PerfFile } from '../../bench/perf-format.ts';
 
-describe('npm run perf -- --quick', () => {
+describe.runIf(process.env.OPTROBUST_SLOW === '1')('npm run perf -- --quick', () => {
   it('writes a perf JSON file with figures for every group', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'optrobust-perf-')), 'perf.json');
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/perf.ts', '--quick', '--threads', '1', '--out', out], { cwd: ROOT, encoding: 'utf8' });

@@ -15,6 +15,7 @@ import { createRng } from '../../src/util/rng.ts';
 import { defineSuite } from '../../src/experiment/suite.ts';
 import { smallRun } from '../helpers/small-run.ts';
 import { dftPower } from '../helpers/textbook-dft.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 describe('fourier basis', () => {
   const [h, w] = [8, 6];
@@ -38,7 +39,7 @@ describe('fourier heat map', () => {
     const test = { images: ds.test.images.subarray(0, 40 * 784), labels: ds.test.labels.subarray(0, 40), count: 40 };
     const map = await fourierHeatMap(net, weights, test, ds.shape, 7, { eps: 4, examples: 40 });
     expect([map.height, map.width, map.examples, map.error.length]).toEqual([28, 28, 40, 784]);
-    expect(map.error.every((e) => e >= 0 && e <= 1)).toBe(true);
+    expectEvery(map.error, (e) => e >= 0 && e <= 1);
     for (let row = 1; row < 28; row++) for (let col = 1; col < 28; col++) expect(map.error[row * 28 + col]).toBe(map.error[(28 - row) * 28 + (28 - col)]);
     // Vertical frequency 3, horizontal -5: centred row 14 + 3, column 14 - 5; built by hand.
     const rng = createRng(7, 'fourier');

@@ -13,6 +13,7 @@ import { PORTABLE, type GraphTarget } from '../../src/onnx/graph.ts';
 import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
 import onnxProto from 'onnx-proto';
 import { finiteDiffSample, randomArray, refCrossEntropy, refModel, refModelLoss, relError } from '../helpers/reference.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const CLASSES = 4;
 const BATCH = 5;
@@ -166,7 +167,7 @@ describe('initialisation', () => {
     net.initWeights(0).forEach((t, i) => {
       const init = all[i]!.init;
       if (init.kind === 'constant') {
-        expect(t.every((v) => v === init.value), all[i]!.name).toBe(true);
+        expectEvery(t, (v) => v === init.value, all[i]!.name);
         return;
       }
       const bound = 1 / Math.sqrt(init.fanIn);
@@ -190,7 +191,7 @@ describe('initialisation', () => {
       expect(max).toBeGreaterThan(0.99 * bound);
       expect(w.reduce((s, v) => s + v * v, 0) / w.length / ((bound * bound) / 3)).toBeCloseTo(1, 1);
     }
-    expect([...b1!, ...b2!].every((v) => v === 0)).toBe(true);
+    expectEvery([...b1!, ...b2!], (v) => v === 0);
   });
 
   it('depends on (model, seed) only: same seed gives the same bytes, another seed differs', () => {

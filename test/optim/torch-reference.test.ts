@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOptimizer } from '../../src/optim/registry.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 interface Fixture {
   case: string;
@@ -65,8 +66,8 @@ describe('optimizers match torch.optim trajectories', () => {
     for (const name of ['sgd', 'rmsprop', 'adagrad', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam', 'radam', 'adabelief', 'lamb', 'schedulefree_sgd', 'schedulefree_adamw', 'adafactor', 'muon', 'sophia']) {
       expect(counts.get(name) ?? 0, name).toBeGreaterThanOrEqual(2);
     }
-    expect(fixtures.every((f) => f.grads.length >= 20)).toBe(true);
-    expect(fixtures.filter((f) => f.optimizer.startsWith('schedulefree')).every((f) => f.evaluation?.length === f.grads.length)).toBe(true);
+    expectEvery(fixtures, (f) => f.grads.length >= 20);
+    expectEvery(fixtures.filter((f) => f.optimizer.startsWith('schedulefree')), (f) => f.evaluation?.length === f.grads.length);
     // Muon's fixtures hold a matrix, a vector, a convolution kernel and a tall matrix.
     for (const f of fixtures.filter((x) => x.optimizer === 'muon')) expect(f.shapes.map((s) => s.length)).toEqual([2, 1, 4, 2]);
   });

@@ -9,6 +9,7 @@ import { exampleNorms } from '../../src/perturb/l2.ts';
 import type { GradientOracle, Perturbation, PerturbInput } from '../../src/perturb/perturbation.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { attackedModel } from '../helpers/attacked-model.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 // A linear 3-class model on 8x8 images, its cross-entropy gradient written out:
 // logits = W x, ∂ℓ/∂x = Σ_c (softmax_c - [c = y])·W_c.
@@ -52,7 +53,7 @@ describe('apgd', () => {
         calls = 0;
         const adv = await p.apply(input(p, eps), eps);
         expect(calls).toBe(11);
-        expect(adv.every((v) => v >= 0 && v <= 1)).toBe(true);
+        expectEvery(adv, (v) => v >= 0 && v <= 1);
         const delta = Float64Array.from(adv, (v, i) => v - images[i]!);
         if (norm === 'linf') delta.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(eps + 1e-7)); // float32 rounding of x0 ± eps
         else exampleNorms(delta, COUNT).forEach((n) => expect(n).toBeLessThanOrEqual(eps * (1 + 1e-6)));

@@ -8,6 +8,7 @@ import type { ImageShape, PerturbInput } from '../../src/perturb/perturbation.ts
 import { createRng } from '../../src/util/rng.ts';
 import { Network } from '../../src/model/network.ts';
 import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const [C, H, W] = [3, 12, 10];
 const PLANE = H * W;
@@ -133,7 +134,7 @@ describe('attacks on colour images', () => {
       const severity = p.levels ? 3 : Math.min(p.severity.max, name === 'rotation' ? 45 : 0.1);
       const out = await p.apply({ ...input(colour), gradient }, severity);
       expect(out.length, name).toBe(colour.length);
-      expect(out.every((v) => v >= 0 && v <= 1), name).toBe(true);
+      expectEvery(out, (v) => v >= 0 && v <= 1, name);
     }
     await net.release();
   });

@@ -7,6 +7,7 @@ import { getPerturbation, listPerturbations, severityProblem } from '../../src/p
 import type { PerturbInput } from '../../src/perturb/perturbation.ts';
 import { loadDataset } from '../../src/data/sources.ts';
 import { createRng } from '../../src/util/rng.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const ds = loadDataset('fashion-mnist-subset');
 const COUNT = 100;
@@ -81,7 +82,7 @@ describe('defining properties', () => {
   it('impulse_noise replaces about the stated fraction of pixels with 0 or 1', () => {
     const out = on('impulse_noise', 4);
     const changed = out.filter((v) => v !== Math.fround(0.4)).length / out.length;
-    expect(out.every((v) => v === Math.fround(0.4) || v === 0 || v === 1)).toBe(true);
+    expectEvery(out, (v) => v === Math.fround(0.4) || v === 0 || v === 1);
     expect(changed).toBeGreaterThan(0.17 - 0.03);
     expect(changed).toBeLessThan(0.17 + 0.03);
   });

@@ -9,6 +9,7 @@ import { exampleNorms } from '../../src/perturb/l2.ts';
 import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbation.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { attackedModel } from '../helpers/attacked-model.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const COUNT = 40;
 const D = 64;
@@ -34,7 +35,7 @@ describe('fgm_l2', () => {
         for (let j = i * D; j < (i + 1) * D; j += 7) expect(adv[j]! - images[j]!).toBeCloseTo((eps * grad[j]!) / gnorms[i]!, 5);
       }
     }
-    expect(adv.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expectEvery(adv, (v) => v >= 0 && v <= 1);
   });
 });
 
@@ -44,7 +45,7 @@ describe('pgd_l2', () => {
       const adv = await pgdL2.apply(input(), eps);
       const norms = exampleNorms(deltas(adv), COUNT);
       norms.forEach((n) => expect(n).toBeLessThanOrEqual(eps * (1 + 1e-5) + 1e-6));
-      expect(adv.every((v) => v >= 0 && v <= 1)).toBe(true);
+      expectEvery(adv, (v) => v >= 0 && v <= 1);
       // 10 steps of 0.2·eps along a fixed direction reach the boundary where nothing clips.
       for (let i = 0; i < 30; i++) if (eps <= 1) expect(norms[i]!).toBeCloseTo(eps, 4);
     }

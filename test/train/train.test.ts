@@ -7,6 +7,7 @@ import { limitSplit } from '../../src/experiment/phases/shared.ts';
 import { train } from '../../src/train/train.ts';
 import { BatchLoader } from '../../src/data/batches.ts';
 import { createRng } from '../../src/util/rng.ts';
+import { expectEvery } from '../helpers/expect-every.ts';
 
 const ds = loadDataset('fashion-mnist-subset');
 const small = limitSplit(ds.train, 600);
@@ -56,7 +57,7 @@ describe('train', () => {
     const last = r.steps[r.steps.length - 1]!;
     expect(r.diverged!.step).toBe(last.step);
     expect(Number.isFinite(last.loss) && Number.isFinite(last.gradNorm)).toBe(false);
-    expect(r.steps.slice(0, -1).every((s) => Number.isFinite(s.loss))).toBe(true);
+    expectEvery(r.steps.slice(0, -1), (s) => Number.isFinite(s.loss));
     expect(r.steps.length).toBeLessThan(3 * Math.ceil(600 / 64));
   });
 
