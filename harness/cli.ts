@@ -13,7 +13,7 @@ import { buildHistory, fileHash, gitState, historyCsv, historyHtml, isAutoShard,
 import { CLEAN, fetchDataset, FetchInterrupted, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, loadDataset, modelFamily, optimizerDefinition, parseShard } from '../src/index.ts';
 import { packageVersion } from '../src/util/package-root.ts';
 import { datasetSource } from '../src/data/sources.ts';
-import { readManifest, type RunConfig } from '../src/experiment/manifest.ts';
+import { readManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { acquireLock } from '../src/experiment/lock.ts';
 import { missingTasks, taskLabel } from '../src/experiment/run.ts';
@@ -95,7 +95,7 @@ interface RunFlags {
 async function runCommand(flags: RunFlags): Promise<number> {
   let dir: string;
   let config: RunConfig;
-  let previous;
+  let previous: RunManifest | undefined;
   let provenance: Provenance | undefined;
   // Everything is checked (suite, shard, data) before the run folder is created.
   if (flags.resume) {

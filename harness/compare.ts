@@ -4,7 +4,7 @@ import { checkOwnFolder, MiB, readRegularText } from '../src/util/paths.ts';
 import { join } from 'node:path';
 import { compareRuns, type Comparison } from '../src/compare/compare.ts';
 import { loadRun, CompareInputError } from '../src/compare/run-data.ts';
-import { resolveRules } from '../src/compare/directions.ts';
+import { resolveRules, type Rules } from '../src/compare/directions.ts';
 import { renderCsv, renderHtml, renderJson, renderMarkdown, renderRefusal } from '../src/compare/render.ts';
 import type { PerfFile } from '../src/compare/perf-file.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
@@ -68,7 +68,7 @@ async function compareInto(f: CompareFlags, out: string): Promise<{ comparison: 
     if (!m || !Number.isFinite(Number(m[2]))) throw new CompareInputError(`--threshold ${JSON.stringify(t)}: expected METRIC=NUMBER, e.g. accuracy=0.02`);
     user[m[1]!] = { ...((user[m[1]!] as object) ?? {}), threshold: Number(m[2]) };
   }
-  let rules;
+  let rules: Rules;
   try {
     rules = resolveRules(user, f.thresholds ?? '--threshold');
   } catch (e) {

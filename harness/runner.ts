@@ -15,7 +15,7 @@ import { removeStaleTemporaries } from '../src/util/atomic.ts';
 import { WEIGHTS_DIR } from '../src/experiment/weights.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
 import { runPhases, taskLabel, type Executor, type Outcome } from '../src/experiment/run.ts';
-import { phaseNamed } from '../src/experiment/phases/index.ts';
+import { GRID, phaseNamed } from '../src/experiment/phases/index.ts';
 import { armId } from '../src/experiment/grid.ts';
 import { writeRunOutputs } from '../src/report/write.ts';
 import type { WorkerTask } from './worker.ts';
@@ -94,7 +94,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   // the records, and the last earlier attempt is credited with the cells it stored.
   const stored = store.records();
   const cellSeconds: Record<string, number> = { ...(before?.cellSeconds ?? {}) };
-  for (const r of stored) if (r.phase === 'main' && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
+  for (const r of stored) if (r.phase === GRID.name && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
   const earlierPhases = before?.phaseSeconds ?? {};
   const phaseSeconds: Record<string, number> = {};
   const startedAt = new Date().toISOString();
@@ -191,7 +191,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       hooks: {
         phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
         cellDone: (task, outcome) => {
-          if (task.phase === 'main') cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
+          if (task.phase === GRID.name) cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
           cellsThisAttempt++;
           // The timings so far are durable with the cells: an attempt that is killed keeps them.
           writeManifest(o.dir, manifest());

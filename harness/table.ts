@@ -23,7 +23,7 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
       const m = mean(values);
       return values.length ? (Number.isNaN(m) ? 'NaN' : `${(100 * m).toFixed(1)}%`) : '-';
     });
-    const failed = view.records.filter((r) => r.kind === 'failure' && r.phase === 'main' && armId(r.key) === a.id).length;
+    const failed = view.records.filter((r) => r.kind === 'failure' && r.phase === main.name && armId(r.key) === a.id).length;
     return [armName(view, a), ...accs, String(mine.filter((r) => r.diverged).length), String(failed)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -11,7 +11,7 @@ export { RunStore, STORE_FILE, StoreError, type CellRecord } from './experiment/
 export { acquireLock, LockedError } from './experiment/lock.ts';
 export { readManifest, writeManifest, runIdentity, environment, MANIFEST_FORMAT, type RunConfig, type RunManifest } from './experiment/manifest.ts';
 export { runView, armName, type RunView, type Series, type SummaryRow } from './results/view.ts';
-export type { Measurement } from './results/measurement.ts';
+export type { Measurement } from './experiment/measurement.ts';
 export { metricInfo, listMetrics, type MetricInfo } from './metrics/catalog.ts';
 export { writeRunOutputs } from './report/write.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';

@@ -4,6 +4,7 @@
 // layers.csv and the report's "Gradients through depth" show where gradients vanish;
 // grad_ratio_first_last_* in results.csv put it in one number per cell.
 import { defineSuite } from '../src/index.ts';
+import { DEFAULT_SWEEPS } from './default.ts';
 
 const hidden = [256, 256, 256, 256, 256, 256, 256, 256];
 
@@ -25,11 +26,7 @@ export default defineSuite({
     { name: 'adam', options: { lr: 1e-3 } },
   ],
   seeds: [0, 1, 2],
-  perturbations: {
-    gaussian_noise: [0.1, 0.2, 0.3, 0.5],
-    fgsm: [0.01, 0.03, 0.05, 0.1],
-    rotation: [15, 30, 45, 60, 90],
-  },
+  perturbations: DEFAULT_SWEEPS,
   reference: 'sgd',
   stepLogEvery: 10,
 });

@@ -2,6 +2,13 @@
 // optimizers at learning rates that suit each on this problem, three seeds.
 import { defineSuite } from '../src/index.ts';
 
+/** The default sweep: noise, FGSM and rotation at a few severities each (suites that measure something else on the same ruler reuse it). */
+export const DEFAULT_SWEEPS = {
+  gaussian_noise: [0.1, 0.2, 0.3, 0.5],
+  fgsm: [0.01, 0.03, 0.05, 0.1],
+  rotation: [15, 30, 45, 60, 90],
+};
+
 export default defineSuite({
   name: 'default',
   description: 'Fashion-MNIST subset, mlp [256, 128], 7 optimizers x 3 seeds, 10 epochs: noise, FGSM and rotation robustness',
@@ -19,10 +26,6 @@ export default defineSuite({
     { name: 'adamw', options: { lr: 1e-3, weightDecay: 1e-2 } },
   ],
   seeds: [0, 1, 2],
-  perturbations: {
-    gaussian_noise: [0.1, 0.2, 0.3, 0.5],
-    fgsm: [0.01, 0.03, 0.05, 0.1],
-    rotation: [15, 30, 45, 60, 90],
-  },
+  perturbations: DEFAULT_SWEEPS,
   reference: 'sgd',
 });

@@ -11,6 +11,7 @@ import { readManifest } from './manifest.ts';
 import { RunStore } from './store.ts';
 import { suiteArms, type CellKey } from './grid.ts';
 import { readWeights } from './weights.ts';
+import { GRID } from './phases/index.ts';
 
 export interface CellSelection {
   readonly optimizer: string;
@@ -48,7 +49,7 @@ export function exportCell(dir: string, sel: CellSelection): ExportedModel {
   if (!suite.seeds.includes(sel.seed)) throw new InputError(`--seed ${sel.seed}: not a seed of the run in ${dir} (it has ${suite.seeds.join(', ')})`);
   const arm = arms.find((a) => a.model === model && a.regime === regime && a.optimizer === optimizer)!;
   const records = new RunStore(dir, manifest.identity).records();
-  const record = records.find((r) => r.phase === 'main' && r.key.model === model && r.key.regime === regime && r.key.optimizer === optimizer && r.key.seed === sel.seed);
+  const record = records.find((r) => r.phase === GRID.name && r.key.model === model && r.key.regime === regime && r.key.optimizer === optimizer && r.key.seed === sel.seed);
   const cell = `${optimizer} seed ${sel.seed}${arms.some((a) => a.model !== model) ? ` (${model})` : ''}`;
   if (!record) throw new InputError(`${dir}: ${cell} has not finished; finish the run with: optrobust run --resume ${dir}`);
   if (record.kind === 'failure') throw new InputError(`${dir}: ${cell} failed (its error is in cells.jsonl); there is no model to export`);

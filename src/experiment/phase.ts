@@ -6,7 +6,7 @@ import type { Dataset } from '../data/dataset.ts';
 import type { Suite } from './suite.ts';
 import type { CellKey, Shard } from './grid.ts';
 import type { CellRecord } from './store.ts';
-import type { Measurement } from '../results/measurement.ts';
+import type { Measurement } from './measurement.ts';
 import type { PerturbedCache } from '../metrics/perturbed-cache.ts';
 
 export interface CellContext {
@@ -58,6 +58,14 @@ export interface Phase<K extends CellKey = CellKey, R = unknown, I = unknown> {
   problem?(result: R): string | undefined;
   /** Its rows in results.csv (and so in summary.csv and compare); none for tuning trials (tuning.csv). */
   measurements(key: K, result: R): Measurement[];
+  /** Orders its cells within an (arm, seed): the key's own number (tuning's lr, matched's step); 0 when it has none. */
+  order(key: K): number;
+  /** The learning rate a finished cell trained with, when the phase chose it (tuned); else the suite's. */
+  lr?(key: K, result: R): number | undefined;
+  /** The perturbation column of a failed cell's `failed` row (default: the phase's name, at severity order(key)). */
+  readonly failedUnder?: string;
+  /** Headline scores its accuracy rows get (results/scores.ts): from which metric, and whether against the reference arm's cell of this phase. */
+  readonly scores?: { readonly metric: string; readonly againstReference: boolean };
 }
 
 /** Records of one phase with their results, typed. */

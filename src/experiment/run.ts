@@ -9,7 +9,7 @@ import { keyOf, recordId, type CellRecord, type RunStore } from './store.ts';
 import { writeWeights } from './weights.ts';
 import type { CellContext } from './phase.ts';
 import { PerturbedCache } from '../metrics/perturbed-cache.ts';
-import { PHASES, phaseNamed, type AnyPhase } from './phases/index.ts';
+import { PHASES, phaseNamed, type AnyPhase, GRID } from './phases/index.ts';
 
 /** One cell to run: its phase, key and the phase's input for it (JSON-serialisable). */
 export interface Task {
@@ -38,7 +38,7 @@ export interface RunHooks {
 /** How messages name a task: the phase (unless main), the cell, the phase's own key field. */
 export function taskLabel(suite: Suite, t: Pick<Task, 'phase' | 'key'>): string {
   const extra = phaseNamed(t.phase).extra(t.key);
-  return `${t.phase === 'main' ? '' : `${t.phase} `}${cellLabel(suite, t.key)}${extra ? ` ${extra}` : ''}`;
+  return `${t.phase === GRID.name ? '' : `${t.phase} `}${cellLabel(suite, t.key)}${extra ? ` ${extra}` : ''}`;
 }
 
 /** A phase's cells without a result, or undefined when it does not apply or cannot be planned yet. */

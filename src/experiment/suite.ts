@@ -11,6 +11,7 @@ import { resolveOptions, type Options } from '../optim/optimizer.ts';
 import { scheduleProblem, type Schedule } from '../optim/schedule.ts';
 import { CLEAN, listPerturbations, severityProblem } from '../perturb/registry.ts';
 import type { Sweeps } from '../metrics/robustness.ts';
+import { positiveInt } from '../util/validate.ts';
 
 export interface OptimizerEntry {
   /** How reports name this entry (default: the optimizer name), e.g. "momentum" for sgd + momentum. */
@@ -113,7 +114,6 @@ export class SuiteError extends InputError {
   }
 }
 
-const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 /** Seeds are unsigned 32-bit integers: every one is written exactly and keys its own random streams. */
 export const MAX_SEED = 4294967295;

@@ -50,7 +50,7 @@ export function describe(values: readonly number[]): Interval {
  */
 export function pairedTest(a: readonly number[], b: readonly number[]): TestResult {
   if (a.length !== b.length) throw new Error(`paired test needs equal lengths, got ${a.length} and ${b.length}`);
-  const d = a.map((v, i) => v - b[i]!).filter((v, i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
+  const d = a.map((v, i) => v - b[i]!).filter((_v, i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
   const { n, mean: diff, std, ciLow, ciHigh } = describe(d);
   if (n < 2 || (n < 3 && std === 0 && diff !== 0)) return { n, diff, ciLow, ciHigh, p: Number.NaN };
   return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1) };

@@ -86,7 +86,7 @@ export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: numbe
   g.output(loss, 'loss', 'float32', []);
   // A value needs a gradient if a parameter was used to make it (or, for dLoss/dx, the input).
   const needs: boolean[] = [];
-  nodes.forEach((node, i) => needs.push(node.layer.params.length > 0 || node.inputs.some((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!))));
+  nodes.forEach((node, _i) => needs.push(node.layer.params.length > 0 || node.inputs.some((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!))));
   const contributions: string[][] = nodes.map(() => []);
   const toInput: string[] = [];
   contributions[last]!.push(dlogits);

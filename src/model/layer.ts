@@ -25,6 +25,13 @@ export interface ParamSpec {
 export type BufferSpec = ParamSpec;
 
 /**
+ * What a parameter tensor is in the network: the classifier's output layer ('head') or any
+ * other ('hidden'). Optimizers may treat them differently (Muon's authors prescribe their
+ * method for hidden weights only).
+ */
+export type TensorRole = 'hidden' | 'head';
+
+/**
  * Random input a layer needs at each training step (dropout's mask): a graph input of shape
  * [N, ...shape], filled by the training loop from a named seeded stream.
  */

@@ -5,7 +5,7 @@
 // statistics), in `params` then `buffers` order: optimizers step the parameters only, the
 // train graph returns the buffers' new values, evaluation reads both.
 import ort from 'onnxruntime-node';
-import type { BufferSpec, Layer, NoiseSpec, ParamSpec, Shape } from './layer.ts';
+import type { BufferSpec, Layer, NoiseSpec, ParamSpec, Shape, TensorRole } from './layer.ts';
 import { size } from './layer.ts';
 import { buildModel, type ModelSpec } from './families/registry.ts';
 import { modelLayers, type ModelGraph } from './model.ts';
@@ -14,7 +14,6 @@ import { initTensors } from './init.ts';
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
 import { nativeTarget } from '../onnx/nchwc.ts';
-import type { TensorRole } from '../optim/optimizer.ts';
 
 export interface NetworkOptions {
   /** onnxruntime intra-op threads per session (default 1: the harness parallelises over cells). */

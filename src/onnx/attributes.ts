@@ -1,7 +1,7 @@
 // An attribute value as ONNX stores it. Kept apart from graph.ts so that no public
 // declaration mentions onnx-proto's types (its `Long` does not compile for consumers).
 import onnxProto from 'onnx-proto';
-import type { AttrValue } from './graph.ts';
+import type { AttrValue } from './attr-value.ts';
 
 const { onnx } = onnxProto;
 

@@ -13,12 +13,11 @@
 // to those types, which are constant almost everywhere.
 import onnxProto from 'onnx-proto';
 import { encodeAttr } from './attributes.ts';
-import type { AttrValue } from './graph.ts';
+import type { AttrValue } from './attr-value.ts';
+import { num, type Long } from './long.ts';
 
 const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
-type Long = { toNumber(): number };
-const num = (v: number | Long | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const BOOL = onnx.TensorProto.DataType.BOOL;

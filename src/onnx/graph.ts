@@ -2,14 +2,12 @@
 // initializers, and serialises them to ModelProto bytes with onnx-proto.
 import onnxProto from 'onnx-proto';
 import { encodeAttr } from './attributes.ts';
+import type { AttrValue } from './attr-value.ts';
 
 const { onnx } = onnxProto;
 
 /** An attribute value: numbers are INT unless wrapped with `float()`; arrays likewise. */
-export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr;
-export interface FloatAttr { readonly float: number }
-export interface FloatsAttr { readonly floats: readonly number[] }
-export const float = (v: number): FloatAttr => ({ float: v });
+export { float, type AttrValue, type FloatAttr, type FloatsAttr } from './attr-value.ts';
 
 /** A dimension: a fixed size or a symbolic name (e.g. the batch dimension "N"). */
 export type Dim = number | string;

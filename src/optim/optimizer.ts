@@ -4,6 +4,9 @@
 // with torch.optim's step semantics.
 import { Arena } from './simd/arena.ts';
 import { InputError, show } from '../errors.ts';
+import type { TensorRole } from '../model/layer.ts';
+
+export type { TensorRole };
 
 export type OptionValue = number | boolean | readonly [number, number];
 export type Options = Readonly<Record<string, OptionValue>>;
@@ -118,11 +121,6 @@ export interface Optimizer {
   adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[], roles?: readonly TensorRole[]): Float32Array[];
 }
 
-/**
- * What a parameter tensor is in the network: the classifier's output layer ('head') or any
- * other ('hidden'). Muon's authors prescribe their method for hidden weights only.
- */
-export type TensorRole = 'hidden' | 'head';
 
 export class OptionError extends InputError {}
 

@@ -6,6 +6,7 @@
 //   warmup  (steps, then)         linear ramp from lr/steps to lr over `steps`, times `then`
 // t counts steps from 0; T is the run's total number of steps.
 import { show } from '../errors.ts';
+import { positiveInt } from '../util/validate.ts';
 
 export type Schedule =
   | { readonly kind: 'constant' }
@@ -33,7 +34,6 @@ export function scheduledLr(schedule: Schedule, lr: number, t: number, total: nu
 
 /** Checks a schedule, returning a message naming the bad field, or undefined. */
 export function scheduleProblem(s: Schedule, path = 'schedule'): string | undefined {
-  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   switch (s.kind) {
     case 'constant':
       return undefined;

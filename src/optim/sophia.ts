@@ -6,9 +6,9 @@
 //   every k steps, after the step: ĝ = ∇ of the batch-mean loss on labels ŷ ~ softmax(logits)
 //   at the new weights (the Gauss-Newton-Bartlett estimator), h = β2·h + (1-β2)·ĝ²
 // The trainer supplies ĝ (`Optimizer.absorbCurvature`; train.ts samples ŷ from the stream
-// (seed, 'sophia', step) with the model in evaluation mode, which differs from the
-// reference's training-mode forward only for dropout and batch norm) and counts it as a
-// gradient evaluation. Before the first estimate h = 0, so the first k steps are sign steps
+// (seed, 'sophia', step) from the training-mode forward pass at the new weights, with the
+// step's dropout masks and batch statistics, as the reference's loop does) and counts it as
+// a gradient evaluation. Before the first estimate h = 0, so the first k steps are sign steps
 // of size lr. The update and the estimate run in WebAssembly SIMD (simd/kernels.wat).
 import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';

@@ -8,7 +8,7 @@
 //   each example keeps its highest-loss point and gradient; at checkpoints, when the loss rose
 //   at no more than 75% of the steps since the last one, or neither the step size was halved
 //   last time nor the best loss improved, its step size halves and it restarts from its best
-//   point. Checkpoint spacing starts at ⌈0.22N⌉ and shrinks by ⌈0.03N⌉ to at least ⌈0.06N⌉
+//   point. Checkpoint spacing starts at ⌊0.22N⌋ and shrinks by ⌊0.03N⌋ to at least ⌊0.06N⌋ (each at least 1)
 //   (as AutoAttack: max(int(0.22N), 1), ...).
 // The result is, per example, the last iterate the model misclassified, else the start.
 // N = 10 iterations by default (PGD's default here, for comparisons at equal cost; AutoAttack

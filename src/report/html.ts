@@ -25,7 +25,6 @@ import { fourierSection } from './fourier.ts';
 
 import { esc } from './format.ts';
 
-export { esc };
 
 const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
 /** A difference in percentage points, signed. */
@@ -81,7 +80,7 @@ function alerts(view: RunView): string {
     if (r.kind === 'failure') items.push(`<li><b>failed</b>: ${esc(taskLabel(view.suite, r))}: <code>${esc(r.error.split('\n')[0])}</code></li>`);
   }
   for (const { key, result } of phaseResults(view.records, main)) {
-    if (result.diverged) items.push(`<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: 'main', key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`);
+    if (result.diverged) items.push(`<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: main.name, key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`);
   }
   for (const r of view.records) {
     const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
@@ -308,7 +307,7 @@ async function depthSection(view: RunView): Promise<string> {
     if (weights.length < 2) continue;
     shown.push(armName(view, a));
     for (const [when, pick] of [
-      ['start', (n: number) => 0],
+      ['start', (_n: number) => 0],
       ['middle', (n: number) => Math.floor((n - 1) / 2)],
       ['end', (n: number) => n - 1],
     ] as const) {

@@ -4,16 +4,13 @@ import type { RunView } from '../results/view.ts';
 import type { CellRecord } from '../experiment/store.ts';
 import { metricInfo } from '../metrics/catalog.ts';
 import { cell } from './format.ts';
+import { phaseNamed } from '../experiment/phases/index.ts';
 
 export const RESULT_COLUMNS = ['suite', 'dataset', 'model', 'regime', 'optimizer', 'optimizer_name', 'lr', 'options', 'schedule', 'seed', 'perturbation', 'severity', 'metric', 'unit', 'value'] as const;
 
-/** The learning rate a cell trained with: its own (tuned) when the phase recorded one, else the suite's. */
+/** The learning rate a cell trained with: its own (tuned) when its phase chose one, else the suite's. */
 export function cellLr(rec: CellRecord, fallback: number): number {
-  if (rec.kind === 'result') {
-    const lr = (rec.result as { lr?: number }).lr ?? (rec.key as { lr?: number }).lr;
-    if (lr !== undefined) return lr;
-  }
-  return fallback;
+  return (rec.kind === 'result' ? phaseNamed(rec.phase).lr?.(rec.key, rec.result) : undefined) ?? fallback;
 }
 
 export function resultsCsv(view: RunView): string {

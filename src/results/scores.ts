@@ -5,7 +5,7 @@
 // each cell's measurements, so they have seeds, intervals and paired tests like any metric.
 import { M } from '../metrics/catalog.ts';
 import { CLEAN } from '../perturb/registry.ts';
-import type { Measurement } from './measurement.ts';
+import type { Measurement } from '../experiment/measurement.ts';
 
 /** The perturbation name score rows use for scores over every perturbation (the mCE). */
 export const ALL = 'all';

@@ -12,7 +12,7 @@ import { describe, describeFraction, pairedTest, type Interval, type TestResult 
 import { M, metricInfo } from '../metrics/catalog.ts';
 import { scoreMeasurements } from './scores.ts';
 import { benjaminiHochberg } from '../metrics/fdr.ts';
-import { TRAIN, type Measurement } from './measurement.ts';
+import { TRAIN, type Measurement } from '../experiment/measurement.ts';
 
 export interface Series {
   readonly arm: ArmKey;
@@ -58,13 +58,10 @@ export interface RunView {
 
 export const seriesId = (arm: ArmKey, perturbation: string, severity: number, metric: string): string => `${armId(arm)}\u0000${perturbation}\u0000${severity}\u0000${metric}`;
 
-/** A phase key's own numeric field (tuning lr, matched step), for ordering. */
-const extraOf = (k: object): number => ((k as { lr?: number }).lr ?? (k as { step?: number }).step ?? 0);
-
 export function orderRecords(suite: Suite, records: readonly CellRecord[]): CellRecord[] {
   const arms = suiteArms(suite).map((a) => a.id);
   const phases = PHASES.map((p) => p.name);
-  const rank = (r: CellRecord) => [arms.indexOf(armId(r.key)), suite.seeds.indexOf(r.key.seed), phases.indexOf(r.phase), extraOf(r.key)];
+  const rank = (r: CellRecord) => [arms.indexOf(armId(r.key)), suite.seeds.indexOf(r.key.seed), phases.indexOf(r.phase), phaseNamed(r.phase).order(r.key)];
   return [...records].sort((a, b) => {
     const x = rank(a);
     const y = rank(b);
@@ -77,7 +74,9 @@ export function orderRecords(suite: Suite, records: readonly CellRecord[]): Cell
 export function recordMeasurements(rec: CellRecord): Measurement[] {
   if (rec.kind === 'failure') {
     const k = rec.key;
-    return [{ model: k.model, regime: k.regime, optimizer: k.optimizer, seed: k.seed, perturbation: rec.phase === 'main' ? TRAIN : rec.phase, severity: extraOf(k), metric: M.failed.name, value: 1 }];
+    const phase = phaseNamed(rec.phase);
+    const perturbation = phase.failedUnder ?? phase.name;
+    return [{ model: k.model, regime: k.regime, optimizer: k.optimizer, seed: k.seed, perturbation, severity: perturbation === TRAIN ? 0 : phase.order(k), metric: M.failed.name, value: 1 }];
   }
   return phaseNamed(rec.phase).measurements(rec.key, rec.result);
 }
@@ -89,12 +88,14 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
   const base = ordered.map((record) => ({ record, arm: byId.get(armId(record.key))!, measurements: recordMeasurements(record) }));
   // Summary scores join a cell's rows: areas under the accuracy curves, and corruption errors
   // against the reference arm's cell of the same seed.
-  const mainCells = new Map(base.filter((r) => r.record.kind === 'result' && r.record.phase === 'main').map((r) => [`${armId(r.record.key)}|${r.record.key.seed}`, r.measurements]));
+  // Each phase with scores says from which metric, and whether against the reference arm's cell of the same phase and seed.
+  const cellOf = (phase: string, key: ArmKey & { readonly seed: number }) => `${phase}|${armId(key)}|${key.seed}`;
+  const cells = new Map(base.filter((r) => r.record.kind === 'result').map((r) => [cellOf(r.record.phase, r.record.key), r.measurements]));
   const rows: RecordRows[] = base.map((r) => {
-    if (r.record.kind !== 'result' || (r.record.phase !== 'main' && r.record.phase !== 'matched')) return r;
-    const matched = r.record.phase === 'matched';
-    const reference = mainCells.get(`${armId(referenceArm(suite, r.record.key))}|${r.record.key.seed}`);
-    return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, matched ? undefined : reference, matched ? M.matchedAccuracy.name : M.accuracy.name)] };
+    const scores = r.record.kind === 'result' ? phaseNamed(r.record.phase).scores : undefined;
+    if (!scores) return r;
+    const reference = scores.againstReference ? cells.get(cellOf(r.record.phase, { ...referenceArm(suite, r.record.key), seed: r.record.key.seed })) : undefined;
+    return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, reference, scores.metric)] };
   });
   // (arm, perturbation, severity, metric) -> seed -> value, in first-seen order; failures are not values.
   const groups = new Map<string, Series>();

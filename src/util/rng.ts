@@ -9,24 +9,6 @@ export function createRng(seed: number, purpose: string): Rng {
   return seedrandom.alea(`optrobust:${seed}:${purpose}`);
 }
 
-/** Standard normal draws (Box-Muller, both values used). */
-export function normalSampler(rng: Rng): () => number {
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const s = spare;
-      spare = undefined;
-      return s;
-    }
-    let u = 0;
-    while (u === 0) u = rng();
-    const r = Math.sqrt(-2 * Math.log(u));
-    const t = 2 * Math.PI * rng();
-    spare = r * Math.sin(t);
-    return r * Math.cos(t);
-  };
-}
-
 /** Fisher-Yates shuffle of 0..n-1. */
 export function permutation(n: number, rng: Rng): Uint32Array {
   const p = new Uint32Array(n);

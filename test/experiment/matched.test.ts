@@ -8,7 +8,7 @@ import { gridCells } from '../../src/experiment/grid.ts';
 import { matchPlan, type MatchedResult } from '../../src/experiment/phases/matched.ts';
 import type { CellRecord } from '../../src/experiment/store.ts';
 import type { CellResult, Checkpoint } from '../../src/experiment/phases/main.ts';
-import { matchedMeasurements } from '../../src/results/cell-measurements.ts';
+import { matchedMeasurements } from '../../src/experiment/phases/matched.ts';
 import { loadDataset } from '../../src/data/sources.ts';
 import { Network } from '../../src/model/network.ts';
 import { train } from '../../src/train/train.ts';

@@ -178,7 +178,7 @@ describe('a store belongs to one run', () => {
   it("another run's records in the folder are refused, not mixed in", async () => {
     const dir = join(tmp(), 'mixed');
     cpSync(stable, dir, { recursive: true });
-    appendFileSync(join(dir, STORE_FILE), read(diverged, STORE_FILE).split('\n')[0] + '\n');
+    appendFileSync(join(dir, STORE_FILE), `${read(diverged, STORE_FILE).split('\n')[0]}\n`);
     const r = await cli(['report', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/line 5: belongs to another run \(identity "[0-9a-f]{16}", this run is [0-9a-f]{16}\)/);
@@ -196,7 +196,7 @@ describe('a store belongs to one run', () => {
   it('report warns when the grid is incomplete', async () => {
     const dir = join(tmp(), 'partial');
     cpSync(stable, dir, { recursive: true });
-    writeFileSync(join(dir, STORE_FILE), read(dir, STORE_FILE).split('\n').slice(0, 3).join('\n') + '\n');
+    writeFileSync(join(dir, STORE_FILE), `${read(dir, STORE_FILE).split('\n').slice(0, 3).join('\n')}\n`);
     const r = await cli(['report', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: the run is incomplete: 1 cell\(s\) have no result \(e\.g\. (exploding|adam)\/seed [01]\)/);

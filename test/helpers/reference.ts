@@ -177,7 +177,7 @@ export function refLayer(layer: Layer, xs: readonly Float64Array[], params: read
           let rest = o;
           let src = 0;
           let inside = true;
-          outShape.forEach((d, i) => {
+          outShape.forEach((_d, i) => {
             const coord = Math.floor(rest / size(outShape.slice(i + 1)));
             rest -= coord * size(outShape.slice(i + 1));
             const from = k.op === 'slice' ? k.axes[i]!.start + coord * k.axes[i]!.step : coord - k.before[i]!;

@@ -46,7 +46,7 @@ async function checkModel(spec: ModelSpec, inShape: number[], target?: GraphTarg
   });
   const updated = refModel(net.model, x64, w64, BATCH, 'train', n64).buffers;
   net.buffers.forEach((b, i) => expect(relError(step.buffers[i]!, updated[i]!), b.name).toBeLessThan(1e-5));
-  net.params.forEach((p, i) => expect(step.paramSq[i]).toBeCloseTo(weights[i]!.reduce((s, v) => s + v * v, 0), 3));
+  net.params.forEach((_p, i) => expect(step.paramSq[i]).toBeCloseTo(weights[i]!.reduce((s, v) => s + v * v, 0), 3));
 
   const ig = await net.inputGrad(weights, x32, y, BATCH);
   expect(Math.abs(ig.loss - evalLoss()) / evalLoss()).toBeLessThan(1e-5);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { areaUnderCurve, scoreMeasurements, ALL } from '../../src/results/scores.ts';
 import { describeFraction } from '../../src/metrics/stats.ts';
-import type { Measurement } from '../../src/results/measurement.ts';
+import type { Measurement } from '../../src/experiment/measurement.ts';
 
 const cell = (optimizer: string, points: [string, number, number][]): Measurement[] =>
   points.map(([perturbation, severity, value]) => ({ model: 'm', regime: 'standard', optimizer, seed: 0, perturbation, severity, metric: 'accuracy', value }));

@@ -20,7 +20,7 @@ import { Network } from '../../src/model/network.ts';
 import { loadDataset } from '../../src/data/sources.ts';
 import { train } from '../../src/train/train.ts';
 import { limitSplit } from '../../src/experiment/phases/shared.ts';
-import { firstLastRatios } from '../../src/results/cell-measurements.ts';
+import { firstLastRatios } from '../../src/experiment/phases/main.ts';
 import { tensorInfo } from '../../src/experiment/phases/main.ts';
 
 describe('a 10-layer sigmoid MLP at initialisation', () => {

@@ -6,10 +6,17 @@ import { matched } from './matched.ts';
 
 // The registry holds phases of different key, result and input types; callers pass each
 // phase back only what it produced (records carry their phase's name).
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each phase keeps its own key, result and input types; the registry only routes records back to their phase.
 export type AnyPhase = Phase<any, any, any>;
 
 export const PHASES: readonly AnyPhase[] = [tune, main, matched];
+
+/**
+ * The phase whose cells are the suite's grid itself, one trained model per (arm, seed): its
+ * cells are labelled without a phase name, timed per cell in run.json, counted in the
+ * end-of-run table and exported as models.
+ */
+export const GRID = main;
 
 export function phaseNamed(name: string): AnyPhase {
   const p = PHASES.find((x) => x.name === name);

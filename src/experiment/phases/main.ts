@@ -17,8 +17,11 @@ import { inputGradientNorms, type InputGradientNorms } from '../../metrics/input
 import { summarize, type Summary } from '../../metrics/summary.ts';
 import type { Network } from '../../model/network.ts';
 import { armSetup, limitSplit, validationSplit } from './shared.ts';
-import { tune, tunedChoices } from './tune.ts';
-import { cellMeasurements } from '../../results/cell-measurements.ts';
+import { tunedChoices } from './tune.ts';
+import { FAMILY, INPUT_GRAD_STATS, M, STATS, statName } from '../../metrics/catalog.ts';
+import { median } from '../../metrics/summary.ts';
+import { bandError } from '../../metrics/fourier-heatmap.ts';
+import { rowsAt, TRAIN, type AddRow, type Measurement } from '../measurement.ts';
 
 /** A parameter tensor, for per-layer diagnostics: its layer and that layer's depth among the layers with parameters. */
 export interface TensorInfo {
@@ -147,4 +150,74 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
   },
   problem: (r) => nonFiniteProblem(r.eval),
   measurements: (key, r) => cellMeasurements(key, r),
+  order: () => 0,
+  lr: (_k, r) => r.lr,
+  failedUnder: TRAIN,
+  scores: { metric: M.accuracy.name, againstReference: true },
 };
+
+// ---------------------------------------------------------------- its rows (results.csv)
+
+function summaryRows(prefix: string, s: Summary, add: AddRow, keys: readonly (keyof Summary)[]): void {
+  for (const k of keys) add(statName(prefix, k), s[k]);
+}
+
+/**
+ * The first layer's gradient norm over the last layer's, per logged step: the weights of the
+ * first and last dense or convolutional layers (vanishing gradients: << 1; exploding: >> 1).
+ */
+export function firstLastRatios(r: CellResult): number[] {
+  const weights = r.tensors.map((t, i) => ({ t, i })).filter(({ t }) => (t.op === 'dense' || t.op === 'conv2d') && t.name.endsWith('.weight'));
+  if (weights.length < 2) return [];
+  const first = weights[0]!.i;
+  const last = weights[weights.length - 1]!.i;
+  return r.steps.map((s) => s.tensorGradNorms[first]! / s.tensorGradNorms[last]!);
+}
+
+export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
+  const rows: Measurement[] = [];
+  const at = rowsAt(rows, key);
+  const train = at(TRAIN, 0);
+  train(M.steps.name, r.train.steps);
+  // A pretrained model evaluated as it is (0 epochs) has no training to describe.
+  if (r.train.steps > 0) trainRows(r, train);
+  if (r.sharpness) {
+    train(M.hessianTop.name, r.sharpness.topEigenvalue);
+    train(M.hessianTrace.name, r.sharpness.trace);
+  }
+  for (const p of r.eval ?? []) {
+    const add = at(p.perturbation, p.severity);
+    add(M.accuracy.name, p.accuracy);
+    add(M.loss.name, p.loss);
+    if (p.ece !== undefined) add(M.ece.name, p.ece);
+    if (p.brier !== undefined) add(M.brier.name, p.brier);
+  }
+  if (r.robustRadius) at('clean', 0)(M.robustRadius.name, r.robustRadius.median);
+  if (r.fourier) {
+    const quarter = Math.floor(Math.min(r.fourier.height, r.fourier.width) / 4);
+    at('clean', 0)(M.fourierLow.name, bandError(r.fourier, quarter, false));
+    at('clean', 0)(M.fourierHigh.name, bandError(r.fourier, quarter, true));
+  }
+  if (r.inputGradients) {
+    const clean = at('clean', 0);
+    summaryRows(FAMILY.inputGradL2, r.inputGradients.l2, clean, INPUT_GRAD_STATS);
+    summaryRows(FAMILY.inputGradL1, r.inputGradients.l1, clean, INPUT_GRAD_STATS);
+  }
+  return rows;
+}
+
+function trainRows(r: CellResult, train: AddRow): void {
+  train(M.diverged.name, r.diverged ? 1 : 0);
+  if (r.diverged) train(M.divergedStep.name, r.diverged.step);
+  train(M.finalLoss.name, r.train.finalLoss);
+  if (r.train.gradientEvaluations !== undefined) train(M.gradientEvaluations.name, r.train.gradientEvaluations);
+  summaryRows(FAMILY.gradNorm, r.train.gradNorm, train, STATS);
+  train(M.gradNormNonfinite.name, r.train.gradNorm.nonFinite);
+  summaryRows(FAMILY.updateNorm, r.train.updateNorm, train, STATS);
+  train(M.updateNormNonfinite.name, r.train.updateNorm.nonFinite);
+  const ratios = firstLastRatios(r);
+  if (ratios.length) {
+    train(M.gradRatioMedian.name, median(ratios));
+    if (r.steps[0]?.step === 1) train(M.gradRatioStep1.name, ratios[0]!);
+  }
+}

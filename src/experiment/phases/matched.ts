@@ -16,9 +16,10 @@ import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../metrics
 import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
 import { mean } from '../../metrics/summary.ts';
 import { armSetup, limitSplit, validationSplit } from './shared.ts';
-import { main, type CellResult } from './main.ts';
+import { main, } from './main.ts';
 import { tunedChoices } from './tune.ts';
-import { matchedMeasurements } from '../../results/cell-measurements.ts';
+import { M } from '../../metrics/catalog.ts';
+import { rowsAt, TRAIN, type Measurement } from '../measurement.ts';
 
 export interface MatchedKey extends CellKey {
   /** The checkpoint: the training step the cell re-trains to. */
@@ -89,7 +90,7 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
     const setup = armSetup(ctx, key, input.lr);
-    const { arm, net, options } = setup;
+    const { net } = setup;
     const split = validationSplit(suite, dataset);
     const test = limitSplit(dataset.test, suite.testLimit);
     let epoch = 0;
@@ -109,6 +110,25 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
   outcome: (r) => `validation ${(100 * r.valAccuracy).toFixed(1)}% (target ${(100 * r.target).toFixed(1)}%)`,
   problem: (r) => nonFiniteProblem(r.eval),
   measurements: (key, r) => matchedMeasurements(key, r),
+  order: (k) => k.step,
+  lr: (_k, r) => r.lr,
+  scores: { metric: M.matchedAccuracy.name, againstReference: false },
 };
 
-export type { CellResult };
+
+/** The matched-accuracy view of a cell: its checkpoint, how close it came to the target, and robustness there. */
+export function matchedMeasurements(key: CellKey & { readonly step: number }, r: MatchedResult): Measurement[] {
+  const rows: Measurement[] = [];
+  const at = rowsAt(rows, key);
+  const train = at(TRAIN, 0);
+  train(M.matchedStep.name, key.step);
+  train(M.matchedEpoch.name, r.epoch);
+  train(M.matchedValAccuracy.name, r.valAccuracy);
+  train(M.matchedGap.name, r.valAccuracy - r.target);
+  for (const p of r.eval) {
+    const add = at(p.perturbation, p.severity);
+    add(M.matchedAccuracy.name, p.accuracy);
+    add(M.matchedLoss.name, p.loss);
+  }
+  return rows;
+}

@@ -11,7 +11,7 @@ import { train } from '../../train/train.ts';
 import { evaluate } from '../../metrics/evaluate.ts';
 import { optimizerDefinition } from '../../optim/registry.ts';
 import { chooseLearningRate, lrGrid, type TuneChoice } from '../../tune/choose.ts';
-import { formatNumber } from '../../report/format.ts';
+import { formatNumber } from '../../util/number-format.ts';
 import { armId, type ArmKey } from '../grid.ts';
 import type { CellRecord } from '../store.ts';
 import { armSetup, validationSplit } from './shared.ts';
@@ -56,6 +56,8 @@ export const tune: Phase<TuneKey, TuneResult, null> = {
   },
   outcome: (r) => (r.diverged ? 'diverged' : `validation accuracy ${(100 * r.valAccuracy).toFixed(1)}%`),
   measurements: () => [],
+  order: (k) => k.lr,
+  lr: (k) => k.lr,
 };
 
 /** The learning rate chosen for each arm (by id), from its tuning trials; undefined while any is missing. */

@@ -4,6 +4,7 @@
 import type { ModelGraph } from '../model.ts';
 import type { Shape } from '../layer.ts';
 import { ACTIVATIONS } from '../layers/activation.ts';
+import { positiveInt } from '../../util/validate.ts';
 
 /** A problem with one field of a spec: the field (under `model.`), its value, what was expected. */
 export interface Problem {
@@ -26,7 +27,7 @@ export interface ModelFamily<S extends { readonly kind: string } = { readonly ki
 }
 
 // Small checks the families share; each returns a Problem or undefined.
-export const positiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+export { positiveInt };
 
 export function checkFields(spec: Readonly<Record<string, unknown>>, known: readonly string[]): Problem | undefined {
   const unknown = Object.keys(spec).find((k) => k !== 'kind' && !known.includes(k));

@@ -222,7 +222,7 @@ const elementwiseConst = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Rule => (im, node)
 function geluPattern(im: Importer, node: NodeProto): boolean {
   const c = im.constant(node, 1);
   const x = im.get(node, 0);
-  if (!c || c.values.length !== 1 || x.kind !== 'act') return false;
+  if (c?.values.length !== 1 || x.kind !== 'act') return false;
   const scaled = node.opType === 'Div' ? 1 / c.values[0]! : c.values[0]!;
   if (Math.abs(scaled - Math.SQRT1_2) > 1e-4) return false;
   const erf = im.onlyConsumer(node.output![0]!);
@@ -313,7 +313,7 @@ const RULES: Record<string, Rule> = {
   MatMul(im, n) {
     const x = im.act(n, 0);
     const b = im.constant(n, 1);
-    if (!b || b.dims.length !== 2) return im.fail(n, 'only a computed value times a constant matrix (a dense layer) is supported');
+    if (b?.dims.length !== 2) return im.fail(n, 'only a computed value times a constant matrix (a dense layer) is supported');
     const [inputs, units] = b.dims as [number, number];
     const w = transpose2d(b.values, inputs, units);
     // A following Add of a constant vector is the dense layer's bias (Keras and tf2onnx write it so).
@@ -338,7 +338,7 @@ const RULES: Record<string, Rule> = {
   Conv(im, n) {
     const x = im.act(n, 0);
     const w = im.constant(n, 1);
-    if (!w || w.dims.length !== 4) return im.fail(n, 'only 2-D convolutions with a constant weight are supported');
+    if (w?.dims.length !== 4) return im.fail(n, 'only 2-D convolutions with a constant weight are supported');
     const a = im.attrs(n);
     if ((a.get('group') ?? 1) !== 1) return im.fail(n, `group = ${a.get('group')}: grouped and depthwise convolutions are not supported`);
     const [co, ci, kh, kw] = w.dims as [number, number, number, number];

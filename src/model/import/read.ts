@@ -2,17 +2,16 @@
 // numbers, and node attributes by type. Everything a malformed file can get wrong is an
 // InputError naming the file and what is wrong.
 import onnxProto from 'onnx-proto';
-import { InputError } from '../../errors.ts';
 
 const { onnx } = onnxProto;
-type Long = { toNumber(): number };
+import { num, type Long } from '../../onnx/long.ts';
 export type NodeProto = onnxProto.onnx.INodeProto;
 export type ModelProto = onnxProto.onnx.IModelProto;
 
 export { OnnxFileError } from './file-error.ts';
 import { OnnxFileError } from './file-error.ts';
 
-export const num = (v: number | Long | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
+export { num };
 
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   let model: ModelProto;
@@ -21,7 +20,7 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   } catch (e) {
     throw new OnnxFileError(`${file}: not an ONNX model (${(e as Error).message}); expected a file written by torch.onnx.export, tf2onnx or another ONNX exporter`);
   }
-  if (!model.graph || !model.graph.node?.length) throw new OnnxFileError(`${file}: not an ONNX model (no graph with nodes)`);
+  if (!model.graph?.node?.length) throw new OnnxFileError(`${file}: not an ONNX model (no graph with nodes)`);
   return model;
 }
 
@@ -48,7 +47,7 @@ const DOUBLE = 11;
 export function readTensor(t: onnxProto.onnx.ITensorProto, file: string): Tensor {
   const dims = (t.dims ?? []).map((d) => num(d as number | Long));
   const count = dims.reduce((a, b) => a * b, 1);
-  const raw = t.rawData && t.rawData.length ? t.rawData : undefined;
+  const raw = t.rawData?.length ? t.rawData : undefined;
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
   const read = (width: number, get: (at: number) => number, fallback: readonly (number | Long)[] | null | undefined): number[] => {
     if (view) {

@@ -9,20 +9,15 @@
 // At stride 1 there is one phase, the kernel flipped with its channels swapped, and nothing
 // to interleave (a ResNet's 3x3 convolutions: blocked instead of ConvTranspose).
 import type { GraphBuilder } from '../../onnx/graph.ts';
+import type { ConvGeometry } from '../layer.ts';
 import { blockedConvFits, NCHWC, reorderFilter, unblock } from '../../onnx/nchwc.ts';
 
-/** A square, symmetric, undilated convolution: the case the phase form handles. */
-export interface SquareConv {
-  readonly ci: number;
-  readonly co: number;
-  readonly h: number;
-  readonly w: number;
-  readonly ho: number;
-  readonly wo: number;
+/** A square, symmetric, undilated convolution (the case the phase form handles): ConvGeometry's sizes with one kernel size, stride and padding. */
+export type SquareConv = Pick<ConvGeometry, 'ci' | 'co' | 'h' | 'w' | 'ho' | 'wo'> & {
   readonly k: number;
   readonly s: number;
   readonly p: number;
-}
+};
 
 interface Phase {
   /** Kernel taps reaching this phase, ordered by the dy offset they read. */

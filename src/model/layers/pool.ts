@@ -52,7 +52,7 @@ function spread(g: GraphBuilder, dy: string, c: number, h: number, w: number, ho
 }
 
 export function maxPool2d(name: string, inShape: Shape, o: PoolOptions): Layer {
-  const { pool, c, h, w, ho, wo } = geometry(name, inShape, o);
+  const { pool, c, ho, wo } = geometry(name, inShape, o);
   return {
     name,
     kind: { op: 'maxPool2d', pool, countIncludePad: false },
