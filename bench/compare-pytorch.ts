@@ -56,7 +56,10 @@ for (let round = 1; round <= rounds; round++) {
   process.stdout.write(`--- round ${round} of ${rounds}: PyTorch\n`);
   for (const threads of THREADS) {
     const py = JSON.parse(
-      execFileSync('/usr/bin/python3', [join(root, 'bench', 'reference', 'pytorch_steps.py'), String(threads)], { env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) }, encoding: 'utf8' }),
+      execFileSync('/usr/bin/python3', [join(root, 'bench', 'reference', 'pytorch_steps.py'), String(threads)], {
+        env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+        encoding: 'utf8',
+      }),
     ) as { torch: string; results: Record<string, number>; config: Record<string, string> };
     for (const [workload, ms] of Object.entries(py.results)) {
       process.stdout.write(`PyTorch ${py.torch}  ${workload}, ${threads} thread(s): ${ms.toFixed(2)} ms\n`);
@@ -68,7 +71,7 @@ for (let round = 1; round <= rounds; round++) {
 const rows: string[] = [
   `Median (range) of ${rounds} alternating round(s) per side; speed-up = PyTorch median / optrobust median.`,
   '',
-  '| workload | threads | PyTorch ms | PyTorch\'s fastest configuration, per round | optrobust ms | speed-up |',
+  "| workload | threads | PyTorch ms | PyTorch's fastest configuration, per round | optrobust ms | speed-up |",
   '| --- | --- | --- | --- | --- | --- |',
 ];
 for (const threads of THREADS) {

@@ -43,8 +43,14 @@ function timed(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): { 
 function optrobust(): Round {
   const dir = mkdtempSync(join(tmpdir(), 'perf-grid-'));
   try {
-    const { seconds } = timed(process.execPath, ['bin/optrobust.js', 'run', '--out', join(dir, 'run'), '--workers', String(workers)], { ...process.env, CI: '1' });
-    const cells = readFileSync(join(dir, 'run', 'cells.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seconds?: number }).seconds ?? 0);
+    const { seconds } = timed(process.execPath, ['bin/optrobust.js', 'run', '--out', join(dir, 'run'), '--workers', String(workers)], {
+      ...process.env,
+      CI: '1',
+    });
+    const cells = readFileSync(join(dir, 'run', 'cells.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { seconds?: number }).seconds ?? 0);
     return { side: 'optrobust', wallSeconds: seconds, cellSeconds: cells };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -75,11 +81,18 @@ for (let r = 0; r < rounds; r++) {
   for (const run of r % 2 ? [pytorch, optrobust] : [optrobust, pytorch]) {
     const round = run();
     results.push(round);
-    process.stdout.write(`round ${r + 1}  ${round.side.padEnd(9)}  ${round.wallSeconds.toFixed(2).padStart(6)} s whole command  (cells: mean ${mean(round.cellSeconds).toFixed(2)} s, sum ${round.cellSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `round ${r + 1}  ${round.side.padEnd(9)}  ${round.wallSeconds.toFixed(2).padStart(6)} s whole command  (cells: mean ${mean(round.cellSeconds).toFixed(2)} s, sum ${round.cellSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s)\n`,
+    );
   }
 }
 const ours = median(results.filter((r) => r.side === 'optrobust').map((r) => r.wallSeconds));
 const theirs = median(results.filter((r) => r.side === 'pytorch').map((r) => r.wallSeconds));
-process.stdout.write(`\nmedian whole command: optrobust ${ours.toFixed(2)} s, PyTorch ${theirs.toFixed(2)} s: optrobust/PyTorch = ${(ours / theirs).toFixed(2)}x (${workers} workers)\n`);
-writeFileAtomic(flags.out!, `${JSON.stringify({ format: 'optrobust-perf-grid/1', workers, rounds: results, medianSeconds: { optrobust: ours, pytorch: theirs }, ratio: ours / theirs, environment: await environment() }, null, 2)}\n`);
+process.stdout.write(
+  `\nmedian whole command: optrobust ${ours.toFixed(2)} s, PyTorch ${theirs.toFixed(2)} s: optrobust/PyTorch = ${(ours / theirs).toFixed(2)}x (${workers} workers)\n`,
+);
+writeFileAtomic(
+  flags.out!,
+  `${JSON.stringify({ format: 'optrobust-perf-grid/1', workers, rounds: results, medianSeconds: { optrobust: ours, pytorch: theirs }, ratio: ours / theirs, environment: await environment() }, null, 2)}\n`,
+);
 process.stdout.write(`wrote ${flags.out}\n`);

@@ -24,7 +24,12 @@ import defaultSuite from '../suites/default.ts';
 import { formatRow, type PerfResult, type PerfFile } from './perf-format.ts';
 
 const { values: flags } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, out: { type: 'string', default: 'reports/perf.json' }, threads: { type: 'string', default: '1,2' }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'reports/perf.json' },
+    threads: { type: 'string', default: '1,2' },
+    only: { type: 'string' },
+  },
 });
 const quick = flags.quick!;
 const threads = flags.threads!.split(',').map(Number);
@@ -61,7 +66,11 @@ for (const t of threads) {
   const g = new GraphBuilder('matmul');
   g.output(g.node('MatMul', [g.input('a', 'float32', [M, M]), g.input('b', 'float32', [M, M])]), 'c', 'float32', [M, M]);
   const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: t, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const a = new ort.Tensor('float32', Float32Array.from({ length: M * M }, (_, i) => (i % 7) / 7), [M, M]);
+  const a = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: M * M }, (_, i) => (i % 7) / 7),
+    [M, M],
+  );
   add({ name: `matmul ${M}^3, ${t} thread${t > 1 ? 's' : ''}`, group: 'ceiling', fn: () => session.run({ a, b: a }), flops: 2 * M ** 3 });
 }
 
@@ -89,7 +98,14 @@ for (const [label, spec, shape] of models) {
     let batches = loader.epoch();
     // A model on another input shape than the dataset's trains on one fixed batch of random pixels.
     const pixels = createRng(0, 'perf');
-    const fixed = shape === ds.shape ? undefined : { x: Float32Array.from({ length: BATCH * size(shape) }, () => pixels()), y: BigInt64Array.from({ length: BATCH }, (_, i) => BigInt(i % 10)), n: BATCH };
+    const fixed =
+      shape === ds.shape
+        ? undefined
+        : {
+            x: Float32Array.from({ length: BATCH * size(shape) }, () => pixels()),
+            y: BigInt64Array.from({ length: BATCH }, (_, i) => BigInt(i % 10)),
+            n: BATCH,
+          };
     const nextBatch = () => {
       if (fixed) return fixed;
       let b = batches.next();
@@ -97,14 +113,20 @@ for (const [label, spec, shape] of models) {
       return b.value;
     };
     const first = nextBatch();
-    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', Float32Array.from(first.x), [BATCH, ...shape]), y: new ort.Tensor('int64', BigInt64Array.from(first.y), [BATCH]) };
+    const feeds: Record<string, ort.Tensor> = {
+      x: new ort.Tensor('float32', Float32Array.from(first.x), [BATCH, ...shape]),
+      y: new ort.Tensor('int64', BigInt64Array.from(first.y), [BATCH]),
+    };
     [...net.params, ...net.buffers].forEach((p, i) => (feeds[p.name] = new ort.Tensor('float32', weights[i]!, p.shape as number[])));
     const flops = trainFlops(net, BATCH);
     const th = `${t} thread${t > 1 ? 's' : ''}`;
     add({ name: `${label} session only, ${th}`, group: 'train step', fn: () => session.run(feeds), flops });
     for (const optimizer of ['sgd', 'adam']) {
       const opt = createOptimizer(optimizer, { lr: 1e-9 });
-      const own = opt.adopt(params, net.params.map((p) => p.shape));
+      const own = opt.adopt(
+        params,
+        net.params.map((p) => p.shape),
+      );
       let running: Float32Array[] = buffers.map((b) => Float32Array.from(b));
       add({
         name: `${label} full step ${optimizer}, ${th}`,
@@ -129,22 +151,42 @@ const P = SIZES.reduce((a, b) => a + b, 0);
 const optGrads = SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.cos(i) * 1e-3));
 const startParams = () => SIZES.map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i)));
 const VARIANTS: readonly (readonly [string, Options])[] = [
-  ['sgd', {}], ['sgd', { momentum: 0.9, weightDecay: 1e-4 }], ['sgd', { momentum: 0.9, nesterov: true }],
-  ['adam', {}], ['adam', { amsgrad: true, weightDecay: 1e-4 }], ['adamw', {}],
-  ['rmsprop', {}], ['rmsprop', { centered: true, momentum: 0.9 }],
-  ['adagrad', { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }], ['adadelta', {}], ['adamax', {}], ['nadam', {}], ['radam', {}], ['lion', { weightDecay: 0.1 }],
-  ['adabelief', {}], ['adabelief', { amsgrad: true, rectify: false, weightDecouple: false, weightDecay: 1e-4 }], ['lamb', { weightDecay: 0.01 }],
-  ['schedulefree_sgd', {}], ['schedulefree_adamw', { weightDecay: 1e-4 }], ['sophia', {}],
+  ['sgd', {}],
+  ['sgd', { momentum: 0.9, weightDecay: 1e-4 }],
+  ['sgd', { momentum: 0.9, nesterov: true }],
+  ['adam', {}],
+  ['adam', { amsgrad: true, weightDecay: 1e-4 }],
+  ['adamw', {}],
+  ['rmsprop', {}],
+  ['rmsprop', { centered: true, momentum: 0.9 }],
+  ['adagrad', { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }],
+  ['adadelta', {}],
+  ['adamax', {}],
+  ['nadam', {}],
+  ['radam', {}],
+  ['lion', { weightDecay: 0.1 }],
+  ['adabelief', {}],
+  ['adabelief', { amsgrad: true, rectify: false, weightDecouple: false, weightDecay: 1e-4 }],
+  ['lamb', { weightDecay: 0.01 }],
+  ['schedulefree_sgd', {}],
+  ['schedulefree_adamw', { weightDecay: 1e-4 }],
+  ['sophia', {}],
 ];
 const floors = new Map<number, Task>();
 for (const [name, options] of VARIANTS) {
   let states = 0;
   const def = optimizerDefinition(name);
-  const opt = instantiate({ ...def, init: (n, o, arena, shape, role) => {
-    const st = def.init(n, o, arena, shape, role) as Record<string, unknown>;
-    states = Object.entries(st).filter(([k, r]) => r instanceof Region && k !== 'p' && k !== 'g').length;
-    return st;
-  } }, { ...options, lr: 1e-9 });
+  const opt = instantiate(
+    {
+      ...def,
+      init: (n, o, arena, shape, role) => {
+        const st = def.init(n, o, arena, shape, role) as Record<string, unknown>;
+        states = Object.entries(st).filter(([k, r]) => r instanceof Region && k !== 'p' && k !== 'g').length;
+        return st;
+      },
+    },
+    { ...options, lr: 1e-9 },
+  );
   const params = opt.adopt(startParams());
   opt.step(params, optGrads); // creates the state, so that the floor below knows its streams
   const label = `${name}${Object.keys(options).length ? ` ${JSON.stringify(options).replace(/"/g, '')}` : ''}`;
@@ -180,9 +222,14 @@ for (const [name, options] of VARIANTS) {
   for (const name of ['adam', 'adafactor', 'muon']) {
     const opt = createOptimizer(name, { lr: 1e-9 });
     const own = opt.adopt(start, shapes, mlp.roles);
-    add({ name: `${name} on mlp [256,128] tensors (${items} params)`, group: 'optimizer step (shaped)', fn: async () => {
+    add({
+      name: `${name} on mlp [256,128] tensors (${items} params)`,
+      group: 'optimizer step (shaped)',
+      fn: async () => {
         await opt.stepAsync(own, grads);
-      }, items });
+      },
+      items,
+    });
   }
 }
 
@@ -202,7 +249,10 @@ for (const [name, severities] of Object.entries(sweeps)) {
     fn: async () => {
       // FGSM's gradient is computed once per model and reused across eps, as in a real sweep;
       // a fresh oracle here would time that once-per-sweep cost for every severity.
-      const images = await p.apply({ images: test.images, labels: test.labels, count: test.count, shape: ds.shape, rng: createRng(0, `perturb:${name}:${s}`), gradient: oracle }, s);
+      const images = await p.apply(
+        { images: test.images, labels: test.labels, count: test.count, shape: ds.shape, rng: createRng(0, `perturb:${name}:${s}`), gradient: oracle },
+        s,
+      );
       return evaluate(evalNet, evalParams, test, images);
     },
     items: test.count,

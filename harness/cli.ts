@@ -10,7 +10,20 @@ import { exportCell } from '../src/experiment/export.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 import type { Sweeps } from '../src/metrics/robustness.ts';
 import { buildHistory, fileHash, gitState, historyCsv, historyHtml, isAutoShard, shardFromEnv, type Provenance } from '../src/index.ts';
-import { CLEAN, fetchDataset, FetchInterrupted, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, loadDataset, modelFamily, optimizerDefinition, parseShard } from '../src/index.ts';
+import {
+  CLEAN,
+  fetchDataset,
+  FetchInterrupted,
+  getPerturbation,
+  listDatasets,
+  listModels,
+  listOptimizers,
+  listPerturbations,
+  loadDataset,
+  modelFamily,
+  optimizerDefinition,
+  parseShard,
+} from '../src/index.ts';
 import { packageVersion } from '../src/util/package-root.ts';
 import { datasetSource } from '../src/data/sources.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
@@ -36,20 +49,27 @@ import { compareCommand, type CompareFlags } from './compare.ts';
 export const EXIT = { ok: 0, failed: 1, input: 2, fault: 3, interrupted: 130 } as const;
 
 /** A positive integer flag, at most `max` (a bound that catches typos such as an extra digit). */
-export const positiveInt = (flag: string, max = 1_000_000, why = '') => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} expects an integer from 1 to ${max}${why}, got "${v}"`);
-  return n;
-};
+export const positiveInt =
+  (flag: string, max = 1_000_000, why = '') =>
+  (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} expects an integer from 1 to ${max}${why}, got "${v}"`);
+    return n;
+  };
 export const seedList = (v: string) => {
   const parts = v.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || !isSeed(Number(p)))) throw new InvalidArgumentError(`--seeds expects comma-separated integers in 0..${MAX_SEED}, e.g. 0,1,2; got "${v}"`);
+  if (parts.some((p) => !/^\d+$/.test(p) || !isSeed(Number(p))))
+    throw new InvalidArgumentError(`--seeds expects comma-separated integers in 0..${MAX_SEED}, e.g. 0,1,2; got "${v}"`);
   return parts.map(Number);
 };
 /** Workers and threads beyond this many per core only oversubscribe the machine. */
 const PER_CORE = 8;
 const coreBound = () => PER_CORE * cpus().length;
-const nameList = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const nameList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** An http(s) or file URL, checked before anything is fetched. */
 function checkUrl(v: string, flag: string): void {
@@ -62,7 +82,11 @@ function checkUrl(v: string, flag: string): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} ${v}: a ${url.protocol} URL; expected http: or https:`);
 }
 
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, '').replace(/[:T]/g, '-');
+const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[:T]/g, '-');
 
 /** Points reports/latest at the newest run (replaced atomically through a temporary link). */
 function linkLatest(dir: string): void {
@@ -103,20 +127,36 @@ async function runCommand(flags: RunFlags): Promise<number> {
     previous = readManifest(dir);
     config = previous.config;
     // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
-    const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const).filter((k) => flags[k] !== undefined).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const)
+      .filter((k) => flags[k] !== undefined)
+      .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     if (flags.weights === false) ignored.push('--no-weights');
-    if (ignored.length) throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
+    if (ignored.length)
+      throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
     const data = loadDataset(config.suite.dataset, config.dataDir);
     if (data.fingerprint !== config.data.fingerprint) {
-      throw new UsageError(`--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`);
+      throw new UsageError(
+        `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`,
+      );
     }
   } else {
-    const suite = flags.prepared ?? applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
-    const chosen = flags.shard === undefined ? undefined : isAutoShard(flags.shard) ? shardFromEnv(flags.shard) : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
+    const suite =
+      flags.prepared ??
+      applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
+    const chosen =
+      flags.shard === undefined
+        ? undefined
+        : isAutoShard(flags.shard)
+          ? shardFromEnv(flags.shard)
+          : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
     const shard = chosen?.shard;
     const file = flags.prepared ? undefined : suiteFile(flags.suite ?? 'default');
     const git = gitState();
-    provenance = { ...(git ? { git } : {}), ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}), ...(chosen ? { shard: chosen.source } : {}) };
+    provenance = {
+      ...(git ? { git } : {}),
+      ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
+      ...(chosen ? { shard: chosen.source } : {}),
+    };
     const data = loadDataset(suite.dataset, flags.dataDir);
     // Every model must fit the data before anything is written (an imported file's input shape and classes).
     for (const { label, spec } of suiteModels(suite)) {
@@ -124,7 +164,9 @@ async function runCommand(flags: RunFlags): Promise<number> {
         buildModel(spec, data.shape, data.numClasses);
       } catch (e) {
         if (e instanceof InputError) throw e;
-        throw new UsageError(`suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ${data.numClasses} classes): ${(e as Error).message}`);
+        throw new UsageError(
+          `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ${data.numClasses} classes): ${(e as Error).message}`,
+        );
       }
     }
     config = {
@@ -135,7 +177,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
       keepWeights: flags.weights !== false,
     };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
-    if (existsSync(join(dir, 'run.json'))) throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
+    if (existsSync(join(dir, 'run.json')))
+      throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
     // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
     checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
   }
@@ -151,18 +194,26 @@ async function runCommand(flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     mkdirSync(dir, { recursive: true });
-    log(`optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`);
+    log(
+      `optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`,
+    );
     const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal, provenance });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
-    if (config.suite.tune && config.shard) log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
-    log(`ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`);
+    if (config.suite.tune && config.shard)
+      log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
+    log(
+      `ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`,
+    );
     const problems = outcome.records.flatMap((r) => {
       const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
       return problem ? [`${taskLabel(config.suite, r)}: ${problem}`] : [];
     });
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
-    if (problems.length) log(`${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the model or its preprocessing (--mean/--std/--scale) is broken`);
+    if (problems.length)
+      log(
+        `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the model or its preprocessing (--mean/--std/--scale) is broken`,
+      );
     if (outcome.failures > 0) {
       log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
     }
@@ -172,7 +223,11 @@ async function runCommand(flags: RunFlags): Promise<number> {
       log(`optrobust: ${e.message}. Finish the run with: optrobust run --resume ${dir}`);
       return EXIT.interrupted;
     }
-    if (e instanceof WriteError) throw new WriteError(e.file, `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once the problem is fixed, finish the run with: optrobust run --resume ${dir}`);
+    if (e instanceof WriteError)
+      throw new WriteError(
+        e.file,
+        `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once the problem is fixed, finish the run with: optrobust run --resume ${dir}`,
+      );
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
@@ -199,17 +254,24 @@ const positiveNumber = (flag: string) => (v: string) => {
   if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`${flag} expects a positive number, got "${v}"`);
   return n;
 };
-const numberList = (flag: string, positive = false) => (v: string) => {
-  const parts = v.split(',').map((p) => Number(p.trim()));
-  if (parts.some((n) => !Number.isFinite(n) || (positive && n <= 0))) throw new InvalidArgumentError(`${flag} expects ${positive ? 'positive ' : ''}numbers separated by commas (one per channel, or one for all), got "${v}"`);
-  return parts;
-};
+const numberList =
+  (flag: string, positive = false) =>
+  (v: string) => {
+    const parts = v.split(',').map((p) => Number(p.trim()));
+    if (parts.some((n) => !Number.isFinite(n) || (positive && n <= 0)))
+      throw new InvalidArgumentError(`${flag} expects ${positive ? 'positive ' : ''}numbers separated by commas (one per channel, or one for all), got "${v}"`);
+    return parts;
+  };
 
 /** --perturbations: inline JSON, or the path of a JSON file. */
 function readPerturbations(v: string): Sweeps {
   let text = v;
   if (!v.trim().startsWith('{')) {
-    text = readRegularText(v, { what: 'inline JSON or a JSON file', maxBytes: 1 * MiB, error: (f, problem) => new UsageError(`--perturbations ${f}: ${problem}`) });
+    text = readRegularText(v, {
+      what: 'inline JSON or a JSON file',
+      maxBytes: 1 * MiB,
+      error: (f, problem) => new UsageError(`--perturbations ${f}: ${problem}`),
+    });
   }
   try {
     return JSON.parse(text) as Sweeps;
@@ -247,7 +309,10 @@ function phaseSizes(config: RunConfig): number[] {
 export function buildProgram(): Command {
   const program = new Command('optrobust')
     .description('Does the optimizer you train with change how robust your model is?')
-    .addHelpText('after', '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).',
+    )
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
@@ -262,12 +327,22 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
     .option('--data-dir <dir>', "a folder holding the suite's dataset in its format (IDX files for the MNIST family, the binary batches for cifar10)")
     .option('--out <dir>', 'run directory (default reports/<suite>-<timestamp>, linked from reports/latest)')
-    .addOption(new Option('--workers <n>', 'parallel cells (at most the number of cells)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
+    .addOption(
+      new Option('--workers <n>', 'parallel cells (at most the number of cells)')
+        .default(cpus().length, 'the number of cores')
+        .argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)),
+    )
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
     .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
-    .option('--shard <k/n|auto[/n]>', 'run slice k of n of the grid (join slices with `optrobust merge`); auto: from the batch engine (Kubernetes, Slurm, AWS Batch, GitLab)')
+    .option(
+      '--shard <k/n|auto[/n]>',
+      'run slice k of n of the grid (join slices with `optrobust merge`); auto: from the batch engine (Kubernetes, Slurm, AWS Batch, GitLab)',
+    )
     .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
-    .option('--no-weights', "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)")
+    .option(
+      '--no-weights',
+      "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)",
+    )
     .action(async (flags: RunFlags) => {
       process.exitCode = await runCommand(flags);
     });
@@ -278,18 +353,33 @@ export function buildProgram(): Command {
     .requiredOption('--model <file.onnx>', 'the classifier (torch.onnx.export, tf2onnx); its input shape and class count must fit the dataset')
     .option('--dataset <name>', `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's)`)
     .option('--data-dir <dir>', 'a folder holding that dataset in its format')
-    .option('--perturbations <json|file>', 'the sweep, e.g. \'{"fgsm": [0.03, 0.1], "gaussian_noise": [0.1]}\' (default: the --suite\'s, else the default suite\'s)')
+    .option(
+      '--perturbations <json|file>',
+      'the sweep, e.g. \'{"fgsm": [0.03, 0.1], "gaussian_noise": [0.1]}\' (default: the --suite\'s, else the default suite\'s)',
+    )
     .option('--suite <name|file>', 'take the dataset and the perturbation sweep from this suite')
     .option('--scale <x>', 'the model expects pixels times this (e.g. 255); applied inside the graph', positiveNumber('--scale'))
     .option('--mean <list>', 'per-channel mean the model subtracts after scaling, e.g. 0.286 or 0.485,0.456,0.406', numberList('--mean'))
     .option('--std <list>', 'per-channel standard deviation the model divides by', numberList('--std', true))
     .option('--seeds <list>', 'seeds of the random perturbations (noise draws), e.g. 0,1,2', seedList, [0])
     .option('--out <dir>', 'run directory (default reports/evaluate-<timestamp>)')
-    .addOption(new Option('--workers <n>', 'parallel cells (at most the number of seeds)').default(cpus().length, 'the number of cores').argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)))
+    .addOption(
+      new Option('--workers <n>', 'parallel cells (at most the number of seeds)')
+        .default(cpus().length, 'the number of cores')
+        .argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)),
+    )
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
     .action(async (flags: EvaluateFlags) => {
       const prepared = await evaluationSuite(flags);
-      process.exitCode = await runCommand({ suite: 'evaluate', prepared, dataDir: flags.dataDir, out: flags.out, workers: flags.workers, threads: flags.threads, weights: false });
+      process.exitCode = await runCommand({
+        suite: 'evaluate',
+        prepared,
+        dataDir: flags.dataDir,
+        out: flags.out,
+        workers: flags.workers,
+        threads: flags.threads,
+        weights: false,
+      });
     });
 
   program
@@ -308,7 +398,9 @@ export function buildProgram(): Command {
       const out = flags.out ?? join(dir, 'models', `${several ? `${key.model}-` : ''}${key.optimizer}-seed${key.seed}.onnx`);
       if (flags.out === undefined) checkOutputFile(out, 'the default output');
       writeFileAtomic(out, bytes);
-      process.stderr.write(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`);
+      process.stderr.write(
+        `wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`,
+      );
     });
 
   program
@@ -364,7 +456,9 @@ export function buildProgram(): Command {
         process.stderr.write(`rewrote the reports in ${dir}\n`);
         const missing = missingTasks(manifest.config.suite, records, manifest.config.shard);
         if (missing.length) {
-          process.stderr.write(`optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${taskLabel(manifest.config.suite, missing[0]!)}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`);
+          process.stderr.write(
+            `optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${taskLabel(manifest.config.suite, missing[0]!)}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`,
+          );
         }
       } finally {
         release();
@@ -399,7 +493,10 @@ export function buildProgram(): Command {
       const suites = await Promise.all(Object.keys(SHIPPED_SUITES).map(async (n) => [n, (await loadSuite(n)).description] as const));
       const out = [
         section('suites', suites),
-        section('optimizers', listOptimizers().map((n) => [n, optimizerDefinition(n).description])),
+        section(
+          'optimizers',
+          listOptimizers().map((n) => [n, optimizerDefinition(n).description]),
+        ),
         section('perturbations', [
           [CLEAN, 'the unperturbed test set'],
           ...listPerturbations().map((n) => {
@@ -407,8 +504,14 @@ export function buildProgram(): Command {
             return [n, `${p.description} (severity: ${p.severity.unit})`] as const;
           }),
         ]),
-        section('models', listModels().map((k) => [k, modelFamily(k).description])),
-        section('datasets', listDatasets().map((n) => [n, datasetSource(n).description])),
+        section(
+          'models',
+          listModels().map((k) => [k, modelFamily(k).description]),
+        ),
+        section(
+          'datasets',
+          listDatasets().map((n) => [n, datasetSource(n).description]),
+        ),
       ];
       process.stdout.write(`${out.join('\n\n')}\n`);
     });
@@ -416,7 +519,11 @@ export function buildProgram(): Command {
   const data = program.command('data').description('datasets');
   data
     .command('fetch')
-    .description(`download a dataset (${listDatasets().filter((n) => datasetSource(n).download).join(', ')}) into the cache, verifying checksums`)
+    .description(
+      `download a dataset (${listDatasets()
+        .filter((n) => datasetSource(n).download)
+        .join(', ')}) into the cache, verifying checksums`,
+    )
     .argument('<name>', 'dataset name')
     .option('--dir <dir>', 'destination folder (default: ~/.cache/optrobust/<name>)')
     .option('--base-url <url>', 'download from a mirror')

@@ -25,7 +25,11 @@ export interface CompareFlags {
 }
 
 function readJson<T>(file: string, what: string): T {
-  const text = readRegularText(file, { what: `${what} (a JSON file)`, maxBytes: 16 * MiB, error: (f, problem) => new CompareInputError(`${what} ${f}: ${problem}`) });
+  const text = readRegularText(file, {
+    what: `${what} (a JSON file)`,
+    maxBytes: 16 * MiB,
+    error: (f, problem) => new CompareInputError(`${what} ${f}: ${problem}`),
+  });
   try {
     return JSON.parse(text) as T;
   } catch (e) {
@@ -36,7 +40,8 @@ function readJson<T>(file: string, what: string): T {
 function perfFile(file: string | undefined, what: string): PerfFile | undefined {
   if (!file) return undefined;
   const f = readJson<PerfFile>(file, what);
-  if (f.format !== 'optrobust-perf/1' || !Array.isArray(f.results)) throw new CompareInputError(`${what} ${file}: not an \`npm run perf\` result (expected "format": "optrobust-perf/1")`);
+  if (f.format !== 'optrobust-perf/1' || !Array.isArray(f.results))
+    throw new CompareInputError(`${what} ${file}: not an \`npm run perf\` result (expected "format": "optrobust-perf/1")`);
   return f;
 }
 
@@ -45,7 +50,12 @@ const COMPARE_FILES = ['compare.md', 'compare.csv', 'compare.json', 'compare.htm
 
 export async function compareCommand(f: CompareFlags): Promise<{ comparison: Comparison; code: number; markdown: string; out: string }> {
   const out = f.out ?? join(f.current, 'compare');
-  checkOwnFolder(out, f.out === undefined ? 'the default output folder' : '--out', COMPARE_FILES, 'compare writes compare.md, .csv, .json and .html into a folder of their own');
+  checkOwnFolder(
+    out,
+    f.out === undefined ? 'the default output folder' : '--out',
+    COMPARE_FILES,
+    'compare writes compare.md, .csv, .json and .html into a folder of their own',
+  );
   try {
     return await compareInto(f, out);
   } catch (e) {
@@ -76,18 +86,31 @@ async function compareInto(f: CompareFlags, out: string): Promise<{ comparison: 
   }
   const base = loadRun(f.baseline, 'baseline');
   const cur = loadRun(f.current, 'current');
-  const comparison = compareRuns(base, cur, { rules, alpha: f.alpha, perfThreshold: f.perfThreshold, basePerf: perfFile(f.baselinePerf, '--baseline-perf'), currentPerf: perfFile(f.currentPerf, '--current-perf') });
+  const comparison = compareRuns(base, cur, {
+    rules,
+    alpha: f.alpha,
+    perfThreshold: f.perfThreshold,
+    basePerf: perfFile(f.baselinePerf, '--baseline-perf'),
+    currentPerf: perfFile(f.currentPerf, '--current-perf'),
+  });
   if (comparison.setupDifferences.length && !f.allowMismatch) {
-    throw new CompareInputError(`the runs differ in setup, so their numbers are not comparable:\n  ${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`);
+    throw new CompareInputError(
+      `the runs differ in setup, so their numbers are not comparable:\n  ${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`,
+    );
   }
   // A gate never passes on missing data: cells the baseline has and the current run lacks
   // (failed, or never run) would otherwise just be absent rows.
   const missing = comparison.missingCells;
   if (missing.length && !f.allowPartial) {
     const shown = missing.slice(0, 12).join(', ');
-    throw new CompareInputError(`the current run lacks ${missing.length} cell(s) the baseline has: ${shown}${missing.length > 12 ? ', ...' : ''}; finish it with --resume, or pass --allow-partial to compare what both hold`);
+    throw new CompareInputError(
+      `the current run lacks ${missing.length} cell(s) the baseline has: ${shown}${missing.length > 12 ? ', ...' : ''}; finish it with --resume, or pass --allow-partial to compare what both hold`,
+    );
   }
-  if (comparison.rows.length === 0) throw new CompareInputError(`nothing to compare: the runs share no measured (optimizer, perturbation, severity, metric) row; ${cur.records.length === 0 ? `${f.current} holds no records` : 'every cell of one run failed or differs from the other\'s'}`);
+  if (comparison.rows.length === 0)
+    throw new CompareInputError(
+      `nothing to compare: the runs share no measured (optimizer, perturbation, severity, metric) row; ${cur.records.length === 0 ? `${f.current} holds no records` : "every cell of one run failed or differs from the other's"}`,
+    );
   const markdown = renderMarkdown(comparison);
   writeFileAtomic(join(out, 'compare.md'), markdown);
   writeFileAtomic(join(out, 'compare.csv'), renderCsv(comparison));

@@ -7,7 +7,6 @@ import { defineSuite, type Suite } from '../src/index.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
 import { InputError, UsageError } from '../src/errors.ts';
 
-
 /** .ts when running from the sources (through tsx), .js when running the built package. */
 const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const TYPESCRIPT = /\.[mc]?ts$/;

@@ -20,7 +20,9 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
   manifests.forEach((m, i) => {
     if (m.identity === first.identity) return;
     const diffs = setupDifferences(first, m);
-    throw new UsageError(`${dirs[i]} is not a shard of the same run as ${dirs[0]}${diffs.length ? `: ${diffs.join('; ')}` : ''}; only shards of one run (same suite, same data) can be merged`);
+    throw new UsageError(
+      `${dirs[i]} is not a shard of the same run as ${dirs[0]}${diffs.length ? `: ${diffs.join('; ')}` : ''}; only shards of one run (same suite, same data) can be merged`,
+    );
   });
   if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
   const suite = first.config.suite;
@@ -56,7 +58,14 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
       ...first,
       config: { ...first.config, shard: undefined },
       // The shards' common provenance; each one's shard source stays in its own run.json.
-      ...(first.provenance ? { provenance: { ...first.provenance, shard: `merged from ${manifests.length} shard(s): ${manifests.map((m) => m.provenance?.shard ?? (m.config.shard ? `${m.config.shard.index}/${m.config.shard.count}` : 'unsharded')).join('; ')}` } } : {}),
+      ...(first.provenance
+        ? {
+            provenance: {
+              ...first.provenance,
+              shard: `merged from ${manifests.length} shard(s): ${manifests.map((m) => m.provenance?.shard ?? (m.config.shard ? `${m.config.shard.index}/${m.config.shard.count}` : 'unsharded')).join('; ')}`,
+            },
+          }
+        : {}),
       timings: { ...first.timings, cellSeconds, wallSeconds: Math.max(...manifests.map((m) => m.timings.wallSeconds ?? 0)) },
     };
     writeManifest(out, merged);

@@ -15,7 +15,8 @@ export function fancyTerminal(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
   return Boolean(stream.isTTY) && env.TERM !== 'dumb';
 }
 
-const line = (finished: number, total: number, cell: string, seconds: number, note: string) => `[${finished}/${total}] ${cell} ${note} (${seconds.toFixed(1)} s)`;
+const line = (finished: number, total: number, cell: string, seconds: number, note: string) =>
+  `[${finished}/${total}] ${cell} ${note} (${seconds.toFixed(1)} s)`;
 
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Progress {
   const inFlight = new Set<string>();
@@ -36,7 +37,13 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, env:
     };
   }
   const bars = new cliProgress.MultiBar(
-    { format: '{bar} {value}/{total} cells | {duration_formatted} elapsed | ETA {eta_formatted} | {cells}', stream, hideCursor: true, etaBuffer: 8, clearOnComplete: false },
+    {
+      format: '{bar} {value}/{total} cells | {duration_formatted} elapsed | ETA {eta_formatted} | {cells}',
+      stream,
+      hideCursor: true,
+      etaBuffer: 8,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let bar: cliProgress.SingleBar | undefined;

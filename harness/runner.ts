@@ -94,23 +94,43 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   // the records, and the last earlier attempt is credited with the cells it stored.
   const stored = store.records();
   const cellSeconds: Record<string, number> = { ...(before?.cellSeconds ?? {}) };
-  for (const r of stored) if (r.phase === GRID.name && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
+  for (const r of stored)
+    if (r.phase === GRID.name && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
   const earlierPhases = before?.phaseSeconds ?? {};
   const phaseSeconds: Record<string, number> = {};
   const startedAt = new Date().toISOString();
   // An attempt recorded before attempts were: its wall time, as one attempt.
-  const recorded = before ? (before.attempts ?? [{ startedAt: before.startedAt, ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}), wallSeconds: before.wallSeconds ?? 0, cells: Object.keys(before.cellSeconds).length, workers: before.workers }]) : [];
+  const recorded = before
+    ? (before.attempts ?? [
+        {
+          startedAt: before.startedAt,
+          ...(before.finishedAt ? { finishedAt: before.finishedAt } : {}),
+          wallSeconds: before.wallSeconds ?? 0,
+          cells: Object.keys(before.cellSeconds).length,
+          workers: before.workers,
+        },
+      ])
+    : [];
   const unaccounted = stored.length - recorded.reduce((n, a) => n + a.cells, 0);
-  const earlier = unaccounted > 0 && recorded.length ? [...recorded.slice(0, -1), { ...recorded.at(-1)!, cells: recorded.at(-1)!.cells + unaccounted }] : recorded;
+  const earlier =
+    unaccounted > 0 && recorded.length ? [...recorded.slice(0, -1), { ...recorded.at(-1)!, cells: recorded.at(-1)!.cells + unaccounted }] : recorded;
   let cellsThisAttempt = 0;
   const env = await environment();
   // A resumed run keeps the provenance of its start.
   const provenance = o.previous ? o.previous.provenance : o.provenance;
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const manifest = (finishedAt?: string): RunManifest => {
-    const attempt = { startedAt, ...(finishedAt ? { finishedAt } : {}), wallSeconds: round((performance.now() - started) / 1000), cells: cellsThisAttempt, workers: o.workers };
+    const attempt = {
+      startedAt,
+      ...(finishedAt ? { finishedAt } : {}),
+      wallSeconds: round((performance.now() - started) / 1000),
+      cells: cellsThisAttempt,
+      workers: o.workers,
+    };
     const attempts = [...earlier, attempt];
-    const phases = Object.fromEntries([...new Set([...Object.keys(earlierPhases), ...Object.keys(phaseSeconds)])].map((k) => [k, round((earlierPhases[k] ?? 0) + (phaseSeconds[k] ?? 0))]));
+    const phases = Object.fromEntries(
+      [...new Set([...Object.keys(earlierPhases), ...Object.keys(phaseSeconds)])].map((k) => [k, round((earlierPhases[k] ?? 0) + (phaseSeconds[k] ?? 0))]),
+    );
     return {
       format: MANIFEST_FORMAT,
       identity,

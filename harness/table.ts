@@ -43,6 +43,15 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
   const caption = `Test accuracy: the mean over ${seeds} seed${seeds === 1 ? '' : 's'} and, per perturbation, over its severities\n(clean: unperturbed); diverged and failed: cells.`;
   return [
     caption,
-    ...blocks.map((cols) => [line(header, cols), line(widths.map((w) => '-'.repeat(w)), cols), ...rows.map((r) => line(r, cols))].join('\n')),
+    ...blocks.map((cols) =>
+      [
+        line(header, cols),
+        line(
+          widths.map((w) => '-'.repeat(w)),
+          cols,
+        ),
+        ...rows.map((r) => line(r, cols)),
+      ].join('\n'),
+    ),
   ].join('\n\n');
 }

@@ -27,7 +27,10 @@ export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> 
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: 0 };
   }
   if (dataset.fingerprint !== config.data.fingerprint) {
-    return { error: `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`, seconds: 0 };
+    return {
+      error: `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`,
+      seconds: 0,
+    };
   }
   return runTask({ suite: config.suite, dataset, threads, perturbed }, task, config.keepWeights ?? false);
 }

@@ -10,7 +10,10 @@
 /** A WAT expression yielding a v128. */
 type Expr = string;
 
-const op = (name: string) => (...args: Expr[]) => `(f32x4.${name} ${args.join(' ')})`;
+const op =
+  (name: string) =>
+  (...args: Expr[]) =>
+    `(f32x4.${name} ${args.join(' ')})`;
 const add = op('add');
 const sub = op('sub');
 const mul = op('mul');
@@ -62,7 +65,10 @@ const KERNELS: readonly Kernel[] = [
     name: 'sgd',
     doc: 'SGD without momentum: d = g + wd·p; p -= lr·d.',
     streams: [],
-    scalars: [['lr', 'f32'], ['wd', 'f32']],
+    scalars: [
+      ['lr', 'f32'],
+      ['wd', 'f32'],
+    ],
     temps: [],
     body: [set('next', sub(old, mul(v('lr'), add(g, mul(v('wd'), old)))))],
   },
@@ -70,7 +76,14 @@ const KERNELS: readonly Kernel[] = [
     name: 'sgd_momentum',
     doc: 'SGD with momentum: d = g + wd·p; b = first ? d : μ·b + (1-τ)·d; d = nesterov ? d + μ·b : b; p -= lr·d.',
     streams: ['buf'],
-    scalars: [['lr', 'f32'], ['wd', 'f32'], ['mu', 'f32'], ['undamped', 'f32'], ['first', 'i32'], ['nesterov', 'i32']],
+    scalars: [
+      ['lr', 'f32'],
+      ['wd', 'f32'],
+      ['mu', 'f32'],
+      ['undamped', 'f32'],
+      ['first', 'i32'],
+      ['nesterov', 'i32'],
+    ],
     temps: ['d', 'b'],
     body: [
       set('d', add(g, mul(v('wd'), old))),
@@ -89,7 +102,18 @@ const KERNELS: readonly Kernel[] = [
       'and saves one of the two vector divisions, the costliest instructions in the loop.)',
     ].join('\n'),
     streams: ['m', 'v', 'vmax'],
-    scalars: [['b1', 'f32'], ['b2', 'f32'], ['c1', 'f32'], ['c2', 'f32'], ['wd', 'f32'], ['shrink', 'f32'], ['step', 'f32'], ['invbc2', 'f32'], ['eps', 'f32'], ['amsgrad', 'i32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['b2', 'f32'],
+      ['c1', 'f32'],
+      ['c2', 'f32'],
+      ['wd', 'f32'],
+      ['shrink', 'f32'],
+      ['step', 'f32'],
+      ['invbc2', 'f32'],
+      ['eps', 'f32'],
+      ['amsgrad', 'i32'],
+    ],
     temps: ['gi', 'mi', 'vi'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -105,7 +129,16 @@ const KERNELS: readonly Kernel[] = [
       'avg += eps; momentum: b = μ·b + g/avg, p -= lr·b; else p -= lr·g/avg.',
     ].join('\n'),
     streams: ['sq', 'gavg', 'buf'],
-    scalars: [['alpha', 'f32'], ['c', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['mu', 'f32'], ['lr', 'f32'], ['centered', 'i32'], ['momentum', 'i32']],
+    scalars: [
+      ['alpha', 'f32'],
+      ['c', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+      ['mu', 'f32'],
+      ['lr', 'f32'],
+      ['centered', 'i32'],
+      ['momentum', 'i32'],
+    ],
     temps: ['gi', 'si', 'ga', 'avg', 'b'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -120,7 +153,11 @@ const KERNELS: readonly Kernel[] = [
     name: 'adagrad',
     doc: 'Adagrad: g += wd·p; s += g²; p -= clr·g / (sqrt(s) + eps), clr = lr / (1 + (t-1)·lr_decay).',
     streams: ['sum'],
-    scalars: [['clr', 'f32'], ['wd', 'f32'], ['eps', 'f32']],
+    scalars: [
+      ['clr', 'f32'],
+      ['wd', 'f32'],
+      ['eps', 'f32'],
+    ],
     temps: ['gi', 'si'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -133,7 +170,13 @@ const KERNELS: readonly Kernel[] = [
     name: 'adadelta',
     doc: 'Adadelta: g += wd·p; s = ρ·s + (1-ρ)·g²; δ = sqrt(a + eps) / sqrt(s + eps) · g; a = ρ·a + (1-ρ)·δ²; p -= lr·δ.',
     streams: ['sq', 'dsq'],
-    scalars: [['rho', 'f32'], ['c', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['lr', 'f32']],
+    scalars: [
+      ['rho', 'f32'],
+      ['c', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+      ['lr', 'f32'],
+    ],
     temps: ['gi', 'si', 'delta'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -148,7 +191,14 @@ const KERNELS: readonly Kernel[] = [
     name: 'adamax',
     doc: 'Adamax: g += wd·p; m = β1·m + (1-β1)·g; u = max(β2·u, |g| + eps); p -= clr·m/u, clr = lr / (1-β1ᵗ).',
     streams: ['m', 'u'],
-    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['clr', 'f32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+      ['clr', 'f32'],
+    ],
     temps: ['gi', 'mi', 'ui'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -166,7 +216,17 @@ const KERNELS: readonly Kernel[] = [
       'p -= cg·g/d; p -= cm·m/d (the per-step cg, cm from the momentum schedule, computed outside).',
     ].join('\n'),
     streams: ['m', 'v'],
-    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['bc2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['cg', 'f32'], ['cm', 'f32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['bc2', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+      ['cg', 'f32'],
+      ['cm', 'f32'],
+    ],
     temps: ['gi', 'mi', 'vi', 'd'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -182,7 +242,19 @@ const KERNELS: readonly Kernel[] = [
       'adaptive steps: p -= m̂·lr·(sqrt(1-β2ᵗ) / (sqrt(v) + eps))·rect; otherwise p -= m̂·lr.',
     ].join('\n'),
     streams: ['m', 'v'],
-    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['bc1', 'f32'], ['lr', 'f32'], ['bc2sqrt', 'f32'], ['eps', 'f32'], ['rect', 'f32'], ['wd', 'f32'], ['adaptive', 'i32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['bc1', 'f32'],
+      ['lr', 'f32'],
+      ['bc2sqrt', 'f32'],
+      ['eps', 'f32'],
+      ['rect', 'f32'],
+      ['wd', 'f32'],
+      ['adaptive', 'i32'],
+    ],
     temps: ['gi', 'mi', 'vi', 'step'],
     body: [
       set('gi', add(g, mul(v('wd'), old))),
@@ -200,7 +272,19 @@ const KERNELS: readonly Kernel[] = [
       'mode 0: p -= step·m / (sqrt(v)·(1/sqrt(1-β2ᵗ)) + eps); 1 (rectified): p -= step·m / (sqrt(s) + eps); 2: p -= step·m; 3: no step.',
     ].join('\n'),
     streams: ['m', 's', 'smax'],
-    scalars: [['shrink', 'f32'], ['wd', 'f32'], ['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['eps', 'f32'], ['invbc2', 'f32'], ['step', 'f32'], ['amsgrad', 'i32'], ['mode', 'i32']],
+    scalars: [
+      ['shrink', 'f32'],
+      ['wd', 'f32'],
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['eps', 'f32'],
+      ['invbc2', 'f32'],
+      ['step', 'f32'],
+      ['amsgrad', 'i32'],
+      ['mode', 'i32'],
+    ],
     temps: ['pi', 'gi', 'mi', 'r', 'si', 'vi'],
     body: [
       set('pi', mul(old, v('shrink'))),
@@ -225,7 +309,16 @@ const KERNELS: readonly Kernel[] = [
       'u = (m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps) + wd·p, written over g; p unchanged; returns Σu².',
     ].join('\n'),
     streams: ['m', 'v'],
-    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['bc1', 'f32'], ['bc2', 'f32'], ['eps', 'f32'], ['wd', 'f32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['bc1', 'f32'],
+      ['bc2', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+    ],
     temps: ['gi', 'mi', 'vi', 'u'],
     body: [
       set('gi', g),
@@ -257,12 +350,22 @@ const KERNELS: readonly Kernel[] = [
     name: 'lion',
     doc: 'Lion: c = β1·m + (1-β1)·g; p = p·shrink - lr·sign(c); m = β2·m + (1-β2)·g (sign(0) = 0; NaN stays NaN).',
     streams: ['m'],
-    scalars: [['b1', 'f32'], ['c1', 'f32'], ['b2', 'f32'], ['c2', 'f32'], ['shrink', 'f32'], ['lr', 'f32']],
+    scalars: [
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['shrink', 'f32'],
+      ['lr', 'f32'],
+    ],
     temps: ['c', 'sign'],
     body: [
       set('c', add(mul(load('m'), v('b1')), mul(v('c1'), g))),
       // 1 where c > 0, -1 where c < 0, else c·0 (0, or NaN for NaN).
-      set('sign', `(v128.bitselect ${ONE} (v128.bitselect (f32x4.neg ${ONE}) (f32x4.mul ${t('c')} ${ZERO}) (f32x4.lt ${t('c')} ${ZERO})) (f32x4.gt ${t('c')} ${ZERO}))`),
+      set(
+        'sign',
+        `(v128.bitselect ${ONE} (v128.bitselect (f32x4.neg ${ONE}) (f32x4.mul ${t('c')} ${ZERO}) (f32x4.lt ${t('c')} ${ZERO})) (f32x4.gt ${t('c')} ${ZERO}))`,
+      ),
       set('next', sub(mul(old, v('shrink')), mul(v('lr'), t('sign')))),
       store('m', add(mul(load('m'), v('b2')), mul(v('c2'), g))),
     ],
@@ -274,30 +377,45 @@ const KERNELS: readonly Kernel[] = [
       'p -= lr·sign(m)·min(|m| / (ρ·bs·h + 1e-15), 1)  (sign(0) = 0; h is read, updated by ema_sq).',
     ].join('\n'),
     streams: ['m', 'h'],
-    scalars: [['shrink', 'f32'], ['b1', 'f32'], ['c1', 'f32'], ['scale', 'f32'], ['lr', 'f32']],
+    scalars: [
+      ['shrink', 'f32'],
+      ['b1', 'f32'],
+      ['c1', 'f32'],
+      ['scale', 'f32'],
+      ['lr', 'f32'],
+    ],
     temps: ['mi', 'sign', 'ratio'],
     body: [
       set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), g))),
       store('m', t('mi')),
-      set('sign', `(v128.bitselect ${ONE} (v128.bitselect (f32x4.neg ${ONE}) (f32x4.mul ${t('mi')} ${ZERO}) (f32x4.lt ${t('mi')} ${ZERO})) (f32x4.gt ${t('mi')} ${ZERO}))`),
+      set(
+        'sign',
+        `(v128.bitselect ${ONE} (v128.bitselect (f32x4.neg ${ONE}) (f32x4.mul ${t('mi')} ${ZERO}) (f32x4.lt ${t('mi')} ${ZERO})) (f32x4.gt ${t('mi')} ${ZERO}))`,
+      ),
       set('ratio', `(f32x4.min ${div(abs(t('mi')), add(mul(v('scale'), load('h')), '(v128.const f32x4 1e-15 1e-15 1e-15 1e-15)'))} ${ONE})`),
       set('next', sub(mul(old, v('shrink')), mul(v('lr'), mul(t('sign'), t('ratio'))))),
     ],
   },
   {
     name: 'ema_sq',
-    doc: 'An exponential average of squares, p = β·p + (1-β)·g² (Sophia-G\'s curvature estimate h, passed as p).',
+    doc: "An exponential average of squares, p = β·p + (1-β)·g² (Sophia-G's curvature estimate h, passed as p).",
     streams: [],
-    scalars: [['beta', 'f32'], ['c', 'f32']],
+    scalars: [
+      ['beta', 'f32'],
+      ['c', 'f32'],
+    ],
     temps: [],
     bare: true,
     body: [set('next', add(mul(old, v('beta')), mul(v('c'), mul(g, g))))],
   },
   {
     name: 'scale_add',
-    doc: 'p = p·shrink + step·u, with u passed as g (Adafactor\'s last pass: decoupled decay, then the clipped step).',
+    doc: "p = p·shrink + step·u, with u passed as g (Adafactor's last pass: decoupled decay, then the clipped step).",
     streams: [],
-    scalars: [['shrink', 'f32'], ['step', 'f32']],
+    scalars: [
+      ['shrink', 'f32'],
+      ['step', 'f32'],
+    ],
     temps: [],
     body: [set('next', add(mul(old, v('shrink')), mul(v('step'), g)))],
   },
@@ -308,7 +426,12 @@ const KERNELS: readonly Kernel[] = [
       'y = y + c·(z - y) + ylr·d, ylr = lr·(β(1-c) - 1); z -= lr·d. p holds y.',
     ].join('\n'),
     streams: ['z'],
-    scalars: [['wd', 'f32'], ['ckp1', 'f32'], ['ylr', 'f32'], ['lr', 'f32']],
+    scalars: [
+      ['wd', 'f32'],
+      ['ckp1', 'f32'],
+      ['ylr', 'f32'],
+      ['lr', 'f32'],
+    ],
     temps: ['d', 'zi'],
     body: [
       set('d', add(g, mul(v('wd'), old))),
@@ -324,7 +447,16 @@ const KERNELS: readonly Kernel[] = [
       'y = y + c·(z - y) + ylr·d, ylr = lr·(β1(1-c) - 1); z -= lr·d. p holds y.',
     ].join('\n'),
     streams: ['z', 'v'],
-    scalars: [['b2', 'f32'], ['c2', 'f32'], ['bc2', 'f32'], ['eps', 'f32'], ['wd', 'f32'], ['ckp1', 'f32'], ['ylr', 'f32'], ['lr', 'f32']],
+    scalars: [
+      ['b2', 'f32'],
+      ['c2', 'f32'],
+      ['bc2', 'f32'],
+      ['eps', 'f32'],
+      ['wd', 'f32'],
+      ['ckp1', 'f32'],
+      ['ylr', 'f32'],
+      ['lr', 'f32'],
+    ],
     temps: ['vi', 'd', 'zi'],
     body: [
       set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(g, g)))),
@@ -449,9 +581,14 @@ const FACTORED = `  ;; Adafactor, first pass: rowsq[i] = Σ_j g[i,j]², colsq[j]
     (local.get $total))`;
 
 function kernel(k: Kernel): string {
-  const params = [...['p', 'g', ...k.streams].map((s) => `(param $${s} i32)`), '(param $n i32)', ...k.scalars.map(([s, type]) => `(param $${s} ${type})`)].join(' ');
+  const params = [...['p', 'g', ...k.streams].map((s) => `(param $${s} i32)`), '(param $n i32)', ...k.scalars.map(([s, type]) => `(param $${s} ${type})`)].join(
+    ' ',
+  );
   const vectors = k.scalars.filter(([, type]) => type === 'f32').map(([s]) => s);
-  const locals = ['(local $end i32) (local $stop i32)', ...['old', 'next', 'dd', 'acc', 'lo', 'hi', ...k.temps, ...vectors.map((s) => `v${s}`)].map((l) => `(local $${l} v128)`)].join(' ');
+  const locals = [
+    '(local $end i32) (local $stop i32)',
+    ...['old', 'next', 'dd', 'acc', 'lo', 'hi', ...k.temps, ...vectors.map((s) => `v${s}`)].map((l) => `(local $${l} v128)`),
+  ].join(' ');
   const advance = ['p', 'g', ...k.streams].map((s) => `(local.set $${s} (i32.add (local.get $${s}) (i32.const 16)))`);
   const lines = [
     ...k.doc.split('\n').map((l) => `  ;; ${l}`),
@@ -470,7 +607,10 @@ function kernel(k: Kernel): string {
     '          (v128.store (local.get $p) (local.get $next))',
     ...(k.bare
       ? []
-      : [`          (local.set $dd ${k.accumulate ?? '(f32x4.sub (local.get $next) (local.get $old))'})`, '          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))']),
+      : [
+          `          (local.set $dd ${k.accumulate ?? '(f32x4.sub (local.get $next) (local.get $old))'})`,
+          '          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $dd) (local.get $dd))))',
+        ]),
     ...advance.map((a) => `          ${a}`),
     '          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))',
     '        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))',

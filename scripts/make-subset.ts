@@ -28,7 +28,13 @@ function subset(prefix: string, perClass: number): void {
   const px = new Uint8Array(chosen.length * h * w);
   chosen.forEach((idx, k) => px.set(images.data.subarray(idx * h * w, (idx + 1) * h * w), k * h * w));
   writeFileSync(join(out, `${prefix}-images-idx3-ubyte.gz`), encodeIdx([chosen.length, h, w], px));
-  writeFileSync(join(out, `${prefix}-labels-idx1-ubyte.gz`), encodeIdx([chosen.length], Uint8Array.from(chosen, (i) => labels.data[i]!)));
+  writeFileSync(
+    join(out, `${prefix}-labels-idx1-ubyte.gz`),
+    encodeIdx(
+      [chosen.length],
+      Uint8Array.from(chosen, (i) => labels.data[i]!),
+    ),
+  );
 }
 
 mkdirSync(out, { recursive: true });

@@ -33,7 +33,19 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // As a user on any npm would, so that onnxruntime-node's CUDA download never runs.
   writeFileSync(join(app, '.npmrc'), 'ignore-scripts=true\n');
-  sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies['@types/node']}`], app);
+  sh(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+      `typescript@${pkg.devDependencies.typescript}`,
+      `@types/node@${pkg.devDependencies['@types/node']}`,
+    ],
+    app,
+  );
 
   // (a) the library from plain JavaScript
   writeFileSync(
@@ -57,7 +69,10 @@ console.log('library ok', s.accuracy);
   // (b) a strict NodeNext TypeScript consumer, library types checked (skipLibCheck off)
   writeFileSync(
     join(app, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, files: ['use.ts'] }),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+      files: ['use.ts'],
+    }),
   );
   writeFileSync(
     join(app, 'use.ts'),

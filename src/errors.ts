@@ -43,7 +43,10 @@ export function show(value: unknown): string {
   if (value === undefined) return 'undefined';
   let text: string;
   try {
-    text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `\u0000${Object.is(v, -0) ? '-0' : String(v)}\u0000` : v)) ?? String(value);
+    text =
+      JSON.stringify(value, (_k, v: unknown) =>
+        typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? `\u0000${Object.is(v, -0) ? '-0' : String(v)}\u0000` : v,
+      ) ?? String(value);
   } catch {
     text = String(value);
   }

@@ -1,6 +1,18 @@
 // optrobust's public API: everything the harness uses is importable from here.
 export { defineSuite, SuiteError, type Suite, type SuiteDefinition, type OptimizerEntry, type ResolvedOptimizer } from './experiment/suite.ts';
-export { gridCells, shardCells, parseShard, suiteArms, suiteModels, armId, cellLabel, type Arm, type ArmKey, type CellKey, type Shard } from './experiment/grid.ts';
+export {
+  gridCells,
+  shardCells,
+  parseShard,
+  suiteArms,
+  suiteModels,
+  armId,
+  cellLabel,
+  type Arm,
+  type ArmKey,
+  type CellKey,
+  type Shard,
+} from './experiment/grid.ts';
 export type { Phase, PhaseTask, PlanInput, CellContext } from './experiment/phase.ts';
 export { PHASES, phaseNamed } from './experiment/phases/index.ts';
 export type { CellResult, TensorInfo, Checkpoint } from './experiment/phases/main.ts';

@@ -10,7 +10,8 @@ import { defineSuite } from '../src/index.ts';
 
 export default defineSuite({
   name: 'seed-article',
-  description: "the article's setting: MNIST subset, Dense 128 ReLU + Dropout 0.2 (Keras init), Adam (Keras defaults) vs SGD and momentum, 5 epochs, batch 32, seeds 0-4",
+  description:
+    "the article's setting: MNIST subset, Dense 128 ReLU + Dropout 0.2 (Keras init), Adam (Keras defaults) vs SGD and momentum, 5 epochs, batch 32, seeds 0-4",
   dataset: 'mnist-subset',
   model: { kind: 'mlp', hidden: [128], dropout: 0.2, init: 'keras' },
   batchSize: 32,

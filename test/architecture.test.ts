@@ -8,7 +8,24 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { ROOT } from './helpers/cli.ts';
 
 /** Bottom to top. A folder may import from the folders before it (and from itself). */
-const LAYERS = ['errors.ts', 'util', 'onnx', 'data', 'model', 'optim', 'perturb', 'metrics', 'train', 'tune', 'experiment', 'results', 'report', 'compare', 'history', 'index.ts'] as const;
+const LAYERS = [
+  'errors.ts',
+  'util',
+  'onnx',
+  'data',
+  'model',
+  'optim',
+  'perturb',
+  'metrics',
+  'train',
+  'tune',
+  'experiment',
+  'results',
+  'report',
+  'compare',
+  'history',
+  'index.ts',
+] as const;
 
 const SRC = join(ROOT, 'src');
 
@@ -22,7 +39,10 @@ function files(dir: string): string[] {
 /** Relative imports (and re-exports) of a file, resolved to paths. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms)].map((m) => m[1]!).filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)));
+  return [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms)]
+    .map((m) => m[1]!)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => normalize(join(dirname(file), s)));
 }
 
 const layerOf = (file: string): number => {
@@ -72,7 +92,9 @@ describe('the layering of src/', () => {
   });
 
   it('prints nothing and never exits: no console, process.exit, stdout or stderr in src/', () => {
-    const offenders = all.filter((f) => /\bconsole\.\w+\(|process\.exit\b|process\.(stdout|stderr)\.write/.test(readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '')));
+    const offenders = all.filter((f) =>
+      /\bconsole\.\w+\(|process\.exit\b|process\.(stdout|stderr)\.write/.test(readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '')),
+    );
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 });

@@ -15,6 +15,10 @@ const data = { images: ds.train.images.subarray(0, trainExamples * 784), labels:
 const { weights } = await train(net, data, { seed, epochs: 2, batchSize: 64, optimizer: 'sgd', optimizerOptions: { lr: 0.1 } });
 writeFileSync(
   process.argv[2] ?? 'sharpness.json',
-  JSON.stringify({ ...SHARPNESS_REFERENCE, subset: Array.from(sharpnessSubset(trainExamples, examples, seed)), weights: weights.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64')) }),
+  JSON.stringify({
+    ...SHARPNESS_REFERENCE,
+    subset: Array.from(sharpnessSubset(trainExamples, examples, seed)),
+    weights: weights.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength).toString('base64')),
+  }),
 );
 net.release();

@@ -22,4 +22,6 @@ for (let seed = 0; seed < seeds; seed++) {
   process.stdout.write(`${kind} seed ${seed}: ${accs[seed]}\n`);
 }
 const all = describe(accs);
-process.stdout.write(`${kind}: seeds 0-2 mean ${describe(accs.slice(0, 3)).mean.toFixed(4)}; ${seeds} seeds mean ${all.mean.toFixed(4)} std ${all.std.toFixed(4)}\n`);
+process.stdout.write(
+  `${kind}: seeds 0-2 mean ${describe(accs.slice(0, 3)).mean.toFixed(4)}; ${seeds} seeds mean ${all.mean.toFixed(4)} std ${all.std.toFixed(4)}\n`,
+);

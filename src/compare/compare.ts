@@ -83,7 +83,8 @@ interface Tested {
   readonly note?: string;
 }
 
-const sameValues = (a: Map<number, number>, b: Map<number, number>): boolean => a.size === b.size && [...a].every(([seed, v]) => b.has(seed) && Object.is(v, b.get(seed)));
+const sameValues = (a: Map<number, number>, b: Map<number, number>): boolean =>
+  a.size === b.size && [...a].every(([seed, v]) => b.has(seed) && Object.is(v, b.get(seed)));
 
 const nonFinite = (xs: readonly number[]) => xs.filter((v) => !Number.isFinite(v)).length;
 
@@ -98,10 +99,19 @@ function testSeries(a: Map<number, number>, b: Map<number, number>): Tested {
   // such, not as a change of its mean (a diverged loss is not a smaller loss).
   const [na, nb] = [nonFinite(xa), nonFinite(xb)];
   if (na !== nb) {
-    return { test: 'non-finite', delta: Number.NaN, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, nonFiniteGrew: nb > na, note: `non-finite values: ${na} of ${xa.length} seeds in the baseline, ${nb} of ${xb.length} in the current run` };
+    return {
+      test: 'non-finite',
+      delta: Number.NaN,
+      ciLow: Number.NaN,
+      ciHigh: Number.NaN,
+      p: Number.NaN,
+      nonFiniteGrew: nb > na,
+      note: `non-finite values: ${na} of ${xa.length} seeds in the baseline, ${nb} of ${xb.length} in the current run`,
+    };
   }
   const delta = mean(xb.filter(Number.isFinite)) - mean(xa.filter(Number.isFinite));
-  if (xa.length < 2 || xb.length < 2) return { test: 'untested', delta, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, note: 'n too small to test (fewer than 2 seeds)' };
+  if (xa.length < 2 || xb.length < 2)
+    return { test: 'untested', delta, ciLow: Number.NaN, ciHigh: Number.NaN, p: Number.NaN, note: 'n too small to test (fewer than 2 seeds)' };
   const t = samePairs ? pairedTest(xb, xa) : welchTest(xb, xa);
   return { test: samePairs ? 'paired t' : 'welch t', delta, ciLow: t.ciLow, ciHigh: t.ciHigh, p: t.p };
 }
@@ -115,7 +125,11 @@ function verdict(direction: Direction, threshold: number, delta: number, q: numb
   return better ? 'improved' : 'regressed';
 }
 
-function finish(partial: Omit<CompareRow, 'q' | 'verdict'>[], thresholds: (r: Omit<CompareRow, 'q' | 'verdict'>) => [number, number | undefined], alpha: number): CompareRow[] {
+function finish(
+  partial: Omit<CompareRow, 'q' | 'verdict'>[],
+  thresholds: (r: Omit<CompareRow, 'q' | 'verdict'>) => [number, number | undefined],
+  alpha: number,
+): CompareRow[] {
   const q = benjaminiHochberg(partial.map((r) => r.p));
   return partial.map((r, i) => {
     if (r.test === 'non-finite') {
@@ -127,7 +141,6 @@ function finish(partial: Omit<CompareRow, 'q' | 'verdict'>[], thresholds: (r: Om
     return { ...r, q: q[i]!, verdict: verdict(r.direction, threshold, r.delta, q[i]!, alpha, relativeTo) };
   });
 }
-
 
 function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: number): CompareRow[] {
   const partial: Omit<CompareRow, 'q' | 'verdict'>[] = [];
@@ -149,7 +162,20 @@ function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: num
     if (!sb) continue;
     const [model = '', regime = '', optimizer = id] = id.split('|');
     const t = testSeries(sa, sb);
-    partial.push({ model, regime, optimizer, perturbation: 'timing', severity: 0, metric: 'cell_seconds', direction: 'lower', nBaseline: sa.size, nCurrent: sb.size, baseline: mean([...sa.values()]), current: mean([...sb.values()]), ...t });
+    partial.push({
+      model,
+      regime,
+      optimizer,
+      perturbation: 'timing',
+      severity: 0,
+      metric: 'cell_seconds',
+      direction: 'lower',
+      nBaseline: sa.size,
+      nCurrent: sb.size,
+      baseline: mean([...sa.values()]),
+      current: mean([...sb.values()]),
+      ...t,
+    });
   }
   // npm run perf results: mean and margin of error per benchmark; a normal-approximation test.
   for (const r of o.basePerf?.results ?? []) {
@@ -160,7 +186,24 @@ function perfRowsFrom(base: RunData, cur: RunData, o: CompareOptions, alpha: num
     const delta = c.msPerOp - r.msPerOp;
     const z = s > 0 ? delta / s : delta === 0 ? 0 : Infinity;
     const p = Number.isFinite(z) ? 2 * (1 - tCdf(Math.abs(z), 1e6)) : 0;
-    partial.push({ model: '', regime: '', optimizer: r.name, perturbation: r.group, severity: 0, metric: 'ms_per_op', direction: 'lower', nBaseline: r.samples, nCurrent: c.samples, baseline: r.msPerOp, current: c.msPerOp, delta, ciLow: delta - 1.96 * s, ciHigh: delta + 1.96 * s, test: 'welch t', p });
+    partial.push({
+      model: '',
+      regime: '',
+      optimizer: r.name,
+      perturbation: r.group,
+      severity: 0,
+      metric: 'ms_per_op',
+      direction: 'lower',
+      nBaseline: r.samples,
+      nCurrent: c.samples,
+      baseline: r.msPerOp,
+      current: c.msPerOp,
+      delta,
+      ciLow: delta - 1.96 * s,
+      ciHigh: delta + 1.96 * s,
+      test: 'welch t',
+      p,
+    });
   }
   return finish(partial, (r) => [o.perfThreshold ?? 0.1, r.baseline], alpha);
 }
@@ -170,7 +213,9 @@ function cellsMissing(base: RunData, cur: RunData): string[] {
   const have = new Set(cur.records.filter((r) => r.kind !== 'failure').map(recordId));
   // Seeds the current run does not have by design are a different sample (compared unpaired), not missing cells.
   const seeds = new Set(cur.manifest.config.suite.seeds);
-  return base.view.records.filter((r) => r.kind !== 'failure' && seeds.has(r.key.seed) && !have.has(recordId(r))).map((r) => taskLabel(base.manifest.config.suite, r));
+  return base.view.records
+    .filter((r) => r.kind !== 'failure' && seeds.has(r.key.seed) && !have.has(recordId(r)))
+    .map((r) => taskLabel(base.manifest.config.suite, r));
 }
 
 export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Comparison {
@@ -185,8 +230,16 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
     const t = testSeries(sa.bySeed, sb.bySeed);
     const rule = ruleFor(o.rules, sa.metric);
     partial.push({
-      ...sa.arm, perturbation: sa.perturbation, severity: sa.severity, metric: sa.metric, direction: rule.direction,
-      nBaseline: sa.bySeed.size, nCurrent: sb.bySeed.size, baseline: mean([...sa.bySeed.values()]), current: mean([...sb.bySeed.values()]), ...t,
+      ...sa.arm,
+      perturbation: sa.perturbation,
+      severity: sa.severity,
+      metric: sa.metric,
+      direction: rule.direction,
+      nBaseline: sa.bySeed.size,
+      nCurrent: sb.bySeed.size,
+      baseline: mean([...sa.bySeed.values()]),
+      current: mean([...sb.bySeed.values()]),
+      ...t,
     });
   }
   const rows = finish(partial, (r) => [ruleFor(o.rules, r.metric).threshold, undefined], alpha);
@@ -207,4 +260,3 @@ export function compareRuns(base: RunData, cur: RunData, o: CompareOptions): Com
     untested: rows.filter((r) => r.test === 'untested').length,
   };
 }
-

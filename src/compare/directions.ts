@@ -25,23 +25,29 @@ export type Rules = Readonly<Record<string, MetricRule>>;
 /** Merges user rules (from --thresholds FILE or --threshold metric=value) over the defaults, validating them. */
 export function resolveRules(user: Readonly<Record<string, unknown>>, source: string): Rules {
   const out: Record<string, MetricRule> = Object.assign(Object.create(null) as Record<string, MetricRule>, DEFAULT_RULES);
-  if (typeof user !== 'object' || user === null || Array.isArray(user)) throw new Error(`${source}: expected a JSON object of metric -> threshold, e.g. {"accuracy": 0.02}`);
+  if (typeof user !== 'object' || user === null || Array.isArray(user))
+    throw new Error(`${source}: expected a JSON object of metric -> threshold, e.g. {"accuracy": 0.02}`);
   const known = new Set(listMetrics().map((m) => m.name));
   for (const [metric, raw] of Object.entries(user)) {
     // A misspelt metric would otherwise be a rule that never applies: a gate that cannot fail.
     if (!known.has(metric)) throw new Error(`${source}: unknown metric "${metric}"; known: ${[...known].sort().join(', ')}`);
     const base = out[metric] ?? DIAGNOSTIC;
-    if (typeof raw !== 'number' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) throw new Error(`${source}: "${metric}" = ${JSON.stringify(raw)}; expected a number >= 0 or { "direction": ..., "threshold": n }`);
+    if (typeof raw !== 'number' && (typeof raw !== 'object' || raw === null || Array.isArray(raw)))
+      throw new Error(`${source}: "${metric}" = ${JSON.stringify(raw)}; expected a number >= 0 or { "direction": ..., "threshold": n }`);
     const extra = typeof raw === 'object' ? Object.keys(raw).filter((k) => k !== 'direction' && k !== 'threshold') : [];
-    if (extra.length) throw new Error(`${source}: "${metric}" has unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')}; expected "direction" and/or "threshold"`);
+    if (extra.length)
+      throw new Error(`${source}: "${metric}" has unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')}; expected "direction" and/or "threshold"`);
     const rule = typeof raw === 'number' ? { ...base, threshold: raw } : (raw as Partial<MetricRule>);
     const direction = rule.direction ?? base.direction;
     const threshold = rule.threshold ?? base.threshold;
-    if (!['higher', 'lower', 'diagnostic'].includes(direction)) throw new Error(`${source}: "${metric}".direction = ${JSON.stringify(direction)}; expected "higher", "lower" or "diagnostic"`);
-    if (typeof threshold !== 'number' || !(threshold >= 0 && Number.isFinite(threshold))) throw new Error(`${source}: "${metric}".threshold = ${JSON.stringify(threshold)}; expected a number >= 0`);
+    if (!['higher', 'lower', 'diagnostic'].includes(direction))
+      throw new Error(`${source}: "${metric}".direction = ${JSON.stringify(direction)}; expected "higher", "lower" or "diagnostic"`);
+    if (typeof threshold !== 'number' || !(threshold >= 0 && Number.isFinite(threshold)))
+      throw new Error(`${source}: "${metric}".threshold = ${JSON.stringify(threshold)}; expected a number >= 0`);
     out[metric] = { direction, threshold };
   }
   return out;
 }
 
-export const ruleFor = (rules: Rules, metric: string): MetricRule => rules[metric] ?? { direction: metricInfo(metric).direction, threshold: metricInfo(metric).threshold };
+export const ruleFor = (rules: Rules, metric: string): MetricRule =>
+  rules[metric] ?? { direction: metricInfo(metric).direction, threshold: metricInfo(metric).threshold };

@@ -46,7 +46,11 @@ export function setupDifferences(base: RunManifest, cur: RunManifest): string[] 
   same('dataset', a.dataset, b.dataset);
   same('data fingerprint (the dataset files differ)', base.config.data.fingerprint.slice(0, 16), cur.config.data.fingerprint.slice(0, 16));
   same('train/test limits', [a.trainLimit ?? null, a.testLimit ?? null], [b.trainLimit ?? null, b.testLimit ?? null]);
-  same('models', suiteModels(a).map((m) => [m.label, m.spec]), suiteModels(b).map((m) => [m.label, m.spec]));
+  same(
+    'models',
+    suiteModels(a).map((m) => [m.label, m.spec]),
+    suiteModels(b).map((m) => [m.label, m.spec]),
+  );
   same('batch size', a.batchSize, b.batchSize);
   same('epochs', a.epochs, b.epochs);
   const labels = new Set([...a.optimizers, ...b.optimizers].map((o) => o.label));
@@ -54,7 +58,12 @@ export function setupDifferences(base: RunManifest, cur: RunManifest): string[] 
     const x = a.optimizers.find((o) => o.label === label);
     const y = b.optimizers.find((o) => o.label === label);
     if (!x || !y) diffs.push(`optimizer ${label}: only in the ${x ? 'baseline' : 'current'} run`);
-    else same(`optimizer ${label}`, { name: x.name, options: x.options, schedule: x.schedule ?? null }, { name: y.name, options: y.options, schedule: y.schedule ?? null });
+    else
+      same(
+        `optimizer ${label}`,
+        { name: x.name, options: x.options, schedule: x.schedule ?? null },
+        { name: y.name, options: y.options, schedule: y.schedule ?? null },
+      );
   }
   same('perturbations', a.perturbations, b.perturbations);
   same('tuning', a.tune ?? null, b.tune ?? null);

@@ -33,7 +33,8 @@ export function recordedChecksums(dir: string): Record<string, string> | undefin
   if (!existsSync(file)) return undefined;
   try {
     const parsed = JSON.parse(readRegularText(file, { what: 'a checksum record', maxBytes: 1 * MiB })) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) throw new Error('not an object of file -> SHA-256');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string'))
+      throw new Error('not an object of file -> SHA-256');
     return parsed as Record<string, string>;
   } catch (e) {
     if (e instanceof DataError) throw e;

@@ -55,7 +55,6 @@ export class DownloadError extends ExternalError {
   }
 }
 
-
 /** The cause undici puts under "fetch failed": ECONNREFUSED, ENOTFOUND, a TLS error... */
 function causeOf(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
@@ -146,7 +145,12 @@ async function fetchArchive(dir: string, archive: ArchiveDownload, options: Fetc
   const target = join(dir, `.${name}`);
   const staging = join(dir, `.extract-${process.pid}`);
   try {
-    await fetchVerified(options.baseUrl ? new URL(name, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : archive.url, target, archive.md5, options);
+    await fetchVerified(
+      options.baseUrl ? new URL(name, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href : archive.url,
+      target,
+      archive.md5,
+      options,
+    );
     mkdirSync(staging, { recursive: true });
     const wanted = new Set(Object.keys(archive.members));
     try {

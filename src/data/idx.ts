@@ -54,7 +54,8 @@ function gunzipBounded(bytes: Uint8Array, file: string): Uint8Array {
   try {
     return gunzipSync(bytes, { maxOutputLength: Math.max(declared, 1) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DataError(file, `inflates to more than the ${declared} bytes its IDX header declares; refused before inflating further`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new DataError(file, `inflates to more than the ${declared} bytes its IDX header declares; refused before inflating further`);
     throw new DataError(file, `corrupt gzip data (${(e as Error).message})`);
   }
 }

@@ -110,7 +110,12 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
       url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
       md5: 'c32a1d4ab5d03f1284b67883e8d87530',
       bytes: 170_052_171,
-      members: Object.fromEntries(['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'].map((f) => [`cifar-10-batches-bin/${f}`, f])),
+      members: Object.fromEntries(
+        ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'].map((f) => [
+          `cifar-10-batches-bin/${f}`,
+          f,
+        ]),
+      ),
     },
     folders: [],
     installHint: `${fetchHint('cifar10')} (a folder with CIFAR-10's binary version: data_batch_1.bin ... test_batch.bin)`,
@@ -123,7 +128,8 @@ export function listDatasets(): string[] {
 
 export function datasetSource(name: string): DatasetSource {
   const s = DATASETS[name];
-  if (!s || !Object.hasOwn(DATASETS, name)) throw new InputError(`unknown dataset "${name}"; known: ${listDatasets().join(', ')} (or pass --data-dir DIR for a folder of one of their formats)`);
+  if (!s || !Object.hasOwn(DATASETS, name))
+    throw new InputError(`unknown dataset "${name}"; known: ${listDatasets().join(', ')} (or pass --data-dir DIR for a folder of one of their formats)`);
   return s;
 }
 
@@ -156,9 +162,17 @@ export function verifyCached(name: string, source: DatasetSource, dir: string): 
   const again = `delete ${dir} and run \`optrobust data fetch ${name}\` again`;
   if ('members' in d) {
     const recorded = recordedChecksums(dir);
-    if (!recorded) throw new DataError(dir, `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it cannot be verified; ${again}, or pass the folder as --data-dir`);
+    if (!recorded)
+      throw new DataError(
+        dir,
+        `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it cannot be verified; ${again}, or pass the folder as --data-dir`,
+      );
     const bad = sha256Mismatches(dir, recorded);
-    if (bad.length) throw new DataError(bad[0]!.file, `is not the file \`data fetch\` extracted (SHA-256 ${bad[0]!.actual.slice(0, 12)}, recorded ${bad[0]!.expected.slice(0, 12)}); ${again}`);
+    if (bad.length)
+      throw new DataError(
+        bad[0]!.file,
+        `is not the file \`data fetch\` extracted (SHA-256 ${bad[0]!.actual.slice(0, 12)}, recorded ${bad[0]!.expected.slice(0, 12)}); ${again}`,
+      );
     return;
   }
   const bad = md5Mismatches(dir, d.md5);

@@ -49,15 +49,20 @@ export function exportCell(dir: string, sel: CellSelection): ExportedModel {
   if (!suite.seeds.includes(sel.seed)) throw new InputError(`--seed ${sel.seed}: not a seed of the run in ${dir} (it has ${suite.seeds.join(', ')})`);
   const arm = arms.find((a) => a.model === model && a.regime === regime && a.optimizer === optimizer)!;
   const records = new RunStore(dir, manifest.identity).records();
-  const record = records.find((r) => r.phase === GRID.name && r.key.model === model && r.key.regime === regime && r.key.optimizer === optimizer && r.key.seed === sel.seed);
+  const record = records.find(
+    (r) => r.phase === GRID.name && r.key.model === model && r.key.regime === regime && r.key.optimizer === optimizer && r.key.seed === sel.seed,
+  );
   const cell = `${optimizer} seed ${sel.seed}${arms.some((a) => a.model !== model) ? ` (${model})` : ''}`;
   if (!record) throw new InputError(`${dir}: ${cell} has not finished; finish the run with: optrobust run --resume ${dir}`);
   if (record.kind === 'failure') throw new InputError(`${dir}: ${cell} failed (its error is in cells.jsonl); there is no model to export`);
   if (!record.weights) {
     const diverged = (record.result as { diverged?: unknown }).diverged;
-    throw new InputError(`${dir}: ${cell} has no stored weights (${diverged ? 'the training diverged' : manifest.config.keepWeights ? 'it was stored before weights were kept' : 'the run was made with --no-weights'})`);
+    throw new InputError(
+      `${dir}: ${cell} has no stored weights (${diverged ? 'the training diverged' : manifest.config.keepWeights ? 'it was stored before weights were kept' : 'the run was made with --no-weights'})`,
+    );
   }
-  if (!data.shape || data.numClasses === undefined) throw new InputError(`${dir}/run.json: lacks the example shape and class count (made by an earlier optrobust); re-run the suite to export its models`);
+  if (!data.shape || data.numClasses === undefined)
+    throw new InputError(`${dir}/run.json: lacks the example shape and class count (made by an earlier optrobust); re-run the suite to export its models`);
   const graph = buildModel(arm.modelSpec, data.shape, data.numClasses);
   const weights = readWeights(dir, record.weights);
   return { bytes: buildGraph(graph, 'predict', data.numClasses, EXPORT, weights), key: record.key };

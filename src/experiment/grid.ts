@@ -36,7 +36,8 @@ export interface Arm extends ArmKey {
 
 /** The suite's training regimes with their labels (the `regime` axis); standard when it names none. */
 export function suiteRegimes(suite: Pick<Suite, 'training'>): { readonly label: string; readonly spec: TrainingSpec }[] {
-  const list: readonly TrainingSpec[] = suite.training === undefined ? [{ kind: 'standard' }] : Array.isArray(suite.training) ? suite.training : [suite.training as TrainingSpec];
+  const list: readonly TrainingSpec[] =
+    suite.training === undefined ? [{ kind: 'standard' }] : Array.isArray(suite.training) ? suite.training : [suite.training as TrainingSpec];
   return list.map((spec) => ({ label: regimeLabel(spec), spec }));
 }
 

@@ -39,7 +39,10 @@ export interface RunConfig {
  * it; shards of one run share it, so they merge, and anything else is refused.
  */
 export function runIdentity(config: Pick<RunConfig, 'suite' | 'data'>): string {
-  return createHash('sha256').update(stringifyExact({ suite: config.suite, data: config.data.fingerprint })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(stringifyExact({ suite: config.suite, data: config.data.fingerprint }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface Environment {
@@ -67,7 +70,8 @@ export interface Environment {
  *    statistics re-estimated at the evaluation point; Sophia-G's curvature labels sampled from
  *    training-mode logits (was evaluation mode).
  */
-export const NUMERICS = '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; Sophia labels: training forward)';
+export const NUMERICS =
+  '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; Sophia labels: training forward)';
 export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
 /** One invocation of `run` (the first, or a --resume): when, how long, how many cells it finished. */
@@ -136,12 +140,15 @@ export function readManifest(dir: string): RunManifest {
   if (!existsSync(file)) throw new ManifestError(`${file}: not found; is ${dir} an optrobust run directory?`);
   let m: RunManifest;
   try {
-    m = parseExact<RunManifest>(readRegularText(file, { what: 'a run manifest (run.json)', maxBytes: 64 * MiB, error: (f, problem) => new ManifestError(`${f}: ${problem}`) }));
+    m = parseExact<RunManifest>(
+      readRegularText(file, { what: 'a run manifest (run.json)', maxBytes: 64 * MiB, error: (f, problem) => new ManifestError(`${f}: ${problem}`) }),
+    );
   } catch (e) {
     if (e instanceof InputError || e instanceof ExternalError) throw e;
     throw new ManifestError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if ((m as { format?: unknown })?.format === 1) throw new ManifestError(`${file}: made by an earlier optrobust (run format 1, without run identities); re-run the suite to compare, merge or resume it`);
+  if ((m as { format?: unknown })?.format === 1)
+    throw new ManifestError(`${file}: made by an earlier optrobust (run format 1, without run identities); re-run the suite to compare, merge or resume it`);
   if (m?.format !== MANIFEST_FORMAT || !m.config?.suite || typeof m.identity !== 'string' || typeof m.config.data?.fingerprint !== 'string') {
     throw new ManifestError(`${file}: not an optrobust run manifest (expected "format": ${MANIFEST_FORMAT}, an "identity" and "config.suite", "config.data")`);
   }

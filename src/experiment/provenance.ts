@@ -25,5 +25,7 @@ export function gitState(cwd: string = process.cwd()): Provenance['git'] {
 }
 
 export function fileHash(path: string): string {
-  return createHash('sha256').update(readRegularFile(path, { what: 'a file to fingerprint', maxBytes: 2 * GiB - 1 })).digest('hex');
+  return createHash('sha256')
+    .update(readRegularFile(path, { what: 'a file to fingerprint', maxBytes: 2 * GiB - 1 }))
+    .digest('hex');
 }

@@ -19,7 +19,12 @@ export interface Task {
 }
 
 export type Outcome =
-  | { readonly result: unknown; readonly seconds: number; readonly error?: undefined; /** The trained model's final weights, when the run keeps them. */ readonly weights?: Float32Array[] }
+  | {
+      readonly result: unknown;
+      readonly seconds: number;
+      readonly error?: undefined /** The trained model's final weights, when the run keeps them. */;
+      readonly weights?: Float32Array[];
+    }
   | { readonly error: string; readonly seconds: number; readonly result?: undefined; readonly weights?: undefined };
 
 /**

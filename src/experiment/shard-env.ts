@@ -44,9 +44,12 @@ const ENGINES: readonly Engine[] = [
       // Arrays with a step (--array=0-15:4) have ids that are not consecutive; the count then
       // does not give the index, so they are refused.
       if (env.SLURM_ARRAY_TASK_STEP !== undefined && int(env, 'SLURM_ARRAY_TASK_STEP') !== 1) {
-        throw new UsageError(`--shard auto: SLURM_ARRAY_TASK_STEP=${env.SLURM_ARRAY_TASK_STEP}; use a consecutive array (--array=0-N) so that task ids number the shards`);
+        throw new UsageError(
+          `--shard auto: SLURM_ARRAY_TASK_STEP=${env.SLURM_ARRAY_TASK_STEP}; use a consecutive array (--array=0-N) so that task ids number the shards`,
+        );
       }
-      if (env.SLURM_ARRAY_TASK_COUNT !== undefined) return { index: id - min + 1, count: int(env, 'SLURM_ARRAY_TASK_COUNT'), used: [...used, 'SLURM_ARRAY_TASK_COUNT'] };
+      if (env.SLURM_ARRAY_TASK_COUNT !== undefined)
+        return { index: id - min + 1, count: int(env, 'SLURM_ARRAY_TASK_COUNT'), used: [...used, 'SLURM_ARRAY_TASK_COUNT'] };
       if (env.SLURM_ARRAY_TASK_MAX !== undefined && env.SLURM_ARRAY_TASK_MIN !== undefined) {
         return { index: id - min + 1, count: int(env, 'SLURM_ARRAY_TASK_MAX') - min + 1, used: [...used, 'SLURM_ARRAY_TASK_MAX'] };
       }
@@ -82,7 +85,10 @@ export function shardFromEnv(text: string, env: Env = process.env): ShardFromEnv
   const present = ENGINES.filter((e) => env[e.marker] !== undefined);
   const known = ENGINES.map((e) => `${e.marker} (${e.name})`).join(', ');
   if (present.length === 0) throw new UsageError(`--shard auto: no batch engine's array index in the environment; expected one of ${known}`);
-  if (present.length > 1) throw new UsageError(`--shard auto: several engines' array indices are set (${present.map((e) => `${e.marker} (${e.name})`).join(', ')}); give --shard K/N explicitly`);
+  if (present.length > 1)
+    throw new UsageError(
+      `--shard auto: several engines' array indices are set (${present.map((e) => `${e.marker} (${e.name})`).join(', ')}); give --shard K/N explicitly`,
+    );
   const engine = present[0]!;
   const { index, count: engineCount, used } = engine.read(env);
   const flagCount = m[1] !== undefined ? Number(m[1]) : undefined;
@@ -92,11 +98,19 @@ export function shardFromEnv(text: string, env: Env = process.env): ShardFromEnv
     ...(flagCount !== undefined ? [[flagCount, `--shard ${text}`] as const] : []),
     ...(envCount !== undefined ? [[envCount, SHARD_COUNT_VARIABLE] as const] : []),
   ];
-  if (counts.length === 0) throw new UsageError(`--shard auto: the ${engine.name} does not say how many shards there are; use --shard auto/N or set ${SHARD_COUNT_VARIABLE}`);
+  if (counts.length === 0)
+    throw new UsageError(`--shard auto: the ${engine.name} does not say how many shards there are; use --shard auto/N or set ${SHARD_COUNT_VARIABLE}`);
   const count = counts[0]![0];
   const disagree = counts.filter(([c]) => c !== count);
   if (disagree.length) throw new UsageError(`--shard auto: the shard count disagrees: ${counts.map(([c, from]) => `${from} says ${c}`).join(', ')}`);
-  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard auto: ${engine.name} gives shard ${index} of ${count} (from ${used.map((u) => `${u}=${env[u]}`).join(', ')}); expected 1 <= shard <= count`);
-  const from = [...used.map((u) => `${u}=${env[u]}`), ...(flagCount !== undefined ? [`--shard ${text}`] : []), ...(envCount !== undefined && engineCount === undefined && flagCount === undefined ? [`${SHARD_COUNT_VARIABLE}=${envCount}`] : [])];
+  if (count < 1 || index < 1 || index > count)
+    throw new UsageError(
+      `--shard auto: ${engine.name} gives shard ${index} of ${count} (from ${used.map((u) => `${u}=${env[u]}`).join(', ')}); expected 1 <= shard <= count`,
+    );
+  const from = [
+    ...used.map((u) => `${u}=${env[u]}`),
+    ...(flagCount !== undefined ? [`--shard ${text}`] : []),
+    ...(envCount !== undefined && engineCount === undefined && flagCount === undefined ? [`${SHARD_COUNT_VARIABLE}=${envCount}`] : []),
+  ];
   return { shard: { index, count }, source: `${engine.name}: ${from.join(', ')}` };
 }

@@ -19,7 +19,14 @@ export const STORE_FILE = 'cells.jsonl';
  * such as the learning rate of a tuning trial) and what it produced; or its error.
  */
 export type CellRecord =
-  | { readonly kind: 'result'; readonly phase: string; readonly key: CellKey; readonly result: unknown; readonly seconds?: number; readonly weights?: WeightsRef }
+  | {
+      readonly kind: 'result';
+      readonly phase: string;
+      readonly key: CellKey;
+      readonly result: unknown;
+      readonly seconds?: number;
+      readonly weights?: WeightsRef;
+    }
   | { readonly kind: 'failure'; readonly phase: string; readonly key: CellKey; readonly error: string; readonly seconds?: number };
 
 const KINDS = new Set(['result', 'failure']);
@@ -27,7 +34,11 @@ const KINDS = new Set(['result', 'failure']);
 /** JSON with object keys sorted: the same key fields always give the same text. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return stringifyExact(v);
 }
 
@@ -77,7 +88,11 @@ export class RunStore {
   }
 
   private read(): Buffer {
-    return readRegularFile(this.file, { what: "a run's store (cells.jsonl)", maxBytes: 2 * GiB - 1, error: (f, problem) => new StoreError(`${f}: ${problem}`) });
+    return readRegularFile(this.file, {
+      what: "a run's store (cells.jsonl)",
+      maxBytes: 2 * GiB - 1,
+      error: (f, problem) => new StoreError(`${f}: ${problem}`),
+    });
   }
 
   /** Whether `line` is a whole record of this run (a torn line never parses: its closing brace is missing). */
@@ -141,7 +156,9 @@ export class RunStore {
       try {
         rec = parseExact<Line>(line);
       } catch (e) {
-        throw new StoreError(`${where}: not a valid record (${(e as Error).message}); only the last line may be incomplete. The store is damaged: move the line out, or start a new run`);
+        throw new StoreError(
+          `${where}: not a valid record (${(e as Error).message}); only the last line may be incomplete. The store is damaged: move the line out, or start a new run`,
+        );
       }
       if (!rec || typeof rec !== 'object' || !KINDS.has(rec.kind) || typeof rec.phase !== 'string' || typeof rec.key !== 'object') {
         throw new StoreError(`${where}: not an optrobust cell record (kind ${JSON.stringify(rec?.kind)}, phase ${JSON.stringify(rec?.phase)})`);

@@ -114,7 +114,6 @@ export class SuiteError extends InputError {
   }
 }
 
-
 /** Seeds are unsigned 32-bit integers: every one is written exactly and keys its own random streams. */
 export const MAX_SEED = 4294967295;
 export const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED;
@@ -136,18 +135,23 @@ export function defineSuite(def: SuiteDefinition): Suite {
   for (const key of ['trainLimit', 'testLimit'] as const) {
     if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
   }
-  if ((def.model === undefined) === (def.models === undefined)) fail('model', def.model, 'a model spec { kind, ... }, or else `models`: labelled specs (one of the two)');
-  const models: [string, unknown][] = def.model !== undefined ? [['model', def.model]] : Object.entries(def.models ?? {}).map(([label, m]) => [`models.${label}`, m]);
-  if (def.models !== undefined && (typeof def.models !== 'object' || models.length === 0)) fail('models', def.models, 'an object { label: model spec } with at least one entry');
+  if ((def.model === undefined) === (def.models === undefined))
+    fail('model', def.model, 'a model spec { kind, ... }, or else `models`: labelled specs (one of the two)');
+  const models: [string, unknown][] =
+    def.model !== undefined ? [['model', def.model]] : Object.entries(def.models ?? {}).map(([label, m]) => [`models.${label}`, m]);
+  if (def.models !== undefined && (typeof def.models !== 'object' || models.length === 0))
+    fail('models', def.models, 'an object { label: model spec } with at least one entry');
   for (const [field, spec] of models) {
     const label = field.slice('models.'.length);
-    if (field !== 'model' && !LABEL.test(label)) fail(field, spec, `a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)`);
+    if (field !== 'model' && !LABEL.test(label))
+      fail(field, spec, `a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)`);
     const issue = modelProblem(spec);
     if (issue) fail(issue.field ? `${field}.${issue.field}` : field, issue.value, issue.expected);
   }
   if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
   // 0 epochs evaluates the initial weights as they are (an imported, pretrained model).
-  if (!(Number.isInteger(def.epochs) && def.epochs >= 0)) fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
+  if (!(Number.isInteger(def.epochs) && def.epochs >= 0))
+    fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
   if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
     fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
   }
@@ -193,14 +197,18 @@ export function defineSuite(def: SuiteDefinition): Suite {
     const t = def.tune;
     if (typeof t !== 'object' || t === null) fail('tune', t, 'an object (or leave it out)');
     if (t.points !== undefined && !(Number.isInteger(t.points) && t.points >= 2)) fail('tune.points', t.points, 'an integer >= 2');
-    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every(isSeed))) fail('tune.seeds', t.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
-    if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5)) fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
+    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every(isSeed)))
+      fail('tune.seeds', t.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
+    if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5))
+      fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
     if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
     if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
-    if (t.checkpoints !== undefined && !(positiveInt(t.checkpoints) && t.checkpoints <= 1000)) fail('tune.checkpoints', t.checkpoints, 'checkpoints per epoch: an integer from 1 to 1000');
+    if (t.checkpoints !== undefined && !(positiveInt(t.checkpoints) && t.checkpoints <= 1000))
+      fail('tune.checkpoints', t.checkpoints, 'checkpoints per epoch: an integer from 1 to 1000');
     for (const [label, r] of Object.entries(t.ranges ?? {})) {
       if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
-      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1]))) fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
+      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1])))
+        fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
     }
   }
   if (def.training !== undefined) {
@@ -210,14 +218,16 @@ export function defineSuite(def: SuiteDefinition): Suite {
     list.forEach((t, i) => {
       const problem = trainingProblem(t);
       if (problem) fail(problem[0] ? `${field(i)}.${problem[0]}` : field(i), problem[1], problem[2]);
-      if (t.label !== undefined && !(typeof t.label === 'string' && LABEL.test(t.label))) fail(`${field(i)}.label`, t.label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
+      if (t.label !== undefined && !(typeof t.label === 'string' && LABEL.test(t.label)))
+        fail(`${field(i)}.label`, t.label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
     });
     const regimeLabels = list.map(regimeLabel);
     const again = regimeLabels.find((l, i) => regimeLabels.indexOf(l) !== i);
     if (again) fail('training', regimeLabels, `regimes with distinct labels ("${again}" appears twice; give one a label)`);
   }
   if (def.sharpness !== undefined) {
-    if (typeof def.sharpness !== 'object' || def.sharpness === null) fail('sharpness', def.sharpness, 'an object { examples?, iterations?, samples? } (or leave it out)');
+    if (typeof def.sharpness !== 'object' || def.sharpness === null)
+      fail('sharpness', def.sharpness, 'an object { examples?, iterations?, samples? } (or leave it out)');
     for (const k of Object.keys(def.sharpness)) {
       const v = (def.sharpness as Record<string, unknown>)[k];
       if (!['examples', 'iterations', 'samples'].includes(k)) fail(`sharpness.${k}`, v, 'no such option (examples, iterations, samples)');
@@ -225,13 +235,15 @@ export function defineSuite(def: SuiteDefinition): Suite {
     }
   }
   if (def.robustRadius !== undefined) {
-    if (typeof def.robustRadius !== 'object' || def.robustRadius === null) fail('robustRadius', def.robustRadius, 'an object { max?, iterations?, steps?, examples? } (or leave it out)');
+    if (typeof def.robustRadius !== 'object' || def.robustRadius === null)
+      fail('robustRadius', def.robustRadius, 'an object { max?, iterations?, steps?, examples? } (or leave it out)');
     for (const k of Object.keys(def.robustRadius)) {
       const v = (def.robustRadius as Record<string, unknown>)[k];
       if (!['max', 'iterations', 'steps', 'examples'].includes(k)) fail(`robustRadius.${k}`, v, 'no such option (max, iterations, steps, examples)');
       if (k === 'max') {
         if (!(typeof v === 'number' && v > 0 && v <= 1)) fail('robustRadius.max', v, 'a number in (0, 1] (an L-inf budget on [0, 1] pixels)');
-      } else if (!(positiveInt(v) && (v as number) <= (k === 'examples' ? 1_000_000 : 100))) fail(`robustRadius.${k}`, v, k === 'examples' ? 'a positive integer' : 'a positive integer, at most 100');
+      } else if (!(positiveInt(v) && (v as number) <= (k === 'examples' ? 1_000_000 : 100)))
+        fail(`robustRadius.${k}`, v, k === 'examples' ? 'a positive integer' : 'a positive integer, at most 100');
     }
   }
   if (def.fourier !== undefined) {
@@ -248,6 +260,9 @@ export function defineSuite(def: SuiteDefinition): Suite {
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
   // Models that depend on something outside the suite (an ONNX file) record it: path and hash.
-  const resolved = def.model !== undefined ? { model: resolveModel(def.model) } : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
+  const resolved =
+    def.model !== undefined
+      ? { model: resolveModel(def.model) }
+      : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
   return Object.freeze({ ...def, ...resolved, optimizers, reference, stepLogEvery });
 }

@@ -46,7 +46,8 @@ export function readWeights(dir: string, ref: WeightsRef): Float32Array[] {
   const path = join(dir, ref.file);
   if (!existsSync(path)) throw new WeightsError(`${path}: missing; the run's record of this cell names it (was the weights folder removed or not copied?)`);
   const bytes = readRegularFile(path, { what: 'a weights file', maxBytes: ref.bytes, error: (file, problem) => new WeightsError(`${file}: ${problem}`) });
-  if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256) throw new WeightsError(`${path}: not the weights this cell stored (${bytes.length} bytes, expected ${ref.bytes} with SHA-256 ${ref.sha256.slice(0, 12)})`);
+  if (bytes.length !== ref.bytes || sha256(bytes) !== ref.sha256)
+    throw new WeightsError(`${path}: not the weights this cell stored (${bytes.length} bytes, expected ${ref.bytes} with SHA-256 ${ref.sha256.slice(0, 12)})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = 0;
   return ref.sizes.map((n) => Float32Array.from({ length: n }, () => view.getFloat32((at += 4) - 4, true)));

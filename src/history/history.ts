@@ -52,7 +52,9 @@ export function findRuns(paths: readonly string[]): string[] {
     if (!existsSync(p)) throw new HistoryError(`${p}: no such folder`);
     if (existsSync(join(p, MANIFEST_FILE))) dirs.push(p);
     else {
-      const inside = readdirSync(p).map((d) => join(p, d)).filter((d) => statSync(d).isDirectory() && existsSync(join(d, MANIFEST_FILE)));
+      const inside = readdirSync(p)
+        .map((d) => join(p, d))
+        .filter((d) => statSync(d).isDirectory() && existsSync(join(d, MANIFEST_FILE)));
       if (!inside.length) throw new HistoryError(`${p}: neither a run directory (no ${MANIFEST_FILE}) nor a folder of runs`);
       dirs.push(...inside);
     }
@@ -89,12 +91,20 @@ export function buildHistory(paths: readonly string[]): History {
     const se = finite.map((p) => (p.n >= 2 && Number.isFinite(p.ciHigh) ? (p.ciHigh - p.ciLow) / (2 * 1.96) : Number.NaN));
     const changes = changePoints(
       finite.map((p) => p.mean),
-      { variance: noiseVariance(finite.map((p) => p.mean), se), minStep: info.threshold },
+      {
+        variance: noiseVariance(
+          finite.map((p) => p.mean),
+          se,
+        ),
+        minStep: info.threshold,
+      },
     ).map((c) => ({ ...c, run: finite[c.index]!.run, regression: info.direction === 'higher' ? c.after < c.before : c.after > c.before }));
     return { ...s, changes };
   });
   const latest = runs.length - 1;
   // A series that lost the latest run (a failed or missing cell) is a regression too: a gate never passes on missing data.
-  const latestRegressions = series.filter((s) => s.changes.some((c) => c.run === latest && c.regression) || (s.points.length > 0 && s.points[s.points.length - 1]!.run !== latest));
+  const latestRegressions = series.filter(
+    (s) => s.changes.some((c) => c.run === latest && c.regression) || (s.points.length > 0 && s.points[s.points.length - 1]!.run !== latest),
+  );
   return { runs, series, latestRegressions };
 }

@@ -6,7 +6,13 @@ import { emptyTally, scores, tallyLogits, type Scores } from './classification.t
 export const EVAL_BATCH = 500;
 
 /** Scores `images` (defaults to the split's own) against the split's labels. */
-export async function evaluate(net: Network, params: readonly Float32Array[], split: Split, images: Float32Array = split.images, batch = EVAL_BATCH): Promise<Scores> {
+export async function evaluate(
+  net: Network,
+  params: readonly Float32Array[],
+  split: Split,
+  images: Float32Array = split.images,
+  batch = EVAL_BATCH,
+): Promise<Scores> {
   const d = images.length / split.count;
   const tally = emptyTally();
   for (let start = 0; start < split.count; start += batch) {

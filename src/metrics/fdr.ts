@@ -3,7 +3,10 @@
 // are left out of the family and stay NaN.
 
 export function benjaminiHochberg(p: readonly number[]): number[] {
-  const idx = p.map((v, i) => [v, i] as const).filter(([v]) => !Number.isNaN(v)).sort((a, b) => a[0] - b[0]);
+  const idx = p
+    .map((v, i) => [v, i] as const)
+    .filter(([v]) => !Number.isNaN(v))
+    .sort((a, b) => a[0] - b[0]);
   const m = idx.length;
   const q = p.map(() => Number.NaN);
   let running = 1;

@@ -50,7 +50,14 @@ export function fourierBasis(u: number, v: number, h: number, w: number): Float6
 
 const mod = (a: number, n: number) => ((a % n) + n) % n;
 
-export async function fourierHeatMap(net: Network, params: readonly Float32Array[], test: Split, shape: ImageShape, seed: number, o: FourierOptions = FOURIER_DEFAULTS): Promise<FourierHeatMap> {
+export async function fourierHeatMap(
+  net: Network,
+  params: readonly Float32Array[],
+  test: Split,
+  shape: ImageShape,
+  seed: number,
+  o: FourierOptions = FOURIER_DEFAULTS,
+): Promise<FourierHeatMap> {
   const [channels, h, w] = shape;
   const n = Math.min(o.examples, test.count);
   const d = channels * h * w;

@@ -35,7 +35,14 @@ export interface RobustRadius {
 }
 
 /** Whether each example is misclassified at some iterate of PGD with its own budget eps[i]; undefined when a logit was not finite. */
-async function broken(oracle: GradientOracle, images: Float32Array, labels: Uint8Array, n: number, eps: Float64Array, steps: number): Promise<Uint8Array | undefined> {
+async function broken(
+  oracle: GradientOracle,
+  images: Float32Array,
+  labels: Uint8Array,
+  n: number,
+  eps: Float64Array,
+  steps: number,
+): Promise<Uint8Array | undefined> {
   const withLogits = oracle.withLogits;
   if (!withLogits) throw new Error('robust radius: needs a gradient oracle with logits');
   const d = images.length / n;

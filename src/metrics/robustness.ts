@@ -53,7 +53,10 @@ export async function evaluateSweeps(
     const p = getPerturbation(name);
     for (const severity of severities) {
       const make = () =>
-        p.apply({ images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient }, severity);
+        p.apply(
+          { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient },
+          severity,
+        );
       const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
       points.push(point(name, severity, await evaluate(net, params, split, images)));
     }

@@ -65,11 +65,13 @@ export async function sharpness(net: Network, weights: readonly Float32Array[], 
     return v.map((t) => t.map((a) => a / s));
   };
   const draw = new BulkRng(o.seed, 'sharpness:vectors');
-  let v = normalise(params.map((t) => {
-    const z = new Float32Array(t.length);
-    draw.fillNormal(z);
-    return z;
-  }));
+  let v = normalise(
+    params.map((t) => {
+      const z = new Float32Array(t.length);
+      draw.fillNormal(z);
+      return z;
+    }),
+  );
   let lambda = 0;
   let used = 0;
   for (let it = 1; it <= o.iterations; it++) {

@@ -40,7 +40,13 @@ function sum(g: GraphBuilder, parts: readonly string[], shape: Shape): string {
  * predict graphs only) they are stored in the file as initializers instead of being inputs:
  * a standalone model any ONNX runtime runs.
  */
-export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: number, target: GraphTarget = PORTABLE, weights?: readonly Float32Array[]): Uint8Array {
+export function buildGraph(
+  model: ModelGraph,
+  kind: GraphKind,
+  numClasses: number,
+  target: GraphTarget = PORTABLE,
+  weights?: readonly Float32Array[],
+): Uint8Array {
   if (kind === 'hvp') {
     const params = model.nodes.flatMap((n) => n.layer.params.map((p) => p.name));
     return forwardMode(buildGraph(model, 'train', numClasses, target), { seeds: params, outputs: params.map(gradName), keep: ['loss'] });
@@ -55,7 +61,8 @@ export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: numbe
   const tensor = (name: string, shape: readonly number[]) => {
     if (!weights) return g.input(name, 'float32', shape);
     const values = weights[w++]!;
-    if (values.length !== size(shape)) throw new Error(`graphs: weight "${name}" has ${values.length} values; its shape [${shape.join(', ')}] needs ${size(shape)}`);
+    if (values.length !== size(shape))
+      throw new Error(`graphs: weight "${name}" has ${values.length} values; its shape [${shape.join(', ')}] needs ${size(shape)}`);
     return g.initializer(name, shape, values);
   };
   const params = nodes.map((n) => n.layer.params.map((p) => tensor(p.name, p.shape)));
@@ -95,7 +102,12 @@ export function buildGraph(model: ModelGraph, kind: GraphKind, numClasses: numbe
     if (!needs[i] || contributions[i]!.length === 0) continue;
     const dy = sum(g, contributions[i]!, layer.outShape);
     const want = { dxs: inputs.map((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!)), dparams: kind === 'train' };
-    const r = layer.backward(g, dy, { xs: inputs.map(read), y: outputs[i]!, params: params[i]!, buffers: buffers[i]!, noise: noise[i]!, saved: saved[i]!, mode }, want);
+    const r = layer.backward(
+      g,
+      dy,
+      { xs: inputs.map(read), y: outputs[i]!, params: params[i]!, buffers: buffers[i]!, noise: noise[i]!, saved: saved[i]!, mode },
+      want,
+    );
     r.dparams.forEach((d, k) => {
       const p = layer.params[k]!;
       const grad = g.output(d, gradName(p.name), 'float32', p.shape);

@@ -57,7 +57,8 @@ export type Policy = 'all' | 'any';
  */
 /** A reduction over `axes` (keeping them), space before batch when both are reduced. */
 function reducer(g: GraphBuilder, axes: readonly number[]): View['reduce'] {
-  const once = (op: string, v: string, a: readonly number[]) => (op === 'ReduceSum' ? g.node(op, [v, g.ints(a)], { keepdims: 1 }) : g.node(op, [v], { axes: [...a], keepdims: 1 }));
+  const once = (op: string, v: string, a: readonly number[]) =>
+    op === 'ReduceSum' ? g.node(op, [v, g.ints(a)], { keepdims: 1 }) : g.node(op, [v], { axes: [...a], keepdims: 1 });
   return (op, v) => (axes.length > 1 && axes[0] === 0 ? once(op, once(op, v, axes.slice(1)), [0]) : once(op, v, axes));
 }
 

@@ -40,7 +40,8 @@ export class ModelBuilder {
   add(make: (...shapes: Shape[]) => Layer, ...inputs: Value[]): Value {
     const layer = make(...inputs.map((v) => v.shape));
     if (this.names.has(layer.name)) throw new Error(`model: two layers are named "${layer.name}"`);
-    if (layer.inShapes.length !== inputs.length) throw new Error(`model: layer "${layer.name}" takes ${layer.inShapes.length} input(s), given ${inputs.length}`);
+    if (layer.inShapes.length !== inputs.length)
+      throw new Error(`model: layer "${layer.name}" takes ${layer.inShapes.length} input(s), given ${inputs.length}`);
     this.names.add(layer.name);
     this.nodes.push({ layer, inputs: inputs.map((v) => v.node) });
     return { node: this.nodes.length - 1, shape: layer.outShape };

@@ -114,17 +114,24 @@ export class Network {
     const d = size(this.inShape);
     feeds.x = new ort.Tensor('float32', x.length === n * d ? x : x.subarray(0, n * d), [n, ...this.inShape]);
     if (y) feeds.y = new ort.Tensor('int64', y.length === n ? y : y.subarray(0, n), [n]);
-    if (noise) this.noise.forEach((z, i) => {
-      const m = noise[i];
-      if (!m) throw new Error(`network: the train step needs the noise input "${z.name}"`);
-      const k = n * size(z.shape);
-      feeds[z.name] = new ort.Tensor('float32', m.length === k ? m : m.subarray(0, k), [n, ...z.shape]);
-    });
+    if (noise)
+      this.noise.forEach((z, i) => {
+        const m = noise[i];
+        if (!m) throw new Error(`network: the train step needs the noise input "${z.name}"`);
+        const k = n * size(z.shape);
+        feeds[z.name] = new ort.Tensor('float32', m.length === k ? m : m.subarray(0, k), [n, ...z.shape]);
+      });
     return feeds;
   }
 
   /** Forward (training mode) + backward on the first `n` examples of x/y. */
-  async trainStep(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, noise: readonly Float32Array[] = []): Promise<TrainStepResult> {
+  async trainStep(
+    weights: readonly Float32Array[],
+    x: Float32Array,
+    y: BigInt64Array,
+    n: number,
+    noise: readonly Float32Array[] = [],
+  ): Promise<TrainStepResult> {
     const out = await (await this.session('train')).run(this.feeds(weights, x, n, y, noise));
     const scalar = (name: string) => (out[name]!.data as Float32Array)[0]!;
     return {
@@ -141,7 +148,14 @@ export class Network {
    * The exact Hessian-vector product H·v of the training-mode loss on the first `n` examples
    * (forward mode over the gradient graph): one tensor per parameter, as `v` is given.
    */
-  async hvp(weights: readonly Float32Array[], v: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, noise: readonly Float32Array[] = []): Promise<Float32Array[]> {
+  async hvp(
+    weights: readonly Float32Array[],
+    v: readonly Float32Array[],
+    x: Float32Array,
+    y: BigInt64Array,
+    n: number,
+    noise: readonly Float32Array[] = [],
+  ): Promise<Float32Array[]> {
     if (v.length !== this.params.length) throw new Error(`network: ${v.length} direction tensors given; the model has ${this.params.length} parameters`);
     const feeds = this.feeds(weights, x, n, y, noise);
     this.params.forEach((p, i) => (feeds[directionName(p.name)] = new ort.Tensor('float32', v[i]!, p.shape as number[])));

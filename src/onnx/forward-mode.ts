@@ -120,7 +120,12 @@ const pointwise =
 /** Linear in every float input listed (missing tangents are zeros of that input's shape). */
 const linearIn =
   (floats: readonly number[]): Rule =>
-  (e, n, t) => [e.like(n, n.input!.map((x, i) => (floats.includes(i) ? (t[i] ?? e.zerosLike(x)) : x)))];
+  (e, n, t) => [
+    e.like(
+      n,
+      n.input!.map((x, i) => (floats.includes(i) ? (t[i] ?? e.zerosLike(x)) : x)),
+    ),
+  ];
 
 /** Bilinear in inputs 0 and 1 (MatMul; Conv and ConvTranspose, whose optional bias, input 2, is linear): the product rule. */
 const bilinear: Rule = (e, n, t) => {
@@ -168,8 +173,13 @@ const RULES: Record<string, Rule> = {
   },
   Where: (e, n, t) => [e.like(n, [input(n, 0), t[1] ?? e.scalar(0), t[2] ?? e.scalar(0)])],
   Add: (e, n, t) => [t[0] !== undefined && t[1] !== undefined ? e.node('Add', [t[0], t[1]]) : e.expandTo((t[0] ?? t[1])!, output(n))],
-  Sub: (e, n, t) =>
-    [t[0] !== undefined && t[1] !== undefined ? e.node('Sub', [t[0], t[1]]) : t[0] !== undefined ? e.expandTo(t[0], output(n)) : e.expandTo(e.node('Neg', [t[1]!]), output(n))],
+  Sub: (e, n, t) => [
+    t[0] !== undefined && t[1] !== undefined
+      ? e.node('Sub', [t[0], t[1]])
+      : t[0] !== undefined
+        ? e.expandTo(t[0], output(n))
+        : e.expandTo(e.node('Neg', [t[1]!]), output(n)),
+  ],
   Sum: (e, n, t) => [e.expandTo(e.sum(t)!, output(n))],
   Mul: (e, n, t) => [e.sum([t[0] && e.node('Mul', [t[0], input(n, 1)]), t[1] && e.node('Mul', [input(n, 0), t[1]])])],
   // y = a/b:  dy = (da − y·db)/b
@@ -182,14 +192,19 @@ const RULES: Record<string, Rule> = {
   MatMul: bilinear,
   Gemm: (e, n, t) => {
     const beta = floatAttr(n, 'beta', 1);
-    const terms = [t[0] === undefined ? undefined : e.like(n, [t[0], input(n, 1), ...(t[2] ? [t[2]] : [])]), t[1] === undefined ? undefined : e.like(n, [input(n, 0), t[1]])];
+    const terms = [
+      t[0] === undefined ? undefined : e.like(n, [t[0], input(n, 1), ...(t[2] ? [t[2]] : [])]),
+      t[1] === undefined ? undefined : e.like(n, [input(n, 0), t[1]]),
+    ];
     if (t[2] !== undefined && t[0] === undefined) terms.push(e.expandTo(e.node('Mul', [t[2], e.scalar(beta)]), output(n)));
     return [e.sum(terms)];
   },
   Conv: bilinear,
   ConvTranspose: bilinear,
   Relu: pointwise((e, _x, y) => reluMask(e, y)),
-  LeakyRelu: (e, n, t) => [e.node('Where', [e.node('Greater', [input(n, 0), e.scalar(0)]), t[0]!, e.node('Mul', [t[0]!, e.scalar(floatAttr(n, 'alpha', 0.01))])])],
+  LeakyRelu: (e, n, t) => [
+    e.node('Where', [e.node('Greater', [input(n, 0), e.scalar(0)]), t[0]!, e.node('Mul', [t[0]!, e.scalar(floatAttr(n, 'alpha', 0.01))])]),
+  ],
   Tanh: pointwise((e, _x, y) => e.node('Sub', [e.scalar(1), e.node('Mul', [y, y])])),
   Sigmoid: pointwise((e, _x, y) => e.node('Mul', [y, e.node('Sub', [e.scalar(1), y])])),
   Exp: pointwise((_e, _x, y) => y),
@@ -238,10 +253,14 @@ const NCHWC_RULES: Record<string, Rule> = {
   Conv: (e, n, t) => {
     const raw = attr(n, 'activation')?.s;
     const activation = raw ? new TextDecoder().decode(raw) : undefined;
-    if (activation !== undefined && activation !== 'Relu') throw new Error(`forward mode: blocked Conv node "${n.name}" with activation ${activation} has no rule`);
+    if (activation !== undefined && activation !== 'Relu')
+      throw new Error(`forward mode: blocked Conv node "${n.name}" with activation ${activation} has no rule`);
     let bias = t[2];
     let acc = t[3];
-    for (const [a, b] of [[t[0], input(n, 1)], [input(n, 0), t[1]]] as const) {
+    for (const [a, b] of [
+      [t[0], input(n, 1)],
+      [input(n, 0), t[1]],
+    ] as const) {
       if (a === undefined || b === undefined) continue;
       const extra = acc !== undefined ? [bias ?? '', acc] : bias !== undefined ? [bias] : [];
       acc = e.like(n, [a, b, ...extra], ['activation', 'activation_params']);
@@ -254,8 +273,29 @@ const NCHWC_RULES: Record<string, Rule> = {
 
 /** Operators whose results carry no tangent whatever their inputs do. */
 const CONSTANT = new Set([
-  'Shape', 'Size', 'ConstantOfShape', 'OneHot', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Equal', 'Not', 'And', 'Or',
-  'Sign', 'Floor', 'Ceil', 'Round', 'ArgMax', 'ArgMin', 'NonZero', 'Range', 'EyeLike', 'IsNaN', 'IsInf',
+  'Shape',
+  'Size',
+  'ConstantOfShape',
+  'OneHot',
+  'Greater',
+  'GreaterOrEqual',
+  'Less',
+  'LessOrEqual',
+  'Equal',
+  'Not',
+  'And',
+  'Or',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'ArgMax',
+  'ArgMin',
+  'NonZero',
+  'Range',
+  'EyeLike',
+  'IsNaN',
+  'IsInf',
 ]);
 
 const DOMAINS: Record<string, Record<string, Rule>> = { 'com.microsoft.nchwc': NCHWC_RULES };
@@ -312,11 +352,14 @@ export function forwardMode(model: Uint8Array, o: ForwardModeOptions): Uint8Arra
     merged.push(...e.nodes.splice(start), { opType: 'Identity', name: `jvp_out_${name}`, input: [tan], output: [tangentName(name)] });
     newOutputs.push({ ...v, name: tangentName(name) });
   }
-  const kept = [...(o.keep ?? []).map((k) => {
-    const v = outputs.get(k);
-    if (!v) throw new Error(`forward mode: no graph output "${k}" to keep`);
-    return v;
-  }), ...newOutputs];
+  const kept = [
+    ...(o.keep ?? []).map((k) => {
+      const v = outputs.get(k);
+      if (!v) throw new Error(`forward mode: no graph output "${k}" to keep`);
+      return v;
+    }),
+    ...newOutputs,
+  ];
   // Only what the kept outputs need.
   const needed = new Set(kept.map((v) => v.name!));
   const live: Node[] = [];

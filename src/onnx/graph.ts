@@ -16,7 +16,6 @@ export type ElemType = 'float32' | 'int64';
 const ELEM: Record<ElemType, number> = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 };
 const OPSET = 17;
 
-
 /** `dims` null: a tensor of unknown rank. */
 function valueInfo(name: string, type: ElemType, dims: readonly Dim[] | null): onnxProto.onnx.IValueInfoProto {
   return {

@@ -29,8 +29,28 @@ export const adabelief: OptimizerDefinition<AdabeliefOptions, State> = {
   name: 'adabelief',
   description: 'AdaBelief (Zhuang et al. 2020): Adam whose step follows the belief in the gradient, its deviation from the momentum',
   lrRange: [1e-5, 1e-1],
-  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-16, weightDecay: 0, amsgrad: false, weightDecouple: true, fixedDecay: false, rectify: true, degeneratedToSgd: true },
-  schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, amsgrad: flag, weightDecouple: flag, fixedDecay: flag, rectify: flag, degeneratedToSgd: flag },
+  defaults: {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-16,
+    weightDecay: 0,
+    amsgrad: false,
+    weightDecouple: true,
+    fixedDecay: false,
+    rectify: true,
+    degeneratedToSgd: true,
+  },
+  schema: {
+    lr: nonNegative,
+    betas,
+    eps: nonNegative,
+    weightDecay: nonNegative,
+    amsgrad: flag,
+    weightDecouple: flag,
+    fixedDecay: flag,
+    rectify: flag,
+    degeneratedToSgd: flag,
+  },
   init: (n, o, arena) => simdState(arena(), n, { m: n, s: n, smax: o.amsgrad ? n : 0 }),
   update(p, g, st, o, lr, t) {
     const [b1, b2] = o.betas;
@@ -46,14 +66,32 @@ export const adabelief: OptimizerDefinition<AdabeliefOptions, State> = {
       const rho = rhoInf - (2 * t * b2t) / (1 - b2t);
       if (rho >= 5) {
         mode = 1;
-        step = lr * (Math.sqrt((((((1 - b2t) * (rho - 4)) / (rhoInf - 4)) * (rho - 2)) / rho) * rhoInf / (rhoInf - 2)) / bc1);
+        step = lr * (Math.sqrt(((((((1 - b2t) * (rho - 4)) / (rhoInf - 4)) * (rho - 2)) / rho) * rhoInf) / (rhoInf - 2)) / bc1);
       } else if (o.degeneratedToSgd) {
         mode = 2;
         step = lr * (1 / bc1);
       } else mode = 3;
     }
     return simdStep(st, p, g, (k) =>
-      k.adabelief(st.p.offset, st.g.offset, at(st.m), at(st.s), at(st.smax), p.length, shrink, o.weightDecouple ? 0 : wd, b1, 1 - b1, b2, 1 - b2, o.eps, 1 / Math.sqrt(bc2), step, st.smax ? 1 : 0, mode),
+      k.adabelief(
+        st.p.offset,
+        st.g.offset,
+        at(st.m),
+        at(st.s),
+        at(st.smax),
+        p.length,
+        shrink,
+        o.weightDecouple ? 0 : wd,
+        b1,
+        1 - b1,
+        b2,
+        1 - b2,
+        o.eps,
+        1 / Math.sqrt(bc2),
+        step,
+        st.smax ? 1 : 0,
+        mode,
+      ),
     );
   },
   home: (s) => s.p.array,

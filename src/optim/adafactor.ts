@@ -49,7 +49,14 @@ export const adafactor: OptimizerDefinition<AdafactorOptions, State> = {
   description: 'Adafactor (Shazeer & Stern 2018): second moments factored into row and column statistics, relative step sizes',
   lrRange: [1e-4, 1],
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps1: 1.1920928955078125e-7, eps2: 1e-3, d: 1, weightDecay: 0 },
-  schema: { lr: nonNegative, beta2Decay: { type: 'number', max: 0 }, eps1: nonNegative, eps2: nonNegative, d: { type: 'number', min: 1 }, weightDecay: nonNegative },
+  schema: {
+    lr: nonNegative,
+    beta2Decay: { type: 'number', max: 0 },
+    eps1: nonNegative,
+    eps2: nonNegative,
+    d: { type: 'number', min: 1 },
+    weightDecay: nonNegative,
+  },
   init(n, _o, arena, shape) {
     const factored = shape.length > 1;
     const R = factored ? shape[shape.length - 2]! : 0;
@@ -100,7 +107,18 @@ export const adafactor: OptimizerDefinition<AdafactorOptions, State> = {
         }
         // V = (r_i/mean(r))·c_j clamped at eps1², and 1/sqrt(V) as a row's reciprocal root
         // times a column's (the same value to a few float32 ulps as torch's rsqrt of V).
-        uSq += k.factor_update(s.g.offset + at, s.u.offset + at, s.rowScaled!.offset, s.rowRoot!.offset, colVar.offset + 4 * b * C, s.colRoot!.offset, R, C, floor, invFloor);
+        uSq += k.factor_update(
+          s.g.offset + at,
+          s.u.offset + at,
+          s.rowScaled!.offset,
+          s.rowRoot!.offset,
+          colVar.offset + 4 * b * C,
+          s.colRoot!.offset,
+          R,
+          C,
+          floor,
+          invFloor,
+        );
       }
     } else {
       const v = s.variance!;

@@ -26,10 +26,22 @@ export function adamFamily(name: string, description: string, decoupled: boolean
       const wd = o.weightDecay;
       return simdStep(s, p, g, (k) =>
         k.adam(
-          s.p.offset, s.g.offset, at(s.m), at(s.v), at(s.vmax), p.length,
-          b1, b2, 1 - b1, 1 - b2,
-          decoupled ? 0 : wd, decoupled ? 1 - lr * wd : 1,
-          lr / (1 - b1 ** t), 1 / Math.sqrt(1 - b2 ** t), o.eps, s.vmax ? 1 : 0,
+          s.p.offset,
+          s.g.offset,
+          at(s.m),
+          at(s.v),
+          at(s.vmax),
+          p.length,
+          b1,
+          b2,
+          1 - b1,
+          1 - b2,
+          decoupled ? 0 : wd,
+          decoupled ? 1 - lr * wd : 1,
+          lr / (1 - b1 ** t),
+          1 / Math.sqrt(1 - b2 ** t),
+          o.eps,
+          s.vmax ? 1 : 0,
         ),
       );
     },

@@ -26,7 +26,9 @@ export const lamb: OptimizerDefinition<LambOptions, State> = {
     s.g.array.set(g);
     const k = s.arena.kernels;
     const pNorm = Math.sqrt(k.sumsq(s.p.offset, s.g.offset, p.length));
-    const uNorm = Math.sqrt(k.lamb_update(s.p.offset, s.g.offset, at(s.m), at(s.v), p.length, b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, o.eps, o.weightDecay));
+    const uNorm = Math.sqrt(
+      k.lamb_update(s.p.offset, s.g.offset, at(s.m), at(s.v), p.length, b1, 1 - b1, b2, 1 - b2, 1 - b1 ** t, 1 - b2 ** t, o.eps, o.weightDecay),
+    );
     const ratio = pNorm > 0 && uNorm > 0 ? pNorm / uNorm : 1;
     const sq = k.lamb_apply(s.p.offset, s.g.offset, p.length, ratio * lr);
     if (!inPlace) p.set(s.p.array);

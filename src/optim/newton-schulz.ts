@@ -38,7 +38,12 @@ export async function orthogonalise(m: Float32Array, rows: number, cols: number,
   const key = `${rows}x${cols}x${steps}`;
   let session = sessions.get(key);
   if (!session) {
-    session = ort.InferenceSession.create(graph(rows, cols, steps), { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    session = ort.InferenceSession.create(graph(rows, cols, steps), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
     sessions.set(key, session);
   }
   const out = await (await session).run({ g: new ort.Tensor('float32', m, [rows, cols]) });

@@ -121,7 +121,6 @@ export interface Optimizer {
   adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[], roles?: readonly TensorRole[]): Float32Array[];
 }
 
-
 export class OptionError extends InputError {}
 
 function describeRange(spec: OptionSpec): string {
@@ -170,7 +169,8 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   let shapes: readonly (readonly number[])[] | undefined;
   let roles: readonly TensorRole[] | undefined;
   let busy = false;
-  const initStates = (params: readonly Float32Array[]) => params.map((p, i) => def.init(p.length, o, getArena, shapes?.[i] ?? [p.length], roles?.[i] ?? 'hidden'));
+  const initStates = (params: readonly Float32Array[]) =>
+    params.map((p, i) => def.init(p.length, o, getArena, shapes?.[i] ?? [p.length], roles?.[i] ?? 'hidden'));
   const check = (params: readonly Float32Array[], grads: readonly Float32Array[]) => {
     if (params.length !== grads.length) throw new Error(`${def.name}.step: ${params.length} parameter tensors but ${grads.length} gradients`);
     states ??= initStates(params);
@@ -206,7 +206,8 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
       if (given) {
         given.forEach((shape, i) => {
           const n = shape.reduce((a, b) => a * b, 1);
-          if (n !== params[i]?.length) throw new Error(`${def.name}.adopt: shape [${shape.join(', ')}] of tensor ${i} holds ${n} values, the tensor ${params[i]?.length}`);
+          if (n !== params[i]?.length)
+            throw new Error(`${def.name}.adopt: shape [${shape.join(', ')}] of tensor ${i} holds ${n} values, the tensor ${params[i]?.length}`);
         });
         shapes = given;
       }

@@ -27,7 +27,24 @@ export const radam: OptimizerDefinition<RadamOptions, State> = {
     const adaptive = rhoT > 5;
     const rect = adaptive ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
     return simdStep(s, p, g, (k) =>
-      k.radam(s.p.offset, s.g.offset, at(s.m), at(s.v), p.length, b1, 1 - b1, b2, 1 - b2, bc1, lr, Math.sqrt(bc2), o.eps, rect, o.weightDecay, adaptive ? 1 : 0),
+      k.radam(
+        s.p.offset,
+        s.g.offset,
+        at(s.m),
+        at(s.v),
+        p.length,
+        b1,
+        1 - b1,
+        b2,
+        1 - b2,
+        bc1,
+        lr,
+        Math.sqrt(bc2),
+        o.eps,
+        rect,
+        o.weightDecay,
+        adaptive ? 1 : 0,
+      ),
     );
   },
   home: (s) => s.p.array,

@@ -20,7 +20,27 @@ import { sophia } from './sophia.ts';
 // Each definition keeps its own option and state types; the registry only needs the shape.
 type AnyDefinition = OptimizerDefinition<Options, unknown>;
 const registry = new Map<string, AnyDefinition>(
-  ([sgd, rmsprop, adagrad, adadelta, adam, adamw, adamax, nadam, radam, lion, adabelief, lamb, schedulefreeSgd, schedulefreeAdamw, adafactor, muon, sophia] as unknown as AnyDefinition[]).map((d) => [d.name, d]),
+  (
+    [
+      sgd,
+      rmsprop,
+      adagrad,
+      adadelta,
+      adam,
+      adamw,
+      adamax,
+      nadam,
+      radam,
+      lion,
+      adabelief,
+      lamb,
+      schedulefreeSgd,
+      schedulefreeAdamw,
+      adafactor,
+      muon,
+      sophia,
+    ] as unknown as AnyDefinition[]
+  ).map((d) => [d.name, d]),
 );
 
 export function listOptimizers(): string[] {

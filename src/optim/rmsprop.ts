@@ -26,7 +26,22 @@ export const rmsprop: OptimizerDefinition<RmspropOptions, State> = {
   init: (n, o, arena) => simdState(arena(), n, { sq: n, gavg: o.centered ? n : 0, buf: o.momentum > 0 ? n : 0 }),
   update: (p, g, s, o, lr) =>
     simdStep(s, p, g, (k) =>
-      k.rmsprop(s.p.offset, s.g.offset, at(s.sq), at(s.gavg), at(s.buf), p.length, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, lr, s.gavg ? 1 : 0, s.buf ? 1 : 0),
+      k.rmsprop(
+        s.p.offset,
+        s.g.offset,
+        at(s.sq),
+        at(s.gavg),
+        at(s.buf),
+        p.length,
+        o.alpha,
+        1 - o.alpha,
+        o.eps,
+        o.weightDecay,
+        o.momentum,
+        lr,
+        s.gavg ? 1 : 0,
+        s.buf ? 1 : 0,
+      ),
     ),
   home: (s) => s.p.array,
 };

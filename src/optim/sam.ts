@@ -36,7 +36,13 @@ const f = Math.fround;
  * perturbed weights, `gradientAt()` there, the exact return, and the base step with that
  * gradient. Returns the base step's update norm.
  */
-export async function samStep(base: Optimizer, params: readonly Float32Array[], grads: readonly Float32Array[], gradientAt: () => Promise<readonly Float32Array[]>, o: SamOptions): Promise<number> {
+export async function samStep(
+  base: Optimizer,
+  params: readonly Float32Array[],
+  grads: readonly Float32Array[],
+  gradientAt: () => Promise<readonly Float32Array[]>,
+  o: SamOptions,
+): Promise<number> {
   // Per-tensor norms in float32, then the norm of those (torch.norm(torch.stack(norms))).
   const norms = params.map((p, k) => {
     const g = grads[k]!;

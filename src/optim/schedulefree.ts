@@ -70,12 +70,15 @@ export const schedulefreeSgd: OptimizerDefinition<ScheduleFreeSgdOptions, State>
   lrRange: [1e-3, 10],
   defaults: { lr: 1, momentum: 0.9, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2 },
   schema: { lr: nonNegative, momentum: { type: 'number', min: 0, max: 1, maxExclusive: true }, weightDecay: nonNegative, ...averagingSchema },
-  check: (o) => (o.momentum <= 0 ? `option "momentum" = ${o.momentum} is invalid; expected a number in (0, 1) (the evaluation point divides by it)` : undefined),
+  check: (o) =>
+    o.momentum <= 0 ? `option "momentum" = ${o.momentum} is invalid; expected a number in (0, 1) (the evaluation point divides by it)` : undefined,
   init: (n, _o, arena) => initState(arena(), n, false),
   update(p, g, s, o, lr, t) {
     startZ(s, p);
     const a = averaging(s, o, lr, t);
-    return simdStep(s, p, g, (k) => k.schedulefree_sgd(s.p.offset, s.g.offset, at(s.z), p.length, o.weightDecay, a.c, a.lr * (o.momentum * (1 - a.c) - 1), a.lr));
+    return simdStep(s, p, g, (k) =>
+      k.schedulefree_sgd(s.p.offset, s.g.offset, at(s.z), p.length, o.weightDecay, a.c, a.lr * (o.momentum * (1 - a.c) - 1), a.lr),
+    );
   },
   home: (s) => s.p.array,
   evaluationPoint: (p, s, o) => evaluationPoint(p, s, o.momentum),
@@ -95,14 +98,29 @@ export const schedulefreeAdamw: OptimizerDefinition<ScheduleFreeAdamwOptions, St
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 0.0025, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2 },
   schema: { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative, ...averagingSchema },
-  check: (o) => (o.betas[0] <= 0 ? `option "betas" = [${o.betas.join(', ')}] is invalid; beta1 must be in (0, 1) (the evaluation point divides by it)` : undefined),
+  check: (o) =>
+    o.betas[0] <= 0 ? `option "betas" = [${o.betas.join(', ')}] is invalid; beta1 must be in (0, 1) (the evaluation point divides by it)` : undefined,
   init: (n, _o, arena) => initState(arena(), n, true),
   update(p, g, s, o, lr, t) {
     startZ(s, p);
     const [b1, b2] = o.betas;
     const a = averaging(s, o, lr, t);
     return simdStep(s, p, g, (k) =>
-      k.schedulefree_adamw(s.p.offset, s.g.offset, at(s.z), at(s.v), p.length, b2, 1 - b2, 1 - b2 ** t, o.eps, o.weightDecay, a.c, a.lr * (b1 * (1 - a.c) - 1), a.lr),
+      k.schedulefree_adamw(
+        s.p.offset,
+        s.g.offset,
+        at(s.z),
+        at(s.v),
+        p.length,
+        b2,
+        1 - b2,
+        1 - b2 ** t,
+        o.eps,
+        o.weightDecay,
+        a.c,
+        a.lr * (b1 * (1 - a.c) - 1),
+        a.lr,
+      ),
     );
   },
   home: (s) => s.p.array,

@@ -22,7 +22,10 @@ export const sgd: OptimizerDefinition<SgdOptions, State> = {
   lrRange: [1e-4, 1],
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
   schema: { lr: nonNegative, momentum: nonNegative, dampening: { type: 'number' }, nesterov: flag, weightDecay: nonNegative },
-  check: (o) => (o.nesterov && (o.momentum <= 0 || o.dampening !== 0) ? `nesterov = true requires momentum > 0 and dampening = 0 (got momentum ${o.momentum}, dampening ${o.dampening})` : undefined),
+  check: (o) =>
+    o.nesterov && (o.momentum <= 0 || o.dampening !== 0)
+      ? `nesterov = true requires momentum > 0 and dampening = 0 (got momentum ${o.momentum}, dampening ${o.dampening})`
+      : undefined,
   init: (n, o, arena) => simdState(arena(), n, { buf: o.momentum !== 0 ? n : 0 }),
   update: (p, g, s, o, lr, t) =>
     simdStep(s, p, g, (k) =>

@@ -32,7 +32,8 @@ export const sophia: OptimizerDefinition<SophiaOptions, State> = {
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-4, betas: [0.965, 0.99], rho: 0.04, weightDecay: 0.1, hessianInterval: 10 },
   schema: { lr: nonNegative, betas, rho: nonNegative, weightDecay: nonNegative, hessianInterval: { type: 'number', min: 1, max: 100_000 } },
-  check: (o) => (Number.isInteger(o.hessianInterval) ? undefined : `option "hessianInterval" = ${o.hessianInterval} is invalid; expected a whole number of steps`),
+  check: (o) =>
+    Number.isInteger(o.hessianInterval) ? undefined : `option "hessianInterval" = ${o.hessianInterval} is invalid; expected a whole number of steps`,
   init: (n, _o, arena) => {
     const st = simdState(arena(), n, { m: n, h: n });
     return { ...st, m: st.m!, h: st.h!, batch: 0 };

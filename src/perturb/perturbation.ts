@@ -51,12 +51,7 @@ export interface Perturbation {
 export const clip01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /** A corruption whose severity is a level 1-5, mapped to its parameter by `levels`. */
-export function corruption(
-  name: string,
-  description: string,
-  levels: Levels,
-  apply: (input: PerturbInput, parameter: number) => Float32Array,
-): Perturbation {
+export function corruption(name: string, description: string, levels: Levels, apply: (input: PerturbInput, parameter: number) => Float32Array): Perturbation {
   return {
     name,
     description,

@@ -19,7 +19,27 @@ import { highpassNoise, lowpassNoise } from './band-noise.ts';
 import { apgd, apgdL2 } from './apgd.ts';
 
 const registry = new Map<string, Perturbation>(
-  [gaussianNoise, lowpassNoise, highpassNoise, fgsm, pgd, apgd, fgmL2, pgdL2, apgdL2, rotation, shotNoise, impulseNoise, gaussianBlur, translate, shear, scale, contrast, brightness, occlusion].map((p) => [p.name, p]),
+  [
+    gaussianNoise,
+    lowpassNoise,
+    highpassNoise,
+    fgsm,
+    pgd,
+    apgd,
+    fgmL2,
+    pgdL2,
+    apgdL2,
+    rotation,
+    shotNoise,
+    impulseNoise,
+    gaussianBlur,
+    translate,
+    shear,
+    scale,
+    contrast,
+    brightness,
+    occlusion,
+  ].map((p) => [p.name, p]),
 );
 
 /** The name suites use for unperturbed test data (severity 0). */

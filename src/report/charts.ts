@@ -8,7 +8,12 @@ import type { TopLevelSpec } from 'vega-lite';
 
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#882255', '#117733', '#332288', '#999933', '#AA4499'];
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down'];
-const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]];
+const DASHES = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+];
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Width the page gives charts (the report is 1240 px wide with its margins). */
 export const PAGE_WIDTH = 1180;
@@ -20,7 +25,12 @@ export function armScales(arms: readonly string[], field = 'arm', title = 'arm')
   return {
     color: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(PALETTE, i)) }, legend: { title } },
     shape: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(SHAPES, i)) }, legend: { title } },
-    strokeDash: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => DASHES[Math.floor(i / PALETTE.length) % DASHES.length]!) }, legend: { title } },
+    strokeDash: {
+      field,
+      type: 'nominal' as const,
+      scale: { domain, range: arms.map((_, i) => DASHES[Math.floor(i / PALETTE.length) % DASHES.length]!) },
+      legend: { title },
+    },
   };
 }
 
@@ -41,14 +51,29 @@ export interface BandPoint {
  * Small multiples, one per panel: each arm's mean as a line with points and its 95% band.
  * `percent`: values are fractions shown as percent on a fixed 0-100 axis.
  */
-export function bandPanels(o: { title: string; yTitle: string; points: readonly BandPoint[]; arms: readonly string[]; percent: boolean; log?: boolean; panelWidth?: number }): TopLevelSpec {
+export function bandPanels(o: {
+  title: string;
+  yTitle: string;
+  points: readonly BandPoint[];
+  arms: readonly string[];
+  percent: boolean;
+  log?: boolean;
+  panelWidth?: number;
+}): TopLevelSpec {
   const s = armScales(o.arms);
   const k = o.percent ? 100 : 1;
   const panels = [...new Set(o.points.map((p) => p.panel))];
   const width = o.panelWidth ?? 200;
   const values = o.points
     .filter((p) => Number.isFinite(p.mean) && (!o.log || p.mean > 0))
-    .map((p) => ({ panel: p.panel, arm: p.arm, x: p.x, mean: k * p.mean, low: k * (Number.isFinite(p.low) ? p.low : p.mean), high: k * (Number.isFinite(p.high) ? p.high : p.mean) }));
+    .map((p) => ({
+      panel: p.panel,
+      arm: p.arm,
+      x: p.x,
+      mean: k * p.mean,
+      low: k * (Number.isFinite(p.low) ? p.low : p.mean),
+      high: k * (Number.isFinite(p.high) ? p.high : p.mean),
+    }));
   const y = o.percent ? { scale: { domain: [0, 100] }, title: o.yTitle } : { scale: o.log ? { type: 'log' as const } : { zero: false }, title: o.yTitle };
   const x = { field: 'x', type: 'quantitative' as const, title: null, axis: { labelOverlap: true } };
   return {
@@ -63,7 +88,10 @@ export function bandPanels(o: { title: string; yTitle: string; points: readonly 
       height: 150,
       layer: [
         { mark: { type: 'area', opacity: 0.12 }, encoding: { x, y: { field: 'low', type: 'quantitative', ...y }, y2: { field: 'high' }, color: s.color } },
-        { mark: { type: 'line', point: true, strokeWidth: 1.6, clip: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', ...y }, color: s.color, shape: s.shape, strokeDash: s.strokeDash } },
+        {
+          mark: { type: 'line', point: true, strokeWidth: 1.6, clip: true },
+          encoding: { x, y: { field: 'mean', type: 'quantitative', ...y }, color: s.color, shape: s.shape, strokeDash: s.strokeDash },
+        },
       ],
     },
     config: { legend: { orient: 'top', columns: Math.min(o.arms.length, 6), symbolOpacity: 1 } },
@@ -94,8 +122,16 @@ export function tradeOffScatter(o: { title: string; xTitle: string; yTitle: stri
     height: 300,
     data: { values },
     layer: [
-      { transform: [{ filter: '!datum.mean' }], mark: { type: 'point', size: 30, opacity: 0.45, filled: true }, encoding: { x, y, color: s.color, shape: s.shape } },
-      { transform: [{ filter: 'datum.mean' }], mark: { type: 'point', size: 160, filled: true, stroke: 'white', strokeWidth: 1 }, encoding: { x, y, color: s.color, shape: s.shape } },
+      {
+        transform: [{ filter: '!datum.mean' }],
+        mark: { type: 'point', size: 30, opacity: 0.45, filled: true },
+        encoding: { x, y, color: s.color, shape: s.shape },
+      },
+      {
+        transform: [{ filter: 'datum.mean' }],
+        mark: { type: 'point', size: 160, filled: true, stroke: 'white', strokeWidth: 1 },
+        encoding: { x, y, color: s.color, shape: s.shape },
+      },
       { transform: [{ filter: 'datum.mean' }], mark: { type: 'text', dx: 9, align: 'left', fontSize: 11 }, encoding: { x, y, text: { field: 'arm' } } },
     ],
     config: { legend: { orient: 'right' } },
@@ -115,7 +151,15 @@ export interface ForestRow {
 export function forestPlot(o: { title: string; xTitle: string; rows: readonly ForestRow[]; arms: readonly string[] }): TopLevelSpec {
   const s = armScales(o.arms);
   const panels = [...new Set(o.rows.map((r) => r.panel))];
-  const values = o.rows.filter((r) => Number.isFinite(r.diff)).map((r) => ({ ...r, diff: 100 * r.diff, low: 100 * (Number.isFinite(r.low) ? r.low : r.diff), high: 100 * (Number.isFinite(r.high) ? r.high : r.diff), mark: r.significant ? 'q < 0.05' : 'not significant' }));
+  const values = o.rows
+    .filter((r) => Number.isFinite(r.diff))
+    .map((r) => ({
+      ...r,
+      diff: 100 * r.diff,
+      low: 100 * (Number.isFinite(r.low) ? r.low : r.diff),
+      high: 100 * (Number.isFinite(r.high) ? r.high : r.diff),
+      mark: r.significant ? 'q < 0.05' : 'not significant',
+    }));
   const y = { field: 'arm', type: 'nominal' as const, title: null, sort: [...o.arms] };
   const x = { field: 'diff', type: 'quantitative' as const, title: o.xTitle };
   return {
@@ -131,7 +175,21 @@ export function forestPlot(o: { title: string; xTitle: string; rows: readonly Fo
       layer: [
         { mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { x: { datum: 0 } } },
         { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' }, color: s.color } },
-        { mark: { type: 'point', size: 55, strokeWidth: 1.5 }, encoding: { y, x, color: s.color, shape: s.shape, fill: { field: 'mark', type: 'nominal', scale: { domain: ['q < 0.05', 'not significant'], range: ['#333', 'white'] }, legend: { title: 'vs reference' } } } },
+        {
+          mark: { type: 'point', size: 55, strokeWidth: 1.5 },
+          encoding: {
+            y,
+            x,
+            color: s.color,
+            shape: s.shape,
+            fill: {
+              field: 'mark',
+              type: 'nominal',
+              scale: { domain: ['q < 0.05', 'not significant'], range: ['#333', 'white'] },
+              legend: { title: 'vs reference' },
+            },
+          },
+        },
       ],
     },
   } as TopLevelSpec;
@@ -162,8 +220,25 @@ export function depthPanels(o: { title: string; points: readonly DepthPoint[]; a
       encoding: {
         x: { field: 'depth', type: 'quantitative', title: 'layer depth (1 = input side)', axis: { tickMinStep: 1 } },
         y: { field: 'norm', type: 'quantitative', title: '‖∇W‖ (log scale)', scale: { type: 'log' } },
-        color: { field: 'when', type: 'nominal', scale: { domain: when, range: ['#9ecae1', '#3182bd', '#08306b'] }, legend: { title: 'training', orient: 'top' } },
-        strokeDash: { field: 'when', type: 'nominal', scale: { domain: when, range: [[2, 2], [6, 3], [1, 0]] }, legend: { title: 'training', orient: 'top' } },
+        color: {
+          field: 'when',
+          type: 'nominal',
+          scale: { domain: when, range: ['#9ecae1', '#3182bd', '#08306b'] },
+          legend: { title: 'training', orient: 'top' },
+        },
+        strokeDash: {
+          field: 'when',
+          type: 'nominal',
+          scale: {
+            domain: when,
+            range: [
+              [2, 2],
+              [6, 3],
+              [1, 0],
+            ],
+          },
+          legend: { title: 'training', orient: 'top' },
+        },
       },
     },
   } as TopLevelSpec;

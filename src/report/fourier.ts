@@ -18,7 +18,19 @@ export function fourierCsv(view: RunView): string {
     if (!f) continue;
     for (let row = 0; row < f.height; row++) {
       for (let col = 0; col < f.width; col++) {
-        rows.push([k.model, k.regime, k.optimizer, k.seed, f.eps, f.examples, row - Math.floor(f.height / 2), col - Math.floor(f.width / 2), f.error[row * f.width + col]].map(cell));
+        rows.push(
+          [
+            k.model,
+            k.regime,
+            k.optimizer,
+            k.seed,
+            f.eps,
+            f.examples,
+            row - Math.floor(f.height / 2),
+            col - Math.floor(f.width / 2),
+            f.error[row * f.width + col],
+          ].map(cell),
+        );
       }
     }
   }
@@ -35,7 +47,9 @@ function mapSvg(error: readonly number[], h: number, w: number, low: number, top
       const e = error[row * w + col]!;
       const t = Number.isFinite(e) ? Math.min(1, Math.max(0, (e - low) / (top - low))) : 0;
       const shade = (c0: number, c1: number) => Math.round(c0 + (c1 - c0) * t);
-      rects.push(`<rect x="${col * PIXEL}" y="${row * PIXEL}" width="${PIXEL}" height="${PIXEL}" fill="rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})"><title>${row - Math.floor(h / 2)}, ${col - Math.floor(w / 2)}: ${(100 * e).toFixed(1)}%</title></rect>`);
+      rects.push(
+        `<rect x="${col * PIXEL}" y="${row * PIXEL}" width="${PIXEL}" height="${PIXEL}" fill="rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})"><title>${row - Math.floor(h / 2)}, ${col - Math.floor(w / 2)}: ${(100 * e).toFixed(1)}%</title></rect>`,
+      );
     }
   }
   return `<svg role="img" aria-label="${esc(title)}" width="${w * PIXEL}" height="${h * PIXEL}" viewBox="0 0 ${w * PIXEL} ${h * PIXEL}">${rects.join('')}</svg>`;
@@ -61,7 +75,9 @@ export function fourierSection(view: RunView): string {
   const finite = means.flatMap((m) => m.mean.filter(Number.isFinite));
   const low = Math.min(...finite);
   const top = Math.max(low + 1e-9, ...finite);
-  const figures = means.map((m) => `<figure class="fourier">${mapSvg(m.mean, m.h, m.w, low, top, `${m.name}: Fourier heat map`)}<figcaption>${esc(m.name)}</figcaption></figure>`).join('');
+  const figures = means
+    .map((m) => `<figure class="fourier">${mapSvg(m.mean, m.h, m.w, low, top, `${m.name}: Fourier heat map`)}<figcaption>${esc(m.name)}</figcaption></figure>`)
+    .join('');
   const first = means[0]!;
   return `<section id="fourier"><h2>Fourier heat maps</h2><p class="note">Test error (first ${first.examples} examples) under a perturbation of L2 norm ${first.eps} along each 2-D Fourier basis image (Yin et al. 2019), mean over seeds; the centre is the constant image, frequencies grow outwards. One scale for all: white is ${(100 * low).toFixed(1)}%, the lowest error in this run, the darkest blue ${(100 * top).toFixed(1)}%, the highest; hover for the frequency and error. Every cell's map is in fourier.csv.</p><div class="grid">${figures}</div></section>`;
 }

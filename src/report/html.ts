@@ -18,13 +18,22 @@ import { checkpointsPerEpoch, main } from '../experiment/phases/main.ts';
 import { tune } from '../experiment/phases/tune.ts';
 import { taskLabel } from '../experiment/run.ts';
 import { phaseNamed } from '../experiment/phases/index.ts';
-import { bandPanels, depthPanels, forestPlot, renderSvg, tradeOffScatter, type BandPoint, type DepthPoint, type ForestRow, type ScatterPoint } from './charts.ts';
+import {
+  bandPanels,
+  depthPanels,
+  forestPlot,
+  renderSvg,
+  tradeOffScatter,
+  type BandPoint,
+  type DepthPoint,
+  type ForestRow,
+  type ScatterPoint,
+} from './charts.ts';
 import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 
 import { esc } from './format.ts';
-
 
 const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
 /** A difference in percentage points, signed. */
@@ -45,7 +54,10 @@ function groups(view: RunView): { label: string; arms: Arm[] }[] {
     if (!out.has(key)) out.set(key, []);
     out.get(key)!.push(a);
   }
-  return [...out.values()].map((arms) => ({ label: [...(view.axes.models ? [arms[0]!.model] : []), ...(arms[0]!.regime !== STANDARD ? [arms[0]!.regime] : [])].join(' · '), arms }));
+  return [...out.values()].map((arms) => ({
+    label: [...(view.axes.models ? [arms[0]!.model] : []), ...(arms[0]!.regime !== STANDARD ? [arms[0]!.regime] : [])].join(' · '),
+    arms,
+  }));
 }
 
 /** Perturbation families of the suite (clean excluded), in suite order. */
@@ -70,7 +82,9 @@ function mark(r: SummaryRow | undefined, reference: string, better: 'higher' | '
   const t = r!.vsReference!;
   const good = better === 'higher' ? t.diff > 0 : t.diff < 0;
   const fraction = metricInfo(r!.metric).unit === 'fraction';
-  const diff = fraction ? `${pts(t.diff)} pts [${pts(t.ciLow)}, ${pts(t.ciHigh)}]` : `${formatNumber(t.diff)} [${formatNumber(t.ciLow)}, ${formatNumber(t.ciHigh)}]`;
+  const diff = fraction
+    ? `${pts(t.diff)} pts [${pts(t.ciLow)}, ${pts(t.ciHigh)}]`
+    : `${formatNumber(t.diff)} [${formatNumber(t.ciLow)}, ${formatNumber(t.ciHigh)}]`;
   return `<span class="sig ${good ? 'good' : 'bad'}" title="against ${esc(reference)}: ${diff}, q = ${formatNumber(t.q)}">${t.diff > 0 ? '▲' : '▼'}</span>`;
 }
 
@@ -80,7 +94,10 @@ function alerts(view: RunView): string {
     if (r.kind === 'failure') items.push(`<li><b>failed</b>: ${esc(taskLabel(view.suite, r))}: <code>${esc(r.error.split('\n')[0])}</code></li>`);
   }
   for (const { key, result } of phaseResults(view.records, main)) {
-    if (result.diverged) items.push(`<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: main.name, key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`);
+    if (result.diverged)
+      items.push(
+        `<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: main.name, key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`,
+      );
   }
   for (const r of view.records) {
     const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
@@ -115,21 +132,35 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
     });
     return [`${name(only.a)}: clean accuracy ${pct(only.r.stats.mean)}%${under.length ? `; mean accuracy over each sweep: ${under.join(', ')}` : ''}.`];
   }
-  const lines = [`Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`];
+  const lines = [
+    `Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`,
+  ];
   const top = new Map<string, string[]>();
   const bottom = new Map<string, string[]>();
   for (const f of families(view)) {
     const r = ranked(f, 0, auc);
     if (r.length < 2) continue;
-    const add = (m: Map<string, string[]>, x: { a: Arm; r: SummaryRow }) => m.set(x.a.id, [...(m.get(x.a.id) ?? []), `${esc(f)} (${pct(x.r.stats.mean)}%${vs(x.r)})`]);
+    const add = (m: Map<string, string[]>, x: { a: Arm; r: SummaryRow }) =>
+      m.set(x.a.id, [...(m.get(x.a.id) ?? []), `${esc(f)} (${pct(x.r.stats.mean)}%${vs(x.r)})`]);
     add(top, r[0]!);
     add(bottom, r.at(-1)!);
   }
   const byId = new Map(group.arms.map((a) => [a.id, a]));
-  for (const [id, list] of top) lines.push(`Most robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`);
-  for (const [id, list] of bottom) lines.push(`Least robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`);
-  const tested = view.summary.filter((r) => r.metric === auc && r.vsReference && Number.isFinite(r.vsReference.q) && group.arms.some((a) => a.id === armId(r.arm)));
-  if (tested.length) lines.push(`${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`);
+  for (const [id, list] of top)
+    lines.push(
+      `Most robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`,
+    );
+  for (const [id, list] of bottom)
+    lines.push(
+      `Least robust ${name(byId.get(id)!)} under ${list.length === families(view).length && list.length > 1 ? `every perturbation: ` : ''}${list.join('; ')}.`,
+    );
+  const tested = view.summary.filter(
+    (r) => r.metric === auc && r.vsReference && Number.isFinite(r.vsReference.q) && group.arms.some((a) => a.id === armId(r.arm)),
+  );
+  if (tested.length)
+    lines.push(
+      `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`,
+    );
   return lines;
 }
 
@@ -180,20 +211,48 @@ async function findings(view: RunView, look: Lookup): Promise<string> {
       for (const a of g.arms) {
         const r = look.get(a, f, 0, M.auc.name);
         if (!r?.vsReference) continue;
-        forest.push({ panel: `${f}`, arm: armName(view, a), diff: r.vsReference.diff, low: r.vsReference.ciLow, high: r.vsReference.ciHigh, significant: significant(r) });
+        forest.push({
+          panel: `${f}`,
+          arm: armName(view, a),
+          diff: r.vsReference.diff,
+          low: r.vsReference.ciLow,
+          high: r.vsReference.ciHigh,
+          significant: significant(r),
+        });
       }
     }
     const charts = [
       // A trade-off needs something to trade against: two arms at least.
-      g.arms.length > 1 && scatter.length ? await figure(tradeOffScatter({ title: 'clean against robust accuracy', xTitle: 'clean accuracy (%)', yTitle: 'robust accuracy: mean over perturbations (%)', points: scatter, arms: names })) : '',
-      forest.length ? await figure(forestPlot({ title: `difference from ${view.suite.reference} in mean accuracy over each sweep`, xTitle: 'percentage points (95% CI)', rows: forest, arms: names.filter((n) => forest.some((f) => f.arm === n)) })) : '',
+      g.arms.length > 1 && scatter.length
+        ? await figure(
+            tradeOffScatter({
+              title: 'clean against robust accuracy',
+              xTitle: 'clean accuracy (%)',
+              yTitle: 'robust accuracy: mean over perturbations (%)',
+              points: scatter,
+              arms: names,
+            }),
+          )
+        : '',
+      forest.length
+        ? await figure(
+            forestPlot({
+              title: `difference from ${view.suite.reference} in mean accuracy over each sweep`,
+              xTitle: 'percentage points (95% CI)',
+              rows: forest,
+              arms: names.filter((n) => forest.some((f) => f.arm === n)),
+            }),
+          )
+        : '',
     ];
     parts.push(
       `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>${scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, g.arms.length > 1)}<div class="grid">${charts.join('')}</div>`,
     );
   }
-  const auc = 'Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>).';
-  if (view.arms.length === 1) return `<section id="findings"><h2>Findings</h2><p class="note">${auc} Means over ${view.suite.seeds.length} seed(s).</p>${parts.join('')}</section>`;
+  const auc =
+    'Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>).';
+  if (view.arms.length === 1)
+    return `<section id="findings"><h2>Findings</h2><p class="note">${auc} Means over ${view.suite.seeds.length} seed(s).</p>${parts.join('')}</section>`;
   return `<section id="findings"><h2>Findings</h2><p class="note">${auc} mCE: errors summed over severities relative to ${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover for the difference and its 95% interval.</p>${parts.join('')}</section>`;
 }
 
@@ -219,10 +278,16 @@ async function curves(view: RunView, look: Lookup, metric: string, title: string
 function severityTables(view: RunView, look: Lookup, metric: string, title: string): string {
   if (!view.summary.some((r) => r.metric === metric)) return '';
   const cell = (r: SummaryRow | undefined) =>
-    r && Number.isFinite(r.stats.mean) ? `${pct(r.stats.mean)}${Number.isFinite(r.stats.ciLow) ? `<small> [${pct(r.stats.ciLow, 0)}–${pct(r.stats.ciHigh, 0)}]</small>` : ''}${mark(r, view.suite.reference, 'higher')}` : '–';
+    r && Number.isFinite(r.stats.mean)
+      ? `${pct(r.stats.mean)}${Number.isFinite(r.stats.ciLow) ? `<small> [${pct(r.stats.ciLow, 0)}–${pct(r.stats.ciHigh, 0)}]</small>` : ''}${mark(r, view.suite.reference, 'higher')}`
+      : '–';
   const blocks = families(view).map((f) => {
     const sev = view.suite.perturbations[f]!;
-    const rows = view.arms.map((a) => [`<b>${esc(armName(view, a))}</b>`, cell(look.get(a, CLEAN, 0, metric)), ...sev.map((s) => cell(look.get(a, f, s, metric)))]);
+    const rows = view.arms.map((a) => [
+      `<b>${esc(armName(view, a))}</b>`,
+      cell(look.get(a, CLEAN, 0, metric)),
+      ...sev.map((s) => cell(look.get(a, f, s, metric))),
+    ]);
     const head = ['arm', 'clean', ...sev.map((s) => `${formatNumber(s)}`)];
     return `<details><summary><b>${esc(f)}</b> <small>severity in ${esc(unitOf(f))}: ${sev.map(formatNumber).join(', ')}</small></summary><div class="fit">${table(head, rows, 'num')}</div></details>`;
   });
@@ -240,7 +305,12 @@ async function matchedSection(view: RunView, look: Lookup): Promise<string> {
     const step = look.get(a, 'train', 0, M.matchedStep.name);
     const val = look.get(a, 'train', 0, M.matchedValAccuracy.name);
     const gap = look.get(a, 'train', 0, M.matchedGap.name);
-    return [`<b>${esc(armName(view, a))}</b>`, step ? formatNumber(Math.round(step.stats.mean)) : '–', val ? pct(val.stats.mean) : '–', gap ? pts(gap.stats.mean) : '–'];
+    return [
+      `<b>${esc(armName(view, a))}</b>`,
+      step ? formatNumber(Math.round(step.stats.mean)) : '–',
+      val ? pct(val.stats.mean) : '–',
+      gap ? pts(gap.stats.mean) : '–',
+    ];
   });
   const intro = `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${checkpointsPerEpoch(suite)} times per epoch on the validation split) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. The largest gap to the target is ${pct(worst, 2)} points.</p>`;
   const scores = groups(view)
@@ -255,8 +325,21 @@ async function tuningSection(view: RunView): Promise<string> {
   if (!choices) return '';
   const metric = suite.tune?.metric ?? 'accuracy';
   const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!] as const);
-  const points: BandPoint[] = named.flatMap(([arm, c]) => c.scores.filter((s) => Number.isFinite(s.score)).map((s) => ({ panel: `validation ${metric} against learning rate`, arm, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })));
-  const chart = await figure(bandPanels({ title: 'learning-rate tuning', yTitle: metric === 'accuracy' ? 'validation accuracy (%)' : 'validation loss', points, arms: named.map(([n]) => n), percent: metric === 'accuracy', panelWidth: 420 }));
+  const points: BandPoint[] = named.flatMap(([arm, c]) =>
+    c.scores
+      .filter((s) => Number.isFinite(s.score))
+      .map((s) => ({ panel: `validation ${metric} against learning rate`, arm, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })),
+  );
+  const chart = await figure(
+    bandPanels({
+      title: 'learning-rate tuning',
+      yTitle: metric === 'accuracy' ? 'validation accuracy (%)' : 'validation loss',
+      points,
+      arms: named.map(([n]) => n),
+      percent: metric === 'accuracy',
+      panelWidth: 420,
+    }),
+  );
   const rows = named.map(([label, c]) => [
     `<b>${esc(label)}</b>`,
     formatNumber(c.lr),
@@ -280,7 +363,8 @@ async function trainingCharts(view: RunView): Promise<string> {
     const perSeed = results.filter((r) => armId(r.key) === a.id).map((r) => r.result.steps);
     const epochs = [...new Set(perSeed.flatMap((steps) => steps.map((s) => s.epoch)))].sort((x, y) => x - y);
     for (const e of epochs) {
-      const at = (f: (s: { loss: number; gradNorm: number }) => number) => describe(perSeed.map((steps) => describe(steps.filter((s) => s.epoch === e).map(f)).mean));
+      const at = (f: (s: { loss: number; gradNorm: number }) => number) =>
+        describe(perSeed.map((steps) => describe(steps.filter((s) => s.epoch === e).map(f)).mean));
       const l = at((s) => s.loss);
       const g = at((s) => s.gradNorm);
       loss.push({ panel: 'training loss', arm: armName(view, a), x: e, mean: l.mean, low: l.ciLow, high: l.ciHigh });
@@ -289,8 +373,12 @@ async function trainingCharts(view: RunView): Promise<string> {
   }
   const names = view.arms.map((a) => armName(view, a));
   const charts = [
-    await figure(bandPanels({ title: 'training loss per epoch (log scale)', yTitle: 'loss', points: loss, arms: names, percent: false, log: true, panelWidth: 460 })),
-    await figure(bandPanels({ title: 'gradient norm per epoch (log scale)', yTitle: '‖∇L‖', points: grad, arms: names, percent: false, log: true, panelWidth: 460 })),
+    await figure(
+      bandPanels({ title: 'training loss per epoch (log scale)', yTitle: 'loss', points: loss, arms: names, percent: false, log: true, panelWidth: 460 }),
+    ),
+    await figure(
+      bandPanels({ title: 'gradient norm per epoch (log scale)', yTitle: '‖∇L‖', points: grad, arms: names, percent: false, log: true, panelWidth: 460 }),
+    ),
   ];
   return `<section><h2>Training</h2><p class="note">Per epoch: the mean over its logged steps, then the mean and 95% interval over seeds. Every step is in steps.csv.</p><div class="grid">${charts.join('')}</div></section>`;
 }
@@ -341,15 +429,30 @@ function configuration(view: RunView, manifest?: RunManifest): string {
   const rows: [string, string][] = [
     ['suite', esc(suite.name)],
     ['description', esc(suite.description)],
-    ['dataset', `${esc(suite.dataset)}${suite.trainLimit ? ` (first ${suite.trainLimit} train)` : ''}${suite.testLimit ? ` (first ${suite.testLimit} test)` : ''}`],
-    ['model', esc(suiteModels(suite).map((m) => (suite.models ? `${m.label}: ${JSON.stringify(m.spec)}` : m.label)).join('; '))],
+    [
+      'dataset',
+      `${esc(suite.dataset)}${suite.trainLimit ? ` (first ${suite.trainLimit} train)` : ''}${suite.testLimit ? ` (first ${suite.testLimit} test)` : ''}`,
+    ],
+    [
+      'model',
+      esc(
+        suiteModels(suite)
+          .map((m) => (suite.models ? `${m.label}: ${JSON.stringify(m.spec)}` : m.label))
+          .join('; '),
+      ),
+    ],
     ['batch size, epochs', `${suite.batchSize}, ${suite.epochs}`],
     ['seeds', esc(suite.seeds.join(', '))],
     ['reference optimizer', esc(suite.reference)],
   ];
   const env = manifest?.environment;
-  if (env) rows.push(['environment', esc(`optrobust ${env.optrobust}, Node ${env.node}, onnxruntime-node ${env.onnxruntime}, ${env.platform}, ${env.cpu} (${env.cores} cores)`)]);
-  if (manifest?.timings.wallSeconds !== undefined) rows.push(['wall time', `${manifest.timings.wallSeconds.toFixed(1)} s (${manifest.timings.workers} workers)`]);
+  if (env)
+    rows.push([
+      'environment',
+      esc(`optrobust ${env.optrobust}, Node ${env.node}, onnxruntime-node ${env.onnxruntime}, ${env.platform}, ${env.cpu} (${env.cores} cores)`),
+    ]);
+  if (manifest?.timings.wallSeconds !== undefined)
+    rows.push(['wall time', `${manifest.timings.wallSeconds.toFixed(1)} s (${manifest.timings.workers} workers)`]);
   const tuned = view.tuning;
   const opt = view.arms.map((a) => [
     esc(armName(view, a)),
@@ -359,7 +462,11 @@ function configuration(view: RunView, manifest?: RunManifest): string {
     esc(a.entry.schedule ? JSON.stringify(a.entry.schedule) : 'constant'),
   ]);
   const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned lr'] : []), 'schedule'];
-  return `<section><h2>Configuration</h2>${table(['', ''], rows.map(([k, v]) => [`<b>${k}</b>`, v]), 'kv')}<div class="fit">${table(head, opt, 'config')}</div></section>`;
+  return `<section><h2>Configuration</h2>${table(
+    ['', ''],
+    rows.map(([k, v]) => [`<b>${k}</b>`, v]),
+    'kv',
+  )}<div class="fit">${table(head, opt, 'config')}</div></section>`;
 }
 
 const CSS = `

@@ -16,7 +16,22 @@ export function stepsCsv(view: RunView): string {
   return toCsv(STEP_COLUMNS, rows);
 }
 
-export const LAYER_COLUMNS = ['suite', 'dataset', 'model', 'regime', 'optimizer', 'seed', 'epoch', 'step', 'layer', 'tensor', 'depth', 'grad_norm', 'update_norm', 'param_norm'] as const;
+export const LAYER_COLUMNS = [
+  'suite',
+  'dataset',
+  'model',
+  'regime',
+  'optimizer',
+  'seed',
+  'epoch',
+  'step',
+  'layer',
+  'tensor',
+  'depth',
+  'grad_norm',
+  'update_norm',
+  'param_norm',
+] as const;
 
 export function layersCsv(view: RunView): string {
   const { suite } = view;
@@ -25,7 +40,24 @@ export function layersCsv(view: RunView): string {
     for (const s of r.steps) {
       r.tensors.forEach((t, i) => {
         const tensor = t.name.slice(t.layer.length + 1);
-        rows.push([suite.name, suite.dataset, k.model, k.regime, k.optimizer, k.seed, s.epoch, s.step, t.layer, tensor, t.depth, s.tensorGradNorms[i], s.tensorUpdateNorms[i], s.tensorParamNorms[i]].map(cell));
+        rows.push(
+          [
+            suite.name,
+            suite.dataset,
+            k.model,
+            k.regime,
+            k.optimizer,
+            k.seed,
+            s.epoch,
+            s.step,
+            t.layer,
+            tensor,
+            t.depth,
+            s.tensorGradNorms[i],
+            s.tensorUpdateNorms[i],
+            s.tensorParamNorms[i],
+          ].map(cell),
+        );
       });
     }
   }

@@ -5,7 +5,26 @@ import type { RunView } from '../results/view.ts';
 import { metricInfo } from '../metrics/catalog.ts';
 import { cell } from './format.ts';
 
-export const SUMMARY_COLUMNS = ['model', 'regime', 'optimizer', 'perturbation', 'severity', 'metric', 'unit', 'n', 'n_nonfinite', 'mean', 'std', 'ci95_low', 'ci95_high', 'reference', 'diff', 'diff_ci95_low', 'diff_ci95_high', 'p_value'] as const;
+export const SUMMARY_COLUMNS = [
+  'model',
+  'regime',
+  'optimizer',
+  'perturbation',
+  'severity',
+  'metric',
+  'unit',
+  'n',
+  'n_nonfinite',
+  'mean',
+  'std',
+  'ci95_low',
+  'ci95_high',
+  'reference',
+  'diff',
+  'diff_ci95_low',
+  'diff_ci95_high',
+  'p_value',
+] as const;
 
 export function summaryCsv(view: RunView): string {
   const { reference } = view.suite;
@@ -14,7 +33,26 @@ export function summaryCsv(view: RunView): string {
     view.summary.map((r) => {
       const t = r.vsReference;
       const s = r.stats;
-      return [r.arm.model, r.arm.regime, r.arm.optimizer, r.perturbation, r.severity, r.metric, metricInfo(r.metric).unit, s.n, s.nonFinite, s.mean, s.std, s.ciLow, s.ciHigh, r.arm.optimizer === reference ? '' : reference, t?.diff, t?.ciLow, t?.ciHigh, t?.p].map(cell);
+      return [
+        r.arm.model,
+        r.arm.regime,
+        r.arm.optimizer,
+        r.perturbation,
+        r.severity,
+        r.metric,
+        metricInfo(r.metric).unit,
+        s.n,
+        s.nonFinite,
+        s.mean,
+        s.std,
+        s.ciLow,
+        s.ciHigh,
+        r.arm.optimizer === reference ? '' : reference,
+        t?.diff,
+        t?.ciLow,
+        t?.ciHigh,
+        t?.p,
+      ].map(cell);
     }),
   );
 }

@@ -14,7 +14,18 @@ export function tuningCsv(view: RunView): string {
     TUNING_COLUMNS,
     trials.map(({ key: t, result: r }) => {
       const c = view.tuning?.get(armId(t));
-      return [t.model, t.regime, t.optimizer, t.lr, t.seed, r.diverged ? 1 : 0, r.valAccuracy, r.valLoss, c?.lr === t.lr ? 1 : 0, c?.lr === t.lr ? (c.atEdge ?? '') : ''].map(cell);
+      return [
+        t.model,
+        t.regime,
+        t.optimizer,
+        t.lr,
+        t.seed,
+        r.diverged ? 1 : 0,
+        r.valAccuracy,
+        r.valLoss,
+        c?.lr === t.lr ? 1 : 0,
+        c?.lr === t.lr ? (c.atEdge ?? '') : '',
+      ].map(cell);
     }),
   );
 }

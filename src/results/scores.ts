@@ -45,7 +45,16 @@ export function areaUnderCurve(clean: number, points: ReadonlyMap<number, number
 export function scoreMeasurements(cell: readonly Measurement[], reference: readonly Measurement[] | undefined, metric: string): Measurement[] {
   const first = cell.find((m) => m.metric === metric);
   if (!first) return [];
-  const row = (perturbation: string, name: string, value: number): Measurement => ({ model: first.model, regime: first.regime, optimizer: first.optimizer, seed: first.seed, perturbation, severity: 0, metric: name, value });
+  const row = (perturbation: string, name: string, value: number): Measurement => ({
+    model: first.model,
+    regime: first.regime,
+    optimizer: first.optimizer,
+    seed: first.seed,
+    perturbation,
+    severity: 0,
+    metric: name,
+    value,
+  });
   const mine = byFamily(cell, metric);
   if (mine.clean === undefined) return [];
   const out: Measurement[] = [];

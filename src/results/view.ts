@@ -56,7 +56,8 @@ export interface RunView {
   readonly axes: { readonly models: boolean; readonly regimes: boolean };
 }
 
-export const seriesId = (arm: ArmKey, perturbation: string, severity: number, metric: string): string => `${armId(arm)}\u0000${perturbation}\u0000${severity}\u0000${metric}`;
+export const seriesId = (arm: ArmKey, perturbation: string, severity: number, metric: string): string =>
+  `${armId(arm)}\u0000${perturbation}\u0000${severity}\u0000${metric}`;
 
 export function orderRecords(suite: Suite, records: readonly CellRecord[]): CellRecord[] {
   const arms = suiteArms(suite).map((a) => a.id);
@@ -76,7 +77,18 @@ export function recordMeasurements(rec: CellRecord): Measurement[] {
     const k = rec.key;
     const phase = phaseNamed(rec.phase);
     const perturbation = phase.failedUnder ?? phase.name;
-    return [{ model: k.model, regime: k.regime, optimizer: k.optimizer, seed: k.seed, perturbation, severity: perturbation === TRAIN ? 0 : phase.order(k), metric: M.failed.name, value: 1 }];
+    return [
+      {
+        model: k.model,
+        regime: k.regime,
+        optimizer: k.optimizer,
+        seed: k.seed,
+        perturbation,
+        severity: perturbation === TRAIN ? 0 : phase.order(k),
+        metric: M.failed.name,
+        value: 1,
+      },
+    ];
   }
   return phaseNamed(rec.phase).measurements(rec.key, rec.result);
 }
@@ -94,7 +106,9 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
   const rows: RecordRows[] = base.map((r) => {
     const scores = r.record.kind === 'result' ? phaseNamed(r.record.phase).scores : undefined;
     if (!scores) return r;
-    const reference = scores.againstReference ? cells.get(cellOf(r.record.phase, { ...referenceArm(suite, r.record.key), seed: r.record.key.seed })) : undefined;
+    const reference = scores.againstReference
+      ? cells.get(cellOf(r.record.phase, { ...referenceArm(suite, r.record.key), seed: r.record.key.seed }))
+      : undefined;
     return { ...r, measurements: [...r.measurements, ...scoreMeasurements(r.measurements, reference, scores.metric)] };
   });
   // (arm, perturbation, severity, metric) -> seed -> value, in first-seen order; failures are not values.
@@ -104,7 +118,17 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     for (const m of measurements) {
       const id = seriesId(m, m.perturbation, m.severity, m.metric);
       let s = groups.get(id);
-      if (!s) groups.set(id, (s = { arm: { model: m.model, regime: m.regime, optimizer: m.optimizer }, perturbation: m.perturbation, severity: m.severity, metric: m.metric, bySeed: new Map() }));
+      if (!s)
+        groups.set(
+          id,
+          (s = {
+            arm: { model: m.model, regime: m.regime, optimizer: m.optimizer },
+            perturbation: m.perturbation,
+            severity: m.severity,
+            metric: m.metric,
+            bySeed: new Map(),
+          }),
+        );
       s.bySeed.set(m.seed, m.value);
     }
   }
@@ -113,7 +137,10 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     const ref = groups.get(seriesId(referenceArm(suite, s.arm), s.perturbation, s.severity, s.metric));
     if (s.arm.optimizer === suite.reference || !ref) return null;
     const seeds = [...s.bySeed.keys()].filter((x) => ref.bySeed.has(x));
-    return pairedTest(seeds.map((x) => s.bySeed.get(x)!), seeds.map((x) => ref.bySeed.get(x)!));
+    return pairedTest(
+      seeds.map((x) => s.bySeed.get(x)!),
+      seeds.map((x) => ref.bySeed.get(x)!),
+    );
   });
   const q = new Map<number, number>();
   for (const metric of new Set(series.map((s) => s.metric))) {
@@ -123,7 +150,14 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
   const summary = series.map((s, i): SummaryRow => {
     const values = [...s.bySeed.values()];
     const t = tests[i];
-    return { arm: s.arm, perturbation: s.perturbation, severity: s.severity, metric: s.metric, stats: metricInfo(s.metric).unit === 'fraction' ? describeFraction(values) : describe(values), vsReference: t ? { ...t, q: q.get(i)! } : null };
+    return {
+      arm: s.arm,
+      perturbation: s.perturbation,
+      severity: s.severity,
+      metric: s.metric,
+      stats: metricInfo(s.metric).unit === 'fraction' ? describeFraction(values) : describe(values),
+      vsReference: t ? { ...t, q: q.get(i)! } : null,
+    };
   });
   const models = new Set(arms.map((a) => a.model)).size > 1;
   const regimes = new Set(arms.map((a) => a.regime)).size > 1;

@@ -78,12 +78,14 @@ const REGIMES: Readonly<Record<string, RegimeDefinition>> = {
     problem(s) {
       if (s.attack !== 'pgd' && s.attack !== 'fgsm') return ['attack', s.attack, '"pgd" or "fgsm"'];
       if (!inUnit(s.eps)) return ['eps', s.eps, 'an L-inf radius in (0, 1]'];
-      if (s.steps !== undefined && !(Number.isInteger(s.steps) && (s.steps as number) >= 1 && (s.steps as number) <= 1000)) return ['steps', s.steps, 'an integer from 1 to 1000'];
+      if (s.steps !== undefined && !(Number.isInteger(s.steps) && (s.steps as number) >= 1 && (s.steps as number) <= 1000))
+        return ['steps', s.steps, 'an integer from 1 to 1000'];
       if (s.attack === 'fgsm' && s.steps !== undefined) return ['steps', s.steps, 'nothing for fgsm (one step)'];
       if (s.stepSize !== undefined && !inUnit(s.stepSize)) return ['stepSize', s.stepSize, 'a number in (0, 1]'];
       if (s.attack === 'fgsm' && s.stepSize !== undefined) return ['stepSize', s.stepSize, 'nothing for fgsm (its step is eps, or 1.25·eps with randomStart)'];
       if (s.randomStart !== undefined && typeof s.randomStart !== 'boolean') return ['randomStart', s.randomStart, 'true or false'];
-      if (s.attack === 'pgd' && s.randomStart === false) return ['randomStart', s.randomStart, 'true or left out: PGD always starts at a random point of the eps-ball'];
+      if (s.attack === 'pgd' && s.randomStart === false)
+        return ['randomStart', s.randomStart, 'true or left out: PGD always starts at a random point of the eps-ball'];
       return undefined;
     },
     label(spec) {
@@ -96,7 +98,11 @@ const REGIMES: Readonly<Record<string, RegimeDefinition>> = {
       const label = this.label(spec);
       const steps = s.steps ?? 10;
       const attack =
-        s.attack === 'pgd' ? makePgd({ steps, stepFactor: s.stepSize !== undefined ? (s.stepSize * steps) / s.eps : 2.5 }) : s.randomStart ? makePgd({ steps: 1, stepFactor: 1.25 }) : fgsm;
+        s.attack === 'pgd'
+          ? makePgd({ steps, stepFactor: s.stepSize !== undefined ? (s.stepSize * steps) / s.eps : 2.5 })
+          : s.randomStart
+            ? makePgd({ steps: 1, stepFactor: 1.25 })
+            : fgsm;
       return async (x, labels, n, weights, step) => {
         const images = x.subarray(0, (x.length / Math.max(n, 1)) * n);
         return attack.apply({ images, labels, count: n, shape, rng: createRng(seed, `train:${label}:${step}`), gradient: gradientOracle(net, weights) }, s.eps);
@@ -111,11 +117,22 @@ export function listRegimes(): string[] {
 
 /** What is wrong with a training spec, as [field, value, expected]; undefined when it is valid. */
 export function trainingProblem(spec: unknown): readonly [string, unknown, string] | undefined {
-  if (typeof spec !== 'object' || spec === null) return ['', spec, `{ kind: ${listRegimes().map((k) => `"${k}"`).join(' | ')}, ... }`];
+  if (typeof spec !== 'object' || spec === null)
+    return [
+      '',
+      spec,
+      `{ kind: ${listRegimes()
+        .map((k) => `"${k}"`)
+        .join(' | ')}, ... }`,
+    ];
   const s = spec as Record<string, unknown>;
   const def = REGIMES[s.kind as string];
   if (!def) return ['kind', s.kind, `one of ${listRegimes().join(', ')}`];
-  const known = new Set(['kind', 'label', ...{ standard: [], noise: ['sigma'], adversarial: ['attack', 'eps', 'steps', 'stepSize', 'randomStart'] }[def.kind as 'standard']!]);
+  const known = new Set([
+    'kind',
+    'label',
+    ...{ standard: [], noise: ['sigma'], adversarial: ['attack', 'eps', 'steps', 'stepSize', 'randomStart'] }[def.kind as 'standard']!,
+  ]);
   const unknown = Object.keys(s).find((k) => !known.has(k));
   if (unknown) return [unknown, s[unknown], `no such option for a ${def.kind} regime (it has ${[...known].join(', ')})`];
   return def.problem(s);

@@ -77,7 +77,11 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const p = net.params.length;
   // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
   // the parameters where they live; the caller's initial weights are never written.
-  const params = optimizer.adopt(initial.slice(0, p), net.params.map((s) => s.shape), net.roles);
+  const params = optimizer.adopt(
+    initial.slice(0, p),
+    net.params.map((s) => s.shape),
+    net.roles,
+  );
   let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
   // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
   // result) is the optimizer's evaluation point, the same weights except for schedule-free,
@@ -116,7 +120,13 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       // SAM's second pass sees the same batch and dropout masks; batch-norm statistics come
       // from the first pass only (davda54/sam's advice), so they advance once per step.
       const updateNorm = o.sam
-        ? await samStep(optimizer, params, step.grads, async () => (gradientEvaluations++, (await net.trainStep(weights(), x, batch.y, batch.n, masks)).grads), o.sam)
+        ? await samStep(
+            optimizer,
+            params,
+            step.grads,
+            async () => (gradientEvaluations++, (await net.trainStep(weights(), x, batch.y, batch.n, masks)).grads),
+            o.sam,
+          )
         : await optimizer.stepAsync(params, step.grads);
       buffers = step.buffers;
       if (optimizer.curvatureDue) {
@@ -129,7 +139,17 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
         optimizer.absorbCurvature((await net.trainStep(weights(), x, sampled, batch.n, masks)).grads, o.batchSize);
         gradientEvaluations++;
       }
-      steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm, tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt), tensorParamNorms });
+      steps.push({
+        epoch,
+        step: t,
+        lr: optimizer.lr,
+        loss,
+        gradNorm,
+        tensorGradNorms,
+        updateNorm,
+        tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt),
+        tensorParamNorms,
+      });
       lossSum += loss * batch.n;
       seen += batch.n;
       const last = t === total || t === o.stopAtStep;

@@ -6,7 +6,8 @@ export type TuneMetric = 'accuracy' | 'loss';
 
 /** `points` learning rates log-spaced from min to max inclusive. */
 export function lrGrid(min: number, max: number, points: number): number[] {
-  if (!(min > 0 && max > min && Number.isInteger(points) && points >= 2)) throw new Error(`learning-rate grid needs 0 < min < max and at least 2 points, got [${min}, ${max}] with ${points}`);
+  if (!(min > 0 && max > min && Number.isInteger(points) && points >= 2))
+    throw new Error(`learning-rate grid needs 0 < min < max and at least 2 points, got [${min}, ${max}] with ${points}`);
   const a = Math.log10(min);
   const b = Math.log10(max);
   return Array.from({ length: points }, (_, i) => Number((10 ** (a + ((b - a) * i) / (points - 1))).toPrecision(6)));
@@ -34,7 +35,9 @@ export function chooseLearningRate(trials: readonly TuneTrial[], metric: TuneMet
   const worst = metric === 'accuracy' ? -Infinity : Infinity;
   const scores = lrs.map((lr) => {
     const mine = trials.filter((t) => t.lr === lr);
-    const values = mine.map((t) => (t.diverged || !Number.isFinite(metric === 'accuracy' ? t.valAccuracy : t.valLoss) ? worst : metric === 'accuracy' ? t.valAccuracy : t.valLoss));
+    const values = mine.map((t) =>
+      t.diverged || !Number.isFinite(metric === 'accuracy' ? t.valAccuracy : t.valLoss) ? worst : metric === 'accuracy' ? t.valAccuracy : t.valLoss,
+    );
     return { lr, score: values.reduce((a, b) => a + b, 0) / values.length, diverged: mine.filter((t) => t.diverged).length };
   });
   // Best score; ties go to the smaller learning rate (the first in grid order).

@@ -18,12 +18,28 @@ let otherSeeds = '';
 beforeAll(async () => {
   baseline = (await smallRun(SEEDS)).dir;
   same = (await smallRun(SEEDS)).dir;
-  weakened = (await smallRun({ ...SEEDS, optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+  weakened = (
+    await smallRun({
+      ...SEEDS,
+      optimizers: [
+        { name: 'sgd', options: { lr: 0.1 } },
+        { name: 'adam', options: { lr: 1e-5 } },
+      ],
+    })
+  ).dir;
   otherSeeds = (await smallRun({ seeds: [3, 4, 5] })).dir;
 }, 120_000);
 
-interface Row { optimizer: string; perturbation: string; metric: string; verdict: string; test: string; direction: string }
-const json = (dir: string) => JSON.parse(read(join(dir, 'compare'), 'compare.json')) as { identical: boolean; rows: Row[]; correction: string; setupDifferences: string[] };
+interface Row {
+  optimizer: string;
+  perturbation: string;
+  metric: string;
+  verdict: string;
+  test: string;
+  direction: string;
+}
+const json = (dir: string) =>
+  JSON.parse(read(join(dir, 'compare'), 'compare.json')) as { identical: boolean; rows: Row[]; correction: string; setupDifferences: string[] };
 
 describe('optrobust compare', () => {
   it('reports two runs of the same suite and seeds as bit-identical, exit 0', async () => {
@@ -36,7 +52,7 @@ describe('optrobust compare', () => {
     for (const f of ['compare.md', 'compare.csv', 'compare.html']) expect(read(join(same, 'compare'), f).length).toBeGreaterThan(100);
   });
 
-  it('flags the weakened optimizer\'s accuracy as regressed, leaves the other ~, exit 1', async () => {
+  it("flags the weakened optimizer's accuracy as regressed, leaves the other ~, exit 1", async () => {
     const r = await cli(['compare', '--baseline', baseline, '--current', weakened, '--allow-mismatch']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/REGRESSION/);
@@ -45,8 +61,14 @@ describe('optrobust compare', () => {
     const c = json(weakened);
     const adamAcc = c.rows.filter((x) => x.optimizer === 'adam' && x.metric === 'accuracy');
     expect(adamAcc.length).toBe(5);
-    expectEvery(adamAcc.filter((x) => x.perturbation !== 'fgsm'), (x) => x.verdict === 'regressed');
-    expectEvery(c.rows.filter((x) => x.optimizer === 'sgd'), (x) => x.verdict === '~');
+    expectEvery(
+      adamAcc.filter((x) => x.perturbation !== 'fgsm'),
+      (x) => x.verdict === 'regressed',
+    );
+    expectEvery(
+      c.rows.filter((x) => x.optimizer === 'sgd'),
+      (x) => x.verdict === '~',
+    );
     // Diagnostics change but never regress.
     const diag = c.rows.filter((x) => x.metric.startsWith('grad_norm') || x.metric.startsWith('input_grad'));
     expectEvery(diag, (x) => x.direction === 'diagnostic' && x.verdict !== 'regressed');
@@ -90,7 +112,9 @@ describe('optrobust compare', () => {
     const r = await cli(['compare', '--baseline', old, '--current', baseline, '--out', join(old, 'compare')]);
     expect(r.code).toBe(0);
     const c = JSON.parse(read(join(old, 'compare'), 'compare.json')) as { engineDifferences: string[] };
-    expect(c.engineDifferences).toEqual([`numerics (random generators, update arithmetic, measurement methods): baseline ${NUMERICS_BEFORE_2}, current ${NUMERICS}`]);
+    expect(c.engineDifferences).toEqual([
+      `numerics (random generators, update arithmetic, measurement methods): baseline ${NUMERICS_BEFORE_2}, current ${NUMERICS}`,
+    ]);
   });
 
   it('uses an unpaired test when the runs hold different seeds', async () => {
@@ -104,10 +128,28 @@ describe('optrobust compare', () => {
 
   it('compares npm run perf timings separately and fails on them only with --fail-on-perf', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cmp-perf-'));
-    const perf = (ms: number) => ({ format: 'optrobust-perf/1', quick: false, batch: 128, environment: {}, results: [{ name: 'mlp step', group: 'train step', msPerOp: ms, moePercent: 1, samples: 500 }] });
+    const perf = (ms: number) => ({
+      format: 'optrobust-perf/1',
+      quick: false,
+      batch: 128,
+      environment: {},
+      results: [{ name: 'mlp step', group: 'train step', msPerOp: ms, moePercent: 1, samples: 500 }],
+    });
     writeFileSync(join(dir, 'a.json'), JSON.stringify(perf(2)));
     writeFileSync(join(dir, 'b.json'), JSON.stringify(perf(3)));
-    const args = ['compare', '--baseline', baseline, '--current', same, '--baseline-perf', join(dir, 'a.json'), '--current-perf', join(dir, 'b.json'), '--out', join(dir, 'out')];
+    const args = [
+      'compare',
+      '--baseline',
+      baseline,
+      '--current',
+      same,
+      '--baseline-perf',
+      join(dir, 'a.json'),
+      '--current-perf',
+      join(dir, 'b.json'),
+      '--out',
+      join(dir, 'out'),
+    ];
     const lenient = await cli(args);
     expect(lenient.code).toBe(0);
     expect(lenient.stdout).toMatch(/### Timings[\s\S]*\| regressed \| mlp step · train step · ms\\_per\\_op \| 2 \| 3 \|/);
@@ -117,13 +159,21 @@ describe('optrobust compare', () => {
   });
 
   it('gives input errors a clear message and exit 2', async () => {
-    expect(await cli(['compare', '--baseline', '/nonexistent', '--current', same])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--baseline \/nonexistent: no such directory/) });
+    expect(await cli(['compare', '--baseline', '/nonexistent', '--current', same])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--baseline \/nonexistent: no such directory/),
+    });
     const empty = mkdtempSync(join(tmpdir(), 'cmp-empty-'));
     expect((await cli(['compare', '--baseline', empty, '--current', same])).stderr).toMatch(/run\.json: not found/);
-    expect((await cli(['compare', '--baseline', baseline, '--current', same, '--threshold', 'accuracy=big'])).stderr).toMatch(/--threshold "accuracy=big": expected METRIC=NUMBER/);
+    expect((await cli(['compare', '--baseline', baseline, '--current', same, '--threshold', 'accuracy=big'])).stderr).toMatch(
+      /--threshold "accuracy=big": expected METRIC=NUMBER/,
+    );
     expect(await cli(['compare', '--baseline', baseline])).toMatchObject({ code: 2, stderr: expect.stringMatching(/required option '--current <dir>'/) });
     const noStore = mkdtempSync(join(tmpdir(), 'cmp-nostore-'));
     copyFileSync(join(baseline, 'run.json'), join(noStore, 'run.json'));
-    expect(await cli(['compare', '--baseline', noStore, '--current', same])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cells\.jsonl is missing; the run has no results/) });
+    expect(await cli(['compare', '--baseline', noStore, '--current', same])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cells\.jsonl is missing; the run has no results/),
+    });
   });
 });

@@ -15,8 +15,23 @@ import { STORE_FILE } from '../../src/experiment/store.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const tmp = (p = 'optrobust-refusals-') => mkdtempSync(join(tmpdir(), p));
-interface Row { optimizer: string; perturbation: string; severity: number; metric: string; verdict: string; test: string; q: number; delta: number; direction: string }
-interface Json { rows: Row[]; untested: number; regressions: number; missingCells: string[] }
+interface Row {
+  optimizer: string;
+  perturbation: string;
+  severity: number;
+  metric: string;
+  verdict: string;
+  test: string;
+  q: number;
+  delta: number;
+  direction: string;
+}
+interface Json {
+  rows: Row[];
+  untested: number;
+  regressions: number;
+  missingCells: string[];
+}
 const json = (out: string) => JSON.parse(read(out, 'compare.json')) as Json;
 
 let baseline = '';
@@ -25,7 +40,15 @@ let weakened = '';
 beforeAll(async () => {
   baseline = (await smallRun({ seeds: [0, 1, 2] })).dir;
   same = (await smallRun({ seeds: [0, 1, 2] })).dir;
-  weakened = (await smallRun({ seeds: [0, 1, 2], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+  weakened = (
+    await smallRun({
+      seeds: [0, 1, 2],
+      optimizers: [
+        { name: 'sgd', options: { lr: 0.1 } },
+        { name: 'adam', options: { lr: 1e-5 } },
+      ],
+    })
+  ).dir;
 }, 180_000);
 
 /** A copy of `dir` with its run.json edited and its store re-labelled to the edited run's identity (what a run of that configuration would hold). */
@@ -43,8 +66,16 @@ function edited(dir: string, edit: (m: RunManifest) => RunManifest): string {
 describe('compare refuses what is not comparable (exit 2, the difference named)', () => {
   const cases: [string, (m: RunManifest) => RunManifest, RegExp][] = [
     ['another suite', (m) => ({ ...m, config: { ...m.config, suite: { ...m.config.suite, name: 'other' } } }), /suite: baseline "small", current "other"/],
-    ['other data', (m) => ({ ...m, config: { ...m.config, data: { ...m.config.data, fingerprint: 'f'.repeat(64) } } }), /data fingerprint \(the dataset files differ\): baseline "[0-9a-f]{16}", current "ffffffffffffffff"/],
-    ['another model', (m) => ({ ...m, config: { ...m.config, suite: { ...m.config.suite, model: { kind: 'mlp', hidden: [32] } } } }), /models: baseline .*"hidden":\[16\].*current .*"hidden":\[32\]/],
+    [
+      'other data',
+      (m) => ({ ...m, config: { ...m.config, data: { ...m.config.data, fingerprint: 'f'.repeat(64) } } }),
+      /data fingerprint \(the dataset files differ\): baseline "[0-9a-f]{16}", current "ffffffffffffffff"/,
+    ],
+    [
+      'another model',
+      (m) => ({ ...m, config: { ...m.config, suite: { ...m.config.suite, model: { kind: 'mlp', hidden: [32] } } } }),
+      /models: baseline .*"hidden":\[16\].*current .*"hidden":\[32\]/,
+    ],
   ];
   for (const [what, edit, message] of cases) {
     it(what, async () => {
@@ -83,7 +114,10 @@ describe('a current run missing a cell', () => {
     expect(r.code).toBe(c.regressions > 0 ? 1 : 0);
     // The same runs otherwise: every value that exists is identical, so nothing regressed.
     expect(c.regressions).toBe(0);
-    expectEvery(c.rows.filter((x) => x.optimizer === 'sgd'), (x) => x.verdict === '~');
+    expectEvery(
+      c.rows.filter((x) => x.optimizer === 'sgd'),
+      (x) => x.verdict === '~',
+    );
     expect(read(out, 'compare.md')).toContain('adam/seed 1');
   });
 });
@@ -142,7 +176,15 @@ describe('thresholds and alpha', () => {
 
   it('rows that cannot be tested (one seed a side) are marked untested, never a verdict', async () => {
     const one = (await smallRun({ seeds: [0] })).dir;
-    const weakOne = (await smallRun({ seeds: [0], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+    const weakOne = (
+      await smallRun({
+        seeds: [0],
+        optimizers: [
+          { name: 'sgd', options: { lr: 0.1 } },
+          { name: 'adam', options: { lr: 1e-5 } },
+        ],
+      })
+    ).dir;
     const out = join(tmp(), 'c');
     const r = await cli(['compare', '--baseline', one, '--current', weakOne, '--allow-mismatch', '--out', out]);
     const c = json(out);

@@ -86,7 +86,7 @@ describe('dataset errors name the file and the problem', () => {
 describe("CIFAR-10's binary format", () => {
   const tmpDir = () => mkdtempSync(join(tmpdir(), 'optrobust-cifar-'));
 
-  it('reads the six batches: labels, and each record\'s 3,072 bytes as [C, H, W] pixels in [0, 1]', () => {
+  it("reads the six batches: labels, and each record's 3,072 bytes as [C, H, W] pixels in [0, 1]", () => {
     const dir = writeCifarFolder(tmpDir(), 12, 7);
     const ds = loadDataset('cifar10', dir);
     expect(ds.shape).toEqual([3, 32, 32]);
@@ -106,13 +106,25 @@ describe("CIFAR-10's binary format", () => {
   });
 
   const broken: [string, (dir: string) => void, RegExp][] = [
-    ['a truncated batch', (d) => writeFileSync(join(d, 'data_batch_4.bin'), cifarRecords(3, 4).subarray(0, 3 * RECORD - 100)), /data_batch_4\.bin: holds 9119 bytes, not a whole number of 3073-byte records/],
-    ['records of another size (the 100-class CIFAR-100 layout)', (d) => writeFileSync(join(d, 'test_batch.bin'), Buffer.alloc(3 * 3074)), /test_batch\.bin: holds 9222 bytes, not a whole number of 3073-byte records/],
-    ['label 10', (d) => {
-      const b = cifarRecords(3, 1);
-      b[2 * RECORD] = 10;
-      writeFileSync(join(d, 'data_batch_1.bin'), b);
-    }, /data_batch_1\.bin: label 10 at record 2 is outside 0\.\.9/],
+    [
+      'a truncated batch',
+      (d) => writeFileSync(join(d, 'data_batch_4.bin'), cifarRecords(3, 4).subarray(0, 3 * RECORD - 100)),
+      /data_batch_4\.bin: holds 9119 bytes, not a whole number of 3073-byte records/,
+    ],
+    [
+      'records of another size (the 100-class CIFAR-100 layout)',
+      (d) => writeFileSync(join(d, 'test_batch.bin'), Buffer.alloc(3 * 3074)),
+      /test_batch\.bin: holds 9222 bytes, not a whole number of 3073-byte records/,
+    ],
+    [
+      'label 10',
+      (d) => {
+        const b = cifarRecords(3, 1);
+        b[2 * RECORD] = 10;
+        writeFileSync(join(d, 'data_batch_1.bin'), b);
+      },
+      /data_batch_1\.bin: label 10 at record 2 is outside 0\.\.9/,
+    ],
     ['a missing batch', (d) => rmSync(join(d, 'data_batch_5.bin')), /not a cifar10 folder \(from --data-dir\): missing data_batch_5\.bin/],
   ];
   for (const [what, breakIt, message] of broken) {
@@ -124,7 +136,11 @@ describe("CIFAR-10's binary format", () => {
   }
 
   it('a folder of another format given with --data-dir is named as such', () => {
-    expect(() => loadDataset('cifar10', subset)).toThrow(/not a cifar10 folder \(from --data-dir\): missing data_batch_1\.bin.*test_batch\.bin; cifar10 is data_batch_1\.bin/);
-    expect(() => loadDataset('mnist', writeCifarFolder(tmpDir(), 1, 1))).toThrow(/not a mnist folder \(from --data-dir\): missing train-images-idx3-ubyte\(\.gz\)/);
+    expect(() => loadDataset('cifar10', subset)).toThrow(
+      /not a cifar10 folder \(from --data-dir\): missing data_batch_1\.bin.*test_batch\.bin; cifar10 is data_batch_1\.bin/,
+    );
+    expect(() => loadDataset('mnist', writeCifarFolder(tmpDir(), 1, 1))).toThrow(
+      /not a mnist folder \(from --data-dir\): missing train-images-idx3-ubyte\(\.gz\)/,
+    );
   });
 });

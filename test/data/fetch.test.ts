@@ -75,7 +75,14 @@ describe('fetchDataset', () => {
     // A dataset whose published checksums are those of what the server sends.
     const md5 = (s: string) => createHash('md5').update(s).digest('hex');
     const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
-    const fake: DatasetSource = { description: 'test', format: 'idx', numClasses: 10, download: { baseUrl: base, md5: Object.fromEntries(files.map((f) => [f, md5(`not the real /${f}`)])) }, folders: [], installHint: '' };
+    const fake: DatasetSource = {
+      description: 'test',
+      format: 'idx',
+      numClasses: 10,
+      download: { baseUrl: base, md5: Object.fromEntries(files.map((f) => [f, md5(`not the real /${f}`)])) },
+      folders: [],
+      installHint: '',
+    };
     const statuses: string[] = [];
     await fetchSource('test-set', fake, { dir, onFile: (f, s) => statuses.push(`${f}:${s}`) });
     expect(statuses).toEqual(files.map((f) => `${f}:downloaded`));
@@ -112,7 +119,9 @@ describe('fetchDataset', () => {
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const dir = mkdtempSync(join(tmpdir(), 'optrobust-fetch-refused-'));
-    await expect(fetchDataset('mnist', { dir, baseUrl: `http://127.0.0.1:${port}/` })).rejects.toThrow(`http://127.0.0.1:${port}/train-images-idx3-ubyte.gz: cannot connect: ECONNREFUSED`);
+    await expect(fetchDataset('mnist', { dir, baseUrl: `http://127.0.0.1:${port}/` })).rejects.toThrow(
+      `http://127.0.0.1:${port}/train-images-idx3-ubyte.gz: cannot connect: ECONNREFUSED`,
+    );
     expect(readdirSync(dir)).toEqual([]); // a folder that existed before stays
   });
 
@@ -134,7 +143,10 @@ describe('fetching an archive (cifar10)', () => {
     await tar.c({ gzip: true, file, cwd: work }, ['cifar-10-batches-bin']);
     return readFileSync(file);
   }
-  const source = (path: string, bytes: Buffer): DatasetSource => ({ ...DATASETS.cifar10!, download: { ...(DATASETS.cifar10!.download as ArchiveDownload), url: `${base}${path}`, md5: md5(bytes) } });
+  const source = (path: string, bytes: Buffer): DatasetSource => ({
+    ...DATASETS.cifar10!,
+    download: { ...(DATASETS.cifar10!.download as ArchiveDownload), url: `${base}${path}`, md5: md5(bytes) },
+  });
 
   it('extracts the six batches, verified, and nothing else; a second fetch finds them present', async () => {
     const bytes = await makeArchive();
@@ -152,14 +164,18 @@ describe('fetching an archive (cifar10)', () => {
     expect(statuses).toEqual(files.map((f) => `${f}:present`));
   });
 
-  it('records each member\'s SHA-256, so a cached copy is verified before use: a changed byte or a missing record is an error naming the file', async () => {
+  it("records each member's SHA-256, so a cached copy is verified before use: a changed byte or a missing record is an error naming the file", async () => {
     const bytes = await makeArchive();
     archives.set('/verify/cifar-10-binary.tar.gz', bytes);
     const cache = mkdtempSync(join(tmpdir(), 'optrobust-cache-'));
     const dir = join(cache, 'cifar10');
     await fetchSource('cifar10', source('verify/cifar-10-binary.tar.gz', bytes), { dir });
     const recorded = JSON.parse(readFileSync(join(dir, CHECKSUMS_FILE), 'utf8')) as Record<string, string>;
-    expect(recorded['test_batch.bin']).toBe(createHash('sha256').update(readFileSync(join(dir, 'test_batch.bin'))).digest('hex'));
+    expect(recorded['test_batch.bin']).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'test_batch.bin')))
+        .digest('hex'),
+    );
     const before = process.env.OPTROBUST_CACHE;
     process.env.OPTROBUST_CACHE = cache;
     try {
@@ -168,7 +184,9 @@ describe('fetching an archive (cifar10)', () => {
       const b = readFileSync(file);
       b[5] = b[5]! ^ 1;
       writeFileSync(file, b);
-      expect(() => loadDataset('cifar10')).toThrow(new RegExp(`${file}: is not the file \`data fetch\` extracted \\(SHA-256 [0-9a-f]{12}, recorded [0-9a-f]{12}\\)`));
+      expect(() => loadDataset('cifar10')).toThrow(
+        new RegExp(`${file}: is not the file \`data fetch\` extracted \\(SHA-256 [0-9a-f]{12}, recorded [0-9a-f]{12}\\)`),
+      );
       rmSync(join(dir, CHECKSUMS_FILE));
       expect(() => loadDataset('cifar10')).toThrow(/has no record of its files' checksums/);
     } finally {
@@ -182,7 +200,9 @@ describe('fetching an archive (cifar10)', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'optrobust-cifar-md5-')), 'cifar10');
     const err = await fetchDataset('cifar10', { dir, baseUrl: `${base}mirror/` }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecksumError);
-    expect((err as Error).message).toMatch(/\.cifar-10-binary\.tar\.gz: MD5 [0-9a-f]{32} does not match the published c32a1d4ab5d03f1284b67883e8d87530; the download was deleted/);
+    expect((err as Error).message).toMatch(
+      /\.cifar-10-binary\.tar\.gz: MD5 [0-9a-f]{32} does not match the published c32a1d4ab5d03f1284b67883e8d87530; the download was deleted/,
+    );
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -217,7 +237,9 @@ describe('a cached download of published files', () => {
     const before = process.env.OPTROBUST_CACHE;
     process.env.OPTROBUST_CACHE = cache;
     try {
-      expect(() => loadDataset('mnist')).toThrow(/mnist\/train-images-idx3-ubyte\.gz: MD5 [0-9a-f]{32} is not the published f68b3c2dcbeaaa9fbdd348bbdeb94873: the cached copy is damaged/);
+      expect(() => loadDataset('mnist')).toThrow(
+        /mnist\/train-images-idx3-ubyte\.gz: MD5 [0-9a-f]{32} is not the published f68b3c2dcbeaaa9fbdd348bbdeb94873: the cached copy is damaged/,
+      );
     } finally {
       if (before === undefined) delete process.env.OPTROBUST_CACHE;
       else process.env.OPTROBUST_CACHE = before;

@@ -26,7 +26,9 @@ describe('parseIdx', () => {
   });
 
   it('rejects a bad magic number, naming the file', () => {
-    expect(() => parseIdx(Buffer.concat([header(0x12345678, []), Buffer.alloc(4)]), 'bad.idx')).toThrow(/^bad.idx: bad magic number 0x12345678; expected 0x00000801/);
+    expect(() => parseIdx(Buffer.concat([header(0x12345678, []), Buffer.alloc(4)]), 'bad.idx')).toThrow(
+      /^bad.idx: bad magic number 0x12345678; expected 0x00000801/,
+    );
   });
 
   it('rejects element types other than unsigned bytes', () => {
@@ -34,7 +36,9 @@ describe('parseIdx', () => {
   });
 
   it('rejects a byte count that disagrees with the dimensions, both ways', () => {
-    expect(() => parseIdx(Buffer.concat([header(0x00000803, [2, 2, 2]), Buffer.alloc(7)]), 'short.idx')).toThrow(/short.idx: dimensions \[2, 2, 2\] need 8 data bytes but the file has 7/);
+    expect(() => parseIdx(Buffer.concat([header(0x00000803, [2, 2, 2]), Buffer.alloc(7)]), 'short.idx')).toThrow(
+      /short.idx: dimensions \[2, 2, 2\] need 8 data bytes but the file has 7/,
+    );
     expect(() => parseIdx(Buffer.concat([header(0x00000801, [2]), Buffer.alloc(3)]), 'long.idx')).toThrow(/need 2 data bytes but the file has 3/);
   });
 

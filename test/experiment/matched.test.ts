@@ -91,7 +91,15 @@ describe('re-training to a checkpoint', () => {
     const net = new Network({ kind: 'mlp', hidden: [16] }, ds.shape, 10);
     const options = { seed: 3, epochs: 2, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 1e-3 } };
     const at = new Map<number, Float32Array[]>();
-    await train(net, split, { ...options, checkpointEvery: 4, onCheckpoint: (step, _e, w) => void at.set(step, w.map((t) => Float32Array.from(t))) });
+    await train(net, split, {
+      ...options,
+      checkpointEvery: 4,
+      onCheckpoint: (step, _e, w) =>
+        void at.set(
+          step,
+          w.map((t) => Float32Array.from(t)),
+        ),
+    });
     expect([...at.keys()]).toContain(12);
     const again = await train(net, split, { ...options, stopAtStep: 12 });
     expect(again.weights.map((t) => Array.from(t))).toEqual(at.get(12)!.map((t) => Array.from(t)));

@@ -10,7 +10,12 @@ import { defineSuite } from '../../src/experiment/suite.ts';
 import { acquireLock, LockedError, LOCK_FILE } from '../../src/experiment/lock.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-store-'));
-const failure = (optimizer: string, seed = 0, error = 'x') => ({ kind: 'failure' as const, phase: 'main', key: { model: 'm', regime: 'standard', optimizer, seed }, error });
+const failure = (optimizer: string, seed = 0, error = 'x') => ({
+  kind: 'failure' as const,
+  phase: 'main',
+  key: { model: 'm', regime: 'standard', optimizer, seed },
+  error,
+});
 
 describe('store', () => {
   it('ignores a torn final line and repairs it before the next append', () => {
@@ -89,8 +94,15 @@ describe('run lock', () => {
 
 describe('grid and shards', () => {
   const suite = defineSuite({
-    name: 'g', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-    optimizers: [{ name: 'sgd' }, { name: 'adam' }, { name: 'lion' }], seeds: [0, 1], perturbations: {},
+    name: 'g',
+    description: '',
+    dataset: 'fashion-mnist-subset',
+    model: { kind: 'mlp', hidden: [4] },
+    batchSize: 8,
+    epochs: 1,
+    optimizers: [{ name: 'sgd' }, { name: 'adam' }, { name: 'lion' }],
+    seeds: [0, 1],
+    perturbations: {},
   });
 
   it('orders cells by optimizer, then seed', () => {

@@ -11,7 +11,10 @@ const good: SuiteDefinition = {
   model: { kind: 'mlp', hidden: [8] },
   batchSize: 32,
   epochs: 1,
-  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { label: 'mom', name: 'sgd', options: { lr: 0.01, momentum: 0.9 } }],
+  optimizers: [
+    { name: 'sgd', options: { lr: 0.1 } },
+    { label: 'mom', name: 'sgd', options: { lr: 0.01, momentum: 0.9 } },
+  ],
   seeds: [0, 1],
   perturbations: { gaussian_noise: [0.1], shear: [1, 5] },
 };
@@ -19,32 +22,65 @@ const good: SuiteDefinition = {
 describe('defineSuite', () => {
   it('resolves optimizer options against the defaults and picks the first entry as reference', () => {
     const s = defineSuite(good);
-    expect(s.optimizers[1]).toEqual({ label: 'mom', name: 'sgd', options: { lr: 0.01, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: undefined });
+    expect(s.optimizers[1]).toEqual({
+      label: 'mom',
+      name: 'sgd',
+      options: { lr: 0.01, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 },
+      schedule: undefined,
+    });
     expect(s.reference).toBe('sgd');
     expect(s.stepLogEvery).toBe(1);
   });
 
   const bad: [string, Partial<SuiteDefinition> | Record<string, unknown>, string][] = [
-    ['dataset', { dataset: 'cifar100' }, 'suite "demo": dataset = "cifar100"; expected one of fashion-mnist-subset, mnist-subset, fashion-mnist, mnist, kmnist, cifar10'],
+    [
+      'dataset',
+      { dataset: 'cifar100' },
+      'suite "demo": dataset = "cifar100"; expected one of fashion-mnist-subset, mnist-subset, fashion-mnist, mnist, kmnist, cifar10',
+    ],
     ['epochs', { epochs: -1 }, 'suite "demo": epochs = -1; expected a non-negative integer (0: evaluate the initial weights without training)'],
     ['seeds', { seeds: [0, 0] }, 'suite "demo": seeds = [0,0]; expected no repeated seed'],
     ['model', { model: { kind: 'mlp', hidden: [8, -1] } }, 'suite "demo": model.hidden = [8,-1]; expected a list of positive integer widths'],
     ['optimizer name', { optimizers: [{ name: 'adamm' }] }, 'suite "demo": optimizers[0].name = "adamm"; expected one of sgd, rmsprop'],
-    ['optimizer option', { optimizers: [{ name: 'adam', options: { lr: -1 } }] }, 'suite "demo": optimizers[0].options = {"lr":-1}; expected valid adam options (adam: option "lr" = -1 is invalid'],
+    [
+      'optimizer option',
+      { optimizers: [{ name: 'adam', options: { lr: -1 } }] },
+      'suite "demo": optimizers[0].options = {"lr":-1}; expected valid adam options (adam: option "lr" = -1 is invalid',
+    ],
     ['duplicate labels', { optimizers: [{ name: 'sgd' }, { name: 'sgd' }] }, 'suite "demo": optimizers = ["sgd","sgd"]; expected unique labels'],
-    ['schedule', { optimizers: [{ name: 'sgd', schedule: { kind: 'step', everyNSteps: 0, gamma: 0.5 } }] }, 'optimizers[0].schedule.everyNSteps = 0; expected a positive integer'],
+    [
+      'schedule',
+      { optimizers: [{ name: 'sgd', schedule: { kind: 'step', everyNSteps: 0, gamma: 0.5 } }] },
+      'optimizers[0].schedule.everyNSteps = 0; expected a positive integer',
+    ],
     ['perturbation', { perturbations: { fog: [1] } }, 'suite "demo": perturbations.fog = [1]; expected a known perturbation name (clean, gaussian_noise'],
     ['severity', { perturbations: { rotation: [30, 400] } }, 'suite "demo": perturbations.rotation[1] = 400; expected a number in [-360, 360] (degrees)'],
     ['level', { perturbations: { contrast: [0] } }, 'suite "demo": perturbations.contrast[0] = 0; expected an integer level 1-5'],
     ['tune.points', { tune: { points: 1 } }, 'suite "demo": tune.points = 1; expected an integer >= 2'],
     ['tune.ranges', { tune: { ranges: { sgd: [1, 0.1] } } }, 'suite "demo": tune.ranges.sgd = [1,0.1]; expected a range [min, max] with 0 < min < max'],
-    ['tune.ranges label', { tune: { ranges: { adam: [1e-4, 1e-2] } } }, 'suite "demo": tune.ranges.adam = [0.0001,0.01]; expected an optimizer label of this suite (sgd, mom)'],
+    [
+      'tune.ranges label',
+      { tune: { ranges: { adam: [1e-4, 1e-2] } } },
+      'suite "demo": tune.ranges.adam = [0.0001,0.01]; expected an optimizer label of this suite (sgd, mom)',
+    ],
     ['tune.validationFraction', { tune: { validationFraction: 0.7 } }, 'suite "demo": tune.validationFraction = 0.7; expected a number in (0, 0.5)'],
-    ['tune.ranges without an upper bound', { tune: { ranges: { sgd: [1e-3, Infinity] } } }, 'suite "demo": tune.ranges.sgd = [0.001,Infinity]; expected a range [min, max] with 0 < min < max, both finite'],
+    [
+      'tune.ranges without an upper bound',
+      { tune: { ranges: { sgd: [1e-3, Infinity] } } },
+      'suite "demo": tune.ranges.sgd = [0.001,Infinity]; expected a range [min, max] with 0 < min < max, both finite',
+    ],
     ['name that is a path', { name: '../out' }, 'suite "../out": name = "../out"; expected a label: letters, digits and _ . + -'],
     ['seed beyond 2^32 - 1', { seeds: [4294967296] }, 'suite "demo": seeds = [4294967296]; expected a non-empty list of integers in 0..4294967295'],
-    ['non-finite option', { optimizers: [{ name: 'sgd', options: { lr: Number.NaN } }] }, 'suite "demo": optimizers[0].options = {"lr":NaN}; expected valid sgd options (sgd: option "lr" = NaN is invalid; expected a finite number'],
-    ['schedule with an infinite floor', { optimizers: [{ name: 'sgd', schedule: { kind: 'cosine', minLr: Infinity } }] }, 'optimizers[0].schedule.minLr = Infinity; expected a finite number >= 0'],
+    [
+      'non-finite option',
+      { optimizers: [{ name: 'sgd', options: { lr: Number.NaN } }] },
+      'suite "demo": optimizers[0].options = {"lr":NaN}; expected valid sgd options (sgd: option "lr" = NaN is invalid; expected a finite number',
+    ],
+    [
+      'schedule with an infinite floor',
+      { optimizers: [{ name: 'sgd', schedule: { kind: 'cosine', minLr: Infinity } }] },
+      'optimizers[0].schedule.minLr = Infinity; expected a finite number >= 0',
+    ],
     ['reference', { reference: 'adam' }, 'suite "demo": reference = "adam"; expected one of the optimizer labels (sgd, mom)'],
   ];
   for (const [what, change, message] of bad) {

@@ -35,7 +35,27 @@ beforeAll(async () => {
   writeFileSync(p('foreign/cells.jsonl'), '{"run":"other","kind":"result"}\n');
   mkdirSync(p('damaged'));
   writeFileSync(p('damaged/run.json'), '{"format": 2, "config":');
-  paths = [run, p('file.txt'), p('garbage.json'), p('array.json'), p('proto.json'), p('truncated.onnx'), p('suite.ts'), p('fifo'), p('empty'), p('foreign'), p('damaged'), p('nonexistent'), p('file.txt/under'), '/dev/null', '/dev/zero', '/proc/self/mem', '', '.', '/'];
+  paths = [
+    run,
+    p('file.txt'),
+    p('garbage.json'),
+    p('array.json'),
+    p('proto.json'),
+    p('truncated.onnx'),
+    p('suite.ts'),
+    p('fifo'),
+    p('empty'),
+    p('foreign'),
+    p('damaged'),
+    p('nonexistent'),
+    p('file.txt/under'),
+    '/dev/null',
+    '/dev/zero',
+    '/proc/self/mem',
+    '',
+    '.',
+    '/',
+  ];
 }, 120_000);
 
 afterAll(() => {
@@ -59,15 +79,55 @@ async function invoke(argv: string[]): Promise<{ code: number; out: string }> {
 }
 
 // The valid run folder and valid names come often enough that commands get past their first check.
-const values = () => fc.oneof(fc.constant(p('run')), fc.constant(p('run')), fc.constantFrom('sgd', '0', 'accuracy=0.1', p('fresh')), fc.constantFrom(...paths), fc.constantFrom(...paths), fc.constantFrom('constructor', '__proto__', 'toString', '-1', '0', 'NaN', '1e309', 'x,y', ' ', 'sgd', 'adam', 'fashion-mnist-subset', 'mnist', '{"fgsm": [0.1]}', '{"fgsm": "x"}', '{"nope": [1]}', 'accuracy=x', 'acuracy=0.1', 'accuracy=0.1', 'not a url', 'ftp://x/', 'http://127.0.0.1:9/'), fc.string({ maxLength: 12 }));
+const values = () =>
+  fc.oneof(
+    fc.constant(p('run')),
+    fc.constant(p('run')),
+    fc.constantFrom('sgd', '0', 'accuracy=0.1', p('fresh')),
+    fc.constantFrom(...paths),
+    fc.constantFrom(...paths),
+    fc.constantFrom(
+      'constructor',
+      '__proto__',
+      'toString',
+      '-1',
+      '0',
+      'NaN',
+      '1e309',
+      'x,y',
+      ' ',
+      'sgd',
+      'adam',
+      'fashion-mnist-subset',
+      'mnist',
+      '{"fgsm": [0.1]}',
+      '{"fgsm": "x"}',
+      '{"nope": [1]}',
+      'accuracy=x',
+      'acuracy=0.1',
+      'accuracy=0.1',
+      'not a url',
+      'ftp://x/',
+      'http://127.0.0.1:9/',
+    ),
+    fc.string({ maxLength: 12 }),
+  );
 
 /** Commands with their required and optional flags; `run` and `evaluate` never get a loadable suite or model here, so nothing trains. */
 const commands: Record<string, { readonly positional: number; readonly required: readonly string[]; readonly flags: readonly string[] }> = {
-  run: { positional: 0, required: [], flags: ['--optimizers', '--seeds', '--epochs', '--data-dir', '--out', '--workers', '--threads', '--resume', '--shard', '--tune', '--no-weights'] },
+  run: {
+    positional: 0,
+    required: [],
+    flags: ['--optimizers', '--seeds', '--epochs', '--data-dir', '--out', '--workers', '--threads', '--resume', '--shard', '--tune', '--no-weights'],
+  },
   evaluate: { positional: 0, required: ['--dataset'], flags: ['--data-dir', '--perturbations', '--suite', '--scale', '--mean', '--std', '--seeds', '--out'] },
   export: { positional: 1, required: ['--optimizer', '--seed'], flags: ['--model', '--regime', '--out'] },
   merge: { positional: 2, required: ['--out'], flags: [] },
-  compare: { positional: 0, required: ['--baseline', '--current'], flags: ['--out', '--thresholds', '--threshold', '--alpha', '--perf-threshold', '--allow-mismatch', '--allow-partial', '--baseline-perf', '--current-perf'] },
+  compare: {
+    positional: 0,
+    required: ['--baseline', '--current'],
+    flags: ['--out', '--thresholds', '--threshold', '--alpha', '--perf-threshold', '--allow-mismatch', '--allow-partial', '--baseline-perf', '--current-perf'],
+  },
   report: { positional: 1, required: [], flags: [] },
   history: { positional: 2, required: [], flags: ['--out'] },
   'data fetch': { positional: 1, required: [], flags: ['--dir', '--base-url'] },
@@ -79,7 +139,12 @@ const argv = fc.constantFrom(...Object.keys(commands)).chain((name) => {
   const flag = (f: string) => values().map((v) => (SWITCHES.has(f) ? [f] : [f, v]));
   const optional = c.flags.length ? fc.array(fc.constantFrom(...c.flags).chain(flag), { maxLength: 4 }) : fc.constant([]);
   return fc
-    .tuple(fc.array(values(), { minLength: c.positional ? 1 : 0, maxLength: c.positional }), fc.tuple(...c.required.map(flag)), optional, fc.oneof({ weight: 19, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant(['--bogus']) }))
+    .tuple(
+      fc.array(values(), { minLength: c.positional ? 1 : 0, maxLength: c.positional }),
+      fc.tuple(...c.required.map(flag)),
+      optional,
+      fc.oneof({ weight: 19, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constant(['--bogus']) }),
+    )
     .map(([pos, required, rest, bogus]) => {
       const args = [...name.split(' '), ...pos, ...required.flat(), ...rest.flat(), ...bogus];
       // Never a real network, never a real training run: a fetch goes to a closed local port, a run or evaluation to a suite or model that cannot load.

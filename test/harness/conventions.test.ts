@@ -85,9 +85,17 @@ describe('the end-of-run table', () => {
       phase: 'main',
       key: { model: 'mlp[256,128]', regime: 'standard', optimizer: o.label, seed: 0 },
       result: {
-        optimizerName: o.name, lr: 0.1, diverged: null, train: { steps: 1, finalLoss: 0.3, gradNorm: summarize([1]), updateNorm: summarize([0.1]) }, steps: [], tensors: [],
+        optimizerName: o.name,
+        lr: 0.1,
+        diverged: null,
+        train: { steps: 1, finalLoss: 0.3, gradNorm: summarize([1]), updateNorm: summarize([0.1]) },
+        steps: [],
+        tensors: [],
         inputGradients: { l2: summarize([0.1]), l1: summarize([1]) },
-        eval: [{ perturbation: 'clean', severity: 0, accuracy: 0.8125, loss: 0.5 }, ...Object.entries(nightly.perturbations).flatMap(([p, sev]) => sev.map((s) => ({ perturbation: p, severity: s, accuracy: 0.5, loss: 1 })))],
+        eval: [
+          { perturbation: 'clean', severity: 0, accuracy: 0.8125, loss: 0.5 },
+          ...Object.entries(nightly.perturbations).flatMap(([p, sev]) => sev.map((s) => ({ perturbation: p, severity: s, accuracy: 0.5, loss: 1 }))),
+        ],
       },
       seconds: 1,
     })) as unknown as CellRecord[];

@@ -49,12 +49,28 @@ describe('finite or flagged', () => {
     const weight: number = value;
     it(`${what}: NaN accuracies, a warning, the report's alert and exit 1, never 10%`, async () => {
       const out = join(tmp(), 'run');
-      const r = await cli(['evaluate', '--model', modelWith(weight), '--dataset', 'fashion-mnist-subset', '--perturbations', '{"fgsm": [0.1]}', '--out', out, '--workers', '1']);
+      const r = await cli([
+        'evaluate',
+        '--model',
+        modelWith(weight),
+        '--dataset',
+        'fashion-mnist-subset',
+        '--perturbations',
+        '{"fgsm": [0.1]}',
+        '--out',
+        out,
+        '--workers',
+        '1',
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/pretrained\/seed 0: non-finite logits \(clean, fgsm 0\.1\): its accuracies are NaN/);
       expect(r.stdout).toMatch(/pretrained\s+NaN\s+NaN/);
       const rows = readFileSync(join(out, 'results.csv'), 'utf8').split('\n');
-      const cell = (p: string, metric: string) => rows.find((l) => l.includes(`,${p},`) && l.includes(`,${metric},`))!.split(',').at(-1);
+      const cell = (p: string, metric: string) =>
+        rows
+          .find((l) => l.includes(`,${p},`) && l.includes(`,${metric},`))!
+          .split(',')
+          .at(-1);
       expect(cell('clean', 'accuracy')).toBe('NaN');
       expect(cell('fgsm', 'accuracy')).toBe('NaN');
       expect(cell('clean', 'ece')).toBe('NaN');
@@ -64,7 +80,21 @@ describe('finite or flagged', () => {
   }
 
   it('preprocessing that overflows (--std tiny) is flagged the same way', async () => {
-    const r = await cli(['evaluate', '--model', modelWith(0.01), '--dataset', 'fashion-mnist-subset', '--std', '1e-42', '--perturbations', '{"fgsm": [0.1]}', '--out', join(tmp(), 'run'), '--workers', '1']);
+    const r = await cli([
+      'evaluate',
+      '--model',
+      modelWith(0.01),
+      '--dataset',
+      'fashion-mnist-subset',
+      '--std',
+      '1e-42',
+      '--perturbations',
+      '{"fgsm": [0.1]}',
+      '--out',
+      join(tmp(), 'run'),
+      '--workers',
+      '1',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/non-finite logits/);
   });
@@ -235,7 +265,10 @@ describe('options that mean nothing are refused', () => {
     const dir = tmp();
     for (const key of ['constructor', 'toString', '__proto__']) {
       const file = join(dir, `${key}.mts`);
-      writeFileSync(file, `import { defineSuite } from '${ROOT}/src/index.ts';\nexport default defineSuite({ name: 'x', description: 'x', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'sgd', options: JSON.parse('{"lr": 0.1, "${key}": 1}') }], seeds: [0], perturbations: {} });\n`);
+      writeFileSync(
+        file,
+        `import { defineSuite } from '${ROOT}/src/index.ts';\nexport default defineSuite({ name: 'x', description: 'x', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'sgd', options: JSON.parse('{"lr": 0.1, "${key}": 1}') }], seeds: [0], perturbations: {} });\n`,
+      );
       const r = await cli(['run', '--suite', file, '--out', join(dir, `out-${key}`)]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toContain(`sgd: unknown option "${key}"`);

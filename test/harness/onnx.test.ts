@@ -39,7 +39,19 @@ function rows(dir: string): Record<string, string>[] {
 describe('optrobust evaluate', () => {
   it('scores a PyTorch-trained model as PyTorch does: clean accuracy exactly, FGSM within 0.2 points', async () => {
     const out = join(tmp(), 'eval');
-    const r = await cli(['evaluate', '--model', join(FIXTURES, 'trained-lenet.onnx'), '--mean', String(ref.trained_lenet.mean), '--std', String(ref.trained_lenet.std), '--perturbations', `{"fgsm": [${ref.trained_lenet.fgsm_eps}]}`, '--out', out]);
+    const r = await cli([
+      'evaluate',
+      '--model',
+      join(FIXTURES, 'trained-lenet.onnx'),
+      '--mean',
+      String(ref.trained_lenet.mean),
+      '--std',
+      String(ref.trained_lenet.std),
+      '--perturbations',
+      `{"fgsm": [${ref.trained_lenet.fgsm_eps}]}`,
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toContain('[1/1] pretrained/seed 0');
     expect(r.code).toBe(0);
     for (const f of RESULT_FILES) expect(existsSync(join(out, f)), f).toBe(true);
@@ -65,9 +77,17 @@ describe('optrobust evaluate', () => {
   const bad: [string, Uint8Array, RegExp][] = [
     ['not ONNX', new TextEncoder().encode('{"weights": "somewhere else"}'), /bad\.onnx: not an ONNX model/],
     ['truncated', lenet.subarray(0, 60_000), /bad\.onnx: not an ONNX model/],
-    ['an input without image axes', edited((m) => m.graph!.input![0]!.type!.tensorType!.shape!.dim!.splice(1)), /bad\.onnx: input "x" has rank 1; expected a batch axis and the image axes/],
+    [
+      'an input without image axes',
+      edited((m) => m.graph!.input![0]!.type!.tensorType!.shape!.dim!.splice(1)),
+      /bad\.onnx: input "x" has rank 1; expected a batch axis and the image axes/,
+    ],
     ['no initializers', edited((m) => m.graph!.initializer!.splice(0)), /bad\.onnx: has no initializers/],
-    ['an unsupported op', edited((m) => (m.graph!.node!.find((n) => n.opType === 'MaxPool')!.opType = 'LpPool')), /1 node\(s\) cannot be imported: LpPool "\/MaxPool"\. Supported: Gemm/],
+    [
+      'an unsupported op',
+      edited((m) => (m.graph!.node!.find((n) => n.opType === 'MaxPool')!.opType = 'LpPool')),
+      /1 node\(s\) cannot be imported: LpPool "\/MaxPool"\. Supported: Gemm/,
+    ],
     ['a model for other images', colour, /bad\.onnx: the model takes inputs of shape \[3, 32, 32\], the dataset has \[1, 28, 28\]/],
   ];
   for (const [what, bytes, message] of bad) {
@@ -83,7 +103,9 @@ describe('optrobust evaluate', () => {
     });
   }
   it('refuses a missing file and bad preprocessing flags', async () => {
-    expect((await cli(['evaluate', '--model', '/nonexistent/model.onnx'])).stderr).toMatch(/\/nonexistent\/model\.onnx: no such file; expected an ONNX model file/);
+    expect((await cli(['evaluate', '--model', '/nonexistent/model.onnx'])).stderr).toMatch(
+      /\/nonexistent\/model\.onnx: no such file; expected an ONNX model file/,
+    );
     const r = await cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--std', '0.3,0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--std expects positive numbers separated by commas/);
@@ -99,7 +121,11 @@ describe('an imported model in a suite, then exported', () => {
     const r = await cli(['run', '--suite', suite, '--out', run]);
     expect(r.code).toBe(0);
     // Step 1 sees the same weights and the same batch under both optimizers: the same loss.
-    const first = read(run, 'steps.csv').split('\n').slice(1).filter((l) => l.split(',')[5] === '1').map((l) => l.split(',')[7]);
+    const first = read(run, 'steps.csv')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.split(',')[5] === '1')
+      .map((l) => l.split(',')[7]);
     expect(first).toHaveLength(2);
     expect(first[0]).toBe(first[1]);
     const manifest = readManifest(run);

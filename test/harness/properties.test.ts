@@ -19,7 +19,12 @@ const RUNS = { numRuns: 300 };
 const readNumber = (s: string): number => (s === 'Inf' ? Infinity : s === '-Inf' ? -Infinity : Number(s));
 
 describe('numeric command-line flags', () => {
-  const flagText = fc.oneof(fc.string(), fc.integer({ min: -5, max: 2_000_000 }).map(String), fc.double().map(String), fc.constantFrom('', ' 1', '1e3', '0x10', '1.0', '+3', '007'));
+  const flagText = fc.oneof(
+    fc.string(),
+    fc.integer({ min: -5, max: 2_000_000 }).map(String),
+    fc.double().map(String),
+    fc.constantFrom('', ' 1', '1e3', '0x10', '1.0', '+3', '007'),
+  );
 
   it('--workers-like flags: accept exactly the decimal integers in [1, max]; reject everything else with a message naming the flag and value', () => {
     const parse = positiveInt('--workers', 16);
@@ -58,10 +63,24 @@ describe('numeric command-line flags', () => {
 
 describe('suite fields', () => {
   const base: SuiteDefinition = {
-    name: 'p', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-    optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {},
+    name: 'p',
+    description: '',
+    dataset: 'fashion-mnist-subset',
+    model: { kind: 'mlp', hidden: [4] },
+    batchSize: 8,
+    epochs: 1,
+    optimizers: [{ name: 'sgd' }],
+    seeds: [0],
+    perturbations: {},
   };
-  const anyValue = fc.oneof(fc.integer({ min: -3, max: 10 }), fc.double(), fc.string(), fc.constant(null), fc.constant(undefined), fc.array(fc.integer({ min: -1, max: 3 })));
+  const anyValue = fc.oneof(
+    fc.integer({ min: -3, max: 10 }),
+    fc.double(),
+    fc.string(),
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.array(fc.integer({ min: -1, max: 3 })),
+  );
 
   for (const field of ['batchSize', 'epochs', 'trainLimit'] as const) {
     // epochs may be 0: a pretrained model evaluated as it is.
@@ -71,7 +90,10 @@ describe('suite fields', () => {
         fc.property(anyValue, (v) => {
           const ok = (Number.isInteger(v) && (v as number) >= least) || (field === 'trainLimit' && v === undefined);
           if (ok) expect(defineSuite({ ...base, [field]: v })[field]).toBe(v);
-          else expect(() => defineSuite({ ...base, [field]: v } as SuiteDefinition)).toThrow(new RegExp(`^suite "p": ${field} = .*; expected a ${least ? 'positive' : 'non-negative'} integer`));
+          else
+            expect(() => defineSuite({ ...base, [field]: v } as SuiteDefinition)).toThrow(
+              new RegExp(`^suite "p": ${field} = .*; expected a ${least ? 'positive' : 'non-negative'} integer`),
+            );
         }),
         RUNS,
       );
@@ -111,7 +133,13 @@ describe('store lines', () => {
     fc.assert(
       fc.property(fc.array(record, { minLength: 1, maxLength: 8 }), fc.nat(), (recs, cut) => {
         const store = new RunStore(mkdtempSync(join(tmpdir(), 'optrobust-prop-')), 'r');
-        for (const r of recs) store.append({ kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: r.optimizer, seed: r.seed }, error: `${r.error}${r.value}` });
+        for (const r of recs)
+          store.append({
+            kind: 'failure',
+            phase: 'main',
+            key: { model: 'm', regime: 's', optimizer: r.optimizer, seed: r.seed },
+            error: `${r.error}${r.value}`,
+          });
         const line = `${stringifyExact({ run: 'r', kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: 'zzz', seed: 0 }, error: '' })}`;
         appendFileSync(store.file, line.slice(0, cut % line.length));
         const last = new Map(recs.map((r) => [`${r.optimizer}/${r.seed}`, `${r.error}${r.value}`]));
@@ -124,23 +152,27 @@ describe('store lines', () => {
 
   it('any unreadable line before the last is an error naming its line number', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 6 }), fc.string({ minLength: 1 }).filter((s) => !s.includes('\n')), (n, junk) => {
-        const store = new RunStore(mkdtempSync(join(tmpdir(), 'optrobust-prop-')), 'r');
-        for (let i = 0; i < n; i++) store.append({ kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: 'sgd', seed: i }, error: '' });
-        const lines = readFileSync(store.file, 'utf8').split('\n');
-        const at = 1 + (junk.length % (n - 1)); // 0-based position of the junk, never the last line
-        let bad = `{${junk}`;
-        try {
-          JSON.parse(bad);
-          bad = `[${bad}`; // make sure it does not parse
-        } catch {
-          /* unparseable, as wanted */
-        }
-        lines.splice(at, 0, bad);
-        writeFileSync(store.file, lines.join('\n'));
-        expect(() => store.records()).toThrow(StoreError);
-        expect(() => store.records()).toThrow(`, line ${at + 1}: not a valid record`);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.string({ minLength: 1 }).filter((s) => !s.includes('\n')),
+        (n, junk) => {
+          const store = new RunStore(mkdtempSync(join(tmpdir(), 'optrobust-prop-')), 'r');
+          for (let i = 0; i < n; i++) store.append({ kind: 'failure', phase: 'main', key: { model: 'm', regime: 's', optimizer: 'sgd', seed: i }, error: '' });
+          const lines = readFileSync(store.file, 'utf8').split('\n');
+          const at = 1 + (junk.length % (n - 1)); // 0-based position of the junk, never the last line
+          let bad = `{${junk}`;
+          try {
+            JSON.parse(bad);
+            bad = `[${bad}`; // make sure it does not parse
+          } catch {
+            /* unparseable, as wanted */
+          }
+          lines.splice(at, 0, bad);
+          writeFileSync(store.file, lines.join('\n'));
+          expect(() => store.records()).toThrow(StoreError);
+          expect(() => store.records()).toThrow(`, line ${at + 1}: not a valid record`);
+        },
+      ),
       { numRuns: 100 },
     );
   });

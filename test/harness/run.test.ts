@@ -110,7 +110,9 @@ describe('models with batch norm, dropout and residual blocks', () => {
     expect((await cli(['export', whole, '--model', 'resnet', '--optimizer', 'sgd', '--seed', '1', '--out', exported])).code).toBe(0);
     const m = importOnnx(readFileSync(exported), exported);
     expect(m.model.nodes.filter((n) => n.layer.kind.op === 'batchNorm')).toHaveLength(7);
-    expect((await cli(['export', whole, '--optimizer', 'sgd', '--seed', '1'])).stderr).toMatch(/the run has several models \(mlp, resnet\); choose one with --model/);
+    expect((await cli(['export', whole, '--optimizer', 'sgd', '--seed', '1'])).stderr).toMatch(
+      /the run has several models \(mlp, resnet\); choose one with --model/,
+    );
     const layers = read(whole, 'layers.csv');
     expect(layers).toMatch(/^suite,dataset,model,regime,optimizer,seed,epoch,step,layer,tensor,depth,grad_norm,update_norm,param_norm\n/);
     expect(layers).toContain(',resnet,standard,adam,1,1,6,stage2.block1.a.bn,weight,');
@@ -153,7 +155,14 @@ describe('a failing cell', () => {
     const dir = tmp();
     const suite = await loadSuite('smoke');
     const data = { fingerprint: loadDataset(suite.dataset).fingerprint };
-    const outcome = await runGrid({ dir, config: { suite, data }, workers: 2, threads: 1, progress: quiet, workerFile: new URL('./fixtures/failing-worker.ts', import.meta.url) });
+    const outcome = await runGrid({
+      dir,
+      config: { suite, data },
+      workers: 2,
+      threads: 1,
+      progress: quiet,
+      workerFile: new URL('./fixtures/failing-worker.ts', import.meta.url),
+    });
     expect(outcome.failures).toBe(1);
     const failure = outcome.records.find((r) => r.kind === 'failure');
     expect(failure?.kind === 'failure' && failure.error).toMatch(/injected failure for adam/);

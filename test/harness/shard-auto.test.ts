@@ -10,7 +10,19 @@ import { shardFromEnv } from '../../src/experiment/shard-env.ts';
 
 /** Every engine variable unset, so that the machine running the tests cannot leak its own. */
 const CLEAR = Object.fromEntries(
-  ['JOB_COMPLETION_INDEX', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_STEP', 'AWS_BATCH_JOB_ARRAY_INDEX', 'AWS_BATCH_JOB_ARRAY_SIZE', 'CI_NODE_INDEX', 'CI_NODE_TOTAL', 'OPTROBUST_SHARD_COUNT'].map((k) => [k, undefined]),
+  [
+    'JOB_COMPLETION_INDEX',
+    'SLURM_ARRAY_TASK_ID',
+    'SLURM_ARRAY_TASK_MIN',
+    'SLURM_ARRAY_TASK_MAX',
+    'SLURM_ARRAY_TASK_COUNT',
+    'SLURM_ARRAY_TASK_STEP',
+    'AWS_BATCH_JOB_ARRAY_INDEX',
+    'AWS_BATCH_JOB_ARRAY_SIZE',
+    'CI_NODE_INDEX',
+    'CI_NODE_TOTAL',
+    'OPTROBUST_SHARD_COUNT',
+  ].map((k) => [k, undefined]),
 ) as unknown as Record<string, string>;
 
 describe('shardFromEnv', () => {
@@ -28,12 +40,22 @@ describe('shardFromEnv', () => {
 
   it('refuses what it cannot read unambiguously, naming the variables', () => {
     expect(() => shardFromEnv('auto', {})).toThrow(/no batch engine's array index in the environment; expected one of JOB_COMPLETION_INDEX/);
-    expect(() => shardFromEnv('auto/2', { JOB_COMPLETION_INDEX: '0', CI_NODE_INDEX: '1', CI_NODE_TOTAL: '2' })).toThrow(/several engines' array indices are set \(JOB_COMPLETION_INDEX .*CI_NODE_INDEX/);
-    expect(() => shardFromEnv('auto', { JOB_COMPLETION_INDEX: '0' })).toThrow(/does not say how many shards there are; use --shard auto\/N or set OPTROBUST_SHARD_COUNT/);
-    expect(() => shardFromEnv('auto/3', { CI_NODE_INDEX: '1', CI_NODE_TOTAL: '2' })).toThrow(/shard count disagrees: CI_NODE_TOTAL says 2, --shard auto\/3 says 3/);
+    expect(() => shardFromEnv('auto/2', { JOB_COMPLETION_INDEX: '0', CI_NODE_INDEX: '1', CI_NODE_TOTAL: '2' })).toThrow(
+      /several engines' array indices are set \(JOB_COMPLETION_INDEX .*CI_NODE_INDEX/,
+    );
+    expect(() => shardFromEnv('auto', { JOB_COMPLETION_INDEX: '0' })).toThrow(
+      /does not say how many shards there are; use --shard auto\/N or set OPTROBUST_SHARD_COUNT/,
+    );
+    expect(() => shardFromEnv('auto/3', { CI_NODE_INDEX: '1', CI_NODE_TOTAL: '2' })).toThrow(
+      /shard count disagrees: CI_NODE_TOTAL says 2, --shard auto\/3 says 3/,
+    );
     expect(() => shardFromEnv('auto/2', { JOB_COMPLETION_INDEX: '2' })).toThrow(/gives shard 3 of 2 \(from JOB_COMPLETION_INDEX=2\)/);
-    expect(() => shardFromEnv('auto', { AWS_BATCH_JOB_ARRAY_INDEX: 'x', AWS_BATCH_JOB_ARRAY_SIZE: '2' })).toThrow(/AWS_BATCH_JOB_ARRAY_INDEX="x" is not a whole number/);
-    expect(() => shardFromEnv('auto', { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_STEP: '4' })).toThrow(/SLURM_ARRAY_TASK_STEP=4/);
+    expect(() => shardFromEnv('auto', { AWS_BATCH_JOB_ARRAY_INDEX: 'x', AWS_BATCH_JOB_ARRAY_SIZE: '2' })).toThrow(
+      /AWS_BATCH_JOB_ARRAY_INDEX="x" is not a whole number/,
+    );
+    expect(() =>
+      shardFromEnv('auto', { SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '2', SLURM_ARRAY_TASK_STEP: '4' }),
+    ).toThrow(/SLURM_ARRAY_TASK_STEP=4/);
     expect(() => shardFromEnv('autox', { CI_NODE_INDEX: '1' })).toThrow(/expected auto or auto\/N/);
   });
 });
@@ -61,7 +83,10 @@ describe('--shard auto through the command line', () => {
     it(`${engine}: two shards merged (second first) equal the unsharded run byte for byte; run.json says where each shard came from`, async () => {
       const base = mkdtempSync(join(tmpdir(), `shard-${engine}-`));
       for (const k of [2, 1]) {
-        const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', join(base, `s${k}`)], undefined, { ...CLEAR, ...env(k) });
+        const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', join(base, `s${k}`)], undefined, {
+          ...CLEAR,
+          ...env(k),
+        });
         expect(r.code, r.stderr).toBe(0);
         const manifest = JSON.parse(readFileSync(join(base, `s${k}`, 'run.json'), 'utf8')) as { config: { shard: unknown }; provenance: { shard: string } };
         expect(manifest.config.shard).toEqual({ index: k, count: 2 });
@@ -81,7 +106,9 @@ describe('--shard auto through the command line', () => {
   });
 
   it('run.json records the provenance: the git commit of the work tree, the suite file and its hash', () => {
-    const manifest = JSON.parse(readFileSync(join(whole, 'run.json'), 'utf8')) as { provenance: { git?: { commit: string; dirty: boolean }; suiteFile: { path: string; sha256: string } } };
+    const manifest = JSON.parse(readFileSync(join(whole, 'run.json'), 'utf8')) as {
+      provenance: { git?: { commit: string; dirty: boolean }; suiteFile: { path: string; sha256: string } };
+    };
     expect(manifest.provenance.suiteFile.path).toMatch(/suites[/\\]smoke\.ts$/);
     expect(manifest.provenance.suiteFile.sha256).toMatch(/^[0-9a-f]{64}$/);
     // The tests run inside the repository's work tree (when it is a git checkout).

@@ -49,18 +49,27 @@ describe('numbers survive every boundary', () => {
   it('compare calls a newly diverged loss a regression, never an improvement', async () => {
     const r = await cli(['compare', '--baseline', stable, '--current', diverged, '--allow-mismatch', '--out', tmp()]);
     expect(r.code).toBe(1);
-    const out = JSON.parse(readFileSync(join(r.stderr.match(/wrote (\S+)compare\.md/)![1]!, 'compare.json'), 'utf8')) as { rows: { optimizer: string; metric: string; verdict: string; test: string; note?: string }[] };
+    const out = JSON.parse(readFileSync(join(r.stderr.match(/wrote (\S+)compare\.md/)![1]!, 'compare.json'), 'utf8')) as {
+      rows: { optimizer: string; metric: string; verdict: string; test: string; note?: string }[];
+    };
     const loss = out.rows.find((x) => x.optimizer === 'exploding' && x.metric === 'final_loss')!;
-    expect(loss).toMatchObject({ verdict: 'regressed', test: 'non-finite', note: 'non-finite values: 0 of 2 seeds in the baseline, 2 of 2 in the current run' });
+    expect(loss).toMatchObject({
+      verdict: 'regressed',
+      test: 'non-finite',
+      note: 'non-finite values: 0 of 2 seeds in the baseline, 2 of 2 in the current run',
+    });
     expect(out.rows.filter((x) => x.optimizer === 'exploding' && x.verdict === 'improved')).toEqual([]);
   });
 
   it('refuses non-finite optimizer options in a suite file before creating anything', async () => {
     const dir = tmp();
     const suite = join(dir, 'inf.mts');
-    writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+    writeFileSync(
+      suite,
+      `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-  optimizers: [{ name: 'sgd', options: { lr: Infinity } }], seeds: [0], perturbations: {} });\n`);
+  optimizers: [{ name: 'sgd', options: { lr: Infinity } }], seeds: [0], perturbations: {} });\n`,
+    );
     const out = join(dir, 'out');
     const r = await cli(['run', '--suite', suite, '--out', out]);
     expect(r.code).toBe(2);
@@ -79,9 +88,12 @@ export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mni
     it(`refuses ${field}: ${value} in a suite file, exit 2, no run folder`, async () => {
       const dir = tmp();
       const suite = join(dir, 'bad.mts');
-      writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+      writeFileSync(
+        suite,
+        `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: 'bad', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], seeds: [0], perturbations: {}, ${field}: ${value} });\n`);
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], seeds: [0], perturbations: {}, ${field}: ${value} });\n`,
+      );
       const out = join(dir, 'out');
       const r = await cli(['run', '--suite', suite, '--out', out]);
       expect(r.code).toBe(2);
@@ -100,9 +112,12 @@ export default defineSuite({ name: 'bad', description: '', dataset: 'fashion-mni
     it(`refuses ${entry} in a suite file, exit 2, no run folder`, async () => {
       const dir = tmp();
       const suite = join(dir, 'opt.mts');
-      writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+      writeFileSync(
+        suite,
+        `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: 'opt', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-  optimizers: [${entry}], seeds: [0], perturbations: {} });\n`);
+  optimizers: [${entry}], seeds: [0], perturbations: {} });\n`,
+      );
       const out = join(dir, 'out');
       const r = await cli(['run', '--suite', suite, '--out', out]);
       expect(r.code).toBe(2);
@@ -114,9 +129,12 @@ export default defineSuite({ name: 'opt', description: '', dataset: 'fashion-mni
   it('refuses a bad sam option on an optimizer entry in a suite file, exit 2, no run folder', async () => {
     const dir = tmp();
     const suite = join(dir, 'sam.mts');
-    writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+    writeFileSync(
+      suite,
+      `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: 'sam', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-  optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { rho: Infinity } }], seeds: [0], perturbations: {} });\n`);
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { rho: Infinity } }], seeds: [0], perturbations: {} });\n`,
+    );
     const out = join(dir, 'out');
     const r = await cli(['run', '--suite', suite, '--out', out]);
     expect(r.code).toBe(2);
@@ -151,9 +169,12 @@ describe('inputs are checked before anything is created', () => {
   it('a suite name is a label, never a path', async () => {
     const dir = tmp();
     const suite = join(dir, 'escape.mts');
-    writeFileSync(suite, `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+    writeFileSync(
+      suite,
+      `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
 export default defineSuite({ name: '../../escape', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
-  optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {} });\n`);
+  optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {} });\n`,
+    );
     const r = await cli(['run', '--suite', suite], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('suite "../../escape": name = "../../escape"; expected a label');
@@ -168,7 +189,10 @@ describe('a store belongs to one run', () => {
     const lines = read(dir, STORE_FILE).split('\n');
     lines.splice(1, 0, '{"run":"x","kind":"res');
     writeFileSync(join(dir, STORE_FILE), lines.join('\n'));
-    for (const args of [['report', dir], ['run', '--resume', dir]]) {
+    for (const args of [
+      ['report', dir],
+      ['run', '--resume', dir],
+    ]) {
       const r = await cli(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`${join(dir, STORE_FILE)}, line 2: not a valid record`);
@@ -353,7 +377,11 @@ describe.skipIf(!canMount)('a full disk', () => {
       cp -r "$MNT/run" "$WORK/resumed"`;
     const mnt = join(work, 'mnt');
     mkdirSync(mnt);
-    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MNT: mnt, WORK: work, NODE: process.execPath, BIN } });
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, MNT: mnt, WORK: work, NODE: process.execPath, BIN },
+    });
     expect(r.status, r.stderr).toBe(0);
     const first = readFileSync(join(work, 'first.err'), 'utf8');
     expect(readFileSync(join(work, 'first.code'), 'utf8').trim()).toBe('3');
@@ -362,7 +390,9 @@ describe.skipIf(!canMount)('a full disk', () => {
     expect(first).toContain('finish the run with: optrobust run --resume');
     // Every cell the progress lines reported done is in the store, whole.
     const reported = [...first.matchAll(/^\[\d+\/20\] (\S+)\/seed (\d+) /gm)].map((m) => `${m[1]}/${m[2]}`);
-    const stored = storeOf(join(work, 'after-failure')).records().map((x) => (x.kind === 'result' ? `${x.key.optimizer}/${x.key.seed}` : 'failure'));
+    const stored = storeOf(join(work, 'after-failure'))
+      .records()
+      .map((x) => (x.kind === 'result' ? `${x.key.optimizer}/${x.key.seed}` : 'failure'));
     expect(reported.length).toBeGreaterThan(0);
     expect(stored).toEqual(expect.arrayContaining(reported));
     expect(stored).not.toContain('failure');
@@ -371,6 +401,7 @@ describe.skipIf(!canMount)('a full disk', () => {
     for (const x of storeOf(after).records()) if (x.kind === 'result') expect(readWeights(after, x.weights!).length).toBeGreaterThan(0);
     expect(readFileSync(join(work, 'resume.code'), 'utf8').trim()).toBe('0');
     for (const f of RESULT_FILES) expect(read(join(work, 'resumed'), f), f).toBe(read(whole, f));
-    for (const f of readdirSync(join(whole, 'weights'))) expect(readFileSync(join(work, 'resumed', 'weights', f)).equals(readFileSync(join(whole, 'weights', f))), f).toBe(true);
+    for (const f of readdirSync(join(whole, 'weights')))
+      expect(readFileSync(join(work, 'resumed', 'weights', f)).equals(readFileSync(join(whole, 'weights', f))), f).toBe(true);
   }, 180_000);
 });

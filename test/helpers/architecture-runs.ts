@@ -23,5 +23,14 @@ export interface ArchitectureRun {
 
 export const ARCHITECTURE_RUNS: readonly ArchitectureRun[] = [
   { name: 'resnet8', model: { kind: 'resnet', depth: 8 }, optimizer: 'adam', lr: 3e-4, epochs: 2, batchSize: 128, seeds: [0, 1, 2] },
-  { name: 'sigmoid-mlp', model: { kind: 'mlp', hidden: [256, 256, 256, 256, 256, 256, 256, 256], activation: 'sigmoid' }, optimizer: 'adam', lr: 1e-3, epochs: 2, batchSize: 128, seeds: [0, 1, 2], plateau: true },
+  {
+    name: 'sigmoid-mlp',
+    model: { kind: 'mlp', hidden: [256, 256, 256, 256, 256, 256, 256, 256], activation: 'sigmoid' },
+    optimizer: 'adam',
+    lr: 1e-3,
+    epochs: 2,
+    batchSize: 128,
+    seeds: [0, 1, 2],
+    plateau: true,
+  },
 ];

@@ -37,10 +37,15 @@ export async function hvpCase(ref: HvpReference): Promise<HvpCase> {
   const ds = loadDataset('fashion-mnist-subset');
   const d = ds.shape.reduce((a, b) => a * b, 1);
   const net = new Network(ref.model, ds.shape, 10);
-  const data = { images: ds.train.images.subarray(0, HVP_TRAIN_EXAMPLES * d), labels: ds.train.labels.subarray(0, HVP_TRAIN_EXAMPLES), count: HVP_TRAIN_EXAMPLES };
-  const weights = ref.trained > 0
-    ? (await train(net, data, { seed: ref.seed, epochs: ref.trained, batchSize: 64, optimizer: 'sgd', optimizerOptions: { lr: 0.1 } })).weights
-    : net.initWeights(ref.seed);
+  const data = {
+    images: ds.train.images.subarray(0, HVP_TRAIN_EXAMPLES * d),
+    labels: ds.train.labels.subarray(0, HVP_TRAIN_EXAMPLES),
+    count: HVP_TRAIN_EXAMPLES,
+  };
+  const weights =
+    ref.trained > 0
+      ? (await train(net, data, { seed: ref.seed, epochs: ref.trained, batchSize: 64, optimizer: 'sgd', optimizerOptions: { lr: 0.1 } })).weights
+      : net.initWeights(ref.seed);
   const subset = sharpnessSubset(HVP_TRAIN_EXAMPLES, ref.examples, ref.seed);
   const x = new Float32Array(subset.length * d);
   const y = new BigInt64Array(subset.length);

@@ -69,7 +69,18 @@ export function refLayer(layer: Layer, xs: readonly Float64Array[], params: read
     }
     case 'conv2d': {
       const [w, b] = params as [Float64Array, Float64Array | undefined];
-      const { ci, co, h, w: wd, ho, wo, kernel: [kh, kw], stride: [sh, sw], pads: [pt, pl], dilation: [dh, dw] } = k.geometry;
+      const {
+        ci,
+        co,
+        h,
+        w: wd,
+        ho,
+        wo,
+        kernel: [kh, kw],
+        stride: [sh, sw],
+        pads: [pt, pl],
+        dilation: [dh, dw],
+      } = k.geometry;
       for (let n = 0; n < batch; n++)
         for (let o = 0; o < co; o++)
           for (let oh = 0; oh < ho; oh++)
@@ -116,7 +127,11 @@ export function refLayer(layer: Layer, xs: readonly Float64Array[], params: read
     case 'avgPool2d': {
       const [c, h, wd] = inShape as [number, number, number];
       const [, ho, wo] = layer.outShape as [number, number, number];
-      const { kernel: [kh, kw], stride: [sh, sw], pads: [pt, pl] } = k.pool;
+      const {
+        kernel: [kh, kw],
+        stride: [sh, sw],
+        pads: [pt, pl],
+      } = k.pool;
       for (let n = 0; n < batch; n++)
         for (let ch = 0; ch < c; ch++)
           for (let oh = 0; oh < ho; oh++)
@@ -194,7 +209,8 @@ export function refLayer(layer: Layer, xs: readonly Float64Array[], params: read
       for (let n = 0; n < batch; n++)
         for (let ch = 0; ch < c; ch++)
           for (let oh = 0; oh < ho; oh++)
-            for (let ow = 0; ow < wo; ow++) out[((n * co + ch + k.padChannels) * ho + oh) * wo + ow] = x[((n * c + ch) * h + oh * k.stride) * wd + ow * k.stride]!;
+            for (let ow = 0; ow < wo; ow++)
+              out[((n * co + ch + k.padChannels) * ho + oh) * wo + ow] = x[((n * c + ch) * h + oh * k.stride) * wd + ow * k.stride]!;
       return out;
     }
   }
@@ -217,7 +233,14 @@ export function refCrossEntropy(logits: Float64Array, labels: readonly number[],
  * The model's logits in float64. `weights` are the parameters then the buffers (buffers are
  * copied: a training-mode pass leaves the caller's untouched); `noise` the dropout masks.
  */
-export function refModel(model: ModelGraph, x: Float64Array, weights: readonly Float64Array[], batch: number, mode: Mode = 'eval', noise: readonly Float64Array[] = []): { logits: Float64Array; buffers: Float64Array[] } {
+export function refModel(
+  model: ModelGraph,
+  x: Float64Array,
+  weights: readonly Float64Array[],
+  batch: number,
+  mode: Mode = 'eval',
+  noise: readonly Float64Array[] = [],
+): { logits: Float64Array; buffers: Float64Array[] } {
   const layers = model.nodes.map((n) => n.layer);
   const nParams = layers.reduce((a, l) => a + l.params.length, 0);
   const buffers = weights.slice(nParams).map((b) => Float64Array.from(b));
@@ -228,7 +251,15 @@ export function refModel(model: ModelGraph, x: Float64Array, weights: readonly F
   for (const node of model.nodes) {
     const l = node.layer;
     const ctx: RefContext = { mode, buffers: buffers.slice(b, b + l.buffers.length), noise: noise.slice(z, z + l.noise.length) };
-    outputs.push(refLayer(l, node.inputs.map((i) => (i === MODEL_INPUT ? x : outputs[i]!)), weights.slice(p, p + l.params.length), batch, ctx));
+    outputs.push(
+      refLayer(
+        l,
+        node.inputs.map((i) => (i === MODEL_INPUT ? x : outputs[i]!)),
+        weights.slice(p, p + l.params.length),
+        batch,
+        ctx,
+      ),
+    );
     p += l.params.length;
     b += l.buffers.length;
     z += l.noise.length;
@@ -236,7 +267,15 @@ export function refModel(model: ModelGraph, x: Float64Array, weights: readonly F
   return { logits: outputs[outputs.length - 1]!, buffers };
 }
 
-export function refModelLoss(model: ModelGraph, x: Float64Array, weights: readonly Float64Array[], labels: readonly number[], classes: number, mode: Mode = 'eval', noise: readonly Float64Array[] = []): number {
+export function refModelLoss(
+  model: ModelGraph,
+  x: Float64Array,
+  weights: readonly Float64Array[],
+  labels: readonly number[],
+  classes: number,
+  mode: Mode = 'eval',
+  noise: readonly Float64Array[] = [],
+): number {
   return refCrossEntropy(refModel(model, x, weights, labels.length, mode, noise).logits, labels, classes);
 }
 

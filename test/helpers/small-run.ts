@@ -27,14 +27,23 @@ export const SMALL: SuiteDefinition = {
   perturbations: { gaussian_noise: [0.1, 0.3], fgsm: [0.05], rotation: [30] },
 };
 
-export async function smallRun(overrides: Partial<SuiteDefinition> = {}, dir = mkdtempSync(join(tmpdir(), 'optrobust-small-'))): Promise<{ dir: string; records: CellRecord[]; manifest: RunManifest }> {
+export async function smallRun(
+  overrides: Partial<SuiteDefinition> = {},
+  dir = mkdtempSync(join(tmpdir(), 'optrobust-small-')),
+): Promise<{ dir: string; records: CellRecord[]; manifest: RunManifest }> {
   const suite = defineSuite({ ...SMALL, ...overrides });
   const dataset = loadDataset(suite.dataset);
   const config = { suite, data: { fingerprint: dataset.fingerprint } };
   const identity = runIdentity(config);
   const store = new RunStore(dir, identity);
   await runPhases({ suite, store, execute: inProcess({ suite, dataset }) });
-  const manifest: RunManifest = { format: MANIFEST_FORMAT, identity, config, environment: await environment(), timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} } };
+  const manifest: RunManifest = {
+    format: MANIFEST_FORMAT,
+    identity,
+    config,
+    environment: await environment(),
+    timings: { startedAt: '2026-01-01T00:00:00Z', workers: 1, threadsPerWorker: 1, cellSeconds: {} },
+  };
   writeManifest(dir, manifest);
   const records = store.records();
   await writeRunOutputs(dir, suite, records, manifest);

@@ -24,12 +24,17 @@ export async function syntheticRun(def: SuiteDefinition, dir = mkdtempSync(join(
     for (const key of gridCells(suite).filter((k) => k.optimizer === o.label)) {
       const rng = createRng(key.seed, `synthetic:${o.label}`);
       const clean = 0.7 + 0.02 * (oi % 5) + 0.01 * rng();
-      const robustness = 0.3 + 0.5 * ((oi * 7) % 12) / 12;
+      const robustness = 0.3 + (0.5 * ((oi * 7) % 12)) / 12;
       const evalPoints = [
         { perturbation: CLEAN, severity: 0, accuracy: clean, loss: 0.8 },
         ...Object.entries(suite.perturbations).flatMap(([p, sev], pi) => {
           const max = Math.max(...sev.map(Math.abs));
-          return sev.map((s) => ({ perturbation: p, severity: s, accuracy: Math.max(0.05, clean * (1 - (Math.abs(s) / max) * (1 - robustness) * (0.5 + 0.05 * pi)) + 0.01 * (rng() - 0.5)), loss: 1 + Math.abs(s) / max }));
+          return sev.map((s) => ({
+            perturbation: p,
+            severity: s,
+            accuracy: Math.max(0.05, clean * (1 - (Math.abs(s) / max) * (1 - robustness) * (0.5 + 0.05 * pi)) + 0.01 * (rng() - 0.5)),
+            loss: 1 + Math.abs(s) / max,
+          }));
         }),
       ];
       const steps = Array.from({ length: 40 }, (_, i) => ({
@@ -51,7 +56,9 @@ export async function syntheticRun(def: SuiteDefinition, dir = mkdtempSync(join(
         eval: evalPoints,
         inputGradients: { l2: summarize([0.1, 0.2, 0.3]), l1: summarize([1, 2, 3]) },
         steps,
-        tensors: Array.from({ length: depth }, (_, d) => [`dense${d + 1}.weight`, `dense${d + 1}.bias`].map((name) => ({ name, layer: `dense${d + 1}`, depth: d + 1, op: 'dense' }))).flat(),
+        tensors: Array.from({ length: depth }, (_, d) =>
+          [`dense${d + 1}.weight`, `dense${d + 1}.bias`].map((name) => ({ name, layer: `dense${d + 1}`, depth: d + 1, op: 'dense' })),
+        ).flat(),
       };
       store.append({ kind: 'result', phase: 'main', key, result, seconds: 1 });
     }

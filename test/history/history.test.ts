@@ -69,7 +69,15 @@ describe('optrobust history', () => {
   beforeAll(async () => {
     const seeds = { seeds: [0, 1, 2] };
     normal = (await smallRun(seeds)).dir;
-    weak = (await smallRun({ ...seeds, optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] })).dir;
+    weak = (
+      await smallRun({
+        ...seeds,
+        optimizers: [
+          { name: 'sgd', options: { lr: 0.1 } },
+          { name: 'adam', options: { lr: 1e-5 } },
+        ],
+      })
+    ).dir;
     folder = mkdtempSync(join(tmpdir(), 'history-'));
     // Written out of order: the history orders by recorded start time.
     for (const i of [6, 2, 5, 1, 4, 3]) night(i >= 4 ? weak : normal, i, folder);

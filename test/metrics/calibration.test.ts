@@ -10,7 +10,18 @@ describe('calibration', () => {
   it('ECE, Brier and NLL of four examples worked out by hand', () => {
     const t = emptyTally();
     // confidences 0.9 (right), 0.9 (wrong), 0.7 (right), 0.55 (right)
-    tallyLogits(t, logitsOf([[0.9, 0.1], [0.9, 0.1], [0.3, 0.7], [0.55, 0.45]]), [0, 1, 1, 0], 4, 2);
+    tallyLogits(
+      t,
+      logitsOf([
+        [0.9, 0.1],
+        [0.9, 0.1],
+        [0.3, 0.7],
+        [0.55, 0.45],
+      ]),
+      [0, 1, 1, 0],
+      4,
+      2,
+    );
     const s = scores(t);
     // bins: 0.9 -> 13 (2 examples, 1 right, confidence 1.8); 0.7 -> 10; 0.55 -> 8
     expect(s.ece).toBeCloseTo((Math.abs(1 - 1.8) + Math.abs(1 - 0.7) + Math.abs(1 - 0.55)) / 4, 6); // 0.3875

@@ -19,7 +19,13 @@ import { expectEvery } from '../helpers/expect-every.ts';
 
 describe('fourier basis', () => {
   const [h, w] = [8, 6];
-  for (const [u, v] of [[0, 0], [1, 2], [4, 3], [7, 5], [4, 0]]) {
+  for (const [u, v] of [
+    [0, 0],
+    [1, 2],
+    [4, 3],
+    [7, 5],
+    [4, 0],
+  ]) {
     it(`(${u}, ${v}) on ${h} x ${w}: unit norm, energy only at (u, v) and (-u, -v)`, () => {
       const b = fourierBasis(u!, v!, h, w);
       expect(Math.hypot(...b)).toBeCloseTo(1, 12);
@@ -61,7 +67,17 @@ describe('fourier heat map', () => {
   });
 
   it('is a suite option, checked field by field', () => {
-    const base = { name: 't', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, seeds: [0], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], perturbations: {} } as const;
+    const base = {
+      name: 't',
+      description: '',
+      dataset: 'fashion-mnist-subset',
+      model: { kind: 'mlp', hidden: [8] },
+      batchSize: 64,
+      epochs: 1,
+      seeds: [0],
+      optimizers: [{ name: 'sgd', options: { lr: 0.1 } }],
+      perturbations: {},
+    } as const;
     expect(() => defineSuite({ ...base, fourier: { eps: 0 } })).toThrow(/fourier.eps = 0; expected a number in \(0, 100\]/);
     expect(() => defineSuite({ ...base, fourier: { norm: 2 } as never })).toThrow(/fourier.norm = 2; expected no such option/);
   });

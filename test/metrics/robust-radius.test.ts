@@ -17,7 +17,7 @@ const b = 0.01;
 const images = Float32Array.from({ length: N * D }, () => Math.fround(0.5 + (rng() - 0.5) * 0.2));
 const margin = (x: Float32Array, i: number) => w.reduce((a, wj, j) => a + wj * x[i * D + j]!, b);
 // Labels: the model's own prediction for all but the last 5, which it gets wrong (radius 0).
-const labels = Uint8Array.from({ length: N }, (_, i) => ((margin(images, i) > 0) !== i >= N - 5 ? 1 : 0));
+const labels = Uint8Array.from({ length: N }, (_, i) => (margin(images, i) > 0 !== i >= N - 5 ? 1 : 0));
 const withLogits = async (x: Float32Array, y: Uint8Array, n: number) => {
   const logits = new Float32Array(2 * n);
   const dx = new Float32Array(n * D);
@@ -52,7 +52,17 @@ describe('robust radius', () => {
   });
 
   it('is a suite option, checked field by field', () => {
-    const base = { name: 't', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, seeds: [0], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], perturbations: {} } as const;
+    const base = {
+      name: 't',
+      description: '',
+      dataset: 'fashion-mnist-subset',
+      model: { kind: 'mlp', hidden: [8] },
+      batchSize: 64,
+      epochs: 1,
+      seeds: [0],
+      optimizers: [{ name: 'sgd', options: { lr: 0.1 } }],
+      perturbations: {},
+    } as const;
     expect(() => defineSuite({ ...base, robustRadius: { max: 2 } })).toThrow(/robustRadius.max = 2; expected a number in \(0, 1\]/);
     expect(() => defineSuite({ ...base, robustRadius: { radius: 1 } as never })).toThrow(/robustRadius.radius = 1; expected no such option/);
     expect(() => defineSuite({ ...base, robustRadius: { steps: 0 } })).toThrow(/robustRadius.steps = 0; expected a positive integer/);

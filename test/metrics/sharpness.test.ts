@@ -14,7 +14,10 @@ import { SHARPNESS_REFERENCE } from '../helpers/reference-runs.ts';
 
 describe('sharpness', () => {
   it('matches the exact Hessian of PyTorch: top eigenvalue within 2%, trace within 3 standard errors + 2%', async () => {
-    const ref = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'sharpness-reference.json'), 'utf8')) as { top_eigenvalue: number; trace: number };
+    const ref = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'sharpness-reference.json'), 'utf8')) as {
+      top_eigenvalue: number;
+      trace: number;
+    };
     const ds = loadDataset('fashion-mnist-subset');
     const { model, seed, trainExamples, examples } = SHARPNESS_REFERENCE;
     const net = new Network(model, ds.shape, 10);

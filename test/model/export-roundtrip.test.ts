@@ -70,7 +70,13 @@ describe('export -> import round trip', () => {
   it('gives the same logits for generated models of every family, size and layout', async () => {
     const width = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: FEATURE_MAJOR_MIN_UNITS, max: FEATURE_MAJOR_MIN_UNITS + 80 }));
     const act = fc.constantFrom('relu', 'tanh', 'sigmoid', 'gelu', 'leakyRelu');
-    const mlp = fc.record({ kind: fc.constant('mlp'), hidden: fc.array(width, { minLength: 1, maxLength: 3 }), activation: act, batchNorm: fc.boolean(), dropout: fc.constantFrom(0, 0.3) });
+    const mlp = fc.record({
+      kind: fc.constant('mlp'),
+      hidden: fc.array(width, { minLength: 1, maxLength: 3 }),
+      activation: act,
+      batchNorm: fc.boolean(),
+      dropout: fc.constantFrom(0, 0.3),
+    });
     const cnn = fc.record({
       kind: fc.constant('cnn'),
       convs: fc.array(fc.record({ channels: fc.integer({ min: 1, max: 20 }), stride: fc.constantFrom(1, 2) }), { minLength: 1, maxLength: 2 }),
@@ -81,10 +87,16 @@ describe('export -> import round trip', () => {
     const resnet = fc.record({ kind: fc.constant('resnet'), depth: fc.constant(8), width: fc.constantFrom(4, 8), shortcut: fc.constantFrom('A', 'B') });
     const lenet = fc.constant({ kind: 'lenet5' });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(mlp, mlp, cnn, resnet, lenet), fc.constantFrom(MNIST, CIFAR), fc.integer({ min: 2, max: 12 }), fc.nat(1000), async (raw, shape, classes, seed) => {
-        const spec = JSON.parse(JSON.stringify(raw)) as ModelSpec;
-        await roundTrip(spec, shape, classes, seed);
-      }),
+      fc.asyncProperty(
+        fc.oneof(mlp, mlp, cnn, resnet, lenet),
+        fc.constantFrom(MNIST, CIFAR),
+        fc.integer({ min: 2, max: 12 }),
+        fc.nat(1000),
+        async (raw, shape, classes, seed) => {
+          const spec = JSON.parse(JSON.stringify(raw)) as ModelSpec;
+          await roundTrip(spec, shape, classes, seed);
+        },
+      ),
       { numRuns: Number(process.env.OPTROBUST_SLOW ? 300 : 60), seed: 29 },
     );
   });

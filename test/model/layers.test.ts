@@ -45,7 +45,13 @@ async function runLayer(layer: Layer, input: Inputs, target: GraphTarget, mode: 
   const xs = layer.inShapes.map((s, i) => f32(`x${i}`, [BATCH, ...s]));
   const dy = f32('dy', [BATCH, ...layer.outShape]);
   const saved: Record<string, string> = {};
-  const y = layer.forward(g, xs, ps, { mode, buffers: bs, noise: zs, saved, updateBuffer: (j, v) => g.output(v, `buffer${j}`, 'float32', layer.buffers[j]!.shape) });
+  const y = layer.forward(g, xs, ps, {
+    mode,
+    buffers: bs,
+    noise: zs,
+    saved,
+    updateBuffer: (j, v) => g.output(v, `buffer${j}`, 'float32', layer.buffers[j]!.shape),
+  });
   g.output(y, 'y', 'float32', [BATCH, ...layer.outShape]);
   const dparams = mode === 'train';
   const b = layer.backward(g, dy, { xs, y, params: ps, buffers: bs, noise: zs, saved, mode }, { dxs: xs.map(() => true), dparams });
@@ -91,8 +97,19 @@ async function checkLayer(layer: Layer, seed: number, o: CheckOptions = {}): Pro
   const f32 = (a: Float64Array) => Float64Array.from(Float32Array.from(a));
   const xs = layer.inShapes.map((s) => f32(randomArray(BATCH * size(s), rng, -1, 1, o.gap ?? 0)));
   const params = layer.params.map((p) => f32(randomArray(size(p.shape), rng, p.init.kind === 'constant' ? 0.5 : -1, p.init.kind === 'constant' ? 1.5 : 1)));
-  const buffers = layer.buffers.map((b) => f32(randomArray(size(b.shape), rng, b.init.kind === 'constant' && b.init.value === 1 ? 0.5 : -0.5, b.init.kind === 'constant' && b.init.value === 1 ? 1.5 : 0.5)));
-  const noise = layer.noise.map((z) => Float64Array.from({ length: BATCH * size(z.shape) }, () => (rng() < z.dropProbability ? 0 : 1 / (1 - z.dropProbability))).map((v) => Math.fround(v)));
+  const buffers = layer.buffers.map((b) =>
+    f32(
+      randomArray(
+        size(b.shape),
+        rng,
+        b.init.kind === 'constant' && b.init.value === 1 ? 0.5 : -0.5,
+        b.init.kind === 'constant' && b.init.value === 1 ? 1.5 : 0.5,
+      ),
+    ),
+  );
+  const noise = layer.noise.map((z) =>
+    Float64Array.from({ length: BATCH * size(z.shape) }, () => (rng() < z.dropProbability ? 0 : 1 / (1 - z.dropProbability))).map((v) => Math.fround(v)),
+  );
   const r = f32(randomArray(BATCH * size(layer.outShape), rng));
   const got = await runLayer(layer, { xs, params, buffers, noise, r }, o.target ?? PORTABLE, mode);
   expect(got.usesBlocked).toBe(o.blocked ?? false);
@@ -120,7 +137,8 @@ describe('layer backward rules against finite differences', () => {
   it('leakyRelu with slope 0.2: dy·(x > 0 ? 1 : 0.2)', () => checkLayer(activation('l', [7], 'leakyRelu', 0.2), 25, { gap: 0.05 }));
   it('flatten: backward restores the [C, H, W] shape', () => checkLayer(flatten('f', [2, 3, 4]), 3));
   it('conv2d stride 1, padding 1', () => checkLayer(conv2d('c', [2, 5, 5], { channels: 3, kernel: 3, stride: 1, padding: 1 }), 4));
-  it('conv2d stride 2 on an even input (floor drops nothing extra)', () => checkLayer(conv2d('c', [2, 6, 6], { channels: 3, kernel: 3, stride: 2, padding: 1 }), 5));
+  it('conv2d stride 2 on an even input (floor drops nothing extra)', () =>
+    checkLayer(conv2d('c', [2, 6, 6], { channels: 3, kernel: 3, stride: 2, padding: 1 }), 5));
   it('conv2d stride 2 on an odd input', () => checkLayer(conv2d('c', [2, 7, 7], { channels: 3, kernel: 3, stride: 2, padding: 1 }), 6));
   it('conv2d stride 2 without padding, non-square input', () => checkLayer(conv2d('c', [1, 8, 5], { channels: 2, kernel: 3, stride: 2, padding: 0 }), 7));
   it('conv2d stride 3, kernel 2', () => checkLayer(conv2d('c', [2, 7, 8], { channels: 2, kernel: 2, stride: 3, padding: 1 }), 8));
@@ -130,8 +148,10 @@ describe('layer backward rules against finite differences', () => {
     checkLayer(conv2d('c', [16, 6, 5], { channels: 2, kernel: 3, stride: 1, padding: 0 }), 10));
   it('conv2d with a rectangular kernel, per-axis strides, asymmetric padding and dilation, no bias', () =>
     checkLayer(conv2d('c', [2, 9, 8], { channels: 3, kernel: [3, 2], stride: [2, 1], padding: [1, 0, 2, 1], dilation: [2, 1], bias: false }), 26));
-  it('conv2d 1x1 with stride 2 (a projection shortcut), 16 channels', () => checkLayer(conv2d('c', [16, 6, 6], { channels: 4, kernel: 1, stride: 2, bias: false }), 27));
-  it('conv2d with dilation and 16 input channels (gathered columns)', () => checkLayer(conv2d('c', [16, 7, 7], { channels: 2, kernel: 3, padding: 2, dilation: 2 }), 28));
+  it('conv2d 1x1 with stride 2 (a projection shortcut), 16 channels', () =>
+    checkLayer(conv2d('c', [16, 6, 6], { channels: 4, kernel: 1, stride: 2, bias: false }), 27));
+  it('conv2d with dilation and 16 input channels (gathered columns)', () =>
+    checkLayer(conv2d('c', [16, 7, 7], { channels: 2, kernel: 3, padding: 2, dilation: 2 }), 28));
 });
 
 describe('batch norm, pooling, dropout, residual layers against finite differences', () => {
@@ -144,7 +164,8 @@ describe('batch norm, pooling, dropout, residual layers against finite differenc
   });
   it('batchNorm2d, evaluation mode: running statistics, dx = dy·γ/√(running_var + eps)', () => checkLayer(batchNorm('bn', [3, 4, 4]), 33, { mode: 'eval' }));
   it('maxPool2d 2x2: gradient to each window maximum', () => checkLayer(maxPool2d('p', [2, 4, 6], { kernel: 2 }), 34));
-  it('maxPool2d 3x3 stride 2 padding 1 (overlapping windows: contributions add up)', () => checkLayer(maxPool2d('p', [2, 7, 7], { kernel: 3, stride: 2, padding: 1 }), 35));
+  it('maxPool2d 3x3 stride 2 padding 1 (overlapping windows: contributions add up)', () =>
+    checkLayer(maxPool2d('p', [2, 7, 7], { kernel: 3, stride: 2, padding: 1 }), 35));
   it('avgPool2d 2x2', () => checkLayer(avgPool2d('p', [2, 4, 6], { kernel: 2 }), 36));
   it('avgPool2d 3x3 stride 2 padding 1, count_include_pad true (PyTorch default) and false', async () => {
     await checkLayer(avgPool2d('p', [2, 7, 7], { kernel: 3, stride: 2, padding: 1 }), 37);
@@ -161,7 +182,18 @@ describe('batch norm, pooling, dropout, residual layers against finite differenc
   });
   it('reshape: [2, 3, 4] to [6, 4] and back', () => checkLayer(reshape('r', [2, 3, 4], [6, 4]), 46));
   it('slice: channels, and strided spatial axes with offsets', async () => {
-    await checkLayer(slice('s', [4, 7, 6], [{ start: 1, end: 3, step: 1 }, { start: 1, end: 7, step: 2 }, { start: 0, end: 5, step: 3 }]), 47);
+    await checkLayer(
+      slice(
+        's',
+        [4, 7, 6],
+        [
+          { start: 1, end: 3, step: 1 },
+          { start: 1, end: 7, step: 2 },
+          { start: 0, end: 5, step: 3 },
+        ],
+      ),
+      47,
+    );
     await checkLayer(slice('s', [9], [{ start: 2, end: 8, step: 1 }]), 48);
   });
   it('pad: zeros before and after channels and space', () => checkLayer(padLayer('p', [2, 3, 4], [1, 0, 2], [2, 1, 0]), 49));

@@ -46,12 +46,22 @@ async function checkModel(spec: ModelSpec, inShape: number[], target?: GraphTarg
   });
   const updated = refModel(net.model, x64, w64, BATCH, 'train', n64).buffers;
   net.buffers.forEach((b, i) => expect(relError(step.buffers[i]!, updated[i]!), b.name).toBeLessThan(1e-5));
-  net.params.forEach((_p, i) => expect(step.paramSq[i]).toBeCloseTo(weights[i]!.reduce((s, v) => s + v * v, 0), 3));
+  net.params.forEach((_p, i) =>
+    expect(step.paramSq[i]).toBeCloseTo(
+      weights[i]!.reduce((s, v) => s + v * v, 0),
+      3,
+    ),
+  );
 
   const ig = await net.inputGrad(weights, x32, y, BATCH);
   expect(Math.abs(ig.loss - evalLoss()) / evalLoss()).toBeLessThan(1e-5);
   const dx = finiteDiffSample(evalLoss, x64, 96);
-  expect(relError(dx.at.map((k) => ig.dx[k]!), dx.diff)).toBeLessThan(1e-3);
+  expect(
+    relError(
+      dx.at.map((k) => ig.dx[k]!),
+      dx.diff,
+    ),
+  ).toBeLessThan(1e-3);
 
   const logits = await net.predict(weights, x32, BATCH);
   expect(Array.from(logits)).toEqual(Array.from(ig.logits));
@@ -75,15 +85,67 @@ describe('model gradients against finite differences', () => {
     await checkModel({ kind: 'mlp', hidden: [6], activation: 'gelu' }, [1, 3, 3]);
   });
   it('cnn with stride-2 convolutions on an even input', () =>
-    checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 1 }, { channels: 4, stride: 2 }, { channels: 2, stride: 2 }] }, [1, 8, 8]));
+    checkModel(
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 3, stride: 1 },
+          { channels: 4, stride: 2 },
+          { channels: 2, stride: 2 },
+        ],
+      },
+      [1, 8, 8],
+    ));
   it('cnn with stride-2 convolutions on an odd input', () =>
-    checkModel({ kind: 'cnn', convs: [{ channels: 2, stride: 2 }, { channels: 3, stride: 2 }] }, [1, 7, 7]));
+    checkModel(
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 2, stride: 2 },
+          { channels: 3, stride: 2 },
+        ],
+      },
+      [1, 7, 7],
+    ));
   it('cnn with max pooling, batch norm and dropout', () =>
-    checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 1 }, { channels: 4, stride: 2 }], pool: 'max', batchNorm: true, dropout: 0.5 }, [1, 6, 6]));
-  it('cnn on 3-channel input', () => checkModel({ kind: 'cnn', convs: [{ channels: 4, stride: 2 }, { channels: 6, stride: 1 }] }, [3, 7, 7]));
-  it('cnn with average pooling and leaky ReLU', () => checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 2 }], pool: 'avg', activation: 'leakyRelu' }, [1, 6, 6]));
+    checkModel(
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 3, stride: 1 },
+          { channels: 4, stride: 2 },
+        ],
+        pool: 'max',
+        batchNorm: true,
+        dropout: 0.5,
+      },
+      [1, 6, 6],
+    ));
+  it('cnn on 3-channel input', () =>
+    checkModel(
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 4, stride: 2 },
+          { channels: 6, stride: 1 },
+        ],
+      },
+      [3, 7, 7],
+    ));
+  it('cnn with average pooling and leaky ReLU', () =>
+    checkModel({ kind: 'cnn', convs: [{ channels: 3, stride: 2 }], pool: 'avg', activation: 'leakyRelu' }, [1, 6, 6]));
   it('cnn with 16-channel layers on portable operators (gathered-column weight gradients)', () =>
-    checkModel({ kind: 'cnn', convs: [{ channels: 16, stride: 1 }, { channels: 16, stride: 2 }] }, [1, 5, 5], PORTABLE));
+    checkModel(
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 16, stride: 1 },
+          { channels: 16, stride: 2 },
+        ],
+      },
+      [1, 5, 5],
+      PORTABLE,
+    ));
   it('lenet5 on 3-channel 32x32 input, tanh and average pooling', () => checkModel({ kind: 'lenet5', activation: 'tanh', pool: 'avg' }, [3, 32, 32]));
   it('resnet 8 (one block per stage, option-A shortcuts) on portable operators', () => checkModel({ kind: 'resnet', depth: 8, width: 4 }, [1, 8, 8], PORTABLE));
   it('resnet 8 with projection shortcuts (option B)', () => checkModel({ kind: 'resnet', depth: 8, width: 4, shortcut: 'B' }, [3, 6, 6], PORTABLE));
@@ -103,7 +165,13 @@ describe('model gradients against finite differences', () => {
     await checkModel(spec, [1, 8, 8], { nchwcBlock: block });
   });
   it.skipIf(block === 0)('cnn on NCHWc kernels: ReLU and the next convolution read the blocked twin', async () => {
-    const spec: ModelSpec = { kind: 'cnn', convs: [{ channels: block, stride: 1 }, { channels: block, stride: 2 }] };
+    const spec: ModelSpec = {
+      kind: 'cnn',
+      convs: [
+        { channels: block, stride: 1 },
+        { channels: block, stride: 2 },
+      ],
+    };
     const graph = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 5, 5], CLASSES).graph('train', { nchwcBlock: block })).graph!;
     const ops = graph.node!.map((n) => `${n.domain ? `${n.domain}:` : ''}${n.opType}`);
     expect(ops.filter((o) => o === 'com.microsoft.nchwc:Conv')).toHaveLength(2);
@@ -113,22 +181,44 @@ describe('model gradients against finite differences', () => {
     expect(ops).not.toContain('Relu');
     await checkModel(spec, [1, 5, 5], { nchwcBlock: block });
   });
-  it.skipIf(block === 0)('cnn on NCHWc kernels, even input: phase-convolution input gradient, ReLU backward and first-layer weight gradient on blocked data', async () => {
-    const spec: ModelSpec = { kind: 'cnn', convs: [{ channels: block, stride: 1 }, { channels: block, stride: 2 }] };
-    const graph = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 6, 6], CLASSES).graph('train', { nchwcBlock: block })).graph!;
-    const ops = graph.node!.map((n) => n.opType);
-    expect(ops).not.toContain('ConvTranspose');
-    // Blocked all the way down: conv1's gradient never needs dy back in NCHW, so the only
-    // conversions out of NCHWc are the forward activations (NCHW for the last, NHWC for conv2's columns).
-    expect(ops.filter((o) => o === 'ReorderOutput')).toHaveLength(2);
-    await checkModel(spec, [1, 6, 6], { nchwcBlock: block });
-  });
+  it.skipIf(block === 0)(
+    'cnn on NCHWc kernels, even input: phase-convolution input gradient, ReLU backward and first-layer weight gradient on blocked data',
+    async () => {
+      const spec: ModelSpec = {
+        kind: 'cnn',
+        convs: [
+          { channels: block, stride: 1 },
+          { channels: block, stride: 2 },
+        ],
+      };
+      const graph = onnxProto.onnx.ModelProto.decode(new Network(spec, [1, 6, 6], CLASSES).graph('train', { nchwcBlock: block })).graph!;
+      const ops = graph.node!.map((n) => n.opType);
+      expect(ops).not.toContain('ConvTranspose');
+      // Blocked all the way down: conv1's gradient never needs dy back in NCHW, so the only
+      // conversions out of NCHWc are the forward activations (NCHW for the last, NHWC for conv2's columns).
+      expect(ops.filter((o) => o === 'ReorderOutput')).toHaveLength(2);
+      await checkModel(spec, [1, 6, 6], { nchwcBlock: block });
+    },
+  );
 });
 
 describe('model families', () => {
   it('lenet5 has the classic shape: 6@28x28, 16@10x10, dense 120, 84 on a 28x28 input', () => {
     const layers = buildModel({ kind: 'lenet5' }, [1, 28, 28], 10).nodes.map((n) => `${n.layer.name}:${n.layer.outShape.join('x')}`);
-    expect(layers).toEqual(['conv1:6x28x28', 'relu1:6x28x28', 'pool1:6x14x14', 'conv2:16x10x10', 'relu2:16x10x10', 'pool2:16x5x5', 'flatten:400', 'dense1:120', 'relu3:120', 'dense2:84', 'relu4:84', 'dense3:10']);
+    expect(layers).toEqual([
+      'conv1:6x28x28',
+      'relu1:6x28x28',
+      'pool1:6x14x14',
+      'conv2:16x10x10',
+      'relu2:16x10x10',
+      'pool2:16x5x5',
+      'flatten:400',
+      'dense1:120',
+      'relu3:120',
+      'dense2:84',
+      'relu4:84',
+      'dense3:10',
+    ]);
   });
 
   it('resnet 20 has 6n + 2 = 20 weighted layers, 3 stages of 16, 32, 64 channels and 0.27M parameters', () => {
@@ -152,10 +242,17 @@ describe('model families', () => {
   });
 
   it('validation names the field, the value and what was expected', () => {
-    expect(modelProblem({ kind: 'mlp', hidden: [8], activation: 'swish' })).toEqual({ field: 'activation', value: 'swish', expected: 'one of relu, tanh, sigmoid, gelu, leakyRelu' });
+    expect(modelProblem({ kind: 'mlp', hidden: [8], activation: 'swish' })).toEqual({
+      field: 'activation',
+      value: 'swish',
+      expected: 'one of relu, tanh, sigmoid, gelu, leakyRelu',
+    });
     expect(modelProblem({ kind: 'resnet', depth: 18 })).toMatchObject({ field: 'depth', value: 18 });
     expect(modelProblem({ kind: 'cnn', dropout: 1 })).toMatchObject({ field: 'dropout', expected: 'a dropout probability in [0, 1)' });
-    expect(modelProblem({ kind: 'mlp', hidden: [8], depth: 3 })).toMatchObject({ field: 'depth', expected: expect.stringContaining('no such option for model kind "mlp"') });
+    expect(modelProblem({ kind: 'mlp', hidden: [8], depth: 3 })).toMatchObject({
+      field: 'depth',
+      expected: expect.stringContaining('no such option for model kind "mlp"'),
+    });
     expect(modelProblem({ kind: 'vgg' })).toMatchObject({ field: 'kind', value: 'vgg' });
   });
 });
@@ -179,13 +276,23 @@ describe('initialisation', () => {
         expect(variance / ((bound * bound) / 3)).toBeCloseTo(1, 1); // U(-b, b) has variance b²/3
       }
     });
-    expect(net.buffers.map((b) => b.name)).toEqual(['bn1.running_mean', 'bn1.running_var', 'bn2.running_mean', 'bn2.running_var', 'bn3.running_mean', 'bn3.running_var']);
+    expect(net.buffers.map((b) => b.name)).toEqual([
+      'bn1.running_mean',
+      'bn1.running_var',
+      'bn2.running_mean',
+      'bn2.running_var',
+      'bn3.running_mean',
+      'bn3.running_var',
+    ]);
   });
 
   it("follows Keras' Dense defaults on request: kernels within ±sqrt(6/(fan_in + fan_out)) (glorot_uniform), biases 0", () => {
     const net = new Network({ kind: 'mlp', hidden: [128], init: 'keras' }, [1, 28, 28], 10);
     const [w1, b1, w2, b2] = net.initWeights(0);
-    for (const [w, bound] of [[w1!, Math.sqrt(6 / (784 + 128))], [w2!, Math.sqrt(6 / (128 + 10))]] as const) {
+    for (const [w, bound] of [
+      [w1!, Math.sqrt(6 / (784 + 128))],
+      [w2!, Math.sqrt(6 / (128 + 10))],
+    ] as const) {
       const max = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       expect(max).toBeLessThanOrEqual(bound);
       expect(max).toBeGreaterThan(0.99 * bound);

@@ -44,7 +44,8 @@ const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
 /** The entries the reference sampled: all of them for small tensors, else floor((k + 0.5)·n/200). */
-const sample = (a: ArrayLike<number>) => (a.length <= 200 ? Array.from(a) : Array.from({ length: 200 }, (_, k) => a[Math.floor(((k + 0.5) * a.length) / 200)]!));
+const sample = (a: ArrayLike<number>) =>
+  a.length <= 200 ? Array.from(a) : Array.from({ length: 200 }, (_, k) => a[Math.floor(((k + 0.5) * a.length) / 200)]!);
 
 /** Gradient `ours` matches PyTorch's {sample, norm} to 1e-4 relative to the tensor's scale. */
 function expectGradient(ours: ArrayLike<number>, theirs: { sample: number[]; norm: number }, what: string) {
@@ -95,7 +96,12 @@ describe('imported models compute what the original file computes', () => {
 });
 
 describe('gradients equal PyTorch autograd', () => {
-  const cases: [string, string][] = [['mlp.onnx', 'mlp'], ['lenet.onnx', 'lenet'], ['resnet-train.onnx', 'resnet'], ['gelu.onnx', 'gelu']];
+  const cases: [string, string][] = [
+    ['mlp.onnx', 'mlp'],
+    ['lenet.onnx', 'lenet'],
+    ['resnet-train.onnx', 'resnet'],
+    ['gelu.onnx', 'gelu'],
+  ];
   for (const [file, key] of cases) {
     it(`${file}: loss and every parameter gradient in training mode, to 1e-4 relative`, async () => {
       const net = network(file);
@@ -108,7 +114,13 @@ describe('gradients equal PyTorch autograd', () => {
       net.params.forEach((p, i) => expectGradient(r.grads[i]!, grads[sources[i]!]!, `${file} ${p.name} (${sources[i]})`));
     });
   }
-  for (const [file, key] of [['mlp.onnx', 'mlp'], ['lenet.onnx', 'lenet'], ['resnet-eval.onnx', 'resnet'], ['resnet-train.onnx', 'resnet'], ['gelu.onnx', 'gelu']] as const) {
+  for (const [file, key] of [
+    ['mlp.onnx', 'mlp'],
+    ['lenet.onnx', 'lenet'],
+    ['resnet-eval.onnx', 'resnet'],
+    ['resnet-train.onnx', 'resnet'],
+    ['gelu.onnx', 'gelu'],
+  ] as const) {
     it(`${file}: input gradient in evaluation mode, to 1e-4 relative`, async () => {
       const net = network(file);
       const r = await net.inputGrad(net.initWeights(0), x, y, N);
@@ -119,7 +131,11 @@ describe('gradients equal PyTorch autograd', () => {
 
 describe('training from the file reproduces PyTorch', () => {
   const order = permutation(ds.train.count, createRng(0, 'shuffle'));
-  for (const [file, key] of [['mlp.onnx', 'mlp'], ['lenet.onnx', 'lenet'], ['resnet-train.onnx', 'resnet']] as const) {
+  for (const [file, key] of [
+    ['mlp.onnx', 'mlp'],
+    ['lenet.onnx', 'lenet'],
+    ['resnet-train.onnx', 'resnet'],
+  ] as const) {
     it(`${file}: 30 SGD steps (lr 0.05) from the file's weights give PyTorch's losses (1e-5 relative, or PyTorch float32's own deviation)`, async () => {
       const net = network(file);
       const w = net.initWeights(0);
@@ -189,7 +205,9 @@ describe('files that cannot be imported are refused, naming the problem', () => 
     expect(error!.message).toMatch(/odd\.onnx: 2 node\(s\) cannot be imported: LpPool "\/MaxPool", Selu "\/Relu_2"\. Supported: Gemm, MatMul/);
   });
   it('a model whose input does not fit the dataset', () => {
-    expect(() => new Network({ kind: 'onnx', path: `${DIR}/lenet.onnx` } as ModelSpec, [3, 32, 32], 10)).toThrow(/lenet\.onnx: the model takes inputs of shape \[1, 28, 28\], the dataset has \[3, 32, 32\]/);
+    expect(() => new Network({ kind: 'onnx', path: `${DIR}/lenet.onnx` } as ModelSpec, [3, 32, 32], 10)).toThrow(
+      /lenet\.onnx: the model takes inputs of shape \[1, 28, 28\], the dataset has \[3, 32, 32\]/,
+    );
     expect(() => new Network({ kind: 'onnx', path: `${DIR}/lenet.onnx` } as ModelSpec, [1, 28, 28], 26)).toThrow(/scores 10 classes, the dataset has 26/);
   });
 });
@@ -227,7 +245,7 @@ describe('export', () => {
 
 describe('constant folding of the shape arithmetic exporters emit', () => {
   const t = (dims: number[], values: (number | 'N')[]) => ({ dims, values });
-  it("x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat keep the batch size symbolic", () => {
+  it('x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat keep the batch size symbolic', () => {
     // Shape of a computed [N, 16, 5, 5] value is ['N', 16, 5, 5] (the importer's Shape rule).
     const batch = fold({ op: 'Gather', inputs: [t([4], ['N', 16, 5, 5]), t([], [0])], attrs: new Map([['axis', 0]]) });
     expect(batch).toEqual(t([], ['N']));

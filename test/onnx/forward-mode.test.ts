@@ -50,8 +50,18 @@ async function check(c: Case): Promise<number> {
   const plain = await ort.InferenceSession.create(bytes);
   const values = c.inputs.map((x, k) => Float32Array.from({ length: size(x.shape) }, (_, i) => (x.value ?? wave(k))(i)));
   const tangents = c.inputs.map((x, k) => Float32Array.from({ length: size(x.shape) }, (_, i) => wave(10 + k)(i)));
-  const feeds = (shift: number) => Object.fromEntries(names.map((n, k) => [n, new ort.Tensor('float32', c.inputs[k]!.tangent === false ? values[k]! : values[k]!.map((v, i) => v + shift * tangents[k]![i]!), [...c.inputs[k]!.shape])]));
-  const tanFeeds = Object.fromEntries(seeds.map((n) => [tangentName(n), new ort.Tensor('float32', tangents[names.indexOf(n)]!, [...c.inputs[names.indexOf(n)]!.shape])]));
+  const feeds = (shift: number) =>
+    Object.fromEntries(
+      names.map((n, k) => [
+        n,
+        new ort.Tensor('float32', c.inputs[k]!.tangent === false ? values[k]! : values[k]!.map((v, i) => v + shift * tangents[k]![i]!), [
+          ...c.inputs[k]!.shape,
+        ]),
+      ]),
+    );
+  const tanFeeds = Object.fromEntries(
+    seeds.map((n) => [tangentName(n), new ort.Tensor('float32', tangents[names.indexOf(n)]!, [...c.inputs[names.indexOf(n)]!.shape])]),
+  );
   const got = (await jvp.run({ ...feeds(0), ...tanFeeds }))[tangentName('y')]!.data as Float32Array;
   const h = c.h ?? 1e-2;
   const plus = (await plain.run(feeds(h))).y!.data as Float32Array;
@@ -85,14 +95,26 @@ const CASES: Case[] = [
   { name: 'Expand', inputs: [{ shape: [1, 4] }], build: (g, [x]) => g.node('Expand', [x!, g.ints([3, 4])]) },
   { name: 'Slice', inputs: [{ shape: [4, 6] }], build: (g, [x]) => g.node('Slice', [x!, g.ints([1, 0]), g.ints([4, 6]), g.ints([0, 1]), g.ints([2, 3])]) },
   { name: 'Gather', inputs: [{ shape: [5, 3] }], build: (g, [x]) => g.node('Gather', [x!, g.constant('int64', [4], [4, 0, 4, 2])], { axis: 0 }) },
-  { name: 'GatherElements', inputs: [{ shape: [2, 3] }], build: (g, [x]) => g.node('GatherElements', [x!, g.constant('int64', [2, 2], [2, 0, 1, 1])], { axis: 1 }) },
+  {
+    name: 'GatherElements',
+    inputs: [{ shape: [2, 3] }],
+    build: (g, [x]) => g.node('GatherElements', [x!, g.constant('int64', [2, 2], [2, 0, 1, 1])], { axis: 1 }),
+  },
   { name: 'ReduceSum', inputs: [{ shape: [3, 4, 2] }], build: (g, [x]) => g.node('ReduceSum', [x!, g.ints([1])], { keepdims: 0 }) },
   { name: 'ReduceMean', inputs: [{ shape: [3, 4, 2] }], build: (g, [x]) => g.node('ReduceMean', [x!], { axes: [0, 2], keepdims: 1 }) },
   { name: 'AveragePool', inputs: [{ shape: [1, 2, 4, 4] }], build: (g, [x]) => g.node('AveragePool', [x!], { kernel_shape: [2, 2], strides: [2, 2] }) },
   { name: 'GlobalAveragePool', inputs: [{ shape: [2, 3, 3, 3] }], build: (g, [x]) => g.node('GlobalAveragePool', [x!]) },
   { name: 'Neg', inputs: [{ shape: [4] }], build: (g, [x]) => g.node('Neg', [x!]) },
-  { name: 'Pad (constant 2, the tangent pads with 0)', inputs: [{ shape: [1, 2, 3] }], build: (g, [x]) => g.node('Pad', [x!, g.ints([0, 1, 0, 0, 0, 2]), g.scalar(2)]) },
-  { name: 'Concat (one input without a tangent)', inputs: [{ shape: [2, 3] }, { shape: [2, 2], tangent: false }, { shape: [2, 1] }], build: (g, [a, b, c]) => g.node('Concat', [a!, b!, c!], { axis: 1 }) },
+  {
+    name: 'Pad (constant 2, the tangent pads with 0)',
+    inputs: [{ shape: [1, 2, 3] }],
+    build: (g, [x]) => g.node('Pad', [x!, g.ints([0, 1, 0, 0, 0, 2]), g.scalar(2)]),
+  },
+  {
+    name: 'Concat (one input without a tangent)',
+    inputs: [{ shape: [2, 3] }, { shape: [2, 2], tangent: false }, { shape: [2, 1] }],
+    build: (g, [a, b, c]) => g.node('Concat', [a!, b!, c!], { axis: 1 }),
+  },
   {
     name: 'ScatterElements (add)',
     inputs: [{ shape: [6] }, { shape: [4] }],
@@ -110,8 +132,21 @@ const CASES: Case[] = [
   { name: 'Sub (only the broadcast side)', inputs: [{ shape: [3, 4], tangent: false }, { shape: [1, 4] }], build: (g, [a, b]) => g.node('Sub', [a!, b!]) },
   { name: 'Sum', inputs: [{ shape: [2, 3] }, { shape: [3] }], build: (g, [a, b]) => g.node('Sum', [a!, b!]) },
   { name: 'Mul (broadcast)', inputs: [{ shape: [3, 4] }, { shape: [3, 1] }], build: (g, [a, b]) => g.node('Mul', [a!, b!]) },
-  { name: 'Div', inputs: [{ shape: [3, 4] }, { shape: [3, 4], value: (i) => 1 + 0.5 * Math.sin(i) }], build: (g, [a, b]) => g.node('Div', [a!, b!]), tol: 1e-3 },
-  { name: 'Div (divisor only)', inputs: [{ shape: [3, 4], tangent: false }, { shape: [4], value: (i) => 1.5 + Math.sin(i) }], build: (g, [a, b]) => g.node('Div', [a!, b!]), tol: 1e-3 },
+  {
+    name: 'Div',
+    inputs: [{ shape: [3, 4] }, { shape: [3, 4], value: (i) => 1 + 0.5 * Math.sin(i) }],
+    build: (g, [a, b]) => g.node('Div', [a!, b!]),
+    tol: 1e-3,
+  },
+  {
+    name: 'Div (divisor only)',
+    inputs: [
+      { shape: [3, 4], tangent: false },
+      { shape: [4], value: (i) => 1.5 + Math.sin(i) },
+    ],
+    build: (g, [a, b]) => g.node('Div', [a!, b!]),
+    tol: 1e-3,
+  },
   { name: 'MatMul (batched)', inputs: [{ shape: [2, 3, 4] }, { shape: [4, 5] }], build: (g, [a, b]) => g.node('MatMul', [a!, b!]) },
   {
     name: 'Gemm (transposes, alpha, beta, C)',
@@ -214,14 +249,21 @@ describe.skipIf(block === 0)("forward mode: onnxruntime's blocked (NCHWc) operat
       return unblock(g, g.node(`${NCHWC}:Conv`, inputs, { kernel_shape: [3, 3], pads: [1, 1, 1, 1], ...(opts.relu ? { activation: 'Relu' } : {}) }), c);
     },
   });
-  for (const opts of [{ relu: false, sum: false }, { relu: true, sum: false }, { relu: true, sum: true }]) {
+  for (const opts of [
+    { relu: false, sum: false },
+    { relu: true, sum: false },
+    { relu: true, sum: true },
+  ]) {
     it(conv(opts).name, async () => {
       expect(await check(conv(opts))).toBeLessThanOrEqual(1e-4);
     });
   }
 
-  it('a network\'s Hessian-vector products are the same on the blocked kernels as on standard operators', async () => {
-    for (const spec of [{ kind: 'resnet', depth: 8 }, { kind: 'cnn', batchNorm: true }] as const) {
+  it("a network's Hessian-vector products are the same on the blocked kernels as on standard operators", async () => {
+    for (const spec of [
+      { kind: 'resnet', depth: 8 },
+      { kind: 'cnn', batchNorm: true },
+    ] as const) {
       const shape = [1, 28, 28] as const;
       const native = new Network(spec, shape, 10);
       const portable = new Network(spec, shape, 10, { target: PORTABLE });

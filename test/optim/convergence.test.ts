@@ -9,8 +9,7 @@ const quadratic = (x: Float32Array) => 0.5 * C.reduce((s, c, i) => s + c * x[i]!
 const quadraticGrad = (x: Float32Array) => Float32Array.from(C, (c, i) => c * x[i]!);
 // Rosenbrock f(a, b) = (1 - a)² + 100 (b - a²)²; minimum 0 at (1, 1).
 const rosen = (x: Float32Array) => (1 - x[0]!) ** 2 + 100 * (x[1]! - x[0]! ** 2) ** 2;
-const rosenGrad = (x: Float32Array) =>
-  Float32Array.from([-2 * (1 - x[0]!) - 400 * x[0]! * (x[1]! - x[0]! ** 2), 200 * (x[1]! - x[0]! ** 2)]);
+const rosenGrad = (x: Float32Array) => Float32Array.from([-2 * (1 - x[0]!) - 400 * x[0]! * (x[1]! - x[0]! ** 2), 200 * (x[1]! - x[0]! ** 2)]);
 
 // [options for the quadratic, options for Rosenbrock]; chosen once by hand, per optimizer.
 const SETTINGS: Record<string, [Record<string, unknown>, Record<string, unknown>]> = {
@@ -19,7 +18,10 @@ const SETTINGS: Record<string, [Record<string, unknown>, Record<string, unknown>
   adagrad: [{ lr: 0.5 }, { lr: 0.1 }],
   adadelta: [{ lr: 0.5 }, { lr: 0.05 }],
   adam: [{ lr: 0.05 }, { lr: 0.02 }],
-  adamw: [{ lr: 0.05, weightDecay: 0 }, { lr: 0.02, weightDecay: 0 }],
+  adamw: [
+    { lr: 0.05, weightDecay: 0 },
+    { lr: 0.02, weightDecay: 0 },
+  ],
   adamax: [{ lr: 0.05 }, { lr: 0.02 }],
   nadam: [{ lr: 0.05 }, { lr: 0.02 }],
   radam: [{ lr: 0.05 }, { lr: 3e-3 }],
@@ -29,11 +31,21 @@ const SETTINGS: Record<string, [Record<string, unknown>, Record<string, unknown>
   schedulefree_adamw: [{ lr: 0.05 }, { lr: 0.02 }],
   adafactor: [{ lr: 0.1 }, { lr: 0.1 }],
   muon: [{ adamLr: 0.05 }, { adamLr: 0.02 }], // vectors: Muon's Adam fallback (its matrices are checked in modern.test.ts)
-  sophia: [{ lr: 1e-3, weightDecay: 0 }, { lr: 1e-3, weightDecay: 0 }], // no curvature estimate here: sign steps of lr (h = 0); modern.test.ts trains it with one
+  sophia: [
+    { lr: 1e-3, weightDecay: 0 },
+    { lr: 1e-3, weightDecay: 0 },
+  ], // no curvature estimate here: sign steps of lr (h = 0); modern.test.ts trains it with one
   lamb: [{ lr: 0.05 }, { lr: 0.005 }], // a normalised step of lr·‖p‖: on Rosenbrock 0.002-0.003 crawl and 0.007+ circle the minimum
 };
 
-async function minimise(name: string, options: Record<string, unknown>, f: (x: Float32Array) => number, grad: (x: Float32Array) => Float32Array, x0: number[], steps: number) {
+async function minimise(
+  name: string,
+  options: Record<string, unknown>,
+  f: (x: Float32Array) => number,
+  grad: (x: Float32Array) => Float32Array,
+  x0: number[],
+  steps: number,
+) {
   const x = Float32Array.from(x0);
   const opt = createOptimizer(name, options);
   for (let t = 0; t < steps; t++) await opt.stepAsync([x], [grad(x)]);

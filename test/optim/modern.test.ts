@@ -14,7 +14,14 @@ import { BatchLoader } from '../../src/data/batches.ts';
 import { createRng } from '../../src/util/rng.ts';
 import { StepNoise } from '../../src/train/noise.ts';
 
-interface PolarCase { rows: number; cols: number; g: number[]; newtonSchulz: number[]; polar: number[]; tolerance: number }
+interface PolarCase {
+  rows: number;
+  cols: number;
+  g: number[];
+  newtonSchulz: number[];
+  polar: number[];
+  tolerance: number;
+}
 const polar = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'optim-muon', 'polar.json'), 'utf8')) as { cases: PolarCase[] };
 
 describe("muon's Newton-Schulz orthogonalisation", () => {
@@ -40,10 +47,17 @@ describe("muon's Newton-Schulz orthogonalisation", () => {
     expect(Array.from(p[0]!)).toEqual([1 - 3e-4, -1 + 3e-4, 2 - 3e-4, 0.5 + 3e-4].map(Math.fround));
   });
 
-  it("leaves the classifier head to the Adam fallback, as its authors prescribe, and train() marks the head", async () => {
+  it('leaves the classifier head to the Adam fallback, as its authors prescribe, and train() marks the head', async () => {
     const g = Float32Array.from([0.3, -2, 5, -0.1, 1, -4]);
     const opt = createOptimizer('muon');
-    const [head, hidden] = opt.adopt([Float32Array.from([1, -1, 2, 0.5, 0, 3]), new Float32Array(6)], [[2, 3], [2, 3]], ['head', 'hidden']);
+    const [head, hidden] = opt.adopt(
+      [Float32Array.from([1, -1, 2, 0.5, 0, 3]), new Float32Array(6)],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+      ['head', 'hidden'],
+    );
     await opt.stepAsync([head!, hidden!], [g, g]);
     // Adam's first step: every parameter moves by adamLr against its gradient's sign.
     expect(Array.from(head!)).toEqual([1, -1, 2, 0.5, 0, 3].map((v, i) => Math.fround(v - Math.sign(g[i]!) * 3e-4)));
@@ -52,7 +66,14 @@ describe("muon's Newton-Schulz orthogonalisation", () => {
     expect(() => opt.adopt([new Float32Array(1)], [[1]], ['head', 'head'])).toThrow(/muon.adopt: call it before the first step/);
     expect(() => createOptimizer('muon').adopt([new Float32Array(1)], [[1]], ['head', 'head'])).toThrow(/muon.adopt: 2 roles for 1 tensors/);
     const net = new Network({ kind: 'mlp', hidden: [8, 4] }, [1, 28, 28], 10);
-    expect(net.params.map((p, i) => `${p.name}:${net.roles[i]}`)).toEqual(['dense1.weight:hidden', 'dense1.bias:hidden', 'dense2.weight:hidden', 'dense2.bias:hidden', 'dense3.weight:head', 'dense3.bias:head']);
+    expect(net.params.map((p, i) => `${p.name}:${net.roles[i]}`)).toEqual([
+      'dense1.weight:hidden',
+      'dense1.bias:hidden',
+      'dense2.weight:hidden',
+      'dense2.bias:hidden',
+      'dense3.weight:head',
+      'dense3.bias:head',
+    ]);
     const resnet = new Network({ kind: 'resnet', depth: 8 }, [1, 28, 28], 10);
     expect(resnet.params.filter((_, i) => resnet.roles[i] === 'head').map((p) => p.name)).toEqual(['fc.weight', 'fc.bias']);
   });
@@ -90,7 +111,10 @@ describe('schedule-free evaluation point', () => {
   // x_{t+1} = (1 - c_t)·x_t + c_t·z_{t+1}: after T steps x is the plain average of z_2..z_{T+1},
   // where z_1 is the start and z_{k+1} = z_k - lr·d(y_k). Derived here from the gradients
   // alone, not from the optimizer's own state.
-  for (const [name, beta] of [['schedulefree_sgd', 0.9], ['schedulefree_adamw', 0.9]] as const) {
+  for (const [name, beta] of [
+    ['schedulefree_sgd', 0.9],
+    ['schedulefree_adamw', 0.9],
+  ] as const) {
     it(`${name}: x is the running average of the base sequence, y interpolates it`, () => {
       const opt = createOptimizer(name, { lr: 0.05 });
       const C = [1, 4, 0.25];
@@ -122,11 +146,22 @@ describe('schedule-free evaluation point', () => {
     const data = { images: ds.train.images.subarray(0, 192 * 784), labels: ds.train.labels.subarray(0, 192), count: 192 };
     const net = new Network({ kind: 'mlp', hidden: [8] }, ds.shape, 10);
     const checkpoints: Float32Array[][] = [];
-    const result = await train(net, data, { seed: 3, epochs: 1, batchSize: 64, optimizer: 'schedulefree_sgd', optimizerOptions: { lr: 0.5 }, checkpointEvery: 3, onCheckpoint: (_s, _e, w) => void checkpoints.push(w.map((t) => Float32Array.from(t))) });
+    const result = await train(net, data, {
+      seed: 3,
+      epochs: 1,
+      batchSize: 64,
+      optimizer: 'schedulefree_sgd',
+      optimizerOptions: { lr: 0.5 },
+      checkpointEvery: 3,
+      onCheckpoint: (_s, _e, w) => void checkpoints.push(w.map((t) => Float32Array.from(t))),
+    });
     // The same steps by hand.
     const opt = createOptimizer('schedulefree_sgd', { lr: 0.5 });
     const init = net.initWeights(3);
-    const params = opt.adopt(init, net.params.map((p) => p.shape));
+    const params = opt.adopt(
+      init,
+      net.params.map((p) => p.shape),
+    );
     const loader = new BatchLoader(data, 64, createRng(3, 'shuffle'));
     for (const batch of loader.epoch()) {
       const step = await net.trainStep(params, batch.x, batch.y, batch.n);
@@ -149,7 +184,10 @@ describe('schedule-free evaluation point', () => {
     // Training by hand gives y, x and the statistics accumulated at y.
     const opt = createOptimizer('schedulefree_adamw', { lr: 0.05 });
     const init = net.initWeights(5);
-    const params = opt.adopt(init.slice(0, net.params.length), net.params.map((p) => p.shape));
+    const params = opt.adopt(
+      init.slice(0, net.params.length),
+      net.params.map((p) => p.shape),
+    );
     let buffers = init.slice(net.params.length);
     const loader = new BatchLoader(data, 64, createRng(5, 'shuffle'));
     for (let e = 0; e < 2; e++) {
@@ -214,12 +252,16 @@ describe('adafactor', () => {
   });
 
   it('checks its options', () => {
-    expect(() => createOptimizer('adafactor', { beta2Decay: 0.5 })).toThrow(/adafactor: option "beta2Decay" = 0.5 is invalid; expected a finite number in \(-inf, 0\]/);
+    expect(() => createOptimizer('adafactor', { beta2Decay: 0.5 })).toThrow(
+      /adafactor: option "beta2Decay" = 0.5 is invalid; expected a finite number in \(-inf, 0\]/,
+    );
     expect(() => createOptimizer('adafactor', { d: 0.5 })).toThrow(/option "d" = 0.5/);
   });
 
   it('refuses a shape that does not match its tensor', () => {
-    expect(() => createOptimizer('adafactor').adopt([new Float32Array(6)], [[2, 2]])).toThrow(/adafactor.adopt: shape \[2, 2\] of tensor 0 holds 4 values, the tensor 6/);
+    expect(() => createOptimizer('adafactor').adopt([new Float32Array(6)], [[2, 2]])).toThrow(
+      /adafactor.adopt: shape \[2, 2\] of tensor 0 holds 4 values, the tensor 6/,
+    );
   });
 });
 
@@ -269,7 +311,10 @@ describe('sophia', () => {
     // By hand: the step's masks for the step and for the estimate; labels drawn from softmax of
     // the logits of the training forward at the new weights (inverse CDF in float64).
     const opt = createOptimizer('sophia', options);
-    const params = opt.adopt(net.initWeights(2), net.params.map((p) => p.shape));
+    const params = opt.adopt(
+      net.initWeights(2),
+      net.params.map((p) => p.shape),
+    );
     const loader = new BatchLoader(data, 64, createRng(2, 'shuffle'));
     const noise = new StepNoise(net, 2, 64);
     let t = 0;

@@ -5,7 +5,25 @@ import { instantiate, nonNegative, type OptimizerDefinition } from '../../src/op
 
 describe('optimizer registry', () => {
   it('lists the seventeen optimizers', () => {
-    expect(listOptimizers().sort()).toEqual(['adabelief', 'adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', 'lamb', 'lion', 'muon', 'nadam', 'radam', 'rmsprop', 'schedulefree_adamw', 'schedulefree_sgd', 'sgd', 'sophia']);
+    expect(listOptimizers().sort()).toEqual([
+      'adabelief',
+      'adadelta',
+      'adafactor',
+      'adagrad',
+      'adam',
+      'adamax',
+      'adamw',
+      'lamb',
+      'lion',
+      'muon',
+      'nadam',
+      'radam',
+      'rmsprop',
+      'schedulefree_adamw',
+      'schedulefree_sgd',
+      'sgd',
+      'sophia',
+    ]);
   });
 
   it('rejects an unknown name, listing the known ones', () => {
@@ -92,14 +110,18 @@ describe('Optimizer.adopt', () => {
     });
   }
 
-  it('places SIMD optimizers\' copies in their arena (one buffer for all tensors), others in fresh arrays', () => {
+  it("places SIMD optimizers' copies in their arena (one buffer for all tensors), others in fresh arrays", () => {
     for (const name of listOptimizers().filter((n) => n !== 'adafactor' && n !== 'muon')) {
       const [p, q] = createOptimizer(name, {}).adopt(start());
       expect(p!.buffer, name).toBe(q!.buffer);
     }
     // A definition without a SIMD home (what a new optimizer may start as) gets plain copies.
     const plainSgd: OptimizerDefinition<{ lr: number }, null> = {
-      name: 'plain', description: 'p -= lr·g', lrRange: [1e-3, 1], defaults: { lr: 0.1 }, schema: { lr: nonNegative },
+      name: 'plain',
+      description: 'p -= lr·g',
+      lrRange: [1e-3, 1],
+      defaults: { lr: 0.1 },
+      schema: { lr: nonNegative },
       init: () => null,
       update(p, g, _s, _o, lr) {
         for (let i = 0; i < p.length; i++) p[i] = Math.fround(p[i]! - lr * g[i]!);

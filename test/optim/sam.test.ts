@@ -45,18 +45,37 @@ describe('SAM / ASAM match davda54/sam around torch.optim', () => {
   it('returns the weights exactly before the base step: with a zero learning rate nothing moves', async () => {
     const p = [Float32Array.from([0.1, -0.3, 0.7])];
     const before = Array.from(p[0]!);
-    await samStep(createOptimizer('sgd', { lr: 0 }), p, [Float32Array.from([1, 2, 3])], async () => [Float32Array.from([3, 2, 1])], { rho: 0.5, adaptive: true });
+    await samStep(createOptimizer('sgd', { lr: 0 }), p, [Float32Array.from([1, 2, 3])], async () => [Float32Array.from([3, 2, 1])], {
+      rho: 0.5,
+      adaptive: true,
+    });
     expect(Array.from(p[0]!)).toEqual(before);
   });
 });
 
 describe('sam in a suite and in training', () => {
-  const base = { name: 't', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, seeds: [0], perturbations: {} } as const;
+  const base = {
+    name: 't',
+    description: '',
+    dataset: 'fashion-mnist-subset',
+    model: { kind: 'mlp', hidden: [8] },
+    batchSize: 64,
+    epochs: 1,
+    seeds: [0],
+    perturbations: {},
+  } as const;
 
   it('checks the option, naming the field', () => {
-    expect(() => defineSuite({ ...base, optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { rho: -1 } }] })).toThrow(/optimizers\[0\].sam.rho = -1; expected a positive finite number/);
-    expect(() => defineSuite({ ...base, optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { radius: 1 } as never }] })).toThrow(/optimizers\[0\].sam.radius = 1; expected no such option/);
-    expect(defineSuite({ ...base, optimizers: [{ label: 'sam', name: 'sgd', options: { lr: 0.1 }, sam: {} }] }).optimizers[0]!.sam).toEqual({ rho: 0.05, adaptive: false });
+    expect(() => defineSuite({ ...base, optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { rho: -1 } }] })).toThrow(
+      /optimizers\[0\].sam.rho = -1; expected a positive finite number/,
+    );
+    expect(() => defineSuite({ ...base, optimizers: [{ name: 'sgd', options: { lr: 0.1 }, sam: { radius: 1 } as never }] })).toThrow(
+      /optimizers\[0\].sam.radius = 1; expected no such option/,
+    );
+    expect(defineSuite({ ...base, optimizers: [{ label: 'sam', name: 'sgd', options: { lr: 0.1 }, sam: {} }] }).optimizers[0]!.sam).toEqual({
+      rho: 0.05,
+      adaptive: false,
+    });
   });
 
   it('takes two gradients per step, and trains differently from the base optimizer', async () => {

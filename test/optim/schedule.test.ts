@@ -26,7 +26,9 @@ describe('scheduledLr', () => {
 
   it('reports bad fields by path', () => {
     expect(scheduleProblem({ kind: 'step', everyNSteps: 0, gamma: 0.5 })).toBe('schedule.everyNSteps = 0; expected a positive integer');
-    expect(scheduleProblem({ kind: 'warmup', steps: 5, then: { kind: 'step', everyNSteps: 3, gamma: 2 } })).toBe('schedule.then.gamma = 2; expected a number in (0, 1]');
+    expect(scheduleProblem({ kind: 'warmup', steps: 5, then: { kind: 'step', everyNSteps: 3, gamma: 2 } })).toBe(
+      'schedule.then.gamma = 2; expected a number in (0, 1]',
+    );
     expect(scheduleProblem({ kind: 'linear' } as never)).toMatch(/expected one of constant, step, cosine, warmup/);
   });
 });

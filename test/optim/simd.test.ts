@@ -43,10 +43,14 @@ describe('simd kernels', () => {
 
   // Every variant whose kernel reads an extra stream or flag.
   const variants: Record<string, Options> = {
-    sgd: { momentum: 0.9, nesterov: true }, adam: { amsgrad: true }, rmsprop: { centered: true, momentum: 0.5 },
+    sgd: { momentum: 0.9, nesterov: true },
+    adam: { amsgrad: true },
+    rmsprop: { centered: true, momentum: 0.5 },
   };
   // The SIMD optimizers: those whose parameters live in their arena (Adafactor and Muon are scalar JavaScript).
-  for (const def of listOptimizers().map(optimizerDefinition).filter((d) => d.home)) {
+  for (const def of listOptimizers()
+    .map(optimizerDefinition)
+    .filter((d) => d.home)) {
     it(`${def.name}: no new memory or state after the first step`, () => {
       const sizes = [1000, 37, 4096, 3];
       const params = sizes.map((n) => new Float32Array(n).fill(0.5));

@@ -39,7 +39,10 @@ const ATOL = 1e-6;
 /** Largest |a - b| / (ATOL + RTOL·|b|) over a trajectory: at most 1 means agreement. */
 async function replay(f: Fixture): Promise<number> {
   const opt = createOptimizer(f.optimizer, f.options);
-  const params = opt.adopt(f.initial.map((t) => Float32Array.from(t)), f.shapes);
+  const params = opt.adopt(
+    f.initial.map((t) => Float32Array.from(t)),
+    f.shapes,
+  );
   let worst = 0;
   const compare = (got: readonly Float32Array[], want: number[][]) =>
     got.forEach((p, i) =>
@@ -49,11 +52,19 @@ async function replay(f: Fixture): Promise<number> {
       }),
     );
   for (const [k, step] of f.grads.entries()) {
-    await opt.stepAsync(params, step.map((g) => Float32Array.from(g)));
+    await opt.stepAsync(
+      params,
+      step.map((g) => Float32Array.from(g)),
+    );
     compare(params, f.params[k]!);
     const sampled = f.curvature?.[String(k + 1)];
-    if (opt.curvatureDue !== (sampled !== undefined)) throw new Error(`${f.case}: curvature due after step ${k + 1}: ${opt.curvatureDue}, the fixture ${sampled !== undefined}`);
-    if (sampled) opt.absorbCurvature(sampled.map((g) => Float32Array.from(g)), f.batch!);
+    if (opt.curvatureDue !== (sampled !== undefined))
+      throw new Error(`${f.case}: curvature due after step ${k + 1}: ${opt.curvatureDue}, the fixture ${sampled !== undefined}`);
+    if (sampled)
+      opt.absorbCurvature(
+        sampled.map((g) => Float32Array.from(g)),
+        f.batch!,
+      );
     if (f.evaluation) compare(opt.evaluationParams(params), f.evaluation[k]!);
   }
   return worst;
@@ -63,11 +74,31 @@ describe('optimizers match torch.optim trajectories', () => {
   it('covers every torch-backed optimizer with at least two option sets', () => {
     const counts = new Map<string, number>();
     for (const f of fixtures) counts.set(f.optimizer, (counts.get(f.optimizer) ?? 0) + 1);
-    for (const name of ['sgd', 'rmsprop', 'adagrad', 'adadelta', 'adam', 'adamw', 'adamax', 'nadam', 'radam', 'adabelief', 'lamb', 'schedulefree_sgd', 'schedulefree_adamw', 'adafactor', 'muon', 'sophia']) {
+    for (const name of [
+      'sgd',
+      'rmsprop',
+      'adagrad',
+      'adadelta',
+      'adam',
+      'adamw',
+      'adamax',
+      'nadam',
+      'radam',
+      'adabelief',
+      'lamb',
+      'schedulefree_sgd',
+      'schedulefree_adamw',
+      'adafactor',
+      'muon',
+      'sophia',
+    ]) {
       expect(counts.get(name) ?? 0, name).toBeGreaterThanOrEqual(2);
     }
     expectEvery(fixtures, (f) => f.grads.length >= 20);
-    expectEvery(fixtures.filter((f) => f.optimizer.startsWith('schedulefree')), (f) => f.evaluation?.length === f.grads.length);
+    expectEvery(
+      fixtures.filter((f) => f.optimizer.startsWith('schedulefree')),
+      (f) => f.evaluation?.length === f.grads.length,
+    );
     // Muon's fixtures hold a matrix, a vector, a convolution kernel and a tall matrix.
     for (const f of fixtures.filter((x) => x.optimizer === 'muon')) expect(f.shapes.map((s) => s.length)).toEqual([2, 1, 4, 2]);
   });

@@ -15,8 +15,12 @@ describe('.github/workflows/nightly.yml', () => {
 
   it('is linted for real: an undefined step output and an unknown job are reported', async () => {
     const lint = await createLinter();
-    const broken = readFileSync(file, 'utf8').replace('needs: shard\n', 'needs: shards\n').replace('steps.compare.outputs.code ==', 'steps.nosuch.outputs.code ==');
-    const messages = lint(broken, file).map((r) => r.message).join('\n');
+    const broken = readFileSync(file, 'utf8')
+      .replace('needs: shard\n', 'needs: shards\n')
+      .replace('steps.compare.outputs.code ==', 'steps.nosuch.outputs.code ==');
+    const messages = lint(broken, file)
+      .map((r) => r.message)
+      .join('\n');
     expect(messages).toMatch(/shards/);
     expect(messages).toMatch(/nosuch/);
   });

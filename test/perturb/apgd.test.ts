@@ -39,7 +39,14 @@ const withLogits = async (x: Float32Array, y: Uint8Array, n: number) => {
   return { dx, logits };
 };
 const oracle: GradientOracle = Object.assign(async (x: Float32Array, y: Uint8Array, n: number) => (await withLogits(x, y, n)).dx, { withLogits });
-const input = (p: Perturbation, eps: number): PerturbInput => ({ images, labels, count: COUNT, shape: [1, 8, 8], rng: createRng(0, `perturb:${p.name}:${eps}`), gradient: oracle });
+const input = (p: Perturbation, eps: number): PerturbInput => ({
+  images,
+  labels,
+  count: COUNT,
+  shape: [1, 8, 8],
+  rng: createRng(0, `perturb:${p.name}:${eps}`),
+  gradient: oracle,
+});
 
 describe('apgd', () => {
   it("checkpoints as AutoAttack's: first after max(⌊0.22N⌋, 1) steps, spacing shrinking by max(⌊0.03N⌋, 1) to max(⌊0.06N⌋, 1)", () => {
@@ -47,7 +54,10 @@ describe('apgd', () => {
     expect(apgdSchedule(10)).toEqual({ first: 2, decrement: 1, minimum: 1 });
   });
 
-  for (const [p, norm] of [[apgd, 'linf'], [apgdL2, 'l2']] as const) {
+  for (const [p, norm] of [
+    [apgd, 'linf'],
+    [apgdL2, 'l2'],
+  ] as const) {
     it(`${p.name}: every perturbation within eps (${norm}) and [0, 1]; one model evaluation per iteration plus the start`, async () => {
       for (const eps of norm === 'linf' ? [0.01, 0.1, 0.5] : [0.1, 1, 4]) {
         calls = 0;
@@ -55,7 +65,8 @@ describe('apgd', () => {
         expect(calls).toBe(11);
         expectEvery(adv, (v) => v >= 0 && v <= 1);
         const delta = Float64Array.from(adv, (v, i) => v - images[i]!);
-        if (norm === 'linf') delta.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(eps + 1e-7)); // float32 rounding of x0 ± eps
+        if (norm === 'linf')
+          delta.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(eps + 1e-7)); // float32 rounding of x0 ± eps
         else exampleNorms(delta, COUNT).forEach((n) => expect(n).toBeLessThanOrEqual(eps * (1 + 1e-6)));
       }
     });
@@ -67,7 +78,9 @@ describe('apgd', () => {
   }
 
   it('refuses an oracle without logits', async () => {
-    await expect(apgd.apply({ ...input(apgd, 0.1), gradient: async () => new Float32Array(COUNT * D) }, 0.1)).rejects.toThrow(/apgd: needs a gradient oracle with logits/);
+    await expect(apgd.apply({ ...input(apgd, 0.1), gradient: async () => new Float32Array(COUNT * D) }, 0.1)).rejects.toThrow(
+      /apgd: needs a gradient oracle with logits/,
+    );
   });
 
   it('on a trained model: at least as strong as PGD with the same iterations and budget, in L∞ and L2', async () => {

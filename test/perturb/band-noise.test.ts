@@ -43,7 +43,10 @@ describe('dft2', () => {
 });
 
 describe('band-limited noise', () => {
-  for (const [p, cut, band] of [[lowpassNoise, 4, 'inside'], [highpassNoise, 8, 'outside']] as const) {
+  for (const [p, cut, band] of [
+    [lowpassNoise, 4, 'inside'],
+    [highpassNoise, 8, 'outside'],
+  ] as const) {
     it(`${p.name} (cut-off ${cut}): RMS ${BAND_SIGMA} per image, all the energy ${band} radius ${cut}`, async () => {
       const out = (await p.apply(input(), cut)) as Float32Array;
       for (let i = 0; i < 2; i++) {

@@ -20,7 +20,8 @@ const input = (images: Float32Array, shape: ImageShape = [C, H, W], count = COUN
   shape,
   rng: createRng(seed, 'colour-test'),
 });
-const apply = async (name: string, level: number, images: Float32Array, shape: ImageShape = [C, H, W], count = COUNT) => getPerturbation(name).apply(input(images, shape, count), level);
+const apply = async (name: string, level: number, images: Float32Array, shape: ImageShape = [C, H, W], count = COUNT) =>
+  getPerturbation(name).apply(input(images, shape, count), level);
 
 /** A smooth grey pattern per image, and a colour image whose channels are it scaled by 1, 0.6 and 0.3. */
 const pattern = Float32Array.from({ length: COUNT * PLANE }, (_, k) => {
@@ -38,7 +39,13 @@ const channel = (x: Float32Array, i: number, ch: number) => x.subarray((i * C + 
 describe('geometric corruptions and blur move every channel together', () => {
   // Linear in the pixels with zero fill: channel k of the colour result is SCALES[k] times the
   // grey result, given the same random draws (one per image, not per channel).
-  const cases: [string, number][] = [['rotation', 30], ['translate', 3], ['shear', 4], ['scale', 2], ['gaussian_blur', 3]];
+  const cases: [string, number][] = [
+    ['rotation', 30],
+    ['translate', 3],
+    ['shear', 4],
+    ['scale', 2],
+    ['gaussian_blur', 3],
+  ];
   for (const [name, level] of cases) {
     it(name, async () => {
       const grey = await apply(name, level, pattern, [1, H, W]);
@@ -71,12 +78,16 @@ describe('per-value corruptions treat each channel of a pixel on its own', () =>
     const cov = a.reduce((s, v, k) => s + (v - ma) * (b[k]! - mb), 0);
     return cov / Math.sqrt(a.reduce((s, v) => s + (v - ma) ** 2, 0) * b.reduce((s, v) => s + (v - mb) ** 2, 0));
   };
-  for (const [name, level] of [['gaussian_noise', 0.1], ['shot_noise', 3], ['impulse_noise', 5]] as const) {
+  for (const [name, level] of [
+    ['gaussian_noise', 0.1],
+    ['shot_noise', 3],
+    ['impulse_noise', 5],
+  ] as const) {
     it(`${name}: the red and green changes of a pixel are uncorrelated`, async () => {
       const out = await apply(name, level, flat, [C, H, W], 200);
       const red: number[] = [];
       const green: number[] = [];
-      for (let i = 0; i < 200; i++) for (let p = 0; p < PLANE; p++) (red.push(out[(i * C) * PLANE + p]!), green.push(out[(i * C + 1) * PLANE + p]!));
+      for (let i = 0; i < 200; i++) for (let p = 0; p < PLANE; p++) red.push(out[i * C * PLANE + p]!), green.push(out[(i * C + 1) * PLANE + p]!);
       expect(Math.abs(correlation(red, green))).toBeLessThan(0.02);
     });
   }
@@ -97,10 +108,22 @@ describe('contrast and brightness as ImageNet-C defines them on colour images', 
   it('brightness raises the HSV value, keeping hue and saturation: worked pixels', async () => {
     // (r, g, b) -> with b = 0.2 (level 2): V = max -> min(1, V + 0.2), every channel scaled by V'/V.
     const pixels: [number[], number[]][] = [
-      [[0.2, 0.4, 0.1], [0.3, 0.6, 0.15]], // V 0.4 -> 0.6: x 1.5
-      [[0, 0, 0], [0.2, 0.2, 0.2]], // black: no hue or saturation, becomes grey V'
-      [[0.9, 0.45, 0], [1, 0.5, 0]], // V 0.9 -> 1 (clipped): x 10/9
-      [[0.5, 0.5, 0.5], [0.7, 0.7, 0.7]], // grey stays grey
+      [
+        [0.2, 0.4, 0.1],
+        [0.3, 0.6, 0.15],
+      ], // V 0.4 -> 0.6: x 1.5
+      [
+        [0, 0, 0],
+        [0.2, 0.2, 0.2],
+      ], // black: no hue or saturation, becomes grey V'
+      [
+        [0.9, 0.45, 0],
+        [1, 0.5, 0],
+      ], // V 0.9 -> 1 (clipped): x 10/9
+      [
+        [0.5, 0.5, 0.5],
+        [0.7, 0.7, 0.7],
+      ], // grey stays grey
     ];
     const img = new Float32Array(C * pixels.length);
     pixels.forEach(([rgb], p) => rgb!.forEach((v, ch) => (img[ch * pixels.length + p] = v)));
@@ -116,7 +139,14 @@ describe('attacks on colour images', () => {
     const rng = createRng(1, 'colour-attack');
     const n = 4;
     const images = Float32Array.from({ length: n * 3 * 1024 }, () => 0.1 + 0.8 * rng());
-    const base: PerturbInput = { images, labels: Uint8Array.from([0, 1, 2, 3]), count: n, shape: [3, 32, 32], rng: createRng(0, 'x'), gradient: gradientOracle(net, weights) };
+    const base: PerturbInput = {
+      images,
+      labels: Uint8Array.from([0, 1, 2, 3]),
+      count: n,
+      shape: [3, 32, 32],
+      rng: createRng(0, 'x'),
+      gradient: gradientOracle(net, weights),
+    };
     const eps = 0.05;
     const adv = await getPerturbation('fgsm').apply(base, eps);
     const moved = adv.filter((v, k) => Math.abs(Math.abs(v - images[k]!) - eps) < 1e-6).length;

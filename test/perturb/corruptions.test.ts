@@ -12,7 +12,13 @@ import { expectEvery } from '../helpers/expect-every.ts';
 const ds = loadDataset('fashion-mnist-subset');
 const COUNT = 100;
 const images = ds.test.images.subarray(0, COUNT * 784);
-const input = (seed = 0, imgs = images, count = COUNT): PerturbInput => ({ images: imgs, labels: ds.test.labels.subarray(0, count), count, shape: [1, 28, 28], rng: createRng(seed, 'corruption-test') });
+const input = (seed = 0, imgs = images, count = COUNT): PerturbInput => ({
+  images: imgs,
+  labels: ds.test.labels.subarray(0, count),
+  count,
+  shape: [1, 28, 28],
+  rng: createRng(seed, 'corruption-test'),
+});
 const apply = (name: string, level: number, seed = 0) => getPerturbation(name).apply(input(seed), level) as Float32Array;
 const meanAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 
@@ -28,7 +34,10 @@ describe('corruption set', () => {
     for (const name of corruptions) {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\``));
       expect(row, name).toBeDefined();
-      const cells = row!.split(/(?<!\\)\|/).map((c) => c.trim()).filter(Boolean);
+      const cells = row!
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim())
+        .filter(Boolean);
       expect(cells.slice(2).map(Number), name).toEqual([...getPerturbation(name).levels!.values]);
       expect(cells[1]!.replace(/\\\|/g, '|')).toBe(getPerturbation(name).levels!.parameter);
     }
@@ -58,7 +67,9 @@ describe('corruption set', () => {
     expect(severityProblem('shear', 2.5)).toMatch(/an integer level 1-5/);
     expect(severityProblem('fgsm', 2)).toBe('severity 2 is not accepted by fgsm; expected a number in [0, 1] (eps (L-inf))');
     expect(severityProblem('rotation', 45)).toBeUndefined();
-    expect(() => getPerturbation('fog')).toThrow(/unknown perturbation "fog"; known: clean, gaussian_noise, lowpass_noise, highpass_noise, fgsm, pgd, apgd, fgm_l2, pgd_l2, apgd_l2, rotation, shot_noise/);
+    expect(() => getPerturbation('fog')).toThrow(
+      /unknown perturbation "fog"; known: clean, gaussian_noise, lowpass_noise, highpass_noise, fgsm, pgd, apgd, fgm_l2, pgd_l2, apgd_l2, rotation, shot_noise/,
+    );
   });
 });
 
@@ -102,7 +113,9 @@ describe('defining properties', () => {
     const blob = Float32Array.from({ length: 784 }, (_, k) => Math.exp(-(((k % 28) - 13.5) ** 2 + (Math.floor(k / 28) - 13.5) ** 2) / 8));
     const out = on('translate', 3, blob);
     const com = (a: Float32Array) => {
-      let m = 0, x = 0, y = 0;
+      let m = 0,
+        x = 0,
+        y = 0;
       a.forEach((v, k) => ((m += v), (x += v * (k % 28)), (y += v * Math.floor(k / 28))));
       return [x / m, y / m];
     };

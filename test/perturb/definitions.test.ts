@@ -128,7 +128,8 @@ describe('scale', () => {
       const out = await apply('scale', l, images);
       for (let i = 0; i < 2; i++)
         for (let r = 0; r < H; r++)
-          for (let c = 0; c < W; c++) expect(out[i * P + r * W + c]!).toBeCloseTo(sample(images.subarray(i * P, (i + 1) * P), cx + (c - cx) / f, cy + (r - cy) / f), 6);
+          for (let c = 0; c < W; c++)
+            expect(out[i * P + r * W + c]!).toBeCloseTo(sample(images.subarray(i * P, (i + 1) * P), cx + (c - cx) / f, cy + (r - cy) / f), 6);
     });
   }
 });

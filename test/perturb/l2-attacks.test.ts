@@ -18,7 +18,14 @@ const rng = createRng(5, 'l2-test');
 const images = Float32Array.from({ length: COUNT * D }, (_, i) => (Math.floor(i / D) < 30 ? 0.5 : i % 3 === 0 ? 1 : Math.fround(rng())));
 const grad = Float32Array.from(images, () => rng() - 0.5);
 const oracle: GradientOracle = async () => grad;
-const input = (): PerturbInput => ({ images, labels: new Uint8Array(COUNT), count: COUNT, shape: [1, 8, 8], rng: createRng(0, 'perturb:pgd_l2:1'), gradient: oracle });
+const input = (): PerturbInput => ({
+  images,
+  labels: new Uint8Array(COUNT),
+  count: COUNT,
+  shape: [1, 8, 8],
+  rng: createRng(0, 'perturb:pgd_l2:1'),
+  gradient: oracle,
+});
 const deltas = (adv: Float32Array) => Float64Array.from(adv, (v, i) => v - images[i]!);
 
 describe('fgm_l2', () => {

@@ -5,7 +5,10 @@ import { createRng } from '../../src/util/rng.ts';
 
 const grey = new Float32Array(200 * 28 * 28).fill(0.5);
 const noisy = (seed: number, sigma: number) =>
-  gaussianNoise.apply({ images: grey, labels: new Uint8Array(200), count: 200, shape: [1, 28, 28], rng: createRng(seed, 'perturb:gaussian_noise') }, sigma) as Float32Array;
+  gaussianNoise.apply(
+    { images: grey, labels: new Uint8Array(200), count: 200, shape: [1, 28, 28], rng: createRng(seed, 'perturb:gaussian_noise') },
+    sigma,
+  ) as Float32Array;
 
 describe('gaussian_noise', () => {
   it('draws the same noise from the same stream and different noise from another', () => {

@@ -17,8 +17,7 @@ describe('rotation', () => {
   it('at 90 degrees is the index rotation out[r][c] = in[c][N-1-r] (pixel centres at integer coordinates)', () => {
     const out = rotate(90);
     for (let i = 0; i < 2; i++)
-      for (let r = 0; r < N; r++)
-        for (let c = 0; c < N; c++) expect(out[i * N * N + r * N + c]).toBe(images[i * N * N + c * N + (N - 1 - r)]);
+      for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) expect(out[i * N * N + r * N + c]).toBe(images[i * N * N + c * N + (N - 1 - r)]);
   });
 
   it('turns counter-clockwise as displayed: a pixel at the top moves to the left', () => {

@@ -24,7 +24,15 @@ describe.runIf(!existsSync(CHROMIUM) && process.env.CI === 'true')('pages in Chr
     throw new Error(NOT_RUN);
   });
 });
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = join(ROOT, 'reports', 'screenshots');
 
 describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
@@ -52,7 +60,9 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
 
   async function checkReport(file: string, shot: string, charts: number) {
     const { page, problems } = await open(file);
-    const svgs = await page.$$eval('figure svg', (list) => list.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })));
+    const svgs = await page.$$eval('figure svg', (list) =>
+      list.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })),
+    );
     expect(svgs).toHaveLength(charts);
     for (const c of svgs) {
       expect(c.w).toBeGreaterThan(200);
@@ -75,13 +85,29 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   }, 120_000);
 
   it('report.html at nightly size (12 optimizers x 13 perturbations) fits 1280 px', async () => {
-    const dir = await syntheticRun({ name: 'nightly-shape', description: 'synthetic numbers', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [256, 128] }, batchSize: 128, epochs: 4, optimizers: NIGHTLY_OPTIMIZERS, seeds: [0, 1, 2], perturbations: NIGHTLY_PERTURBATIONS });
+    const dir = await syntheticRun({
+      name: 'nightly-shape',
+      description: 'synthetic numbers',
+      dataset: 'fashion-mnist-subset',
+      model: { kind: 'mlp', hidden: [256, 128] },
+      batchSize: 128,
+      epochs: 4,
+      optimizers: NIGHTLY_OPTIMIZERS,
+      seeds: [0, 1, 2],
+      perturbations: NIGHTLY_PERTURBATIONS,
+    });
     await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
   }, 120_000);
 
   it('compare.html opens with no console errors and its chart drawn', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });
-    const cur = await smallRun({ seeds: [0, 1, 2], optimizers: [{ name: 'sgd', options: { lr: 0.1 } }, { name: 'adam', options: { lr: 1e-5 } }] });
+    const cur = await smallRun({
+      seeds: [0, 1, 2],
+      optimizers: [
+        { name: 'sgd', options: { lr: 0.1 } },
+        { name: 'adam', options: { lr: 1e-5 } },
+      ],
+    });
     const { out } = await compareCommand({ baseline: base.dir, current: cur.dir, alpha: 0.05, perfThreshold: 0.1, allowMismatch: true });
     const { page, problems } = await open(join(out, 'compare.html'));
     const chart = await page.$eval('figure svg', (s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path').length }));

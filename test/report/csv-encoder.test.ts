@@ -14,11 +14,16 @@ const text = fc.oneof(fc.string(), fc.constantFrom('', ',', '"', '""', 'a,b', 'x
 describe('toCsv', () => {
   it('writes what csv-stringify writes, and csv-parse reads the rows back', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }).chain((w) => fc.tuple(fc.array(text, { minLength: w, maxLength: w }), fc.array(fc.array(text, { minLength: w, maxLength: w }), { maxLength: 6 }))), ([columns, rows]) => {
-        const csv = toCsv(columns, rows);
-        expect(csv).toBe(stringify(rows, { header: true, columns }));
-        if (rows.length > 0) expect(parse(csv, { relax_column_count: true }).slice(1)).toEqual(rows);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 5 })
+          .chain((w) => fc.tuple(fc.array(text, { minLength: w, maxLength: w }), fc.array(fc.array(text, { minLength: w, maxLength: w }), { maxLength: 6 }))),
+        ([columns, rows]) => {
+          const csv = toCsv(columns, rows);
+          expect(csv).toBe(stringify(rows, { header: true, columns }));
+          if (rows.length > 0) expect(parse(csv, { relax_column_count: true }).slice(1)).toEqual(rows);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -35,7 +35,9 @@ describe('results.csv', () => {
     const acc = results.filter((r) => r.metric === 'accuracy' && r.optimizer === 'adam' && r.seed === '1');
     expect(acc.map((r) => `${r.perturbation}:${r.severity}`)).toEqual(['clean:0', 'gaussian_noise:0.1', 'gaussian_noise:0.3', 'fgsm:0.05', 'rotation:30']);
     const train = results.filter((r) => r.perturbation === 'train' && r.optimizer === 'sgd' && r.seed === '0');
-    expect(train.map((r) => r.metric)).toEqual(expect.arrayContaining(['diverged', 'final_loss', 'grad_norm_mean', 'grad_norm_p95', 'update_norm_max', 'grad_norm_nonfinite']));
+    expect(train.map((r) => r.metric)).toEqual(
+      expect.arrayContaining(['diverged', 'final_loss', 'grad_norm_mean', 'grad_norm_p95', 'update_norm_max', 'grad_norm_nonfinite']),
+    );
     expect(results.find((r) => r.optimizer === 'adam' && r.metric === 'lr')).toBeUndefined();
     expect(results[0]!.lr).toBe('0.1');
     expect(JSON.parse(results[0]!.options!)).toMatchObject({ lr: 0.1, momentum: 0 });
@@ -45,7 +47,8 @@ describe('results.csv', () => {
 describe('summary.csv', () => {
   it('agrees with results.csv: mean over seeds and the paired difference from the reference', () => {
     expect(Object.keys(summary[0]!)).toEqual([...SUMMARY_COLUMNS]);
-    const value = (o: string, seed: string) => Number(results.find((r) => r.optimizer === o && r.seed === seed && r.perturbation === 'clean' && r.metric === 'accuracy')!.value);
+    const value = (o: string, seed: string) =>
+      Number(results.find((r) => r.optimizer === o && r.seed === seed && r.perturbation === 'clean' && r.metric === 'accuracy')!.value);
     const row = summary.find((r) => r.optimizer === 'adam' && r.perturbation === 'clean' && r.metric === 'accuracy')!;
     expect(Number(row.n)).toBe(2);
     expect(Number(row.mean)).toBeCloseTo((value('adam', '0') + value('adam', '1')) / 2, 6);

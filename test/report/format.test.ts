@@ -12,7 +12,9 @@ describe('formatNumber', () => {
     expect(formatNumber(Math.fround(0.1))).toBe('0.1');
     // Shortest: one significant digit fewer no longer reads back as the same float32.
     const v = 2.3074705600738525;
-    const digits = formatNumber(v).replace(/[-.]|e.*$/g, '').replace(/^0+/, '').length;
+    const digits = formatNumber(v)
+      .replace(/[-.]|e.*$/g, '')
+      .replace(/^0+/, '').length;
     expect(Math.fround(Number(Math.fround(v).toPrecision(digits - 1)))).not.toBe(Math.fround(v));
   });
 

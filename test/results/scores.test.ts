@@ -39,7 +39,15 @@ describe('scores', () => {
     // fgsm: 0.05·(0.9+0.4)/2 = 0.0325, over 0.05 -> 0.65
     expect(value(rows, 'fgsm', 'accuracy_auc')).toBeCloseTo(0.65, 12);
     // Unsorted severities are sorted first; one point at severity 0 is clean accuracy itself.
-    expect(areaUnderCurve(0.9, new Map([[0.3, 0.5], [0.1, 0.8]]))).toBeCloseTo(0.215 / 0.3, 12);
+    expect(
+      areaUnderCurve(
+        0.9,
+        new Map([
+          [0.3, 0.5],
+          [0.1, 0.8],
+        ]),
+      ),
+    ).toBeCloseTo(0.215 / 0.3, 12);
     expect(areaUnderCurve(0.7, new Map())).toBe(0.7);
   });
 
@@ -67,7 +75,11 @@ describe('scores', () => {
   it('without a reference: areas only; with the matched metric: matched_accuracy_auc and no relative form', () => {
     const alone = scoreMeasurements(adam, undefined, 'accuracy');
     expect(alone.map((m) => m.metric).sort()).toEqual(['accuracy_auc', 'accuracy_auc', 'accuracy_auc_relative', 'accuracy_auc_relative']);
-    const matched = scoreMeasurements(adam.map((m) => ({ ...m, metric: 'matched_accuracy' })), sgd, 'matched_accuracy');
+    const matched = scoreMeasurements(
+      adam.map((m) => ({ ...m, metric: 'matched_accuracy' })),
+      sgd,
+      'matched_accuracy',
+    );
     expect(matched.map((m) => m.metric)).toEqual(['matched_accuracy_auc', 'matched_accuracy_auc']);
     expect(value(matched, 'gaussian_noise', 'matched_accuracy_auc')).toBeCloseTo(0.215 / 0.3, 12);
   });

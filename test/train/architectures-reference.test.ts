@@ -37,9 +37,14 @@ const worst = (losses: readonly number[], ref: readonly number[], n = losses.len
 
 for (const run of ARCHITECTURE_RUNS) {
   const ref = fixture[run.name]!;
-  const options = { epochs: run.epochs, batchSize: run.batchSize, optimizer: run.optimizer, optimizerOptions: run.optimizer === 'sgd' ? { lr: run.lr, momentum: run.momentum ?? 0 } : { lr: run.lr } };
+  const options = {
+    epochs: run.epochs,
+    batchSize: run.batchSize,
+    optimizer: run.optimizer,
+    optimizerOptions: run.optimizer === 'sgd' ? { lr: run.lr, momentum: run.momentum ?? 0 } : { lr: run.lr },
+  };
   describe(`${run.name} trained from the same weights and batches as PyTorch`, () => {
-    it('has the losses of the first 30 steps and the running statistics after them (rounding only for 4 steps; then 1e-5, or within twice PyTorch float32\'s own deviation)', async () => {
+    it("has the losses of the first 30 steps and the running statistics after them (rounding only for 4 steps; then 1e-5, or within twice PyTorch float32's own deviation)", async () => {
       const net = new Network(run.model, ds.shape, 10);
       const r = await train(net, ds.train, { ...options, seed: 0, stopAtStep: 30 });
       const losses = r.steps.map((s) => s.loss);
@@ -68,21 +73,25 @@ for (const run of ARCHITECTURE_RUNS) {
       expect(ours).toBeLessThanOrEqual(Math.max(1e-5, 2 * theirs));
     }, 60_000);
 
-    it.skipIf(run.model.kind === 'resnet' && !slow)(`follows PyTorch for ${run.epochs} epochs and reaches its test accuracy, seed by seed`, async () => {
-      const net = new Network(run.model, ds.shape, 10);
-      // Float32 rounding grows along a trajectory at a rate that varies from seed to seed; the
-      // bound is twice the worst PyTorch float32 deviation over the seeds (two draws of the same
-      // growth, as in the 30-step test), or 1e-3.
-      const bound = Math.max(1e-3, 2 * Math.max(...run.seeds.map((_, i) => worst(ref.float32.losses[i]!, ref.losses[i]!))));
-      for (const [i, seed] of run.seeds.entries()) {
-        const r = await train(net, ds.train, { ...options, seed });
-        const losses = r.steps.map((s) => s.loss);
-        expect(worst(losses, ref.losses[i]!), `seed ${seed}`).toBeLessThanOrEqual(bound);
-        if (run.plateau) continue; // see ArchitectureRun.plateau
-        const acc = (await evaluate(net, r.weights, ds.test)).accuracy;
-        const gap = Math.max(0.01, Math.abs(ref.float32.accuracy[i]! - ref.accuracy[i]!));
-        expect(Math.abs(acc - ref.accuracy[i]!), `seed ${seed}: ${acc} vs PyTorch ${ref.accuracy[i]}`).toBeLessThanOrEqual(gap);
-      }
-    }, 900_000);
+    it.skipIf(run.model.kind === 'resnet' && !slow)(
+      `follows PyTorch for ${run.epochs} epochs and reaches its test accuracy, seed by seed`,
+      async () => {
+        const net = new Network(run.model, ds.shape, 10);
+        // Float32 rounding grows along a trajectory at a rate that varies from seed to seed; the
+        // bound is twice the worst PyTorch float32 deviation over the seeds (two draws of the same
+        // growth, as in the 30-step test), or 1e-3.
+        const bound = Math.max(1e-3, 2 * Math.max(...run.seeds.map((_, i) => worst(ref.float32.losses[i]!, ref.losses[i]!))));
+        for (const [i, seed] of run.seeds.entries()) {
+          const r = await train(net, ds.train, { ...options, seed });
+          const losses = r.steps.map((s) => s.loss);
+          expect(worst(losses, ref.losses[i]!), `seed ${seed}`).toBeLessThanOrEqual(bound);
+          if (run.plateau) continue; // see ArchitectureRun.plateau
+          const acc = (await evaluate(net, r.weights, ds.test)).accuracy;
+          const gap = Math.max(0.01, Math.abs(ref.float32.accuracy[i]! - ref.accuracy[i]!));
+          expect(Math.abs(acc - ref.accuracy[i]!), `seed ${seed}: ${acc} vs PyTorch ${ref.accuracy[i]}`).toBeLessThanOrEqual(gap);
+        }
+      },
+      900_000,
+    );
   });
 }

@@ -49,9 +49,13 @@ for (const run of REFERENCE_RUNS) {
       rel.forEach((e, i) => expect(e, `step ${i + 1}`).toBeLessThan(3e-2));
     });
 
-    it.skipIf(run.model.kind === 'cnn' && !slow)('reaches the same test accuracy after 5 epochs, seed by seed (within 1 point)', async () => {
-      const accs = await accuracies(run);
-      accs.forEach((a, i) => expect(Math.abs(a - ref.paired.accuracy[i]!), `seed ${run.seeds[i]}`).toBeLessThan(0.01));
-    }, 600_000);
+    it.skipIf(run.model.kind === 'cnn' && !slow)(
+      'reaches the same test accuracy after 5 epochs, seed by seed (within 1 point)',
+      async () => {
+        const accs = await accuracies(run);
+        accs.forEach((a, i) => expect(Math.abs(a - ref.paired.accuracy[i]!), `seed ${run.seeds[i]}`).toBeLessThan(0.01));
+      },
+      600_000,
+    );
   });
 }

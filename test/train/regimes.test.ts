@@ -18,7 +18,17 @@ import { createRng } from '../../src/util/rng.ts';
 import { ADVERSARIAL_REFERENCE } from '../helpers/reference-runs.ts';
 
 const ds = loadDataset('fashion-mnist-subset');
-const base: SuiteDefinition = { name: 't', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [16] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'sgd', options: { lr: 0.1 } }], seeds: [0], perturbations: { fgsm: [0.1] } };
+const base: SuiteDefinition = {
+  name: 't',
+  description: '',
+  dataset: 'fashion-mnist-subset',
+  model: { kind: 'mlp', hidden: [16] },
+  batchSize: 64,
+  epochs: 1,
+  optimizers: [{ name: 'sgd', options: { lr: 0.1 } }],
+  seeds: [0],
+  perturbations: { fgsm: [0.1] },
+};
 const sub = (count: number) => ({ images: ds.train.images.subarray(0, count * 784), labels: ds.train.labels.subarray(0, count), count });
 
 describe('suite.training', () => {
@@ -29,12 +39,25 @@ describe('suite.training', () => {
     expect(bad({ kind: 'adversarial', attack: 'pgd', eps: 0.1, randomStart: false })).toThrow(/PGD always starts at a random point/);
     expect(bad({ kind: 'adversarial', attack: 'fgsm', eps: 0.1, steps: 3 })).toThrow(/training.steps = 3; expected nothing for fgsm/);
     expect(bad({ kind: 'noise', sigma: 0.1, eps: 0.1 })).toThrow(/training.eps = 0.1; expected no such option for a noise regime/);
-    expect(bad([{ kind: 'noise', sigma: 0.1 }, { kind: 'noise', sigma: 0.1 }])).toThrow(/"noise-0.1" appears twice/);
+    expect(
+      bad([
+        { kind: 'noise', sigma: 0.1 },
+        { kind: 'noise', sigma: 0.1 },
+      ]),
+    ).toThrow(/"noise-0.1" appears twice/);
     expect(bad([{ kind: 'standard', label: '../x' }])).toThrow(/training\[0\].label = "..\/x"; expected a label/);
   });
 
   it('makes the regimes a grid axis, labelled from their options', () => {
-    const suite = defineSuite({ ...base, training: [{ kind: 'standard' }, { kind: 'noise', sigma: 0.2 }, { kind: 'adversarial', attack: 'pgd', eps: 0.1, steps: 5 }, { kind: 'adversarial', attack: 'fgsm', eps: 0.05, randomStart: true }] });
+    const suite = defineSuite({
+      ...base,
+      training: [
+        { kind: 'standard' },
+        { kind: 'noise', sigma: 0.2 },
+        { kind: 'adversarial', attack: 'pgd', eps: 0.1, steps: 5 },
+        { kind: 'adversarial', attack: 'fgsm', eps: 0.05, randomStart: true },
+      ],
+    });
     expect(suiteArms(suite).map((a) => a.regime)).toEqual(['standard', 'noise-0.2', 'pgd-0.1x5', 'fastfgsm-0.05']);
   });
 });
@@ -106,10 +129,17 @@ describe('adversarial training', () => {
     const robust: number[] = [];
     const run = () =>
       train(net, data, {
-        seed: 0, epochs: 5, batchSize: 64, optimizer: 'sgd', optimizerOptions: { lr: 0.1 },
+        seed: 0,
+        epochs: 5,
+        batchSize: 64,
+        optimizer: 'sgd',
+        optimizerOptions: { lr: 0.1 },
         transform: batchTransform(spec, net, ds.shape, 0),
         onEpoch: async (_e, w) => {
-          const adv = await fgsm.apply({ images: data.images, labels: data.labels, count: data.count, shape: ds.shape, rng: createRng(0, 'x'), gradient: gradientOracle(net, w) }, 0.05);
+          const adv = await fgsm.apply(
+            { images: data.images, labels: data.labels, count: data.count, shape: ds.shape, rng: createRng(0, 'x'), gradient: gradientOracle(net, w) },
+            0.05,
+          );
           robust.push((await evaluate(net, w, data, adv)).accuracy);
         },
       });
@@ -120,10 +150,21 @@ describe('adversarial training', () => {
   });
 
   it('FGSM training matches PyTorch from the same weights and batches: 30 step losses within max(1e-5, PyTorch float32) of float64', async () => {
-    const ref = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'adversarial-reference.json'), 'utf8')) as { losses_float64: number[]; losses_float32: number[] };
+    const ref = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'adversarial-reference.json'), 'utf8')) as {
+      losses_float64: number[];
+      losses_float32: number[];
+    };
     const { model, seed, lr, batchSize, eps, steps } = ADVERSARIAL_REFERENCE;
     const net = new Network(model, ds.shape, 10);
-    const r = await train(net, ds.train, { seed, epochs: 1, batchSize, optimizer: 'sgd', optimizerOptions: { lr }, stopAtStep: steps, transform: batchTransform({ kind: 'adversarial', attack: 'fgsm', eps }, net, ds.shape, seed) });
+    const r = await train(net, ds.train, {
+      seed,
+      epochs: 1,
+      batchSize,
+      optimizer: 'sgd',
+      optimizerOptions: { lr },
+      stopAtStep: steps,
+      transform: batchTransform({ kind: 'adversarial', attack: 'fgsm', eps }, net, ds.shape, seed),
+    });
     const ours = r.steps.map((s) => s.loss);
     expect(ours).toHaveLength(steps);
     const rel = (a: readonly number[]) => Math.max(...a.map((v, i) => Math.abs(v - ref.losses_float64[i]!) / Math.abs(ref.losses_float64[i]!)));
@@ -137,10 +178,19 @@ describe('a suite comparing regimes', () => {
     const { dir } = await smallRun({ seeds: [0], epochs: 1, training: [{ kind: 'standard' }, { kind: 'adversarial', attack: 'fgsm', eps: 0.05 }] });
     const csv = readFileSync(join(dir, 'results.csv'), 'utf8').split('\n');
     const regimeCol = csv[0]!.split(',').indexOf('regime');
-    const regimes = new Set(csv.slice(1).filter(Boolean).map((l) => l.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)[regimeCol]));
+    const regimes = new Set(
+      csv
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => l.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)[regimeCol]),
+    );
     expect([...regimes].sort()).toEqual(['fgsm-0.05', 'standard']);
     // Each (optimizer, regime) has its clean accuracy, and the regimes trained differently.
-    const clean = (regime: string) => csv.slice(1).filter((l) => l.includes(`,${regime},`) && /,clean,0,accuracy,/.test(l)).map((l) => l.split(',').pop());
+    const clean = (regime: string) =>
+      csv
+        .slice(1)
+        .filter((l) => l.includes(`,${regime},`) && /,clean,0,accuracy,/.test(l))
+        .map((l) => l.split(',').pop());
     expect(clean('standard')).toHaveLength(2);
     expect(clean('fgsm-0.05')).toHaveLength(2);
     expect(clean('fgsm-0.05')).not.toEqual(clean('standard'));

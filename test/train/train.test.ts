@@ -62,7 +62,14 @@ describe('train', () => {
   });
 
   it('applies the learning-rate schedule at every step', async () => {
-    const r = await train(net, small, { seed: 0, epochs: 1, batchSize: 100, optimizer: 'sgd', optimizerOptions: { lr: 0.1 }, schedule: { kind: 'warmup', steps: 3 } });
+    const r = await train(net, small, {
+      seed: 0,
+      epochs: 1,
+      batchSize: 100,
+      optimizer: 'sgd',
+      optimizerOptions: { lr: 0.1 },
+      schedule: { kind: 'warmup', steps: 3 },
+    });
     expect(r.steps.map((s) => s.lr)).toEqual([0.1 / 3, 0.2 / 3, 0.1, 0.1, 0.1, 0.1]);
   });
 });

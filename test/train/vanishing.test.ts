@@ -24,7 +24,7 @@ import { firstLastRatios } from '../../src/experiment/phases/main.ts';
 import { tensorInfo } from '../../src/experiment/phases/main.ts';
 
 describe('a 10-layer sigmoid MLP at initialisation', () => {
-  it('has a first-layer gradient below a tenth of the last layer\'s, shrinking by 0.113-0.163 per hidden layer as derived', async () => {
+  it("has a first-layer gradient below a tenth of the last layer's, shrinking by 0.113-0.163 per hidden layer as derived", async () => {
     const ds = loadDataset('fashion-mnist-subset');
     const net = new Network({ kind: 'mlp', hidden: Array(9).fill(256), activation: 'sigmoid' }, ds.shape, 10);
     const r = await train(net, limitSplit(ds.train, 128), { seed: 0, epochs: 1, batchSize: 128, optimizer: 'sgd', optimizerOptions: { lr: 0 } });

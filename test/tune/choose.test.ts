@@ -41,7 +41,13 @@ describe('chooseLearningRate', () => {
   });
 
   it('averages accuracy over seeds and ranks a diverged trial worst', () => {
-    const t = (lr: number, seed: number, acc: number, diverged = false): TuneTrial => ({ lr, seed, diverged, valAccuracy: diverged ? Number.NaN : acc, valLoss: 0 });
+    const t = (lr: number, seed: number, acc: number, diverged = false): TuneTrial => ({
+      lr,
+      seed,
+      diverged,
+      valAccuracy: diverged ? Number.NaN : acc,
+      valLoss: 0,
+    });
     const choice = chooseLearningRate([t(0.01, 0, 0.7), t(0.01, 1, 0.9), t(0.1, 0, 0.85), t(0.1, 1, 0.85), t(1, 0, 0.99), t(1, 1, 0, true)], 'accuracy');
     expect(choice.lr).toBe(0.1); // 0.85 beats 0.8 (mean) and a half-diverged 1
     expect(choice.scores.map((s) => s.diverged)).toEqual([0, 0, 1]);

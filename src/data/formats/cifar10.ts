@@ -28,7 +28,10 @@ function loadSplit(dir: string, files: readonly string[], numClasses: number, ha
     // No batch file of the binary version holds more than the whole set's 60,000 records.
     const bytes = readRegularFile(file, { what: 'a CIFAR-10 binary batch file', maxBytes: 60_000 * RECORD, error: (f, problem) => new DataError(f, problem) });
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-      throw new DataError(file, `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3x32x32 pixels); truncated, or not the binary version of CIFAR-10`);
+      throw new DataError(
+        file,
+        `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3x32x32 pixels); truncated, or not the binary version of CIFAR-10`,
+      );
     }
     return { file, bytes, count: bytes.length / RECORD };
   });

@@ -17,7 +17,12 @@ function findFile(dir: string, base: string): string | undefined {
   return [`${base}.gz`, base].map((f) => join(dir, f)).find((p) => existsSync(p));
 }
 
-function loadSplit(dir: string, [imagesBase, labelsBase]: readonly [string, string], numClasses: number, hash: Fingerprint): { split: Split; hw: [number, number] } {
+function loadSplit(
+  dir: string,
+  [imagesBase, labelsBase]: readonly [string, string],
+  numClasses: number,
+  hash: Fingerprint,
+): { split: Split; hw: [number, number] } {
   const imagesFile = findFile(dir, imagesBase)!;
   const labelsFile = findFile(dir, labelsBase)!;
   const read = (file: string) => readRegularFile(file, { what: 'an IDX file', maxBytes: MAX_IDX_BYTES, error: (f, problem) => new DataError(f, problem) });

@@ -139,8 +139,17 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
     const sharp = suite.sharpness ? await sharpness(net, result.weights, trainSplit, { ...SHARPNESS_DEFAULTS, ...suite.sharpness, seed: key.seed }) : undefined;
     const radius = suite.robustRadius ? await robustRadius(oracle, testSplit, { ...ROBUST_RADIUS_DEFAULTS, ...suite.robustRadius }) : undefined;
-    const fourier = suite.fourier ? await fourierHeatMap(net, result.weights, testSplit, dataset.shape, key.seed, { ...FOURIER_DEFAULTS, ...suite.fourier }) : undefined;
-    return { ...base, eval: evalPoints, inputGradients, ...(sharp ? { sharpness: sharp } : {}), ...(radius ? { robustRadius: radius } : {}), ...(fourier ? { fourier } : {}) };
+    const fourier = suite.fourier
+      ? await fourierHeatMap(net, result.weights, testSplit, dataset.shape, key.seed, { ...FOURIER_DEFAULTS, ...suite.fourier })
+      : undefined;
+    return {
+      ...base,
+      eval: evalPoints,
+      inputGradients,
+      ...(sharp ? { sharpness: sharp } : {}),
+      ...(radius ? { robustRadius: radius } : {}),
+      ...(fourier ? { fourier } : {}),
+    };
   },
   outcome(r) {
     if (r.diverged) return `diverged at step ${r.diverged.step}`;

@@ -16,7 +16,7 @@ import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../metrics
 import { gradientOracle, memoizeFor } from '../../metrics/gradient-oracle.ts';
 import { mean } from '../../metrics/summary.ts';
 import { armSetup, limitSplit, validationSplit } from './shared.ts';
-import { main, } from './main.ts';
+import { main } from './main.ts';
 import { tunedChoices } from './tune.ts';
 import { M } from '../../metrics/catalog.ts';
 import { rowsAt, TRAIN, type Measurement } from '../measurement.ts';
@@ -114,7 +114,6 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
   lr: (_k, r) => r.lr,
   scores: { metric: M.matchedAccuracy.name, againstReference: false },
 };
-
 
 /** The matched-accuracy view of a cell: its checkpoint, how close it came to the target, and robustness there. */
 export function matchedMeasurements(key: CellKey & { readonly step: number }, r: MatchedResult): Measurement[] {

@@ -35,7 +35,9 @@ export function learningRateGrid(suite: Suite, arm: ArmKey & { readonly entryNam
 
 export function tuneCells(suite: Suite): TuneKey[] {
   return suiteArms(suite).flatMap((a) =>
-    learningRateGrid(suite, { ...a, entryName: a.entry.name }).flatMap((lr) => tuneSeeds(suite).map((seed) => ({ model: a.model, regime: a.regime, optimizer: a.optimizer, seed, lr }))),
+    learningRateGrid(suite, { ...a, entryName: a.entry.name }).flatMap((lr) =>
+      tuneSeeds(suite).map((seed) => ({ model: a.model, regime: a.regime, optimizer: a.optimizer, seed, lr })),
+    ),
   );
 }
 

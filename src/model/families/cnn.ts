@@ -44,7 +44,10 @@ export const cnn: ModelFamily<CnnSpec> = {
     const convs = s.convs;
     return first(
       () => checkFields(s, ['convs', 'pool', 'batchNorm', 'dropout', 'activation']),
-      () => (convs === undefined || (Array.isArray(convs) && convs.length > 0) ? undefined : { field: 'convs', value: convs, expected: 'a non-empty list of { channels, stride }' }),
+      () =>
+        convs === undefined || (Array.isArray(convs) && convs.length > 0)
+          ? undefined
+          : { field: 'convs', value: convs, expected: 'a non-empty list of { channels, stride }' },
       ...((convs as ConvSpec[] | undefined) ?? []).flatMap((c, i) => [
         () => (positiveInt(c?.channels) ? undefined : { field: `convs[${i}].channels`, value: c?.channels, expected: 'a positive integer' }),
         () => (positiveInt(c?.stride) ? undefined : { field: `convs[${i}].stride`, value: c?.stride, expected: 'a positive integer' }),

@@ -31,7 +31,9 @@ export { positiveInt };
 
 export function checkFields(spec: Readonly<Record<string, unknown>>, known: readonly string[]): Problem | undefined {
   const unknown = Object.keys(spec).find((k) => k !== 'kind' && !known.includes(k));
-  return unknown === undefined ? undefined : { field: unknown, value: spec[unknown], expected: `no such option for model kind "${String(spec.kind)}" (its options: ${known.join(', ') || 'none'})` };
+  return unknown === undefined
+    ? undefined
+    : { field: unknown, value: spec[unknown], expected: `no such option for model kind "${String(spec.kind)}" (its options: ${known.join(', ') || 'none'})` };
 }
 
 export function checkActivation(spec: Readonly<Record<string, unknown>>, field = 'activation'): Problem | undefined {
@@ -65,5 +67,8 @@ export const first = (...checks: (() => Problem | undefined)[]): Problem | undef
 
 /** "-sigmoid", "-bn", "-drop0.5": the options that differ from a family's defaults, for labels. */
 export function optionSuffix(parts: readonly (string | false | undefined)[]): string {
-  return parts.filter(Boolean).map((p) => `-${p}`).join('');
+  return parts
+    .filter(Boolean)
+    .map((p) => `-${p}`)
+    .join('');
 }

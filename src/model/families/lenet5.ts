@@ -22,7 +22,12 @@ export interface Lenet5Spec {
 export const lenet5: ModelFamily<Lenet5Spec> = {
   kind: 'lenet5',
   description: 'LeNet-5: two 5x5 convolutions with pooling, Dense 120 and 84',
-  validate: (s) => first(() => checkFields(s, ['activation', 'pool']), () => checkActivation(s), () => checkOneOf(s, 'pool', ['max', 'avg'])),
+  validate: (s) =>
+    first(
+      () => checkFields(s, ['activation', 'pool']),
+      () => checkActivation(s),
+      () => checkOneOf(s, 'pool', ['max', 'avg']),
+    ),
   build(spec, inShape, numClasses) {
     const act = spec.activation ?? 'relu';
     const pool = spec.pool === 'avg' ? avgPool2d : maxPool2d;

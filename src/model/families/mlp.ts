@@ -30,7 +30,10 @@ export const mlp: ModelFamily<MlpSpec> = {
   validate: (s) =>
     first(
       () => checkFields(s, ['hidden', 'activation', 'batchNorm', 'dropout', 'init']),
-      () => (Array.isArray(s.hidden) && s.hidden.length > 0 && s.hidden.every(positiveInt) ? undefined : { field: 'hidden', value: s.hidden, expected: 'a list of positive integer widths, e.g. [256, 128]' }),
+      () =>
+        Array.isArray(s.hidden) && s.hidden.length > 0 && s.hidden.every(positiveInt)
+          ? undefined
+          : { field: 'hidden', value: s.hidden, expected: 'a list of positive integer widths, e.g. [256, 128]' },
       () => checkActivation(s),
       () => checkBoolean(s, 'batchNorm'),
       () => checkProbability(s, 'dropout'),
@@ -50,5 +53,6 @@ export const mlp: ModelFamily<MlpSpec> = {
     makers.push((s) => dense(`dense${spec.hidden.length + 1}`, s, numClasses, true, spec.init));
     return sequential(inShape, makers);
   },
-  label: (s) => `mlp[${s.hidden.join(',')}]${optionSuffix([s.activation && s.activation !== 'relu' && s.activation, s.batchNorm && 'bn', s.dropout ? `drop${s.dropout}` : undefined, s.init === 'keras' && 'keras'])}`,
+  label: (s) =>
+    `mlp[${s.hidden.join(',')}]${optionSuffix([s.activation && s.activation !== 'relu' && s.activation, s.batchNorm && 'bn', s.dropout ? `drop${s.dropout}` : undefined, s.init === 'keras' && 'keras'])}`,
 };

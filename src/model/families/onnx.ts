@@ -44,7 +44,8 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 export function importSpec(spec: OnnxSpec): ImportedModel {
   const bytes = read(spec.path);
   const hash = sha256(bytes);
-  if (spec.sha256 && spec.sha256 !== hash) throw new OnnxFileError(`${spec.path}: the file changed since the suite was defined (SHA-256 ${hash.slice(0, 12)}, expected ${spec.sha256.slice(0, 12)})`);
+  if (spec.sha256 && spec.sha256 !== hash)
+    throw new OnnxFileError(`${spec.path}: the file changed since the suite was defined (SHA-256 ${hash.slice(0, 12)}, expected ${spec.sha256.slice(0, 12)})`);
   let m = cache.get(hash);
   if (!m) cache.set(hash, (m = importOnnx(bytes, spec.path)));
   return m;
@@ -53,7 +54,11 @@ export function importSpec(spec: OnnxSpec): ImportedModel {
 /** The model with a layer in front of it that reads the input (the other nodes' indices shift by one). */
 function prepend(model: ModelGraph, layer: Layer): ModelGraph {
   const first = { layer, inputs: [MODEL_INPUT] };
-  return { inShape: layer.inShapes[0]!, nodes: [first, ...model.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map((i) => (i === MODEL_INPUT ? 0 : i + 1)) }))], initial: model.initial };
+  return {
+    inShape: layer.inShapes[0]!,
+    nodes: [first, ...model.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map((i) => (i === MODEL_INPUT ? 0 : i + 1)) }))],
+    initial: model.initial,
+  };
 }
 
 /** (x·scale − mean)/std per channel, as one fixed affine layer. */
@@ -65,7 +70,11 @@ function preprocessLayer(p: Preprocess, inShape: Shape): Layer {
   return affine('preprocess', inShape, scale, shift);
 }
 
-const checkNumbers = (v: unknown, channels: boolean) => v === undefined || (channels ? Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) : typeof v === 'number' && Number.isFinite(v) && v > 0);
+const checkNumbers = (v: unknown, channels: boolean) =>
+  v === undefined ||
+  (channels
+    ? Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    : typeof v === 'number' && Number.isFinite(v) && v > 0);
 
 export const onnx: ModelFamily<OnnxSpec> = {
   kind: 'onnx',
@@ -81,7 +90,8 @@ export const onnx: ModelFamily<OnnxSpec> = {
         if (typeof p !== 'object' || p === null) return { field: 'preprocess', value: p, expected: 'an object { scale?, mean?, std? }' };
         if (!checkNumbers(p.scale, false)) return { field: 'preprocess.scale', value: p.scale, expected: 'a positive number' };
         if (!checkNumbers(p.mean, true)) return { field: 'preprocess.mean', value: p.mean, expected: 'a list of numbers, one per channel' };
-        if (!checkNumbers(p.std, true) || (p.std as number[] | undefined)?.some((x) => x <= 0)) return { field: 'preprocess.std', value: p.std, expected: 'a list of positive numbers, one per channel' };
+        if (!checkNumbers(p.std, true) || (p.std as number[] | undefined)?.some((x) => x <= 0))
+          return { field: 'preprocess.std', value: p.std, expected: 'a list of positive numbers, one per channel' };
         return undefined;
       },
       () => {
@@ -105,8 +115,12 @@ export const onnx: ModelFamily<OnnxSpec> = {
     if (m.inShape.length === 1 && inShape.length !== 1) model = prepend(model, reshape('flatten-input', inShape, m.inShape));
     if (spec.preprocess) {
       const c = inShape[0]!;
-      for (const [field, v] of [['mean', spec.preprocess.mean], ['std', spec.preprocess.std]] as const) {
-        if (v && v.length !== 1 && v.length !== c) throw new OnnxFileError(`${spec.path}: preprocess.${field} has ${v.length} values; the dataset has ${c} channel(s)`);
+      for (const [field, v] of [
+        ['mean', spec.preprocess.mean],
+        ['std', spec.preprocess.std],
+      ] as const) {
+        if (v && v.length !== 1 && v.length !== c)
+          throw new OnnxFileError(`${spec.path}: preprocess.${field} has ${v.length} values; the dataset has ${c} channel(s)`);
       }
       model = prepend(model, preprocessLayer(spec.preprocess, inShape));
     }

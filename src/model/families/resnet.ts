@@ -33,8 +33,14 @@ export const resnet: ModelFamily<ResnetSpec> = {
   validate: (s) =>
     first(
       () => checkFields(s, ['depth', 'width', 'shortcut']),
-      () => (positiveInt(s.depth) && (s.depth as number) >= 8 && ((s.depth as number) - 2) % 6 === 0 ? undefined : { field: 'depth', value: s.depth, expected: '6n + 2 for n >= 1: 8, 14, 20, 32, 44, 56 or 110' }),
-      () => (s.width === undefined || (positiveInt(s.width) && (s.width as number) % 4 === 0) ? undefined : { field: 'width', value: s.width, expected: 'a positive multiple of 4 (default 16)' }),
+      () =>
+        positiveInt(s.depth) && (s.depth as number) >= 8 && ((s.depth as number) - 2) % 6 === 0
+          ? undefined
+          : { field: 'depth', value: s.depth, expected: '6n + 2 for n >= 1: 8, 14, 20, 32, 44, 56 or 110' },
+      () =>
+        s.width === undefined || (positiveInt(s.width) && (s.width as number) % 4 === 0)
+          ? undefined
+          : { field: 'width', value: s.width, expected: 'a positive multiple of 4 (default 16)' },
       () => checkOneOf(s, 'shortcut', ['A', 'B']),
     ),
   build(spec, inShape, numClasses) {

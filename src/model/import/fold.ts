@@ -147,7 +147,13 @@ export function fold({ op, inputs, attrs }: FoldInput): Folded | undefined {
       });
       const dims = ranges.map((r) => r.n);
       const values: Cell[] = [];
-      for (const i of indices(dims)) values.push(at(a, i.map((v, k) => ranges[k]!.start + v * ranges[k]!.step)));
+      for (const i of indices(dims))
+        values.push(
+          at(
+            a,
+            i.map((v, k) => ranges[k]!.start + v * ranges[k]!.step),
+          ),
+        );
       return { dims, values };
     }
     default:
@@ -156,4 +162,20 @@ export function fold({ op, inputs, attrs }: FoldInput): Folded | undefined {
 }
 
 /** Ops that are folded whenever their inputs are all constant (the layer rules handle the rest). */
-export const FOLDABLE = new Set(['Identity', 'Cast', 'Shape', 'Add', 'Sub', 'Mul', 'Div', 'ConstantOfShape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Transpose', 'Slice']);
+export const FOLDABLE = new Set([
+  'Identity',
+  'Cast',
+  'Shape',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'ConstantOfShape',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Reshape',
+  'Transpose',
+  'Slice',
+]);

@@ -25,9 +25,40 @@ import { fold, FOLDABLE, type Cell, type Folded } from './fold.ts';
 
 /** The op types the importer maps (and the patterns beside them). */
 export const SUPPORTED_OPS = [
-  'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Conv', 'BatchNormalization', 'Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Gelu', 'Erf (in the GELU pattern)',
-  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Dropout', 'Identity', 'Constant', 'Cast', 'Softmax', 'LogSoftmax',
-  'Slice', 'Pad', 'Transpose (NHWC input to NCHW)', 'Shape', 'Gather', 'Concat', 'ConstantOfShape (folded)',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Conv',
+  'BatchNormalization',
+  'Relu',
+  'Sigmoid',
+  'Tanh',
+  'LeakyRelu',
+  'Gelu',
+  'Erf (in the GELU pattern)',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'Flatten',
+  'Reshape',
+  'Squeeze',
+  'Unsqueeze',
+  'Dropout',
+  'Identity',
+  'Constant',
+  'Cast',
+  'Softmax',
+  'LogSoftmax',
+  'Slice',
+  'Pad',
+  'Transpose (NHWC input to NCHW)',
+  'Shape',
+  'Gather',
+  'Concat',
+  'ConstantOfShape (folded)',
 ] as const;
 
 type Act = { readonly kind: 'act'; readonly v: Value };
@@ -123,7 +154,14 @@ class Importer {
   }
 
   /** Adds a layer on `inputs` with the given initial parameter and buffer values; returns its output. */
-  layer(make: (...shapes: Shape[]) => Layer, inputs: Value[], params: number[][] = [], buffers: number[][] = [], sources: string[] = [], bufferSources: string[] = []): Value {
+  layer(
+    make: (...shapes: Shape[]) => Layer,
+    inputs: Value[],
+    params: number[][] = [],
+    buffers: number[][] = [],
+    sources: string[] = [],
+    bufferSources: string[] = [],
+  ): Value {
     let v: Value;
     try {
       v = this.builder.add(make, ...inputs);
@@ -161,7 +199,8 @@ const transpose2d = (values: readonly number[], rows: number, cols: number): num
 };
 
 function denseFrom(im: Importer, node: NodeProto, x: Value, w: number[], units: number, bias: number[] | undefined, sources: string[]): Value {
-  if (x.shape.length !== 1) return im.fail(node, `multiplies a value of per-example shape [${x.shape.join(', ')}]; only flat inputs (after Flatten) are supported`);
+  if (x.shape.length !== 1)
+    return im.fail(node, `multiplies a value of per-example shape [${x.shape.join(', ')}]; only flat inputs (after Flatten) are supported`);
   if (w.length !== units * x.shape[0]!) return im.fail(node, `weight of ${w.length} values does not match ${x.shape[0]} inputs x ${units} outputs`);
   return im.layer((s) => dense(im.name('dense'), s, units, bias !== undefined), [x], bias ? [w, bias] : [w], [], sources);
 }
@@ -170,15 +209,17 @@ function denseFrom(im: Importer, node: NodeProto, x: Value, w: number[], units: 
 function reshapeTarget(im: Importer, node: NodeProto, from: Shape, dims: readonly (number | 'N')[]): number[] {
   const [batch, ...rest] = dims;
   const total = size(from);
-  if (!(batch === 'N' || batch === 0 || batch === -1 || (typeof batch === 'number' && batch >= 1 && rest.every((d) => d !== -1)))) return im.fail(node, `reshapes across the batch axis (target [${dims.join(', ')}])`);
-  const known = rest.map((d, i) => (d === 0 ? from[i] ?? im.fail(node, 'copies a dimension the input lacks') : d));
+  if (!(batch === 'N' || batch === 0 || batch === -1 || (typeof batch === 'number' && batch >= 1 && rest.every((d) => d !== -1))))
+    return im.fail(node, `reshapes across the batch axis (target [${dims.join(', ')}])`);
+  const known = rest.map((d, i) => (d === 0 ? (from[i] ?? im.fail(node, 'copies a dimension the input lacks')) : d));
   const free = known.filter((d) => d === -1).length;
   if (free > 1 || known.some((d) => d === 'N')) return im.fail(node, `reshape target [${dims.join(', ')}] is not a per-example shape`);
   if (free === 1 && batch === -1) return im.fail(node, `reshape target [${dims.join(', ')}] leaves two dimensions open`);
   const fixed = prod(known.filter((d): d is number => d !== -1));
   const out = known.map((d) => (d === -1 ? total / fixed : (d as number)));
   if (batch === -1 && free === 0) return out; // [-1, k...]: the batch absorbs nothing more when sizes match
-  if (prod(out) !== total || out.some((d) => !Number.isInteger(d))) return im.fail(node, `cannot reshape [${from.join(', ')}] per example to [${out.join(', ')}]`);
+  if (prod(out) !== total || out.some((d) => !Number.isInteger(d)))
+    return im.fail(node, `cannot reshape [${from.join(', ')}] per example to [${out.join(', ')}]`);
   return out;
 }
 
@@ -196,27 +237,41 @@ function shapeOf(v: Val): Cell[] | undefined {
   return v.kind === 'const' ? [...v.t.values] : undefined;
 }
 
-const elementwiseConst = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Rule => (im, node) => {
-  const a = im.get(node, 0);
-  const b = im.get(node, 1);
-  if (op === 'Add' && a.kind === 'act' && b.kind === 'act') {
-    if (a.v.shape.join() !== b.v.shape.join()) return im.fail(node, `adds values of shapes [${a.v.shape.join(', ')}] and [${b.v.shape.join(', ')}]; broadcasting between computed values is not supported`);
-    im.set(node, { kind: 'act', v: im.layer((x, y) => add(im.name('add'), x, y), [a.v, b.v]) });
-    return;
-  }
-  const actFirst = a.kind === 'act';
-  const x = (actFirst ? a : b) as Act;
-  const c = im.constant(node, actFirst ? 1 : 0);
-  if (x.kind !== 'act' || !c) return im.fail(node, `${op} of two constants this importer cannot fold, or of a value by something computed`);
-  const values = perChannel(c, x.v.shape);
-  if (!values) return im.fail(node, `${op} by a constant of shape [${c.dims.join(', ')}] that is neither a scalar nor one value per channel`);
-  if (op === 'Div' && !actFirst) return im.fail(node, 'divides a constant by a computed value');
-  const ones = values.map(() => 1);
-  const zeros = values.map(() => 0);
-  const [scale, shift] =
-    op === 'Mul' ? [values, zeros] : op === 'Div' ? [values.map((v) => 1 / v), zeros] : op === 'Add' ? [ones, values] : actFirst ? [ones, values.map((v) => -v)] : [ones.map(() => -1), values];
-  im.set(node, { kind: 'act', v: im.layer((s) => affine(im.name('affine'), s, scale, shift), [x.v]) });
-};
+const elementwiseConst =
+  (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Rule =>
+  (im, node) => {
+    const a = im.get(node, 0);
+    const b = im.get(node, 1);
+    if (op === 'Add' && a.kind === 'act' && b.kind === 'act') {
+      if (a.v.shape.join() !== b.v.shape.join())
+        return im.fail(
+          node,
+          `adds values of shapes [${a.v.shape.join(', ')}] and [${b.v.shape.join(', ')}]; broadcasting between computed values is not supported`,
+        );
+      im.set(node, { kind: 'act', v: im.layer((x, y) => add(im.name('add'), x, y), [a.v, b.v]) });
+      return;
+    }
+    const actFirst = a.kind === 'act';
+    const x = (actFirst ? a : b) as Act;
+    const c = im.constant(node, actFirst ? 1 : 0);
+    if (x.kind !== 'act' || !c) return im.fail(node, `${op} of two constants this importer cannot fold, or of a value by something computed`);
+    const values = perChannel(c, x.v.shape);
+    if (!values) return im.fail(node, `${op} by a constant of shape [${c.dims.join(', ')}] that is neither a scalar nor one value per channel`);
+    if (op === 'Div' && !actFirst) return im.fail(node, 'divides a constant by a computed value');
+    const ones = values.map(() => 1);
+    const zeros = values.map(() => 0);
+    const [scale, shift] =
+      op === 'Mul'
+        ? [values, zeros]
+        : op === 'Div'
+          ? [values.map((v) => 1 / v), zeros]
+          : op === 'Add'
+            ? [ones, values]
+            : actFirst
+              ? [ones, values.map((v) => -v)]
+              : [ones.map(() => -1), values];
+    im.set(node, { kind: 'act', v: im.layer((s) => affine(im.name('affine'), s, scale, shift), [x.v]) });
+  };
 
 /** x·0.5·(1 + erf(x/√2)) in any of the orders exporters write it, starting at its Div or Mul by √2. */
 function geluPattern(im: Importer, node: NodeProto): boolean {
@@ -244,7 +299,13 @@ function geluPattern(im: Importer, node: NodeProto): boolean {
   return true;
 }
 
-const ACTIVATIONS: Record<string, 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'gelu'> = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyRelu: 'leakyRelu', Gelu: 'gelu' };
+const ACTIVATIONS: Record<string, 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'gelu'> = {
+  Relu: 'relu',
+  Sigmoid: 'sigmoid',
+  Tanh: 'tanh',
+  LeakyRelu: 'leakyRelu',
+  Gelu: 'gelu',
+};
 
 function poolGeometry(im: Importer, node: NodeProto, x: Value) {
   const a = im.attrs(node);
@@ -252,11 +313,22 @@ function poolGeometry(im: Importer, node: NodeProto, x: Value) {
   if ((a.get('ceil_mode') ?? 0) !== 0) return im.fail(node, 'ceil_mode = 1 is not supported');
   if (((a.get('dilations') as number[] | undefined) ?? [1, 1]).some((d) => d !== 1)) return im.fail(node, 'dilated pooling is not supported');
   const stride = (a.get('strides') as number[] | undefined) ?? [1, 1];
-  return { kernel: [kernel[0]!, kernel[1]!] as [number, number], stride: [stride[0]!, stride[1]!] as [number, number], padding: autoPads(im, node, x.shape, kernel, stride, [1, 1]) };
+  return {
+    kernel: [kernel[0]!, kernel[1]!] as [number, number],
+    stride: [stride[0]!, stride[1]!] as [number, number],
+    padding: autoPads(im, node, x.shape, kernel, stride, [1, 1]),
+  };
 }
 
 /** pads [top, left, bottom, right] from `pads` or `auto_pad`. */
-function autoPads(im: Importer, node: NodeProto, shape: Shape, kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): [number, number, number, number] {
+function autoPads(
+  im: Importer,
+  node: NodeProto,
+  shape: Shape,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): [number, number, number, number] {
   const a = im.attrs(node);
   const mode = (a.get('auto_pad') as string | undefined) ?? 'NOTSET';
   if (mode === 'NOTSET') {
@@ -307,7 +379,8 @@ const RULES: Record<string, Rule> = {
     const w = transB ? b.values : transpose2d(b.values, r, c);
     const bias = im.constant(n, 2);
     if (n.input![2] && !bias) return im.fail(n, 'its bias must be a constant');
-    if (bias && bias.values.length !== units) return im.fail(n, `bias of ${bias.values.length} values for ${units} outputs (broadcast biases are not supported)`);
+    if (bias && bias.values.length !== units)
+      return im.fail(n, `bias of ${bias.values.length} values for ${units} outputs (broadcast biases are not supported)`);
     im.set(n, { kind: 'act', v: denseFrom(im, n, x, w, units, bias?.values, [n.input![1]!, ...(bias ? [n.input![2]!] : [])]) });
   },
   MatMul(im, n) {
@@ -349,7 +422,15 @@ const RULES: Record<string, Rule> = {
     const bias = im.constant(n, 2);
     if (n.input![2] && !bias) return im.fail(n, 'its bias must be a constant');
     const v = im.layer(
-      (s) => conv2d(im.name('conv'), s, { channels: co, kernel: [kh, kw], stride: [stride[0]!, stride[1]!], padding, dilation: [dilation[0]!, dilation[1]!], bias: bias !== undefined }),
+      (s) =>
+        conv2d(im.name('conv'), s, {
+          channels: co,
+          kernel: [kh, kw],
+          stride: [stride[0]!, stride[1]!],
+          padding,
+          dilation: [dilation[0]!, dilation[1]!],
+          bias: bias !== undefined,
+        }),
       [x],
       bias ? [w.values, bias.values] : [w.values],
       [],
@@ -365,7 +446,14 @@ const RULES: Record<string, Rule> = {
     const eps = (a.get('epsilon') as number | undefined) ?? 1e-5;
     // ONNX: running = running·momentum + batch·(1 − momentum); torch's momentum is 1 − that.
     const momentum = 1 - ((a.get('momentum') as number | undefined) ?? 0.9);
-    const v = im.layer((s) => batchNorm(im.name('bn'), s, { eps, momentum }), [x], [scale.values, bias.values], [mean.values, variance.values], [n.input![1]!, n.input![2]!], [n.input![3]!, n.input![4]!]);
+    const v = im.layer(
+      (s) => batchNorm(im.name('bn'), s, { eps, momentum }),
+      [x],
+      [scale.values, bias.values],
+      [mean.values, variance.values],
+      [n.input![1]!, n.input![2]!],
+      [n.input![3]!, n.input![4]!],
+    );
     im.set(n, { kind: 'act', v });
   },
   MaxPool(im, n) {
@@ -403,7 +491,14 @@ const RULES: Record<string, Rule> = {
     const rank = data.shape.length + 1;
     const drop = (axes ?? data.shape.map((d, i) => (d === 1 ? i + 1 : -1)).filter((i) => i >= 0)).map((a) => (a < 0 ? a + rank : a));
     if (drop.includes(0)) return im.fail(n, 'squeezes the batch axis');
-    im.set(n, { kind: 'act', v: reshapeTo(im, data, data.shape.filter((_, i) => !drop.includes(i + 1))) });
+    im.set(n, {
+      kind: 'act',
+      v: reshapeTo(
+        im,
+        data,
+        data.shape.filter((_, i) => !drop.includes(i + 1)),
+      ),
+    });
   },
   Unsqueeze(im, n) {
     const data = im.act(n, 0);
@@ -422,7 +517,8 @@ const RULES: Record<string, Rule> = {
     im.set(n, { kind: 'act', v: ratio > 0 ? im.layer((s) => dropout(im.name('dropout'), s, ratio), [x]) : x });
   },
   Softmax(im, n) {
-    if (!im.graph.output?.some((o) => o.name === n.output![0])) return im.fail(n, 'a softmax inside the network is not supported (only a final one, which is dropped: the loss takes logits)');
+    if (!im.graph.output?.some((o) => o.name === n.output![0]))
+      return im.fail(n, 'a softmax inside the network is not supported (only a final one, which is dropped: the loss takes logits)');
     im.set(n, im.get(n, 0));
   },
   Slice(im, n) {
@@ -466,14 +562,16 @@ const RULES: Record<string, Rule> = {
   Pad(im, n) {
     const x = im.act(n, 0);
     const a = im.attrs(n);
-    if (((a.get('mode') as string | undefined) ?? 'constant') !== 'constant') return im.fail(n, `mode "${a.get('mode')}": only constant (zero) padding is supported`);
+    if (((a.get('mode') as string | undefined) ?? 'constant') !== 'constant')
+      return im.fail(n, `mode "${a.get('mode')}": only constant (zero) padding is supported`);
     const value = (a.get('value') as number | undefined) ?? im.constant(n, 2)?.values[0] ?? 0;
     if (value !== 0) return im.fail(n, `pads with ${value}; only zero padding is supported`);
     const pads = (a.get('pads') as number[] | undefined) ?? im.constant(n, 1)?.values ?? im.fail(n, 'its pads must be a constant');
     const axes = im.constant(n, 3)?.values;
     if (axes) return im.fail(n, 'the axes input (opset 18) is not supported; give pads for every axis');
     const rank = x.shape.length + 1;
-    if (pads.length !== 2 * rank || pads[0] !== 0 || pads[rank] !== 0) return im.fail(n, `pads [${pads.join(', ')}] must cover every axis and leave the batch axis alone`);
+    if (pads.length !== 2 * rank || pads[0] !== 0 || pads[rank] !== 0)
+      return im.fail(n, `pads [${pads.join(', ')}] must cover every axis and leave the batch axis alone`);
     if (pads.every((p) => p === 0)) return im.set(n, { kind: 'act', v: x });
     im.set(n, { kind: 'act', v: im.layer((s) => padLayer(im.name('pad'), s, pads.slice(1, rank), pads.slice(rank + 1)), [x]) });
   },
@@ -491,7 +589,8 @@ for (const [op, fn] of Object.entries(ACTIVATIONS)) {
   RULES[op] = (im, n) => {
     const x = im.act(n, 0);
     const a = im.attrs(n);
-    if (op === 'Gelu' && ((a.get('approximate') as string | undefined) ?? 'none') !== 'none') return im.fail(n, 'the tanh approximation of GELU is not supported (only the exact one)');
+    if (op === 'Gelu' && ((a.get('approximate') as string | undefined) ?? 'none') !== 'none')
+      return im.fail(n, 'the tanh approximation of GELU is not supported (only the exact one)');
     const slope = (a.get('alpha') as number | undefined) ?? 0.01;
     im.set(n, { kind: 'act', v: im.layer((s) => activation(im.name(fn), s, fn, slope), [x]) });
   };
@@ -504,10 +603,12 @@ function graphInput(file: string, graph: NonNullable<ModelProto['graph']>): { na
   if (inputs.length !== 1) throw new OnnxFileError(`${file}: has ${inputs.length} inputs besides its weights; expected one, the images`);
   const input = inputs[0]!;
   const dims = input.type?.tensorType?.shape?.dim ?? [];
-  if (dims.length < 2) throw new OnnxFileError(`${file}: input "${input.name}" has rank ${dims.length}; expected a batch axis and the image axes, e.g. [N, 1, 28, 28]`);
+  if (dims.length < 2)
+    throw new OnnxFileError(`${file}: input "${input.name}" has rank ${dims.length}; expected a batch axis and the image axes, e.g. [N, 1, 28, 28]`);
   const shape = dims.slice(1).map((d, i) => {
     const v = num(d.dimValue as number);
-    if (!(v >= 1)) throw new OnnxFileError(`${file}: input "${input.name}" axis ${i + 1} has no fixed size (${d.dimParam ?? '?'}); only the batch axis may be dynamic`);
+    if (!(v >= 1))
+      throw new OnnxFileError(`${file}: input "${input.name}" axis ${i + 1} has no fixed size (${d.dimParam ?? '?'}); only the batch axis may be dynamic`);
     return v;
   });
   const first = (graph.node ?? []).filter((n) => n.input?.includes(input.name!));
@@ -522,7 +623,8 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
   const model = decodeModel(bytes, file);
   const graph = model.graph!;
   const opset = opsetOf(model);
-  if (!(graph.initializer ?? []).length) throw new OnnxFileError(`${file}: has no initializers (no weights); export the model with its parameters (torch.onnx.export's export_params=True)`);
+  if (!(graph.initializer ?? []).length)
+    throw new OnnxFileError(`${file}: has no initializers (no weights); export the model with its parameters (torch.onnx.export's export_params=True)`);
   const input = graphInput(file, graph);
   const im = new Importer(file, graph, opset, input.shape);
   for (const t of graph.initializer ?? []) im.values.set(t.name!, { kind: 'const', t: readTensor(t, file) });
@@ -545,7 +647,10 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     if (standard && FOLDABLE.has(node.opType ?? '') && reads.every((v) => v?.kind === 'const')) {
       const inputs = (node.input ?? []).map((i) => (i ? (im.values.get(i) as Const).t : undefined));
       const out = fold({ op: node.opType!, inputs, attrs: im.attrs(node) });
-      if (!out) im.unsupported.push(`${node.opType} "${node.name}" (on constants this importer cannot fold${inputs.some((t) => t?.values.includes('N')) ? ': arithmetic on the batch size' : ''})`);
+      if (!out)
+        im.unsupported.push(
+          `${node.opType} "${node.name}" (on constants this importer cannot fold${inputs.some((t) => t?.values.includes('N')) ? ': arithmetic on the batch size' : ''})`,
+        );
       im.set(node, out ? { kind: 'const', t: out } : { kind: 'unknown' });
       continue;
     }
@@ -553,7 +658,10 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     const downstream = reads.some((v) => v?.kind === 'unknown');
     if (!rule || downstream) {
       // Nodes downstream of one already listed are not listed again; foldable ops only fail on computed values.
-      if (!rule && !(downstream && FOLDABLE.has(node.opType ?? ''))) im.unsupported.push(`${node.domain ? `${node.domain}:` : ''}${node.opType} "${node.name}"${FOLDABLE.has(node.opType ?? '') ? ' (on a computed value)' : ''}`);
+      if (!rule && !(downstream && FOLDABLE.has(node.opType ?? '')))
+        im.unsupported.push(
+          `${node.domain ? `${node.domain}:` : ''}${node.opType} "${node.name}"${FOLDABLE.has(node.opType ?? '') ? ' (on a computed value)' : ''}`,
+        );
       for (const o of node.output ?? []) if (o) im.values.set(o, { kind: 'unknown' });
       continue;
     }
@@ -561,7 +669,9 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     rule(im, node);
   }
   if (im.unsupported.length) {
-    throw new OnnxFileError(`${file}: ${im.unsupported.length} node(s) cannot be imported: ${im.unsupported.join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`);
+    throw new OnnxFileError(
+      `${file}: ${im.unsupported.length} node(s) cannot be imported: ${im.unsupported.join(', ')}. Supported: ${SUPPORTED_OPS.join(', ')}`,
+    );
   }
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new OnnxFileError(`${file}: has ${outputs.length} outputs; expected one, the class scores`);
@@ -577,7 +687,8 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
   const sources = [...layers.flatMap((l) => w(l).sources), ...layers.flatMap((l) => w(l).bufferSources)];
   const specs = [...layers.flatMap((l) => l.params), ...layers.flatMap((l) => l.buffers)];
   specs.forEach((s, i) => {
-    if (weights[i]!.length !== size(s.shape)) throw new OnnxFileError(`${file}: initializer "${sources[i]}" has ${weights[i]!.length} values; ${s.name} needs ${size(s.shape)}`);
+    if (weights[i]!.length !== size(s.shape))
+      throw new OnnxFileError(`${file}: initializer "${sources[i]}" has ${weights[i]!.length} values; ${s.name} needs ${size(s.shape)}`);
   });
   return { model: graphOut, weights, sources, inShape: input.shape, numClasses: logits.shape[0]!, opset };
 }

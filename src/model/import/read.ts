@@ -18,7 +18,9 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new OnnxFileError(`${file}: not an ONNX model (${(e as Error).message}); expected a file written by torch.onnx.export, tf2onnx or another ONNX exporter`);
+    throw new OnnxFileError(
+      `${file}: not an ONNX model (${(e as Error).message}); expected a file written by torch.onnx.export, tf2onnx or another ONNX exporter`,
+    );
   }
   if (!model.graph?.node?.length) throw new OnnxFileError(`${file}: not an ONNX model (no graph with nodes)`);
   return model;
@@ -51,11 +53,15 @@ export function readTensor(t: onnxProto.onnx.ITensorProto, file: string): Tensor
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
   const read = (width: number, get: (at: number) => number, fallback: readonly (number | Long)[] | null | undefined): number[] => {
     if (view) {
-      if (view.byteLength !== count * width) throw new OnnxFileError(`${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${view.byteLength} bytes; expected ${count * width}`);
+      if (view.byteLength !== count * width)
+        throw new OnnxFileError(`${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${view.byteLength} bytes; expected ${count * width}`);
       return Array.from({ length: count }, (_, i) => get(i * width));
     }
     const values = (fallback ?? []).map((v) => num(v));
-    if (values.length !== count) throw new OnnxFileError(`${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${values.length} values; expected ${count}${t.dataLocation === 1 ? ' (its data is in an external file, which is not supported: save the model with its weights inside)' : ''}`);
+    if (values.length !== count)
+      throw new OnnxFileError(
+        `${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${values.length} values; expected ${count}${t.dataLocation === 1 ? ' (its data is in an external file, which is not supported: save the model with its weights inside)' : ''}`,
+      );
     return values;
   };
   switch (t.dataType) {
@@ -94,7 +100,10 @@ export function attributes(node: NodeProto, file: string): Map<string, number | 
         out.set(a.name!, [...(a.floats ?? [])]);
         break;
       case T.INTS:
-        out.set(a.name!, (a.ints ?? []).map((v) => num(v as number | Long)));
+        out.set(
+          a.name!,
+          (a.ints ?? []).map((v) => num(v as number | Long)),
+        );
         break;
       case T.STRING:
         out.set(a.name!, new TextDecoder().decode(a.s ?? new Uint8Array()));

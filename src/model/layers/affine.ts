@@ -7,7 +7,10 @@ import { size, STATELESS } from '../layer.ts';
 
 export function affine(name: string, inShape: Shape, scale: readonly number[], shift: readonly number[]): Layer {
   const c = inShape[0]!;
-  for (const [what, v] of [['scale', scale], ['shift', shift]] as const) {
+  for (const [what, v] of [
+    ['scale', scale],
+    ['shift', shift],
+  ] as const) {
     if (v.length !== 1 && v.length !== c) throw new Error(`affine layer "${name}": ${what} has ${v.length} values; expected 1 or ${c} (one per channel)`);
   }
   const broadcast = [c, ...inShape.slice(1).map(() => 1)];

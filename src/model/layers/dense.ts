@@ -46,11 +46,15 @@ export function dense(name: string, inShape: Shape, units: number, bias = true, 
     backward(g, dy, { xs: [x], y, params: [w] }, want) {
       const xT = g.twin(x!, 'featureMajor');
       if (!xT || !g.twin(y, 'featureMajor')) {
-        const dparams = want.dparams ? [g.node('Gemm', [dy, x!], { transA: 1 }), ...(bias ? [g.node('ReduceSum', [dy, g.ints([0])], { keepdims: 0 })] : [])] : [];
+        const dparams = want.dparams
+          ? [g.node('Gemm', [dy, x!], { transA: 1 }), ...(bias ? [g.node('ReduceSum', [dy, g.ints([0])], { keepdims: 0 })] : [])]
+          : [];
         return { dxs: [want.dxs[0] ? g.node('MatMul', [dy, w!]) : undefined], dparams };
       }
       const dyT = g.twin(dy, 'featureMajor') ?? transpose(g, dy);
-      const dparams = want.dparams ? [g.node('Gemm', [dyT, xT], { transB: 1 }), ...(bias ? [g.node('ReduceSum', [dyT, g.ints([1])], { keepdims: 0 })] : [])] : [];
+      const dparams = want.dparams
+        ? [g.node('Gemm', [dyT, xT], { transB: 1 }), ...(bias ? [g.node('ReduceSum', [dyT, g.ints([1])], { keepdims: 0 })] : [])]
+        : [];
       if (!want.dxs[0]) return { dxs: [undefined], dparams };
       const dxT = g.node('Gemm', [w!, dyT], { transA: 1 });
       const dx = transpose(g, dxT);

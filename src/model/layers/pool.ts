@@ -34,7 +34,8 @@ function geometry(name: string, inShape: Shape, o: PoolOptions): { pool: PoolGeo
   const kernel = pair(o.kernel);
   const stride = pair(o.stride ?? o.kernel);
   const pads = quad(o.padding ?? 0);
-  if (pads[0] * 2 > kernel[0] || pads[1] * 2 > kernel[1]) throw new Error(`pooling layer "${name}": padding [${pads.join(', ')}] is more than half the ${kernel.join('x')} kernel (PyTorch refuses it too)`);
+  if (pads[0] * 2 > kernel[0] || pads[1] * 2 > kernel[1])
+    throw new Error(`pooling layer "${name}": padding [${pads.join(', ')}] is more than half the ${kernel.join('x')} kernel (PyTorch refuses it too)`);
   const ho = convOutSize(h, kernel[0], stride[0], pads[0], pads[2]);
   const wo = convOutSize(w, kernel[1], stride[1], pads[1], pads[3]);
   if (ho < 1 || wo < 1) throw new Error(`pooling layer "${name}": a ${kernel.join('x')} window does not fit a ${h}x${w} input`);
@@ -125,7 +126,14 @@ export function globalAvgPool(name: string, inShape: Shape): Layer {
       const scaled = g.node('Div', [dy, g.scalar(h * w)]);
       const view = layoutOf(g, [x!], inShape);
       // dy/(H·W) broadcast over the plane, in the layout the input had (blocked, for the layer below).
-      return { dxs: [view.out(g.node('Expand', [g.node('Reshape', [scaled, g.ints(view.perChannel.map((d, i) => (i === 0 ? 0 : d)))]), g.node('Shape', [view.values[0]!])]))], dparams: [] };
+      return {
+        dxs: [
+          view.out(
+            g.node('Expand', [g.node('Reshape', [scaled, g.ints(view.perChannel.map((d, i) => (i === 0 ? 0 : d)))]), g.node('Shape', [view.values[0]!])]),
+          ),
+        ],
+        dparams: [],
+      };
     },
   };
 }

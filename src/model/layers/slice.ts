@@ -21,8 +21,10 @@ export function slice(name: string, inShape: Shape, axes: readonly (SliceAxis | 
   const whole = (d: number) => ({ start: 0, end: d, step: 1 });
   const spec = axes.map((a, i) => a ?? whole(inShape[i]!));
   spec.forEach((a, i) => {
-    if (!(a.step >= 1 && a.start >= 0 && a.end <= inShape[i]! && a.start < a.end)) throw new Error(`slice layer "${name}": axis ${i + 1} slice ${a.start}:${a.end}:${a.step} does not fit ${inShape[i]}`);
-    if (a.step > 1 && (inShape.length !== 3 || i === 0)) throw new Error(`slice layer "${name}": steps above 1 are supported on the spatial axes of [C, H, W] only`);
+    if (!(a.step >= 1 && a.start >= 0 && a.end <= inShape[i]! && a.start < a.end))
+      throw new Error(`slice layer "${name}": axis ${i + 1} slice ${a.start}:${a.end}:${a.step} does not fit ${inShape[i]}`);
+    if (a.step > 1 && (inShape.length !== 3 || i === 0))
+      throw new Error(`slice layer "${name}": steps above 1 are supported on the spatial axes of [C, H, W] only`);
   });
   const outShape = spec.map((a) => Math.ceil((a.end - a.start) / a.step));
   return {
@@ -32,7 +34,14 @@ export function slice(name: string, inShape: Shape, axes: readonly (SliceAxis | 
     outShape,
     ...STATELESS,
     macs: 0,
-    forward: (g, [x]) => g.node('Slice', [x!, g.ints(spec.map((a) => a.start)), g.ints(spec.map((a) => a.end)), g.ints(spec.map((_, i) => i + 1)), g.ints(spec.map((a) => a.step))]),
+    forward: (g, [x]) =>
+      g.node('Slice', [
+        x!,
+        g.ints(spec.map((a) => a.start)),
+        g.ints(spec.map((a) => a.end)),
+        g.ints(spec.map((_, i) => i + 1)),
+        g.ints(spec.map((a) => a.step)),
+      ]),
     backward(g, dy, _v, want) {
       if (!want.dxs[0]) return { dxs: [undefined], dparams: [] };
       let d = dy;
@@ -53,8 +62,10 @@ export function slice(name: string, inShape: Shape, axes: readonly (SliceAxis | 
 
 /** Zero padding of a per-example value: `before` and `after` per axis. */
 export function padLayer(name: string, inShape: Shape, before: readonly number[], after: readonly number[]): Layer {
-  if (before.length !== inShape.length || after.length !== inShape.length) throw new Error(`pad layer "${name}": pads for ${before.length} axes given for a value of rank ${inShape.length}`);
-  if ([...before, ...after].some((p) => !Number.isInteger(p) || p < 0)) throw new Error(`pad layer "${name}": pads must be non-negative integers (cropping is a slice)`);
+  if (before.length !== inShape.length || after.length !== inShape.length)
+    throw new Error(`pad layer "${name}": pads for ${before.length} axes given for a value of rank ${inShape.length}`);
+  if ([...before, ...after].some((p) => !Number.isInteger(p) || p < 0))
+    throw new Error(`pad layer "${name}": pads must be non-negative integers (cropping is a slice)`);
   const outShape = inShape.map((d, i) => d + before[i]! + after[i]!);
   return {
     name,
@@ -65,7 +76,9 @@ export function padLayer(name: string, inShape: Shape, before: readonly number[]
     macs: 0,
     forward: (g, [x]) => pad(g, x!, before, after),
     backward: (g, dy, _v, want) => ({
-      dxs: [want.dxs[0] ? g.node('Slice', [dy, g.ints(before), g.ints(inShape.map((d, i) => before[i]! + d)), g.ints(inShape.map((_, i) => i + 1))]) : undefined],
+      dxs: [
+        want.dxs[0] ? g.node('Slice', [dy, g.ints(before), g.ints(inShape.map((d, i) => before[i]! + d)), g.ints(inShape.map((_, i) => i + 1))]) : undefined,
+      ],
       dparams: [],
     }),
   };

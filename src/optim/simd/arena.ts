@@ -8,15 +8,111 @@ export interface Kernels {
   readonly memory: WebAssembly.Memory;
   sgd(p: number, g: number, n: number, lr: number, wd: number): number;
   sgd_momentum(p: number, g: number, buf: number, n: number, lr: number, wd: number, mu: number, undamped: number, first: number, nesterov: number): number;
-  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, b1: number, b2: number, c1: number, c2: number, wd: number, shrink: number, step: number, invBc2Sqrt: number, eps: number, amsgrad: number): number;
-  rmsprop(p: number, g: number, sq: number, gavg: number, buf: number, n: number, alpha: number, c: number, eps: number, wd: number, mu: number, lr: number, centered: number, momentum: number): number;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    wd: number,
+    shrink: number,
+    step: number,
+    invBc2Sqrt: number,
+    eps: number,
+    amsgrad: number,
+  ): number;
+  rmsprop(
+    p: number,
+    g: number,
+    sq: number,
+    gavg: number,
+    buf: number,
+    n: number,
+    alpha: number,
+    c: number,
+    eps: number,
+    wd: number,
+    mu: number,
+    lr: number,
+    centered: number,
+    momentum: number,
+  ): number;
   adagrad(p: number, g: number, sum: number, n: number, clr: number, wd: number, eps: number): number;
   adadelta(p: number, g: number, sq: number, dsq: number, n: number, rho: number, c: number, eps: number, wd: number, lr: number): number;
   adamax(p: number, g: number, m: number, u: number, n: number, b1: number, c1: number, b2: number, eps: number, wd: number, clr: number): number;
-  nadam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc2: number, eps: number, wd: number, cg: number, cm: number): number;
-  radam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc1: number, lr: number, bc2sqrt: number, eps: number, rect: number, wd: number, adaptive: number): number;
-  adabelief(p: number, g: number, m: number, s: number, smax: number, n: number, shrink: number, wd: number, b1: number, c1: number, b2: number, c2: number, eps: number, invbc2: number, step: number, amsgrad: number, mode: number): number;
-  lamb_update(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, bc1: number, bc2: number, eps: number, wd: number): number;
+  nadam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    bc2: number,
+    eps: number,
+    wd: number,
+    cg: number,
+    cm: number,
+  ): number;
+  radam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    bc1: number,
+    lr: number,
+    bc2sqrt: number,
+    eps: number,
+    rect: number,
+    wd: number,
+    adaptive: number,
+  ): number;
+  adabelief(
+    p: number,
+    g: number,
+    m: number,
+    s: number,
+    smax: number,
+    n: number,
+    shrink: number,
+    wd: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    invbc2: number,
+    step: number,
+    amsgrad: number,
+    mode: number,
+  ): number;
+  lamb_update(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    bc1: number,
+    bc2: number,
+    eps: number,
+    wd: number,
+  ): number;
   lamb_apply(p: number, g: number, n: number, step: number): number;
   sumsq(p: number, g: number, n: number): number;
   lion(p: number, g: number, m: number, n: number, b1: number, c1: number, b2: number, c2: number, shrink: number, lr: number): number;
@@ -26,7 +122,21 @@ export interface Kernels {
   ema_sq(p: number, g: number, n: number, beta: number, c: number): number;
   scale_add(p: number, g: number, n: number, shrink: number, step: number): number;
   schedulefree_sgd(p: number, g: number, z: number, n: number, wd: number, ckp1: number, ylr: number, lr: number): number;
-  schedulefree_adamw(p: number, g: number, z: number, v: number, n: number, b2: number, c2: number, bc2: number, eps: number, wd: number, ckp1: number, ylr: number, lr: number): number;
+  schedulefree_adamw(
+    p: number,
+    g: number,
+    z: number,
+    v: number,
+    n: number,
+    b2: number,
+    c2: number,
+    bc2: number,
+    eps: number,
+    wd: number,
+    ckp1: number,
+    ylr: number,
+    lr: number,
+  ): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
