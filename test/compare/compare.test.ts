@@ -28,7 +28,7 @@ beforeAll(async () => {
     })
   ).dir;
   otherSeeds = (await smallRun({ seeds: [3, 4, 5] })).dir;
-}, 120_000);
+}, 300_000);
 
 interface Row {
   optimizer: string;

@@ -194,7 +194,7 @@ describe('thresholds and alpha', () => {
     expect(c.untested).toBe(untested.length);
     expectEvery(untested, (x) => x.verdict === '~');
     expect(r.code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('history', () => {

@@ -56,7 +56,7 @@ beforeAll(async () => {
     '.',
     '/',
   ];
-}, 120_000);
+}, 300_000);
 
 afterAll(() => {
   process.chdir(cwd);

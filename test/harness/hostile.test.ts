@@ -39,7 +39,7 @@ function modelWith(value: number): string {
 let run = '';
 beforeAll(async () => {
   run = (await smallRun({ seeds: [0] })).dir;
-}, 120_000);
+}, 300_000);
 
 describe('finite or flagged', () => {
   for (const [what, value] of [

@@ -76,7 +76,7 @@ describe('optrobust evaluate', () => {
   const colour = buildGraph(buildModel({ kind: 'cnn' }, [3, 32, 32], 10), 'predict', 10, EXPORT, new Network({ kind: 'cnn' }, [3, 32, 32], 10).initWeights(0));
   const bad: [string, Uint8Array, RegExp][] = [
     ['not ONNX', new TextEncoder().encode('{"weights": "somewhere else"}'), /bad\.onnx: not an ONNX model/],
-    ['truncated', lenet.subarray(0, 60_000), /bad\.onnx: not an ONNX model/],
+    ['truncated', lenet.subarray(0, 180_000), /bad\.onnx: not an ONNX model/],
     [
       'an input without image axes',
       edited((m) => m.graph!.input![0]!.type!.tensorType!.shape!.dim!.splice(1)),

@@ -74,7 +74,7 @@ describe('--shard auto through the command line', () => {
   beforeAll(async () => {
     whole = join(mkdtempSync(join(tmpdir(), 'shard-whole-')), 'run');
     expect((await cli([...SMOKE, '--out', whole], undefined, CLEAR)).code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   // Every engine's variables are read in shardFromEnv's tests above; end to end, two engines run
   // here (Kubernetes with an explicit count, Slurm) and the other two in `npm run test:slow`.
@@ -94,7 +94,7 @@ describe('--shard auto through the command line', () => {
       }
       expect((await cli(['merge', join(base, 's2'), join(base, 's1'), '--out', join(base, 'merged')])).code).toBe(0);
       for (const f of FILES) expect(readFileSync(join(base, 'merged', f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
-    }, 120_000);
+    }, 300_000);
   }
 
   it('without an engine in the environment: exit 2, the variables it looks for named, nothing written', async () => {

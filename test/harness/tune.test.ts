@@ -31,5 +31,5 @@ describe('optrobust run --tune', () => {
     const again = await cli(['run', '--resume', dir]);
     expect(again.stderr).toContain('ran 0 cell(s)');
     expect(read(dir, 'results.csv')).toBe(before);
-  }, 120_000);
+  }, 300_000);
 });

@@ -81,7 +81,7 @@ describe('optrobust history', () => {
     folder = mkdtempSync(join(tmpdir(), 'history-'));
     // Written out of order: the history orders by recorded start time.
     for (const i of [6, 2, 5, 1, 4, 3]) night(i >= 4 ? weak : normal, i, folder);
-  }, 120_000);
+  }, 300_000);
 
   it('marks the change where the weakened optimizer came in, with its commit, and none for the unchanged one; exit 0 when the latest run starts nothing', async () => {
     const out = mkdtempSync(join(tmpdir(), 'history-out-'));

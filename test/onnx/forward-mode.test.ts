@@ -281,7 +281,7 @@ describe.skipIf(block === 0)("forward mode: onnxruntime's blocked (NCHWc) operat
       await native.release();
       await portable.release();
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('forward mode: what it refuses and what it leaves alone', () => {

@@ -82,7 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   it('report.html of a real run opens from disk with no console errors and every chart rendered', async () => {
     const { dir } = await smallRun({ seeds: [0, 1] });
     await checkReport(join(dir, 'report.html'), 'report-small.png', 6);
-  }, 120_000);
+  }, 300_000);
 
   it('report.html at nightly size (12 optimizers x 13 perturbations) fits 1280 px', async () => {
     const dir = await syntheticRun({
@@ -97,7 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
       perturbations: NIGHTLY_PERTURBATIONS,
     });
     await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
-  }, 120_000);
+  }, 300_000);
 
   it('compare.html opens with no console errors and its chart drawn', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });

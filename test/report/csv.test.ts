@@ -22,7 +22,7 @@ beforeAll(async () => {
   results = load('results.csv');
   summary = load('summary.csv');
   steps = load('steps.csv');
-}, 60_000);
+}, 180_000);
 
 describe('results.csv', () => {
   it('has the documented columns and one measurement per row', () => {

@@ -8,7 +8,7 @@ describe('report.html', () => {
   beforeAll(async () => {
     const { dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0, 1, 2] });
     html = read(dir, 'report.html');
-  }, 120_000);
+  }, 300_000);
 
   it('shows a suite description with markup as text, never as markup', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

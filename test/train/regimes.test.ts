@@ -195,5 +195,5 @@ describe('a suite comparing regimes', () => {
     expect(clean('fgsm-0.05')).toHaveLength(2);
     expect(clean('fgsm-0.05')).not.toEqual(clean('standard'));
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('fgsm-0.05');
-  }, 120_000);
+  }, 300_000);
 });
