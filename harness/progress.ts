@@ -3,12 +3,9 @@
 // line per finished cell and no escape codes.
 import cliProgress from 'cli-progress';
 
-export interface Progress {
-  start(total: number): void;
-  begin(cell: string): void;
-  done(cell: string, seconds: number, note: string): void;
-  stop(): void;
-}
+import type { Progress } from '../src/runner/pool.ts';
+
+export type { Progress };
 
 /** Whether `stream` is a terminal that understands escape codes. */
 export function fancyTerminal(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {

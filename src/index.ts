@@ -71,3 +71,6 @@ export { gitState, fileHash, type Provenance } from './experiment/provenance.ts'
 export { buildHistory, findRuns, HistoryError, type History, type HistorySeries } from './history/history.ts';
 export { historyCsv, historyHtml } from './history/render.ts';
 export { changePoints, noiseVariance, type ChangePoint } from './history/change-points.ts';
+
+// Running a suite in a pool of worker processes, as `optrobust run` does.
+export { runGrid, Interrupted, SILENT, type Progress, type RunOptions, type RunOutcome } from './runner/pool.ts';

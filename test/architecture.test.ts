@@ -24,6 +24,7 @@ const LAYERS = [
   'report',
   'compare',
   'history',
+  'runner',
   'index.ts',
 ] as const;
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, cliDetached, read } from '../helpers/cli.ts';
 import { RESULT_FILES } from '../../src/report/write.ts';
-import { runGrid } from '../../harness/runner.ts';
+import { runGrid } from '../../src/runner/pool.ts';
 import { RunStore } from '../../src/experiment/store.ts';
 import { readManifest } from '../../src/experiment/manifest.ts';
 import { loadDataset } from '../../src/data/sources.ts';
@@ -81,7 +81,7 @@ describe('optrobust run', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`[${6 - done}/${6 - done}]`);
     expectSameResults(whole, killed);
-  }, 120_000);
+  }, 300_000);
 
   it('records a diverging cell and finishes the grid, exit 0', async () => {
     const dir = join(base, 'diverging');
@@ -204,5 +204,5 @@ describe('a writer killed mid-write', () => {
     await runGrid({ dir, config: { suite, data, keepWeights: true }, workers: 1, threads: 1, progress: quiet, previous: readManifest(dir) });
     expect(readdirSync(join(dir, 'weights')).sort()).toEqual(clean);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

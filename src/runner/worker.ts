@@ -1,9 +1,11 @@
 // A pool worker: runs one cell of any phase per task. Datasets and compiled networks are
 // cached per worker, so a worker pays for loading and session creation once, not per cell;
 // so are the model-free perturbed test sets, drawn once per seed rather than once per cell.
-import { loadDataset, PerturbedCache, type Dataset } from '../src/index.ts';
-import { runTask, type Outcome, type Task } from '../src/experiment/run.ts';
-import type { RunConfig } from '../src/experiment/manifest.ts';
+import { loadDataset } from '../data/sources.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { PerturbedCache } from '../metrics/perturbed-cache.ts';
+import { runTask, type Outcome, type Task } from '../experiment/run.ts';
+import type { RunConfig } from '../experiment/manifest.ts';
 
 export interface WorkerTask extends Task {
   readonly config: RunConfig;

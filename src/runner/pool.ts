@@ -1,4 +1,4 @@
-// Runs a suite: the library's phase loop (src/experiment/run.ts) with a worker pool as its
+// Runs a suite in a pool of worker processes: the library's phase loop (src/experiment/run.ts) with a worker pool as its
 // executor, one lane per worker so the progress display knows what is in flight. Each
 // finished cell is appended to the store before it is reported; result files are
 // regenerated from the store at the end, so resumed, sharded-and-merged and uninterrupted
@@ -8,18 +8,28 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
-import { RunStore, type CellRecord } from '../src/experiment/store.ts';
-import { acquireLock } from '../src/experiment/lock.ts';
-import type { Provenance } from '../src/experiment/provenance.ts';
-import { removeStaleTemporaries } from '../src/util/atomic.ts';
-import { WEIGHTS_DIR } from '../src/experiment/weights.ts';
-import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../src/experiment/manifest.ts';
-import { runPhases, taskLabel, type Executor, type Outcome } from '../src/experiment/run.ts';
-import { GRID, phaseNamed } from '../src/experiment/phases/index.ts';
-import { armId } from '../src/experiment/grid.ts';
-import { writeRunOutputs } from '../src/report/write.ts';
+import { RunStore, type CellRecord } from '../experiment/store.ts';
+import { acquireLock } from '../experiment/lock.ts';
+import type { Provenance } from '../experiment/provenance.ts';
+import { removeStaleTemporaries } from '../util/atomic.ts';
+import { WEIGHTS_DIR } from '../experiment/weights.ts';
+import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../experiment/manifest.ts';
+import { runPhases, taskLabel, type Executor, type Outcome } from '../experiment/run.ts';
+import { GRID, phaseNamed } from '../experiment/phases/index.ts';
+import { armId } from '../experiment/grid.ts';
+import { writeRunOutputs } from '../report/write.ts';
 import type { WorkerTask } from './worker.ts';
-import type { Progress } from './progress.ts';
+
+/** What a run reports as it goes (the command line draws a bar or plain lines; a library user may ignore it). */
+export interface Progress {
+  start(total: number): void;
+  begin(cell: string): void;
+  done(cell: string, seconds: number, note: string): void;
+  stop(): void;
+}
+
+/** Reports nothing. */
+export const SILENT: Progress = { start() {}, begin() {}, done() {}, stop() {} };
 
 export interface RunOptions {
   readonly dir: string;

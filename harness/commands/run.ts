@@ -1,0 +1,213 @@
+// `optrobust run`: a suite (or a prepared one: evaluate) resolved and checked before anything is
+// written, run through the pool, the table printed, the exit code from what happened.
+import { cpus } from 'node:os';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { checkOwnFolder } from '../../src/util/paths.ts';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
+import { loadDataset, parseShard } from '../../src/index.ts';
+import { readManifest, type RunConfig, type RunManifest } from '../../src/experiment/manifest.ts';
+import { taskLabel } from '../../src/experiment/run.ts';
+import { phaseNamed } from '../../src/experiment/phases/index.ts';
+import { tuneCells } from '../../src/experiment/phases/tune.ts';
+import { suiteArms, suiteModels } from '../../src/experiment/grid.ts';
+import { buildModel } from '../../src/model/families/registry.ts';
+import type { Suite } from '../../src/experiment/suite.ts';
+import { InputError, UsageError, WriteError } from '../../src/errors.ts';
+import { SHIPPED_SUITES } from '../../suites/index.ts';
+import { applyOverrides, loadSuite, suiteFile } from '../load-suite.ts';
+import { Interrupted, runGrid } from '../../src/runner/pool.ts';
+import { createProgress } from '../progress.ts';
+import { accuracyTable } from '../table.ts';
+import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seedList } from '../flags.ts';
+
+const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[:T]/g, '-');
+
+/** Points reports/latest at the newest run (replaced atomically through a temporary link). */
+function linkLatest(dir: string): void {
+  const parent = dirname(resolve(dir));
+  const tmp = join(parent, `.latest.${process.pid}`);
+  rmSync(tmp, { force: true });
+  symlinkSync(basename(dir), tmp);
+  renameSync(tmp, join(parent, 'latest'));
+}
+
+export interface RunFlags {
+  /** undefined: the default suite (so that --resume can tell an explicit --suite). */
+  suite?: string;
+  optimizers?: string[];
+  seeds?: number[];
+  epochs?: number;
+  dataDir?: string;
+  out?: string;
+  workers: number;
+  threads: number;
+  resume?: string;
+  shard?: string;
+  tune?: boolean;
+  /** false with --no-weights. */
+  weights?: boolean;
+  /** A suite built here (evaluate) instead of --suite. */
+  prepared?: Suite;
+}
+
+export async function runCommand(flags: RunFlags): Promise<number> {
+  let dir: string;
+  let config: RunConfig;
+  let previous: RunManifest | undefined;
+  let provenance: Provenance | undefined;
+  // Everything is checked (suite, shard, data) before the run folder is created.
+  if (flags.resume) {
+    dir = flags.resume;
+    previous = readManifest(dir);
+    config = previous.config;
+    // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
+    const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const)
+      .filter((k) => flags[k] !== undefined)
+      .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    if (flags.weights === false) ignored.push('--no-weights');
+    if (ignored.length)
+      throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
+    const data = loadDataset(config.suite.dataset, config.dataDir);
+    if (data.fingerprint !== config.data.fingerprint) {
+      throw new UsageError(
+        `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`,
+      );
+    }
+  } else {
+    const suite =
+      flags.prepared ??
+      applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
+    const chosen =
+      flags.shard === undefined
+        ? undefined
+        : isAutoShard(flags.shard)
+          ? shardFromEnv(flags.shard)
+          : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
+    const shard = chosen?.shard;
+    const file = flags.prepared ? undefined : suiteFile(flags.suite ?? 'default');
+    const git = gitState();
+    provenance = {
+      ...(git ? { git } : {}),
+      ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
+      ...(chosen ? { shard: chosen.source } : {}),
+    };
+    const data = loadDataset(suite.dataset, flags.dataDir);
+    // Every model must fit the data before anything is written (an imported file's input shape and classes).
+    for (const { label, spec } of suiteModels(suite)) {
+      try {
+        buildModel(spec, data.shape, data.numClasses);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new UsageError(
+          `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ${data.numClasses} classes): ${(e as Error).message}`,
+        );
+      }
+    }
+    config = {
+      suite,
+      dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+      shard,
+      data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses },
+      keepWeights: flags.weights !== false,
+    };
+    dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
+    if (existsSync(join(dir, 'run.json')))
+      throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
+    // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
+    checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
+  }
+  // More workers than cells would only start idle processes.
+  const workers = Math.min(flags.workers, Math.max(1, ...phaseSizes(config)));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted); // a second ^C: stop at once
+    log('\noptrobust: stopping (^C again to quit at once)...');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    mkdirSync(dir, { recursive: true });
+    log(
+      `optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`,
+    );
+    const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal, provenance });
+    if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
+    process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
+    if (config.suite.tune && config.shard)
+      log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
+    log(
+      `ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`,
+    );
+    const problems = outcome.records.flatMap((r) => {
+      const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
+      return problem ? [`${taskLabel(config.suite, r)}: ${problem}`] : [];
+    });
+    for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
+    if (problems.length)
+      log(
+        `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the model or its preprocessing (--mean/--std/--scale) is broken`,
+      );
+    if (outcome.failures > 0) {
+      log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
+    }
+    return outcome.failures > 0 || problems.length ? EXIT.failed : EXIT.ok;
+  } catch (e) {
+    if (e instanceof Interrupted) {
+      log(`optrobust: ${e.message}. Finish the run with: optrobust run --resume ${dir}`);
+      return EXIT.interrupted;
+    }
+    if (e instanceof WriteError)
+      throw new WriteError(
+        e.file,
+        `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once the problem is fixed, finish the run with: optrobust run --resume ${dir}`,
+      );
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** How many cells each phase of the run can have at once (for capping the worker count). */
+function phaseSizes(config: RunConfig): number[] {
+  const { suite, shard } = config;
+  const grid = Math.ceil((suiteArms(suite).length * suite.seeds.length) / (shard?.count ?? 1));
+  return [grid, ...(suite.tune ? [tuneCells(suite).length] : [])];
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('train every (optimizer, seed) cell of a suite, evaluate robustness, write reports')
+    .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file (default: default)`)
+    .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
+    .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', seedList)
+    .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
+    .option('--data-dir <dir>', "a folder holding the suite's dataset in its format (IDX files for the MNIST family, the binary batches for cifar10)")
+    .option('--out <dir>', 'run directory (default reports/<suite>-<timestamp>, linked from reports/latest)')
+    .addOption(
+      new Option('--workers <n>', 'parallel cells (at most the number of cells)')
+        .default(cpus().length, 'the number of cores')
+        .argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)),
+    )
+    .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
+    .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
+    .option(
+      '--shard <k/n|auto[/n]>',
+      'run slice k of n of the grid (join slices with `optrobust merge`); auto: from the batch engine (Kubernetes, Slurm, AWS Batch, GitLab)',
+    )
+    .option('--tune', "tune each optimizer's learning rate on a validation split first (the suite's tune settings, or defaults)")
+    .option(
+      '--no-weights',
+      "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)",
+    )
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await runCommand(flags);
+    });
+}
