@@ -9,6 +9,7 @@
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as the reference does.
 import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
+import { add, sub, mul, div, max, sqrt, v, t, load, set, store, old, g, type Kernel } from './simd/wat.ts';
 
 export interface AdabeliefOptions {
   readonly [k: string]: number | boolean | readonly [number, number];
@@ -25,8 +26,49 @@ export interface AdabeliefOptions {
 
 type State = SimdState & { readonly m: Region | null; readonly s: Region | null; readonly smax: Region | null };
 
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const adabeliefKernel: Kernel = {
+  name: 'adabelief',
+  doc: [
+    'AdaBelief (adabelief-pytorch 0.2.0): p *= shrink (decoupled decay); g += wd·p (coupled); m = β1·m + (1-β1)·g;',
+    's = β2·s + (1-β2)·(g-m)² + eps (stored, as the reference adds eps in place); v = amsgrad ? max(smax, s) : s;',
+    'mode 0: p -= step·m / (sqrt(v)·(1/sqrt(1-β2ᵗ)) + eps); 1 (rectified): p -= step·m / (sqrt(s) + eps); 2: p -= step·m; 3: no step.',
+  ].join('\n'),
+  streams: ['m', 's', 'smax'],
+  scalars: [
+    ['shrink', 'f32'],
+    ['wd', 'f32'],
+    ['b1', 'f32'],
+    ['c1', 'f32'],
+    ['b2', 'f32'],
+    ['c2', 'f32'],
+    ['eps', 'f32'],
+    ['invbc2', 'f32'],
+    ['step', 'f32'],
+    ['amsgrad', 'i32'],
+    ['mode', 'i32'],
+  ],
+  temps: ['pi', 'gi', 'mi', 'r', 'si', 'vi'],
+  body: [
+    set('pi', mul(old, v('shrink'))),
+    set('gi', add(g, mul(v('wd'), t('pi')))),
+    set('mi', add(mul(load('m'), v('b1')), mul(v('c1'), t('gi')))),
+    store('m', t('mi')),
+    set('r', sub(t('gi'), t('mi'))),
+    set('si', add(add(mul(load('s'), v('b2')), mul(v('c2'), mul(t('r'), t('r')))), v('eps'))),
+    store('s', t('si')),
+    set('vi', t('si')),
+    `(if (local.get $amsgrad) (then ${set('vi', max(load('smax'), t('si')))} ${store('smax', t('vi'))}))`,
+    set('next', t('pi')),
+    `(if (i32.eq (local.get $mode) (i32.const 0)) (then ${set('next', sub(t('pi'), mul(v('step'), div(t('mi'), add(mul(sqrt(t('vi')), v('invbc2')), v('eps'))))))}))`,
+    `(if (i32.eq (local.get $mode) (i32.const 1)) (then ${set('next', sub(t('pi'), mul(v('step'), div(t('mi'), add(sqrt(t('si')), v('eps'))))))}))`,
+    `(if (i32.eq (local.get $mode) (i32.const 2)) (then ${set('next', sub(t('pi'), mul(v('step'), t('mi'))))}))`,
+  ],
+};
+
 export const adabelief: OptimizerDefinition<AdabeliefOptions, State> = {
   name: 'adabelief',
+  kernels: [adabeliefKernel],
   description: 'AdaBelief (Zhuang et al. 2020): Adam whose step follows the belief in the gradient, its deviation from the momentum',
   lrRange: [1e-5, 1e-1],
   defaults: {

@@ -7,13 +7,54 @@
 // gradient's staging region) with ‖u‖, then the step.
 import { momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 import { at, type Region, type SimdState, simdState } from './simd/arena.ts';
+import { add, sub, mul, div, sqrt, v, t, set, store, old, g, type Kernel, SUMSQ, adamMoments } from './simd/wat.ts';
 
 export type LambOptions = MomentOptions;
 
 type State = SimdState & { readonly m: Region | null; readonly v: Region | null };
 
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const lambUpdateKernel: Kernel = {
+  name: 'lamb_update',
+  doc: [
+    'LAMB, first pass (tensorflow-addons LAMB): m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;',
+    'u = (m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps) + wd·p, written over g; p unchanged; returns Σu².',
+  ].join('\n'),
+  streams: ['m', 'v'],
+  scalars: [
+    ['b1', 'f32'],
+    ['c1', 'f32'],
+    ['b2', 'f32'],
+    ['c2', 'f32'],
+    ['bc1', 'f32'],
+    ['bc2', 'f32'],
+    ['eps', 'f32'],
+    ['wd', 'f32'],
+  ],
+  temps: ['gi', 'mi', 'vi', 'u'],
+  body: [
+    set('gi', g),
+    ...adamMoments,
+    set('u', add(div(div(t('mi'), v('bc1')), add(sqrt(div(t('vi'), v('bc2'))), v('eps'))), mul(v('wd'), old))),
+    store('g', t('u')),
+    set('next', old),
+  ],
+  accumulate: t('u'),
+};
+
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const lambApplyKernel: Kernel = {
+  name: 'lamb_apply',
+  doc: 'LAMB, second pass: p -= step·u, with u from lamb_update (in g) and step = trust ratio · lr.',
+  streams: [],
+  scalars: [['step', 'f32']],
+  temps: [],
+  body: [set('next', sub(old, mul(v('step'), g)))],
+};
+
 export const lamb: OptimizerDefinition<LambOptions, State> = {
   name: 'lamb',
+  kernels: [lambUpdateKernel, lambApplyKernel, SUMSQ],
   description: 'LAMB (You et al. 2020): Adam steps scaled per tensor by the trust ratio ‖p‖/‖update‖',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0 },

@@ -8,6 +8,7 @@
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
 import { momentSchema, nonNegative, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
+import { add, sub, mul, div, sqrt, v, t, set, old, g, type Kernel, adamMoments } from './simd/wat.ts';
 
 export interface NadamOptions extends MomentOptions {
   readonly momentumDecay: number;
@@ -15,8 +16,37 @@ export interface NadamOptions extends MomentOptions {
 
 type State = SimdState & { readonly m: Region | null; readonly v: Region | null; muProduct: number };
 
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const nadamKernel: Kernel = {
+  name: 'nadam',
+  doc: [
+    'NAdam: g += wd·p; m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; d = sqrt(v / (1-β2ᵗ)) + eps;',
+    'p -= cg·g/d; p -= cm·m/d (the per-step cg, cm from the momentum schedule, computed outside).',
+  ].join('\n'),
+  streams: ['m', 'v'],
+  scalars: [
+    ['b1', 'f32'],
+    ['c1', 'f32'],
+    ['b2', 'f32'],
+    ['c2', 'f32'],
+    ['bc2', 'f32'],
+    ['eps', 'f32'],
+    ['wd', 'f32'],
+    ['cg', 'f32'],
+    ['cm', 'f32'],
+  ],
+  temps: ['gi', 'mi', 'vi', 'd'],
+  body: [
+    set('gi', add(g, mul(v('wd'), old))),
+    ...adamMoments,
+    set('d', add(sqrt(div(t('vi'), v('bc2'))), v('eps'))),
+    set('next', sub(sub(old, mul(v('cg'), div(t('gi'), t('d')))), mul(v('cm'), div(t('mi'), t('d'))))),
+  ],
+};
+
 export const nadam: OptimizerDefinition<NadamOptions, State> = {
   name: 'nadam',
+  kernels: [nadamKernel],
   description: 'Adam with Nesterov momentum (Dozat 2016)',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, momentumDecay: 4e-3 },

@@ -5,6 +5,7 @@
 import { Arena } from './simd/arena.ts';
 import { InputError, show } from '../errors.ts';
 import type { TensorRole } from '../model/layer.ts';
+import type { KernelSource } from './simd/wat.ts';
 
 export type { TensorRole };
 
@@ -34,6 +35,8 @@ export interface MomentOptions {
 export const momentSchema = { lr: nonNegative, betas, eps: nonNegative, weightDecay: nonNegative } as const;
 
 export interface OptimizerDefinition<O extends Options, S> {
+  /** Its SIMD kernels (src/optim/simd/wat.ts), compiled into the shared module by scripts/build-kernels.ts. */
+  readonly kernels?: readonly KernelSource[];
   readonly name: string;
   /** One line for --help and reports. */
   readonly description: string;

@@ -14,6 +14,7 @@
 // The loops run in WebAssembly SIMD (simd/kernels.wat), in float32 as the reference does.
 import { betas, nonNegative, type OptimizerDefinition, type OptionSpec } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
+import { add, sub, mul, div, sqrt, v, t, load, set, store, old, g, type Kernel } from './simd/wat.ts';
 
 type State = SimdState & { readonly z: Region; readonly v: Region | null; lrMax: number; weightSum: number; started: boolean };
 
@@ -64,8 +65,61 @@ export interface ScheduleFreeSgdOptions extends Averaging {
   readonly weightDecay: number;
 }
 
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const schedulefreeSgdKernel: Kernel = {
+  name: 'schedulefree_sgd',
+  doc: [
+    'Schedule-free SGD (facebookresearch/schedule_free SGDScheduleFree): d = g + wd·y;',
+    'y = y + c·(z - y) + ylr·d, ylr = lr·(β(1-c) - 1); z -= lr·d. p holds y.',
+  ].join('\n'),
+  streams: ['z'],
+  scalars: [
+    ['wd', 'f32'],
+    ['ckp1', 'f32'],
+    ['ylr', 'f32'],
+    ['lr', 'f32'],
+  ],
+  temps: ['d', 'zi'],
+  body: [
+    set('d', add(g, mul(v('wd'), old))),
+    set('zi', load('z')),
+    set('next', add(add(old, mul(v('ckp1'), sub(t('zi'), old))), mul(v('ylr'), t('d')))),
+    store('z', sub(t('zi'), mul(v('lr'), t('d')))),
+  ],
+};
+
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const schedulefreeAdamwKernel: Kernel = {
+  name: 'schedulefree_adamw',
+  doc: [
+    'Schedule-free AdamW (AdamWScheduleFree): v = β2·v + (1-β2)·g²; d = g / (sqrt(v / (1-β2ᵗ)) + eps) + wd·y;',
+    'y = y + c·(z - y) + ylr·d, ylr = lr·(β1(1-c) - 1); z -= lr·d. p holds y.',
+  ].join('\n'),
+  streams: ['z', 'v'],
+  scalars: [
+    ['b2', 'f32'],
+    ['c2', 'f32'],
+    ['bc2', 'f32'],
+    ['eps', 'f32'],
+    ['wd', 'f32'],
+    ['ckp1', 'f32'],
+    ['ylr', 'f32'],
+    ['lr', 'f32'],
+  ],
+  temps: ['vi', 'd', 'zi'],
+  body: [
+    set('vi', add(mul(load('v'), v('b2')), mul(v('c2'), mul(g, g)))),
+    store('v', t('vi')),
+    set('d', add(div(g, add(sqrt(div(t('vi'), v('bc2'))), v('eps'))), mul(v('wd'), old))),
+    set('zi', load('z')),
+    set('next', add(add(old, mul(v('ckp1'), sub(t('zi'), old))), mul(v('ylr'), t('d')))),
+    store('z', sub(t('zi'), mul(v('lr'), t('d')))),
+  ],
+};
+
 export const schedulefreeSgd: OptimizerDefinition<ScheduleFreeSgdOptions, State> = {
   name: 'schedulefree_sgd',
+  kernels: [schedulefreeSgdKernel],
   description: 'Schedule-free SGD (Defazio et al. 2024): evaluated at the running average of its iterates',
   lrRange: [1e-3, 10],
   defaults: { lr: 1, momentum: 0.9, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2 },
@@ -94,6 +148,7 @@ export interface ScheduleFreeAdamwOptions extends Averaging {
 
 export const schedulefreeAdamw: OptimizerDefinition<ScheduleFreeAdamwOptions, State> = {
   name: 'schedulefree_adamw',
+  kernels: [schedulefreeAdamwKernel],
   description: 'Schedule-free AdamW (Defazio et al. 2024): evaluated at the running average of its iterates',
   lrRange: [1e-5, 1e-1],
   defaults: { lr: 0.0025, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2 },

@@ -4,6 +4,7 @@
 // torch 1.13 has no default lr (it is required); we use torch 2's 1e-3.
 import { flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
+import { add, sub, mul, v, t, load, set, store, choose, old, g, type Kernel } from './simd/wat.ts';
 
 export interface SgdOptions {
   readonly [k: string]: number | boolean;
@@ -16,8 +17,45 @@ export interface SgdOptions {
 
 type State = SimdState & { readonly buf: Region | null };
 
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const sgdKernel: Kernel = {
+  name: 'sgd',
+  doc: 'SGD without momentum: d = g + wd·p; p -= lr·d.',
+  streams: [],
+  scalars: [
+    ['lr', 'f32'],
+    ['wd', 'f32'],
+  ],
+  temps: [],
+  body: [set('next', sub(old, mul(v('lr'), add(g, mul(v('wd'), old)))))],
+};
+
+/** Its SIMD kernel (src/optim/simd/wat.ts). */
+export const sgdMomentumKernel: Kernel = {
+  name: 'sgd_momentum',
+  doc: 'SGD with momentum: d = g + wd·p; b = first ? d : μ·b + (1-τ)·d; d = nesterov ? d + μ·b : b; p -= lr·d.',
+  streams: ['buf'],
+  scalars: [
+    ['lr', 'f32'],
+    ['wd', 'f32'],
+    ['mu', 'f32'],
+    ['undamped', 'f32'],
+    ['first', 'i32'],
+    ['nesterov', 'i32'],
+  ],
+  temps: ['d', 'b'],
+  body: [
+    set('d', add(g, mul(v('wd'), old))),
+    set('b', choose('first', t('d'), add(mul(load('buf'), v('mu')), mul(v('undamped'), t('d'))))),
+    store('buf', t('b')),
+    set('d', choose('nesterov', add(t('d'), mul(v('mu'), t('b'))), t('b'))),
+    set('next', sub(old, mul(v('lr'), t('d')))),
+  ],
+};
+
 export const sgd: OptimizerDefinition<SgdOptions, State> = {
   name: 'sgd',
+  kernels: [sgdKernel, sgdMomentumKernel],
   description: 'stochastic gradient descent with optional (Nesterov) momentum',
   lrRange: [1e-4, 1],
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },

@@ -9,7 +9,8 @@ import { Arena } from '../../src/optim/simd/arena.ts';
 import { instantiate, type OptimizerDefinition, type Options } from '../../src/optim/optimizer.ts';
 import { listOptimizers, optimizerDefinition } from '../../src/optim/registry.ts';
 import { sgd } from '../../src/optim/sgd.ts';
-import { kernelsWat } from '../../scripts/kernels-wat.ts';
+import { kernelsTypes, kernelsWat } from '../../scripts/kernels-wat.ts';
+import { wasmModule } from '../../scripts/build-kernels.ts';
 
 describe('simd kernels', () => {
   it('embed exactly the compiled src/optim/simd/kernels.wat (run scripts/build-kernels.ts after editing it)', async () => {
@@ -17,9 +18,11 @@ describe('simd kernels', () => {
     expect(Buffer.from(await compileKernels(wat)).toString('base64')).toBe(KERNELS_WASM_BASE64);
   });
 
-  it('kernels.wat is the output of its generator, scripts/kernels-wat.ts', () => {
+  it("kernels.wat is the module of the optimizers' kernels (src/optim/kernel-table.ts), and kernels-wasm.ts's interface is theirs", () => {
     const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
     expect(wat).toBe(kernelsWat());
+    const module = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels-wasm.ts'), 'utf8');
+    expect(module).toBe(wasmModule(KERNELS_WASM_BASE64, kernelsTypes()));
   });
 
   it('pad regions to whole vectors, zero-filled, 16-byte aligned', () => {
