@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../src/util/atomic.ts';
-import { environment } from '../src/experiment/manifest.ts';
+import { writeFileAtomic } from '../src/core/util/atomic.ts';
+import { environment } from '../src/run/experiment/manifest.ts';
 
 const { values: flags } = parseArgs({
   options: {

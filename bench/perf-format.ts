@@ -1,7 +1,7 @@
 // One-line rendering of `npm run perf` results.
-import type { PerfResult } from '../src/compare/perf-file.ts';
+import type { PerfResult } from '../src/present/compare/perf-file.ts';
 
-export type { PerfFile, PerfResult } from '../src/compare/perf-file.ts';
+export type { PerfFile, PerfResult } from '../src/present/compare/perf-file.ts';
 
 /** GFLOP/s as a percentage of the best matmul ceiling measured in the same run with the same thread count. */
 export function ceilingPercent(r: PerfResult, all: readonly PerfResult[]): number | undefined {

@@ -2,7 +2,7 @@
 // harness/commands/ and one line in COMMANDS; this file builds the program and is the one
 // error boundary that turns what went wrong into an exit code.
 import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../src/util/package-root.ts';
+import { packageVersion } from '../src/core/util/package-root.ts';
 import { ExternalError, InputError } from '../src/errors.ts';
 import { EXIT } from './flags.ts';
 import * as run from './commands/run.ts';

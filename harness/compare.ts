@@ -1,13 +1,13 @@
 // `optrobust compare`: reads two run directories, compares them, writes compare.md/.csv/.json/.html.
 import { existsSync } from 'node:fs';
-import { checkOwnFolder, MiB, readRegularText } from '../src/util/paths.ts';
+import { checkOwnFolder, MiB, readRegularText } from '../src/core/util/paths.ts';
 import { join } from 'node:path';
-import { compareRuns, type Comparison } from '../src/compare/compare.ts';
-import { loadRun, CompareInputError } from '../src/compare/run-data.ts';
-import { resolveRules, type Rules } from '../src/compare/directions.ts';
-import { renderCsv, renderHtml, renderJson, renderMarkdown, renderRefusal } from '../src/compare/render.ts';
-import type { PerfFile } from '../src/compare/perf-file.ts';
-import { writeFileAtomic } from '../src/util/atomic.ts';
+import { compareRuns, type Comparison } from '../src/present/compare/compare.ts';
+import { loadRun, CompareInputError } from '../src/present/compare/run-data.ts';
+import { resolveRules, type Rules } from '../src/present/compare/directions.ts';
+import { renderCsv, renderHtml, renderJson, renderMarkdown, renderRefusal } from '../src/present/compare/render.ts';
+import type { PerfFile } from '../src/present/compare/perf-file.ts';
+import { writeFileAtomic } from '../src/core/util/atomic.ts';
 
 export interface CompareFlags {
   baseline: string;

@@ -2,7 +2,7 @@
 // with the flag, the value and what was expected).
 import { cpus } from 'node:os';
 import { InvalidArgumentError } from 'commander';
-import { isSeed, MAX_SEED } from '../src/experiment/suite.ts';
+import { isSeed, MAX_SEED } from '../src/run/experiment/suite.ts';
 import { UsageError } from '../src/errors.ts';
 
 /** Exit codes, as documented in README.md and `optrobust --help`. */

@@ -1,6 +1,6 @@
 // Finds a suite by shipped name or file path and applies command-line overrides.
 import { existsSync, statSync } from 'node:fs';
-import { kindOf } from '../src/util/paths.ts';
+import { kindOf } from '../src/core/util/paths.ts';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';

@@ -2,17 +2,17 @@
 // records concatenated, result files regenerated (byte-identical to an unsharded run).
 import { join } from 'node:path';
 import { mkdirSync, existsSync } from 'node:fs';
-import { readManifest, writeManifest, type RunManifest } from '../src/experiment/manifest.ts';
-import { recordId, RunStore, type CellRecord } from '../src/experiment/store.ts';
-import { acquireLock } from '../src/experiment/lock.ts';
-import { missingTasks } from '../src/experiment/run.ts';
-import { PHASES } from '../src/experiment/phases/index.ts';
-import { writeRunOutputs } from '../src/report/write.ts';
+import { readManifest, writeManifest, type RunManifest } from '../src/run/experiment/manifest.ts';
+import { recordId, RunStore, type CellRecord } from '../src/run/experiment/store.ts';
+import { acquireLock } from '../src/run/experiment/lock.ts';
+import { missingTasks } from '../src/run/experiment/run.ts';
+import { PHASES } from '../src/run/experiment/phases/index.ts';
+import { writeRunOutputs } from '../src/present/report/write.ts';
 import { UsageError } from '../src/errors.ts';
-import { setupDifferences } from '../src/compare/run-data.ts';
-import { orderRecords } from '../src/results/view.ts';
-import { taskLabel } from '../src/experiment/run.ts';
-import { copyWeights } from '../src/experiment/weights.ts';
+import { setupDifferences } from '../src/present/compare/run-data.ts';
+import { orderRecords } from '../src/run/results/view.ts';
+import { taskLabel } from '../src/run/experiment/run.ts';
+import { copyWeights } from '../src/run/experiment/weights.ts';
 
 export async function mergeRuns(dirs: readonly string[], out: string): Promise<number> {
   const manifests = dirs.map((d) => readManifest(d));

@@ -3,13 +3,13 @@
 // (a nightly suite's 13 perturbations), it is split into blocks of columns, each with the
 // arm column, so that it stays readable in a terminal or a CI log.
 import type { Suite } from '../src/index.ts';
-import type { CellRecord } from '../src/experiment/store.ts';
-import { CLEAN } from '../src/perturb/registry.ts';
-import { mean } from '../src/metrics/summary.ts';
-import { armName, runView } from '../src/results/view.ts';
-import { armId } from '../src/experiment/grid.ts';
-import { phaseResults } from '../src/experiment/phase.ts';
-import { main } from '../src/experiment/phases/main.ts';
+import type { CellRecord } from '../src/run/experiment/store.ts';
+import { CLEAN } from '../src/measure/perturb/registry.ts';
+import { mean } from '../src/measure/metrics/summary.ts';
+import { armName, runView } from '../src/run/results/view.ts';
+import { armId } from '../src/run/experiment/grid.ts';
+import { phaseResults } from '../src/run/experiment/phase.ts';
+import { main } from '../src/run/experiment/phases/main.ts';
 
 export function accuracyTable(suite: Suite, records: readonly CellRecord[], width = 100): string {
   const view = runView(suite, records);

@@ -9,8 +9,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { encodeIdx } from '../src/data/idx.ts';
-import { createRng, permutation } from '../src/util/rng.ts';
+import { encodeIdx } from '../src/core/data/idx.ts';
+import { createRng, permutation } from '../src/core/util/rng.ts';
 
 const TRAIN = 700;
 const TEST = 160;

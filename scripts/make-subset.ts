@@ -5,8 +5,8 @@
 // original order. Run: node --import tsx scripts/make-subset.ts [SOURCE_DIR]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeIdx, parseIdx } from '../src/data/idx.ts';
-import { createRng, permutation } from '../src/util/rng.ts';
+import { encodeIdx, parseIdx } from '../src/core/data/idx.ts';
+import { createRng, permutation } from '../src/core/util/rng.ts';
 
 const source = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
 const out = join(import.meta.dirname, '..', 'data', 'fashion-mnist-subset');

@@ -10,23 +10,26 @@ import { ROOT } from './helpers/cli.ts';
 /** Bottom to top. A folder may import from the folders before it (and from itself). */
 const LAYERS = [
   'errors.ts',
-  'util',
-  'onnx',
-  'data',
-  'model',
-  'optim',
-  'perturb',
-  'metrics',
-  'train',
-  'tune',
-  'experiment',
-  'results',
-  'report',
-  'compare',
-  'history',
+  'core/util',
+  'core/onnx',
+  'core/data',
+  'core/model',
+  'core/optim',
+  'measure/perturb',
+  'measure/metrics',
+  'run/train',
+  'run/tune',
+  'run/experiment',
+  'run/results',
+  'present/report',
+  'present/compare',
+  'present/history',
   'runner',
   'index.ts',
 ] as const;
+
+/** The groups, in the order the data flows through them: the folder tree's first level. */
+const GROUPS = ['core', 'measure', 'run', 'present'] as const;
 
 const SRC = join(ROOT, 'src');
 
@@ -47,7 +50,8 @@ function importsOf(file: string): string[] {
 }
 
 const layerOf = (file: string): number => {
-  const top = relative(SRC, file).split('/')[0]!;
+  const parts = relative(SRC, file).split('/');
+  const top = (GROUPS as readonly string[]).includes(parts[0]!) ? `${parts[0]}/${parts[1]}` : parts[0]!;
   const i = (LAYERS as readonly string[]).indexOf(top);
   if (i < 0) throw new Error(`${relative(ROOT, file)}: src/${top} is in no layer; add it to LAYERS (and to ARCHITECTURE.md's data flow)`);
   return i;
@@ -73,6 +77,12 @@ describe('the layering of src/', () => {
         if (layerOf(dep) > layerOf(file)) upward.push(`${relative(ROOT, file)} -> ${relative(ROOT, dep)}`);
       }
     expect(upward).toEqual([]);
+  });
+
+  it('groups every folder under core/, measure/, run/ or present/; runner/ (which runs them all) beside them', () => {
+    const top = readdirSync(SRC).sort();
+    expect(top).toEqual([...GROUPS, 'runner', 'errors.ts', 'index.ts'].sort());
+    for (const g of GROUPS) for (const f of readdirSync(join(SRC, g))) expect(LAYERS as readonly string[], `src/${g}/${f}`).toContain(`${g}/${f}`);
   });
 
   it('has no import cycle between files', () => {

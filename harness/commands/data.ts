@@ -1,7 +1,7 @@
-import { checkOutputFolder } from '../../src/util/paths.ts';
+import { checkOutputFolder } from '../../src/core/util/paths.ts';
 import type { Command } from 'commander';
 import { fetchDataset, FetchInterrupted, listDatasets } from '../../src/index.ts';
-import { datasetSource } from '../../src/data/sources.ts';
+import { datasetSource } from '../../src/core/data/sources.ts';
 import { EXIT, checkUrl } from '../flags.ts';
 
 export function register(program: Command): void {

@@ -1,12 +1,12 @@
 // `optrobust evaluate`: an ONNX classifier as trained, through the perturbation sweep.
 import { cpus } from 'node:os';
-import { MiB, readRegularText } from '../../src/util/paths.ts';
+import { MiB, readRegularText } from '../../src/core/util/paths.ts';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { defineSuite } from '../../src/experiment/suite.ts';
-import type { Sweeps } from '../../src/metrics/robustness.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import type { Sweeps } from '../../src/measure/metrics/robustness.ts';
 import { listDatasets } from '../../src/index.ts';
-import type { Suite } from '../../src/experiment/suite.ts';
+import type { Suite } from '../../src/run/experiment/suite.ts';
 import { UsageError } from '../../src/errors.ts';
 import { loadSuite } from '../load-suite.ts';
 import { runCommand } from './run.ts';

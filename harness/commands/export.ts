@@ -1,10 +1,10 @@
-import { checkOutputFile } from '../../src/util/paths.ts';
+import { checkOutputFile } from '../../src/core/util/paths.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { exportCell } from '../../src/experiment/export.ts';
-import { writeFileAtomic } from '../../src/util/atomic.ts';
-import { readManifest } from '../../src/experiment/manifest.ts';
-import { suiteModels } from '../../src/experiment/grid.ts';
+import { exportCell } from '../../src/run/experiment/export.ts';
+import { writeFileAtomic } from '../../src/core/util/atomic.ts';
+import { readManifest } from '../../src/run/experiment/manifest.ts';
+import { suiteModels } from '../../src/run/experiment/grid.ts';
 import { seedList } from '../flags.ts';
 
 export function register(program: Command): void {

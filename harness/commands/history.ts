@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { checkOwnFolder } from '../../src/util/paths.ts';
+import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../src/util/atomic.ts';
+import { writeFileAtomic } from '../../src/core/util/atomic.ts';
 import { buildHistory, historyCsv, historyHtml } from '../../src/index.ts';
 import { EXIT } from '../flags.ts';
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { checkOwnFolder } from '../../src/util/paths.ts';
+import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../src/errors.ts';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { readManifest } from '../../src/experiment/manifest.ts';
-import { RunStore } from '../../src/experiment/store.ts';
-import { acquireLock } from '../../src/experiment/lock.ts';
-import { missingTasks, taskLabel } from '../../src/experiment/run.ts';
-import { writeRunOutputs } from '../../src/report/write.ts';
+import { readManifest } from '../../src/run/experiment/manifest.ts';
+import { RunStore } from '../../src/run/experiment/store.ts';
+import { acquireLock } from '../../src/run/experiment/lock.ts';
+import { missingTasks, taskLabel } from '../../src/run/experiment/run.ts';
+import { writeRunOutputs } from '../../src/present/report/write.ts';
 
 export function register(program: Command): void {
   program

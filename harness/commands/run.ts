@@ -2,18 +2,18 @@
 // written, run through the pool, the table printed, the exit code from what happened.
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { checkOwnFolder } from '../../src/util/paths.ts';
+import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
 import { loadDataset, parseShard } from '../../src/index.ts';
-import { readManifest, type RunConfig, type RunManifest } from '../../src/experiment/manifest.ts';
-import { taskLabel } from '../../src/experiment/run.ts';
-import { phaseNamed } from '../../src/experiment/phases/index.ts';
-import { tuneCells } from '../../src/experiment/phases/tune.ts';
-import { suiteArms, suiteModels } from '../../src/experiment/grid.ts';
-import { buildModel } from '../../src/model/families/registry.ts';
-import type { Suite } from '../../src/experiment/suite.ts';
+import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
+import { taskLabel } from '../../src/run/experiment/run.ts';
+import { phaseNamed } from '../../src/run/experiment/phases/index.ts';
+import { tuneCells } from '../../src/run/experiment/phases/tune.ts';
+import { suiteArms, suiteModels } from '../../src/run/experiment/grid.ts';
+import { buildModel } from '../../src/core/model/families/registry.ts';
+import type { Suite } from '../../src/run/experiment/suite.ts';
 import { InputError, UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { applyOverrides, loadSuite, suiteFile } from '../load-suite.ts';

@@ -5,8 +5,8 @@
 // series; the test's bounds are these rates less (detection) or plus (false alarms) a
 // binomial margin for its smaller sample.
 //   node --import tsx scripts/measure/history-detection.ts [series]
-import { changePoints, noiseVariance } from '../../src/history/change-points.ts';
-import { BulkRng } from '../../src/util/bulk-rng.ts';
+import { changePoints, noiseVariance } from '../../src/present/history/change-points.ts';
+import { BulkRng } from '../../src/core/util/bulk-rng.ts';
 
 const n = Number(process.argv[2] ?? 5000);
 const noise = (seed: number, length: number, sigma = 1): number[] => {

@@ -2,9 +2,9 @@
 // optrobust's FGSM adversarial training starts: the mlp [64]'s seed-0 initial weights and
 // the first epoch's batch order. Run: node --import tsx scripts/reference/export-adversarial.ts OUT.json
 import { writeFileSync } from 'node:fs';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { createRng, permutation } from '../../src/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { createRng, permutation } from '../../src/core/util/rng.ts';
 import { ADVERSARIAL_REFERENCE } from '../../test/helpers/reference-runs.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

@@ -3,9 +3,9 @@
 // scripts/reference/architectures_reference.py trains PyTorch from exactly the same start.
 // Run: node --import tsx scripts/reference/export-architectures.ts OUT.json
 import { writeFileSync } from 'node:fs';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { createRng, permutation } from '../../src/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { createRng, permutation } from '../../src/core/util/rng.ts';
 import { ARCHITECTURE_RUNS } from '../../test/helpers/architecture-runs.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

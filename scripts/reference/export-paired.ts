@@ -3,9 +3,9 @@
 // starting point and data order ("paired" reference).
 // Run: node --import tsx scripts/reference/export-paired.ts OUT.json
 import { writeFileSync } from 'node:fs';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { createRng, permutation } from '../../src/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { createRng, permutation } from '../../src/core/util/rng.ts';
 import { REFERENCE_RUNS } from '../../test/helpers/reference-runs.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

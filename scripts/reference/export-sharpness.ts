@@ -1,12 +1,12 @@
-// Exports a small trained MLP and the training subset src/metrics/sharpness.ts measures, for
+// Exports a small trained MLP and the training subset src/measure/metrics/sharpness.ts measures, for
 // scripts/reference/sharpness_reference.py (PyTorch's exact autograd Hessian-vector products).
 // Run: node --import tsx scripts/reference/export-sharpness.ts OUT.json
 import { writeFileSync } from 'node:fs';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { train } from '../../src/train/train.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { train } from '../../src/run/train/train.ts';
 import { SHARPNESS_REFERENCE } from '../../test/helpers/reference-runs.ts';
-import { sharpnessSubset } from '../../src/metrics/sharpness.ts';
+import { sharpnessSubset } from '../../src/measure/metrics/sharpness.ts';
 
 const ds = loadDataset('fashion-mnist-subset');
 const { model, seed, trainExamples, examples } = SHARPNESS_REFERENCE;

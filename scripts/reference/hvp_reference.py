@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for optrobust's Hessian-vector products (src/onnx/forward-mode.ts over the
+"""PyTorch reference for optrobust's Hessian-vector products (src/core/onnx/forward-mode.ts over the
 training graph, Network.hvp): for each case exported by scripts/reference/export-hvp.ts, the
 exact product H v of the training-mode mean cross-entropy at the exported weights, through
 autograd's double backward in float64, summarised per parameter tensor as the norm of (Hv)_k

@@ -2,11 +2,11 @@
 // scripts/reference/train_reference.py, over seeds 0..N-1, printing per-seed test
 // accuracy, the seeds 0-2 mean and the N-seed mean and standard deviation.
 // Run: node --import tsx scripts/reference/optrobust_accuracy.ts [mlp|cnn] [N]
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { describe } from '../../src/metrics/stats.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
+import { describe } from '../../src/measure/metrics/stats.ts';
 import { REFERENCE_RUNS } from '../../test/helpers/reference-runs.ts';
 
 const kind = process.argv[2] ?? 'mlp';

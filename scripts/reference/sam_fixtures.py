@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference trajectories for SAM and ASAM (src/optim/sam.ts), in float32 torch.
+"""Reference trajectories for SAM and ASAM (src/core/optim/sam.ts), in float32 torch.
 
 The SAM step is transcribed from github.com/davda54/sam (sam.py: first_step, second_step),
 the implementation the authors point to, around torch.optim.SGD and torch.optim.Adam. The

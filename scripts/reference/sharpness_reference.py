@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch reference for src/metrics/sharpness.ts: the exact Hessian of the mean cross-entropy
+"""PyTorch reference for src/measure/metrics/sharpness.ts: the exact Hessian of the mean cross-entropy
 over the exported subset, at the exported weights, through autograd (double backward) in
 float64: its top eigenvalue by power iteration to convergence, and its exact trace (the sum
 of e_i^T H e_i over every parameter). Reference only:

@@ -1,24 +1,24 @@
 #!/usr/bin/python3
 """Reference trajectories for the optimizers torch 1.13 does not have, in float32 torch.
 
-AdaBelief (src/optim/adabelief.ts): the step transcribed from the authors' package,
+AdaBelief (src/core/optim/adabelief.ts): the step transcribed from the authors' package,
 adabelief-pytorch 0.2.0 (github.com/juntang-zhuang/Adabelief-Optimizer,
 pypi_packages/adabelief_pytorch0.2.0/adabelief_pytorch/AdaBelief.py), defaults included,
 without its console messages.
-LAMB (src/optim/lamb.ts): the dense step of tensorflow-addons' LAMB
+LAMB (src/core/optim/lamb.ts): the dense step of tensorflow-addons' LAMB
 (tensorflow_addons/optimizers/lamb.py, _resource_apply_dense), defaults included, every
 tensor layer-adapted (its default).
-SGDScheduleFree and AdamWScheduleFree (src/optim/schedulefree.ts): the per-tensor (non-foreach)
+SGDScheduleFree and AdamWScheduleFree (src/core/optim/schedulefree.ts): the per-tensor (non-foreach)
 step of facebookresearch/schedule_free (schedulefree/sgd_schedulefree.py,
 adamw_schedulefree.py), defaults included; `evaluation_point` is its eval() (p.lerp_(z, 1-1/β))
 on a copy, recorded after every step.
-Adafactor (src/optim/adafactor.ts): torch 2.5's _single_tensor_adafactor
+Adafactor (src/core/optim/adafactor.ts): torch 2.5's _single_tensor_adafactor
 (torch/optim/_adafactor.py), defaults included.
-Muon (src/optim/muon.ts): SingleDeviceMuonWithAuxAdam with zeropower_via_newtonschulz5 and
+Muon (src/core/optim/muon.ts): SingleDeviceMuonWithAuxAdam with zeropower_via_newtonschulz5 and
 adam_update (github.com/KellerJordan/Muon, muon.py), every tensor of 2+ dimensions in the Muon
 group, the rest in the Adam group; the Newton-Schulz iteration in float32 instead of bfloat16
 (optrobust runs it in float32).
-SophiaG (src/optim/sophia.ts): sophia.py of github.com/Liuhong99/Sophia (its latest SophiaG:
+SophiaG (src/core/optim/sophia.ts): sophia.py of github.com/Liuhong99/Sophia (its latest SophiaG:
 rho, step(bs)), defaults included, with the Hessian update of its train_sophiag.py every
 k-th step; the fixture adds the sampled-label gradients (`curvature`, by step) and `batch`.
 Same fixture format as optim_fixtures.py.

@@ -1,4 +1,4 @@
-// Runs a suite in a pool of worker processes: the library's phase loop (src/experiment/run.ts) with a worker pool as its
+// Runs a suite in a pool of worker processes: the library's phase loop (src/run/experiment/run.ts) with a worker pool as its
 // executor, one lane per worker so the progress display knows what is in flight. Each
 // finished cell is appended to the store before it is reported; result files are
 // regenerated from the store at the end, so resumed, sharded-and-merged and uninterrupted
@@ -8,16 +8,16 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import Tinypool from 'tinypool';
-import { RunStore, type CellRecord } from '../experiment/store.ts';
-import { acquireLock } from '../experiment/lock.ts';
-import type { Provenance } from '../experiment/provenance.ts';
-import { removeStaleTemporaries } from '../util/atomic.ts';
-import { WEIGHTS_DIR } from '../experiment/weights.ts';
-import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../experiment/manifest.ts';
-import { runPhases, taskLabel, type Executor, type Outcome } from '../experiment/run.ts';
-import { GRID, phaseNamed } from '../experiment/phases/index.ts';
-import { armId } from '../experiment/grid.ts';
-import { writeRunOutputs } from '../report/write.ts';
+import { RunStore, type CellRecord } from '../run/experiment/store.ts';
+import { acquireLock } from '../run/experiment/lock.ts';
+import type { Provenance } from '../run/experiment/provenance.ts';
+import { removeStaleTemporaries } from '../core/util/atomic.ts';
+import { WEIGHTS_DIR } from '../run/experiment/weights.ts';
+import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../run/experiment/manifest.ts';
+import { runPhases, taskLabel, type Executor, type Outcome } from '../run/experiment/run.ts';
+import { GRID, phaseNamed } from '../run/experiment/phases/index.ts';
+import { armId } from '../run/experiment/grid.ts';
+import { writeRunOutputs } from '../present/report/write.ts';
 import type { WorkerTask } from './worker.ts';
 
 /** What a run reports as it goes (the command line draws a bar or plain lines; a library user may ignore it). */

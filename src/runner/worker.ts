@@ -1,11 +1,11 @@
 // A pool worker: runs one cell of any phase per task. Datasets and compiled networks are
 // cached per worker, so a worker pays for loading and session creation once, not per cell;
 // so are the model-free perturbed test sets, drawn once per seed rather than once per cell.
-import { loadDataset } from '../data/sources.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { PerturbedCache } from '../metrics/perturbed-cache.ts';
-import { runTask, type Outcome, type Task } from '../experiment/run.ts';
-import type { RunConfig } from '../experiment/manifest.ts';
+import { loadDataset } from '../core/data/sources.ts';
+import type { Dataset } from '../core/data/dataset.ts';
+import { PerturbedCache } from '../measure/metrics/perturbed-cache.ts';
+import { runTask, type Outcome, type Task } from '../run/experiment/run.ts';
+import type { RunConfig } from '../run/experiment/manifest.ts';
 
 export interface WorkerTask extends Task {
   readonly config: RunConfig;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
-import { NUMERICS, NUMERICS_BEFORE_2 } from '../../src/experiment/manifest.ts';
+import { NUMERICS, NUMERICS_BEFORE_2 } from '../../src/run/experiment/manifest.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const SEEDS = { seeds: [0, 1, 2] };

@@ -1,6 +1,6 @@
 // Benjamini-Hochberg q-values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { benjaminiHochberg } from '../../src/metrics/fdr.ts';
+import { benjaminiHochberg } from '../../src/measure/metrics/fdr.ts';
 
 describe('benjaminiHochberg', () => {
   it('scales each sorted p by m/rank and keeps q monotone', () => {

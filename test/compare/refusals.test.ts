@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
-import { runIdentity, type RunManifest } from '../../src/experiment/manifest.ts';
-import { STORE_FILE } from '../../src/experiment/store.ts';
+import { runIdentity, type RunManifest } from '../../src/run/experiment/manifest.ts';
+import { STORE_FILE } from '../../src/run/experiment/store.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const tmp = (p = 'optrobust-refusals-') => mkdtempSync(join(tmpdir(), p));

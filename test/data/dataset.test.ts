@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from '
 import { cifarRecords, RECORD, writeCifarFolder } from '../helpers/cifar.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDataset, resolveDatasetDir } from '../../src/data/sources.ts';
-import { loadIdxFolder } from '../../src/data/formats/idx.ts';
-import { encodeIdx } from '../../src/data/idx.ts';
+import { loadDataset, resolveDatasetDir } from '../../src/core/data/sources.ts';
+import { loadIdxFolder } from '../../src/core/data/formats/idx.ts';
+import { encodeIdx } from '../../src/core/data/idx.ts';
 
 const subset = resolveDatasetDir('fashion-mnist-subset');
 

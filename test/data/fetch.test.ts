@@ -8,9 +8,9 @@ import * as tar from 'tar';
 import { writeCifarFolder } from '../helpers/cifar.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchDataset, fetchSource, ChecksumError, DownloadError } from '../../src/data/fetch.ts';
-import { DATASETS, loadDataset, type ArchiveDownload, type DatasetSource } from '../../src/data/sources.ts';
-import { CHECKSUMS_FILE } from '../../src/data/checksums.ts';
+import { fetchDataset, fetchSource, ChecksumError, DownloadError } from '../../src/core/data/fetch.ts';
+import { DATASETS, loadDataset, type ArchiveDownload, type DatasetSource } from '../../src/core/data/sources.ts';
+import { CHECKSUMS_FILE } from '../../src/core/data/checksums.ts';
 import { cli, cliDetached } from '../helpers/cli.ts';
 
 // The server sends stand-in bytes: against the published checksums they must be

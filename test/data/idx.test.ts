@@ -1,7 +1,7 @@
 // The IDX reader accepts the MNIST family's files and names the file and the problem otherwise.
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { encodeIdx, parseIdx } from '../../src/data/idx.ts';
+import { encodeIdx, parseIdx } from '../../src/core/data/idx.ts';
 
 const header = (magic: number, dims: number[]) => {
   const b = Buffer.alloc(4 + 4 * dims.length);

@@ -2,10 +2,10 @@
 // enough to learn: a 2-epoch Adam MLP learns it as PyTorch's own run of the same recipe does
 // (scripts/reference/mnist_subset_reference.py, seeds 0-9 -> test/fixtures/mnist-subset-reference.json).
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
 import reference from '../fixtures/mnist-subset-reference.json' with { type: 'json' };
 
 const ds = loadDataset('mnist-subset');

@@ -3,16 +3,16 @@
 // closest to it, the earlier on a tie; matched_step and matched_gap report that choice; and
 // re-training to the chosen step reproduces the checkpoint's weights bit for bit.
 import { describe, expect, it } from 'vitest';
-import { defineSuite } from '../../src/experiment/suite.ts';
-import { gridCells } from '../../src/experiment/grid.ts';
-import { matchPlan, type MatchedResult } from '../../src/experiment/phases/matched.ts';
-import type { CellRecord } from '../../src/experiment/store.ts';
-import type { CellResult, Checkpoint } from '../../src/experiment/phases/main.ts';
-import { matchedMeasurements } from '../../src/experiment/phases/matched.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { limitSplit } from '../../src/experiment/phases/shared.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { gridCells } from '../../src/run/experiment/grid.ts';
+import { matchPlan, type MatchedResult } from '../../src/run/experiment/phases/matched.ts';
+import type { CellRecord } from '../../src/run/experiment/store.ts';
+import type { CellResult, Checkpoint } from '../../src/run/experiment/phases/main.ts';
+import { matchedMeasurements } from '../../src/run/experiment/phases/matched.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
 
 const suite = defineSuite({
   name: 'matched',

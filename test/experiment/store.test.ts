@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunStore, STORE_FILE, StoreError } from '../../src/experiment/store.ts';
-import { gridCells, parseShard, shardCells } from '../../src/experiment/grid.ts';
-import { defineSuite } from '../../src/experiment/suite.ts';
-import { acquireLock, LockedError, LOCK_FILE } from '../../src/experiment/lock.ts';
+import { RunStore, STORE_FILE, StoreError } from '../../src/run/experiment/store.ts';
+import { gridCells, parseShard, shardCells } from '../../src/run/experiment/grid.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { acquireLock, LockedError, LOCK_FILE } from '../../src/run/experiment/lock.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-store-'));
 const failure = (optimizer: string, seed = 0, error = 'x') => ({

@@ -1,6 +1,6 @@
 // Suite validation: every error names the suite, the field, the value and what was expected.
 import { describe, expect, it } from 'vitest';
-import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
+import { defineSuite, type SuiteDefinition } from '../../src/run/experiment/suite.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { loadSuite } from '../../harness/load-suite.ts';
 

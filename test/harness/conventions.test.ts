@@ -7,8 +7,8 @@ import { cli } from '../helpers/cli.ts';
 import { createProgress, fancyTerminal } from '../../harness/progress.ts';
 import { accuracyTable } from '../../harness/table.ts';
 import { listOptimizers, listPerturbations, optimizerDefinition, getPerturbation } from '../../src/index.ts';
-import type { CellRecord } from '../../src/experiment/store.ts';
-import { summarize } from '../../src/metrics/summary.ts';
+import type { CellRecord } from '../../src/run/experiment/store.ts';
+import { summarize } from '../../src/measure/metrics/summary.ts';
 import nightly from '../../suites/fashion-mnist-mlp.ts';
 import pkg from '../../package.json' with { type: 'json' };
 

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { positiveInt, seedList } from '../../harness/cli.ts';
-import { parseExact, stringifyExact } from '../../src/util/json.ts';
-import { RunStore, StoreError } from '../../src/experiment/store.ts';
-import { formatNumber } from '../../src/report/format.ts';
-import { defineSuite, MAX_SEED, SuiteError, type SuiteDefinition } from '../../src/experiment/suite.ts';
+import { parseExact, stringifyExact } from '../../src/core/util/json.ts';
+import { RunStore, StoreError } from '../../src/run/experiment/store.ts';
+import { formatNumber } from '../../src/present/report/format.ts';
+import { defineSuite, MAX_SEED, SuiteError, type SuiteDefinition } from '../../src/run/experiment/suite.ts';
 
 const RUNS = { numRuns: 300 };
 

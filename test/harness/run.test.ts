@@ -5,13 +5,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, cliDetached, read } from '../helpers/cli.ts';
-import { RESULT_FILES } from '../../src/report/write.ts';
+import { RESULT_FILES } from '../../src/present/report/write.ts';
 import { runGrid } from '../../src/runner/pool.ts';
-import { RunStore } from '../../src/experiment/store.ts';
-import { readManifest } from '../../src/experiment/manifest.ts';
-import { loadDataset } from '../../src/data/sources.ts';
+import { RunStore } from '../../src/run/experiment/store.ts';
+import { readManifest } from '../../src/run/experiment/manifest.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
 import { loadSuite } from '../../harness/load-suite.ts';
-import { importOnnx } from '../../src/model/import/import.ts';
+import { importOnnx } from '../../src/core/model/import/import.ts';
 import type { Progress } from '../../harness/progress.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-run-'));

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
-import { shardFromEnv } from '../../src/experiment/shard-env.ts';
+import { shardFromEnv } from '../../src/run/experiment/shard-env.ts';
 
 /** Every engine variable unset, so that the machine running the tests cannot leak its own. */
 const CLEAR = Object.fromEntries(

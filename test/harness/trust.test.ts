@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
 import { BIN, cli, cliDetached, read, ROOT } from '../helpers/cli.ts';
-import { RESULT_FILES } from '../../src/report/write.ts';
-import { encodeIdx, parseIdx } from '../../src/data/idx.ts';
-import { RunStore, STORE_FILE } from '../../src/experiment/store.ts';
-import { readManifest } from '../../src/experiment/manifest.ts';
-import { LOCK_FILE } from '../../src/experiment/lock.ts';
-import { readWeights } from '../../src/experiment/weights.ts';
+import { RESULT_FILES } from '../../src/present/report/write.ts';
+import { encodeIdx, parseIdx } from '../../src/core/data/idx.ts';
+import { RunStore, STORE_FILE } from '../../src/run/experiment/store.ts';
+import { readManifest } from '../../src/run/experiment/manifest.ts';
+import { LOCK_FILE } from '../../src/run/experiment/lock.ts';
+import { readWeights } from '../../src/run/experiment/weights.ts';
 import { ExternalError, UsageError } from '../../src/errors.ts';
 import { main } from '../../harness/cli.ts';
 

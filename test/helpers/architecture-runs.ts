@@ -1,7 +1,7 @@
 // The configurations of the PyTorch architecture reference (scripts/reference/architectures_reference.py):
 // a residual network with batch norm and a deep sigmoid MLP, trained from optrobust's own
 // initial weights and batch orders.
-import type { ModelSpec } from '../../src/model/families/registry.ts';
+import type { ModelSpec } from '../../src/core/model/families/registry.ts';
 
 export interface ArchitectureRun {
   readonly name: string;

@@ -1,12 +1,12 @@
 // A small MLP trained on part of the Fashion-MNIST subset, and the accuracy an attack
 // leaves it on 300 test images: for tests that compare attacks' strength on a real model.
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
-import { createRng } from '../../src/util/rng.ts';
-import type { Perturbation } from '../../src/perturb/perturbation.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import type { Perturbation } from '../../src/measure/perturb/perturbation.ts';
 
 export async function attackedModel(): Promise<{ clean: number; accuracy: (p: Perturbation, eps: number) => Promise<number> }> {
   const ds = loadDataset('fashion-mnist-subset');

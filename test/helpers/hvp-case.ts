@@ -1,10 +1,10 @@
 // One Hessian-vector-product reference case (reference-runs.ts HVP_REFERENCES), built the same
 // way by the test and by the script that exports it to PyTorch (scripts/reference/export-hvp.ts).
-import { loadDataset } from '../../src/data/sources.ts';
-import { sharpnessSubset } from '../../src/metrics/sharpness.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { BulkRng } from '../../src/util/bulk-rng.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { sharpnessSubset } from '../../src/measure/metrics/sharpness.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { BulkRng } from '../../src/core/util/bulk-rng.ts';
 import type { HvpReference } from './reference-runs.ts';
 
 export const HVP_TRAIN_EXAMPLES = 1024;

@@ -1,5 +1,5 @@
 // The configurations of the PyTorch end-to-end reference (scripts/reference/train_reference.py).
-import type { ModelSpec } from '../../src/model/families/registry.ts';
+import type { ModelSpec } from '../../src/core/model/families/registry.ts';
 
 export interface ReferenceRun {
   readonly model: ModelSpec;

@@ -1,8 +1,8 @@
 // Float64 reference implementations, written as plain loops straight from the
 // definitions, against which the ONNX graphs and central finite differences are checked.
-import type { Layer, Mode } from '../../src/model/layer.ts';
-import { size } from '../../src/model/layer.ts';
-import { MODEL_INPUT, type ModelGraph } from '../../src/model/model.ts';
+import type { Layer, Mode } from '../../src/core/model/layer.ts';
+import { size } from '../../src/core/model/layer.ts';
+import { MODEL_INPUT, type ModelGraph } from '../../src/core/model/model.ts';
 
 export interface RefContext {
   readonly mode: Mode;

@@ -3,12 +3,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
-import { RunStore, type CellRecord } from '../../src/experiment/store.ts';
-import { inProcess, runPhases } from '../../src/experiment/run.ts';
-import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunManifest } from '../../src/experiment/manifest.ts';
-import { writeRunOutputs } from '../../src/report/write.ts';
-import { loadDataset } from '../../src/data/sources.ts';
+import { defineSuite, type SuiteDefinition } from '../../src/run/experiment/suite.ts';
+import { RunStore, type CellRecord } from '../../src/run/experiment/store.ts';
+import { inProcess, runPhases } from '../../src/run/experiment/run.ts';
+import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunManifest } from '../../src/run/experiment/manifest.ts';
+import { writeRunOutputs } from '../../src/present/report/write.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
 
 export const SMALL: SuiteDefinition = {
   name: 'small',

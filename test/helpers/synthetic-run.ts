@@ -4,15 +4,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
-import { gridCells } from '../../src/experiment/grid.ts';
-import { RunStore } from '../../src/experiment/store.ts';
-import { MANIFEST_FORMAT, runIdentity, writeManifest, type RunManifest } from '../../src/experiment/manifest.ts';
-import { writeRunOutputs } from '../../src/report/write.ts';
-import { summarize } from '../../src/metrics/summary.ts';
-import { createRng } from '../../src/util/rng.ts';
-import type { CellResult } from '../../src/experiment/phases/main.ts';
-import { CLEAN } from '../../src/perturb/registry.ts';
+import { defineSuite, type SuiteDefinition } from '../../src/run/experiment/suite.ts';
+import { gridCells } from '../../src/run/experiment/grid.ts';
+import { RunStore } from '../../src/run/experiment/store.ts';
+import { MANIFEST_FORMAT, runIdentity, writeManifest, type RunManifest } from '../../src/run/experiment/manifest.ts';
+import { writeRunOutputs } from '../../src/present/report/write.ts';
+import { summarize } from '../../src/measure/metrics/summary.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import type { CellResult } from '../../src/run/experiment/phases/main.ts';
+import { CLEAN } from '../../src/measure/perturb/registry.ts';
 
 export async function syntheticRun(def: SuiteDefinition, dir = mkdtempSync(join(tmpdir(), 'optrobust-synthetic-'))): Promise<string> {
   const suite = defineSuite(def);

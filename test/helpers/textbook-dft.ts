@@ -1,5 +1,5 @@
 // The 2-D DFT's power at every frequency by its defining double sum: an independent check
-// of the spectral code (src/perturb/dft.ts) and of the Fourier basis images.
+// of the spectral code (src/measure/perturb/dft.ts) and of the Fourier basis images.
 
 /** |X(u, v)|² for u < h, v < w (row-major), of the h x w plane `x`. */
 export function dftPower(x: ArrayLike<number>, h: number, w: number): Float64Array {

@@ -6,8 +6,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { changePoints, noiseVariance } from '../../src/history/change-points.ts';
-import { BulkRng } from '../../src/util/bulk-rng.ts';
+import { changePoints, noiseVariance } from '../../src/present/history/change-points.ts';
+import { BulkRng } from '../../src/core/util/bulk-rng.ts';
 import { cli } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
 

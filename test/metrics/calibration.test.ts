@@ -1,7 +1,7 @@
 // Calibration under perturbation: ECE (15 equal-width bins of top-class confidence) and the
 // Brier score, against values worked out by hand from the definitions.
 import { describe, expect, it } from 'vitest';
-import { ECE_BINS, eceBin, emptyTally, scores, tallyLogits } from '../../src/metrics/classification.ts';
+import { ECE_BINS, eceBin, emptyTally, scores, tallyLogits } from '../../src/measure/metrics/classification.ts';
 
 /** Logits whose softmax is exactly the given probabilities (up to float32 rounding of the logs). */
 const logitsOf = (rows: number[][]) => Float32Array.from(rows.flatMap((r) => r.map(Math.log)));

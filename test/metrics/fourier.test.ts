@@ -1,4 +1,4 @@
-// Fourier heat maps (src/metrics/fourier-heatmap.ts, src/report/fourier.ts) against their
+// Fourier heat maps (src/measure/metrics/fourier-heatmap.ts, src/present/report/fourier.ts) against their
 // definition (Yin et al. 2019): each basis image has unit L2 norm and, by a textbook DFT,
 // energy only at its frequency and the mirror one; each map entry is the error under
 // x ± eps·U with the seed's signs, built here independently; the map is symmetric under
@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bandError, fourierBasis, fourierHeatMap, type FourierHeatMap } from '../../src/metrics/fourier-heatmap.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { defineSuite } from '../../src/experiment/suite.ts';
+import { bandError, fourierBasis, fourierHeatMap, type FourierHeatMap } from '../../src/measure/metrics/fourier-heatmap.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
 import { smallRun } from '../helpers/small-run.ts';
 import { dftPower } from '../helpers/textbook-dft.ts';
 import { expectEvery } from '../helpers/expect-every.ts';

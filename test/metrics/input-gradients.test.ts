@@ -1,10 +1,10 @@
 // The gradient oracle returns each example's own loss gradient (∂ℓᵢ/∂xᵢ), checked against
 // finite differences of that example's loss; norms are computed per example.
 import { describe, expect, it } from 'vitest';
-import { Network } from '../../src/model/network.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
-import { inputGradientNorms } from '../../src/metrics/input-gradients.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
+import { inputGradientNorms } from '../../src/measure/metrics/input-gradients.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { finiteDiff, randomArray, refModelLoss, relError } from '../helpers/reference.ts';
 
 describe('input gradients', () => {

@@ -2,11 +2,11 @@
 // points without it (for a second model too, whose sets come from the cache), attacks are
 // never cached, and the cache keeps to its byte budget.
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
-import { evaluateSweeps } from '../../src/metrics/robustness.ts';
-import { PerturbedCache } from '../../src/metrics/perturbed-cache.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
+import { evaluateSweeps } from '../../src/measure/metrics/robustness.ts';
+import { PerturbedCache } from '../../src/measure/metrics/perturbed-cache.ts';
 
 const ds = loadDataset('fashion-mnist-subset');
 const test = { images: ds.test.images.subarray(0, 200 * 784), labels: ds.test.labels.subarray(0, 200), count: 200 };

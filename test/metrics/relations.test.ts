@@ -1,6 +1,6 @@
 // Spearman's rank correlation and its bootstrap interval, against values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { ranks, spearman, spearmanInterval } from '../../src/results/relations.ts';
+import { ranks, spearman, spearmanInterval } from '../../src/run/results/relations.ts';
 
 describe('spearman', () => {
   it('ranks with ties averaged', () => {

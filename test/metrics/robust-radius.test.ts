@@ -1,12 +1,12 @@
-// The median robust radius (src/metrics/robust-radius.ts) against its closed form: for a
+// The median robust radius (src/measure/metrics/robust-radius.ts) against its closed form: for a
 // linear two-class model, logit margin m = w·x + b, PGD with sign steps reaches the corner
 // x - eps·sign(w)·sign(m) of the L∞ ball, so an example's minimal radius is |m| / ‖w‖₁ when
 // [0, 1] does not bind. The bisection must bracket it to max / 2^iterations.
 import { describe, expect, it } from 'vitest';
-import { robustRadius } from '../../src/metrics/robust-radius.ts';
-import type { GradientOracle } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { defineSuite } from '../../src/experiment/suite.ts';
+import { robustRadius } from '../../src/measure/metrics/robust-radius.ts';
+import type { GradientOracle } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
 
 const D = 50;
 const N = 41;

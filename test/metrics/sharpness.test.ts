@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { sharpness, sharpnessSubset } from '../../src/metrics/sharpness.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { sharpness, sharpnessSubset } from '../../src/measure/metrics/sharpness.ts';
 import { SHARPNESS_REFERENCE } from '../helpers/reference-runs.ts';
 
 describe('sharpness', () => {
@@ -49,7 +49,7 @@ describe('suite.sharpness', () => {
   }, 180_000);
 
   it('refuses unknown or non-integer options, naming the field', async () => {
-    const { defineSuite } = await import('../../src/experiment/suite.ts');
+    const { defineSuite } = await import('../../src/run/experiment/suite.ts');
     const { SMALL } = await import('../helpers/small-run.ts');
     expect(() => defineSuite({ ...SMALL, sharpness: { examples: 0 } })).toThrow(/sharpness.examples = 0; expected a positive integer/);
     expect(() => defineSuite({ ...SMALL, sharpness: { power: 3 } as never })).toThrow(/sharpness.power = 3; expected no such option/);

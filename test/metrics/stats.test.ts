@@ -1,6 +1,6 @@
 // Across-seed statistics against values worked out by hand (closed forms for 2 degrees of freedom).
 import { describe, expect, it } from 'vitest';
-import { describe as describeSample, pairedTest, welchTest } from '../../src/metrics/stats.ts';
+import { describe as describeSample, pairedTest, welchTest } from '../../src/measure/metrics/stats.ts';
 
 // Student t with 2 degrees of freedom has closed forms:
 //   F(t) = 1/2 + t / (2·sqrt(2 + t²))      Q(q) = (2q − 1) / sqrt(2q(1 − q))

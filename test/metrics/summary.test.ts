@@ -1,6 +1,6 @@
 // Distribution summaries: numpy-style quantiles, finite values only, non-finite counted.
 import { describe, expect, it } from 'vitest';
-import { quantile, summarize } from '../../src/metrics/summary.ts';
+import { quantile, summarize } from '../../src/measure/metrics/summary.ts';
 
 describe('summarize', () => {
   it('mean, sample std, min, median, p95 and max of 1..20', () => {

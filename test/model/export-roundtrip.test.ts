@@ -5,14 +5,14 @@
 // back by the importer `evaluate` uses, so a file `export` writes is one `evaluate` accepts.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildModel, type ModelSpec } from '../../src/model/families/registry.ts';
-import { buildGraph } from '../../src/model/graphs.ts';
-import { Network } from '../../src/model/network.ts';
-import { importOnnx } from '../../src/model/import/import.ts';
-import { EXPORT, PORTABLE } from '../../src/onnx/graph.ts';
-import { FEATURE_MAJOR_MIN_UNITS } from '../../src/model/layers/dense.ts';
-import { suiteModels } from '../../src/experiment/grid.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { buildModel, type ModelSpec } from '../../src/core/model/families/registry.ts';
+import { buildGraph } from '../../src/core/model/graphs.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { importOnnx } from '../../src/core/model/import/import.ts';
+import { EXPORT, PORTABLE } from '../../src/core/onnx/graph.ts';
+import { FEATURE_MAJOR_MIN_UNITS } from '../../src/core/model/layers/dense.ts';
+import { suiteModels } from '../../src/run/experiment/grid.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { loadSuite } from '../../harness/load-suite.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HVP_REFERENCES } from '../helpers/reference-runs.ts';
 import { hvpCase } from '../helpers/hvp-case.ts';
-import { sharpness } from '../../src/metrics/sharpness.ts';
+import { sharpness } from '../../src/measure/metrics/sharpness.ts';
 
 interface Reference {
   readonly loss: number;

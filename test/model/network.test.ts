@@ -2,15 +2,15 @@
 // statistics, dropout masks) and the input-gradient graph's dLoss/dx (evaluation mode)
 // against finite differences of a float64 model, for every family and option.
 import { describe, expect, it } from 'vitest';
-import { Network } from '../../src/model/network.ts';
-import type { ModelSpec } from '../../src/model/families/registry.ts';
-import { buildModel, modelLabel, modelProblem } from '../../src/model/families/registry.ts';
-import { size } from '../../src/model/layer.ts';
-import { FEATURE_MAJOR_MIN_UNITS } from '../../src/model/layers/dense.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { initTensors } from '../../src/model/init.ts';
-import { PORTABLE, type GraphTarget } from '../../src/onnx/graph.ts';
-import { nchwcBlockSize } from '../../src/onnx/nchwc.ts';
+import { Network } from '../../src/core/model/network.ts';
+import type { ModelSpec } from '../../src/core/model/families/registry.ts';
+import { buildModel, modelLabel, modelProblem } from '../../src/core/model/families/registry.ts';
+import { size } from '../../src/core/model/layer.ts';
+import { FEATURE_MAJOR_MIN_UNITS } from '../../src/core/model/layers/dense.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { initTensors } from '../../src/core/model/init.ts';
+import { PORTABLE, type GraphTarget } from '../../src/core/onnx/graph.ts';
+import { nchwcBlockSize } from '../../src/core/onnx/nchwc.ts';
 import onnxProto from 'onnx-proto';
 import { finiteDiffSample, randomArray, refCrossEntropy, refModel, refModelLoss, relError } from '../helpers/reference.ts';
 import { expectEvery } from '../helpers/expect-every.ts';

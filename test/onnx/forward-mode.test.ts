@@ -1,4 +1,4 @@
-// Forward mode (src/onnx/forward-mode.ts): every rule's Jacobian-vector product against central
+// Forward mode (src/core/onnx/forward-mode.ts): every rule's Jacobian-vector product against central
 // finite differences of the operator it differentiates, (f(x + h·t) − f(x − h·t)) / 2h, run
 // by onnxruntime on the original one-node graph. Central differences are exact for linear
 // and bilinear operators up to float32 rounding, and O(h²) off for smooth ones; inputs of the
@@ -6,11 +6,11 @@
 // step never crosses.
 import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
-import { float, GraphBuilder, type AttrValue } from '../../src/onnx/graph.ts';
-import { forwardMode, tangentName } from '../../src/onnx/forward-mode.ts';
-import { NCHWC, nchwcBlockSize, reorderFilter, unblock } from '../../src/onnx/nchwc.ts';
-import { Network } from '../../src/model/network.ts';
-import { PORTABLE } from '../../src/onnx/graph.ts';
+import { float, GraphBuilder, type AttrValue } from '../../src/core/onnx/graph.ts';
+import { forwardMode, tangentName } from '../../src/core/onnx/forward-mode.ts';
+import { NCHWC, nchwcBlockSize, reorderFilter, unblock } from '../../src/core/onnx/nchwc.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { PORTABLE } from '../../src/core/onnx/graph.ts';
 
 interface Input {
   readonly shape: readonly number[];

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { existsSync, readFileSync } from 'node:fs';
-import { GraphBuilder } from '../../src/onnx/graph.ts';
-import { NCHWC, nchwcBlockSize } from '../../src/onnx/nchwc.ts';
+import { GraphBuilder } from '../../src/core/onnx/graph.ts';
+import { NCHWC, nchwcBlockSize } from '../../src/core/onnx/nchwc.ts';
 
 const decode = (bytes: Uint8Array) => onnxProto.onnx.ModelProto.decode(bytes);
 

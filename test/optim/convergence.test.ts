@@ -1,7 +1,7 @@
 // Behaviour independent of fixtures: every optimizer, at a sensible learning rate,
 // minimises an ill-conditioned convex quadratic and the Rosenbrock function.
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, listOptimizers } from '../../src/optim/registry.ts';
+import { createOptimizer, listOptimizers } from '../../src/core/optim/registry.ts';
 
 // f(x) = ½ Σ cᵢ xᵢ², condition number 10; minimum 0 at the origin.
 const C = [1, 3, 10];

@@ -1,8 +1,8 @@
 // Lion is not in torch 1.13: it is checked against a float64 transcription of the
 // paper's Algorithm 2 (Chen et al. 2023), written here independently of src/.
 import { describe, expect, it } from 'vitest';
-import { createOptimizer } from '../../src/optim/registry.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { createOptimizer } from '../../src/core/optim/registry.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 
 function lionReference(p0: number[], grads: number[][], lr: number, b1: number, b2: number, wd: number): number[][] {
   const p = [...p0];

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer } from '../../src/optim/registry.ts';
-import { orthogonalise } from '../../src/optim/newton-schulz.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { BatchLoader } from '../../src/data/batches.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { StepNoise } from '../../src/train/noise.ts';
+import { createOptimizer } from '../../src/core/optim/registry.ts';
+import { orthogonalise } from '../../src/core/optim/newton-schulz.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { BatchLoader } from '../../src/core/data/batches.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { StepNoise } from '../../src/run/train/noise.ts';
 
 interface PolarCase {
   rows: number;

@@ -1,7 +1,7 @@
 // The optimizer contract: registry, defaults, validation messages, state and the update norm.
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, listOptimizers } from '../../src/optim/registry.ts';
-import { instantiate, nonNegative, type OptimizerDefinition } from '../../src/optim/optimizer.ts';
+import { createOptimizer, listOptimizers } from '../../src/core/optim/registry.ts';
+import { instantiate, nonNegative, type OptimizerDefinition } from '../../src/core/optim/optimizer.ts';
 
 describe('optimizer registry', () => {
   it('lists the seventeen optimizers', () => {

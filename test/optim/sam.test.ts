@@ -1,15 +1,15 @@
-// SAM and ASAM (src/optim/sam.ts) against davda54/sam's step around torch.optim.SGD and
+// SAM and ASAM (src/core/optim/sam.ts) against davda54/sam's step around torch.optim.SGD and
 // Adam (scripts/reference/sam_fixtures.py: a quadratic whose gradient a·(p - c) the test
 // computes too), the suite option, and SAM through the training loop (two gradients per step).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer } from '../../src/optim/registry.ts';
-import { samStep } from '../../src/optim/sam.ts';
-import { defineSuite } from '../../src/experiment/suite.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
+import { createOptimizer } from '../../src/core/optim/registry.ts';
+import { samStep } from '../../src/core/optim/sam.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
 
 interface Fixture {
   base: string;

@@ -1,6 +1,6 @@
 // Learning-rate schedules as pure functions of the step.
 import { describe, expect, it } from 'vitest';
-import { scheduledLr, scheduleProblem } from '../../src/optim/schedule.ts';
+import { scheduledLr, scheduleProblem } from '../../src/core/optim/schedule.ts';
 
 describe('scheduledLr', () => {
   it('constant', () => expect(scheduledLr({ kind: 'constant' }, 0.1, 57, 100)).toBe(0.1));

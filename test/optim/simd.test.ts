@@ -4,24 +4,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileKernels } from '../../scripts/compile-kernels.ts';
-import { KERNELS_WASM_BASE64 } from '../../src/optim/simd/kernels-wasm.ts';
-import { Arena } from '../../src/optim/simd/arena.ts';
-import { instantiate, type OptimizerDefinition, type Options } from '../../src/optim/optimizer.ts';
-import { listOptimizers, optimizerDefinition } from '../../src/optim/registry.ts';
-import { sgd } from '../../src/optim/sgd.ts';
+import { KERNELS_WASM_BASE64 } from '../../src/core/optim/simd/kernels-wasm.ts';
+import { Arena } from '../../src/core/optim/simd/arena.ts';
+import { instantiate, type OptimizerDefinition, type Options } from '../../src/core/optim/optimizer.ts';
+import { listOptimizers, optimizerDefinition } from '../../src/core/optim/registry.ts';
+import { sgd } from '../../src/core/optim/sgd.ts';
 import { kernelsTypes, kernelsWat } from '../../scripts/kernels-wat.ts';
 import { wasmModule } from '../../scripts/build-kernels.ts';
 
 describe('simd kernels', () => {
-  it('embed exactly the compiled src/optim/simd/kernels.wat (run scripts/build-kernels.ts after editing it)', async () => {
-    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
+  it('embed exactly the compiled src/core/optim/simd/kernels.wat (run scripts/build-kernels.ts after editing it)', async () => {
+    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'core', 'optim', 'simd', 'kernels.wat'), 'utf8');
     expect(Buffer.from(await compileKernels(wat)).toString('base64')).toBe(KERNELS_WASM_BASE64);
   });
 
-  it("kernels.wat is the module of the optimizers' kernels (src/optim/kernel-table.ts), and kernels-wasm.ts's interface is theirs", () => {
-    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels.wat'), 'utf8');
+  it("kernels.wat is the module of the optimizers' kernels (src/core/optim/kernel-table.ts), and kernels-wasm.ts's interface is theirs", () => {
+    const wat = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'core', 'optim', 'simd', 'kernels.wat'), 'utf8');
     expect(wat).toBe(kernelsWat());
-    const module = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'optim', 'simd', 'kernels-wasm.ts'), 'utf8');
+    const module = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'core', 'optim', 'simd', 'kernels-wasm.ts'), 'utf8');
     expect(module).toBe(wasmModule(KERNELS_WASM_BASE64, kernelsTypes()));
   });
 

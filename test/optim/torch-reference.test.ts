@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOptimizer } from '../../src/optim/registry.ts';
+import { createOptimizer } from '../../src/core/optim/registry.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 interface Fixture {

@@ -1,13 +1,13 @@
-// APGD-CE (src/perturb/apgd.ts) against its definition: AutoAttack's checkpoint schedule,
+// APGD-CE (src/measure/perturb/apgd.ts) against its definition: AutoAttack's checkpoint schedule,
 // every example's perturbation within the budget (L∞ or L2) and [0, 1], a pure function of
 // its stream, and on a trained model at least as strong as PGD at equal iterations and budget.
 import { describe, expect, it } from 'vitest';
-import { apgd, apgdL2, apgdSchedule } from '../../src/perturb/apgd.ts';
-import { pgd } from '../../src/perturb/pgd.ts';
-import { pgdL2 } from '../../src/perturb/pgd-l2.ts';
-import { exampleNorms } from '../../src/perturb/l2.ts';
-import type { GradientOracle, Perturbation, PerturbInput } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { apgd, apgdL2, apgdSchedule } from '../../src/measure/perturb/apgd.ts';
+import { pgd } from '../../src/measure/perturb/pgd.ts';
+import { pgdL2 } from '../../src/measure/perturb/pgd-l2.ts';
+import { exampleNorms } from '../../src/measure/perturb/l2.ts';
+import type { GradientOracle, Perturbation, PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { attackedModel } from '../helpers/attacked-model.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 

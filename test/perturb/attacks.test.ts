@@ -1,16 +1,16 @@
 // FGSM and PGD against their definitions, with a synthetic gradient oracle and with a trained model.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fgsm } from '../../src/perturb/fgsm.ts';
-import { pgd } from '../../src/perturb/pgd.ts';
-import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { limitSplit } from '../../src/experiment/phases/shared.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
-import { evaluateSweeps } from '../../src/metrics/robustness.ts';
+import { fgsm } from '../../src/measure/perturb/fgsm.ts';
+import { pgd } from '../../src/measure/perturb/pgd.ts';
+import type { GradientOracle, PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
+import { evaluateSweeps } from '../../src/measure/metrics/robustness.ts';
 
 const COUNT = 50;
 const rng = createRng(3, 'attack-test');

@@ -2,9 +2,9 @@
 // inside the band (low-pass: radius ≤ cut-off; high-pass: above), checked with an
 // independent plain DFT; the DFT itself against a delta and a cosine worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { lowpassNoise, highpassNoise, BAND_SIGMA } from '../../src/perturb/band-noise.ts';
-import { dft2, radius } from '../../src/perturb/dft.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { lowpassNoise, highpassNoise, BAND_SIGMA } from '../../src/measure/perturb/band-noise.ts';
+import { dft2, radius } from '../../src/measure/perturb/dft.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { dftPower } from '../helpers/textbook-dft.ts';
 
 const H = 28;

@@ -3,11 +3,11 @@
 // contrast and brightness follow ImageNet-C (per-channel mean; HSV value), occlusion blanks
 // every channel, and the attacks move each value by eps.
 import { describe, expect, it } from 'vitest';
-import { getPerturbation, listPerturbations } from '../../src/perturb/registry.ts';
-import type { ImageShape, PerturbInput } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { Network } from '../../src/model/network.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
+import { getPerturbation, listPerturbations } from '../../src/measure/perturb/registry.ts';
+import type { ImageShape, PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const [C, H, W] = [3, 12, 10];

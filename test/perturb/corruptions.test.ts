@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPerturbation, listPerturbations, severityProblem } from '../../src/perturb/registry.ts';
-import type { PerturbInput } from '../../src/perturb/perturbation.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { getPerturbation, listPerturbations, severityProblem } from '../../src/measure/perturb/registry.ts';
+import type { PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

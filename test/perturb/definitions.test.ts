@@ -3,13 +3,13 @@
 // radius, shot noise's rate, shear's and scale's sampling, PGD's step size and iteration
 // count, and fast FGSM's 1.25·eps step in adversarial training.
 import { describe, expect, it } from 'vitest';
-import { getPerturbation } from '../../src/perturb/registry.ts';
-import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { batchTransform } from '../../src/train/regimes.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
+import { getPerturbation } from '../../src/measure/perturb/registry.ts';
+import type { GradientOracle, PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { batchTransform } from '../../src/run/train/regimes.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
 
 const H = 28;
 const W = 28;

@@ -3,11 +3,11 @@
 // length eps where nothing clips; PGD stepping and projecting; on a trained model, PGD-L2 at
 // least as strong as FGM-L2 at the same budget, and both stronger as eps grows.
 import { describe, expect, it } from 'vitest';
-import { fgmL2 } from '../../src/perturb/fgm-l2.ts';
-import { pgdL2 } from '../../src/perturb/pgd-l2.ts';
-import { exampleNorms } from '../../src/perturb/l2.ts';
-import type { GradientOracle, PerturbInput } from '../../src/perturb/perturbation.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { fgmL2 } from '../../src/measure/perturb/fgm-l2.ts';
+import { pgdL2 } from '../../src/measure/perturb/pgd-l2.ts';
+import { exampleNorms } from '../../src/measure/perturb/l2.ts';
+import type { GradientOracle, PerturbInput } from '../../src/measure/perturb/perturbation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { attackedModel } from '../helpers/attacked-model.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 

@@ -1,7 +1,7 @@
 // Gaussian noise: reproducible per stream, with the requested standard deviation.
 import { describe, expect, it } from 'vitest';
-import { gaussianNoise } from '../../src/perturb/gaussian-noise.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { gaussianNoise } from '../../src/measure/perturb/gaussian-noise.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 
 const grey = new Float32Array(200 * 28 * 28).fill(0.5);
 const noisy = (seed: number, sigma: number) =>

@@ -1,7 +1,7 @@
 // Rotation: identity at 0° and 360°, an exact index rotation at 90°, counter-clockwise.
 import { describe, expect, it } from 'vitest';
-import { rotation } from '../../src/perturb/rotation.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { rotation } from '../../src/measure/perturb/rotation.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 
 const N = 6;
 const rng = createRng(1, 'rotation-test');

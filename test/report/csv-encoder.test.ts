@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
-import { toCsv } from '../../src/report/csv.ts';
-import { formatNumber } from '../../src/report/format.ts';
+import { toCsv } from '../../src/present/report/csv.ts';
+import { formatNumber } from '../../src/present/report/format.ts';
 
 const text = fc.oneof(fc.string(), fc.constantFrom('', ',', '"', '""', 'a,b', 'x\ny', '\r', '\r\n', ' "q" ', "'=1", 'mlp[256,128]'));
 

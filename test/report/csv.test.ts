@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { cli, read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
-import { RESULT_COLUMNS } from '../../src/report/results-csv.ts';
-import { SUMMARY_COLUMNS } from '../../src/report/summary-csv.ts';
-import { STEP_COLUMNS } from '../../src/report/steps-csv.ts';
+import { RESULT_COLUMNS } from '../../src/present/report/results-csv.ts';
+import { SUMMARY_COLUMNS } from '../../src/present/report/summary-csv.ts';
+import { STEP_COLUMNS } from '../../src/present/report/steps-csv.ts';
 
 type Row = Record<string, string>;
 let dir = '';

@@ -1,6 +1,6 @@
 // Number formatting in result files: shortest decimal that round-trips the float32.
 import { describe, expect, it } from 'vitest';
-import { cell, formatNumber, textCell } from '../../src/report/format.ts';
+import { cell, formatNumber, textCell } from '../../src/present/report/format.ts';
 
 describe('formatNumber', () => {
   it('writes the shortest decimal that reads back as the same float32', () => {

@@ -2,9 +2,9 @@
 // comments): accuracy_auc (trapezoid with clean accuracy at severity 0, over the severity
 // range), its relative form, ImageNet-C's corruption error against the reference, and mCE.
 import { describe, expect, it } from 'vitest';
-import { areaUnderCurve, scoreMeasurements, ALL } from '../../src/results/scores.ts';
-import { describeFraction } from '../../src/metrics/stats.ts';
-import type { Measurement } from '../../src/experiment/measurement.ts';
+import { areaUnderCurve, scoreMeasurements, ALL } from '../../src/run/results/scores.ts';
+import { describeFraction } from '../../src/measure/metrics/stats.ts';
+import type { Measurement } from '../../src/run/experiment/measurement.ts';
 
 const cell = (optimizer: string, points: [string, number, number][]): Measurement[] =>
   points.map(([perturbation, severity, value]) => ({ model: 'm', regime: 'standard', optimizer, seed: 0, perturbation, severity, metric: 'accuracy', value }));

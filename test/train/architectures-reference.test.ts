@@ -13,10 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
 import { ARCHITECTURE_RUNS } from '../helpers/architecture-runs.ts';
 
 interface Reference {

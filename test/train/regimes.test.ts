@@ -5,16 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineSuite, type SuiteDefinition } from '../../src/experiment/suite.ts';
-import { suiteArms } from '../../src/experiment/grid.ts';
-import { batchTransform, regimeLabel, type TrainingSpec } from '../../src/train/regimes.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { Network } from '../../src/model/network.ts';
-import { train } from '../../src/train/train.ts';
-import { evaluate } from '../../src/metrics/evaluate.ts';
-import { gradientOracle } from '../../src/metrics/gradient-oracle.ts';
-import { fgsm } from '../../src/perturb/fgsm.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { defineSuite, type SuiteDefinition } from '../../src/run/experiment/suite.ts';
+import { suiteArms } from '../../src/run/experiment/grid.ts';
+import { batchTransform, regimeLabel, type TrainingSpec } from '../../src/run/train/regimes.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { train } from '../../src/run/train/train.ts';
+import { evaluate } from '../../src/measure/metrics/evaluate.ts';
+import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
+import { fgsm } from '../../src/measure/perturb/fgsm.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { ADVERSARIAL_REFERENCE } from '../helpers/reference-runs.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

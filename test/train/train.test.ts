@@ -1,12 +1,12 @@
 // The training loop: reproducible to the bit, identical starting points and batches
 // for every optimizer of a seed, per-step statistics, and divergence recorded, not thrown.
 import { describe, expect, it } from 'vitest';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { limitSplit } from '../../src/experiment/phases/shared.ts';
-import { train } from '../../src/train/train.ts';
-import { BatchLoader } from '../../src/data/batches.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
+import { train } from '../../src/run/train/train.ts';
+import { BatchLoader } from '../../src/core/data/batches.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

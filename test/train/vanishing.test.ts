@@ -16,12 +16,12 @@
 // some 0.14^8 ≈ 1.5e-7 of the last's (times the input's norm over a hidden layer's): far
 // below the tenth the claim needs.
 import { describe, expect, it } from 'vitest';
-import { Network } from '../../src/model/network.ts';
-import { loadDataset } from '../../src/data/sources.ts';
-import { train } from '../../src/train/train.ts';
-import { limitSplit } from '../../src/experiment/phases/shared.ts';
-import { firstLastRatios } from '../../src/experiment/phases/main.ts';
-import { tensorInfo } from '../../src/experiment/phases/main.ts';
+import { Network } from '../../src/core/model/network.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { train } from '../../src/run/train/train.ts';
+import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
+import { firstLastRatios } from '../../src/run/experiment/phases/main.ts';
+import { tensorInfo } from '../../src/run/experiment/phases/main.ts';
 
 describe('a 10-layer sigmoid MLP at initialisation', () => {
   it("has a first-layer gradient below a tenth of the last layer's, shrinking by 0.113-0.163 per hidden layer as derived", async () => {

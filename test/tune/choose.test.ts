@@ -1,8 +1,8 @@
 // The tuner: log-spaced grids, the choice by mean validation score, edge flags, and on a
 // problem where the best learning rate is known by construction it picks that one.
 import { describe, expect, it } from 'vitest';
-import { chooseLearningRate, lrGrid, type TuneTrial } from '../../src/tune/choose.ts';
-import { createOptimizer } from '../../src/optim/registry.ts';
+import { chooseLearningRate, lrGrid, type TuneTrial } from '../../src/run/tune/choose.ts';
+import { createOptimizer } from '../../src/core/optim/registry.ts';
 
 describe('lrGrid', () => {
   it('spaces points evenly in log10 from min to max', () => {

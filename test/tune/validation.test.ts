@@ -1,10 +1,10 @@
 // The validation split: carved from the training set only, disjoint from what is
 // trained on, seeded, and the same whoever asks (every optimizer, every seed).
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/data/sources.ts';
-import { holdOut } from '../../src/tune/validation.ts';
-import { defineSuite } from '../../src/experiment/suite.ts';
-import { validationSplit } from '../../src/experiment/phases/shared.ts';
+import { loadDataset } from '../../src/core/data/sources.ts';
+import { holdOut } from '../../src/run/tune/validation.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { validationSplit } from '../../src/run/experiment/phases/shared.ts';
 import { SMALL } from '../helpers/small-run.ts';
 
 const ds = loadDataset('fashion-mnist-subset');

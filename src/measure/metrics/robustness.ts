@@ -1,0 +1,73 @@
+// Accuracy and mean loss on clean data and on every (perturbation, severity) of a sweep.
+// Each severity draws from its own stream (seed, perturbation, severity), so every
+// optimizer of a seed is tested on the very same perturbed images (for non-attacks).
+import type { Network } from '../../core/model/network.ts';
+import type { Split } from '../../core/data/dataset.ts';
+import { CLEAN, getPerturbation } from '../perturb/registry.ts';
+import type { GradientOracle, ImageShape } from '../perturb/perturbation.ts';
+import { createRng } from '../../core/util/rng.ts';
+import { evaluate } from './evaluate.ts';
+import type { Scores } from './classification.ts';
+import type { PerturbedCache } from './perturbed-cache.ts';
+
+/** Perturbation name -> severities; "clean" (severity 0) is always evaluated. */
+export type Sweeps = Readonly<Record<string, readonly number[]>>;
+
+export interface SweepPoint {
+  readonly perturbation: string;
+  readonly severity: number;
+  readonly accuracy: number;
+  readonly loss: number;
+  /** Calibration (absent in records made before it was measured). */
+  readonly ece?: number;
+  readonly brier?: number;
+  /** Examples whose logits were not finite (present only when some were: then the scores are NaN). */
+  readonly nonFinite?: number;
+}
+
+const point = (perturbation: string, severity: number, s: Scores): SweepPoint => ({
+  perturbation,
+  severity,
+  accuracy: s.accuracy,
+  loss: s.loss,
+  ece: s.ece,
+  brier: s.brier,
+  ...(s.nonFinite ? { nonFinite: s.nonFinite } : {}),
+});
+
+export async function evaluateSweeps(
+  net: Network,
+  params: readonly Float32Array[],
+  split: Split,
+  shape: ImageShape,
+  sweeps: Sweeps,
+  seed: number,
+  gradient: GradientOracle,
+  /** Keeps model-free perturbed sets across calls (cells); none: each is drawn afresh. */
+  cache?: PerturbedCache,
+): Promise<SweepPoint[]> {
+  const clean = await evaluate(net, params, split);
+  const points: SweepPoint[] = [point(CLEAN, 0, clean)];
+  for (const [name, severities] of Object.entries(sweeps)) {
+    if (name === CLEAN) continue;
+    const p = getPerturbation(name);
+    for (const severity of severities) {
+      const make = () =>
+        p.apply(
+          { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient },
+          severity,
+        );
+      const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
+      points.push(point(name, severity, await evaluate(net, params, split, images)));
+    }
+  }
+  return points;
+}
+
+/** The points of a sweep whose logits were not finite, as "clean", "fgsm 0.1", ...; undefined when there are none. */
+export function nonFiniteProblem(points: readonly SweepPoint[] | null | undefined): string | undefined {
+  const bad = (points ?? []).filter((p) => p.nonFinite || Number.isNaN(p.accuracy));
+  if (!bad.length) return undefined;
+  const names = bad.slice(0, 4).map((p) => (p.perturbation === CLEAN ? CLEAN : `${p.perturbation} ${p.severity}`));
+  return `non-finite logits (${names.join(', ')}${bad.length > 4 ? `, and ${bad.length - 4} more` : ''}): its accuracies are NaN`;
+}

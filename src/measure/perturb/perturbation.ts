@@ -1,0 +1,63 @@
+// The perturbation contract: a pure function of the clean images, a severity, a
+// seeded rng and (for attacks) a gradient oracle. It never mutates its input.
+import type { Rng } from '../../core/util/rng.ts';
+
+/** Per-example shape [channels, height, width]. */
+export type ImageShape = readonly [number, number, number];
+
+/** dLoss/dx for `n` images with their labels (the attacked model's training loss). */
+export type GradientOracle = ((x: Float32Array, labels: Uint8Array, n: number) => Promise<Float32Array>) & {
+  /** The same gradient with the model's logits at x ([n, classes]), for attacks that track each example's loss (APGD). */
+  readonly withLogits?: (x: Float32Array, labels: Uint8Array, n: number) => Promise<{ readonly dx: Float32Array; readonly logits: Float32Array }>;
+};
+
+export interface PerturbInput {
+  /** count × C·H·W pixels in [0, 1]. */
+  readonly images: Float32Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+  readonly shape: ImageShape;
+  /** The stream for this (seed, perturbation, severity): same for every optimizer of a seed. */
+  readonly rng: Rng;
+  /** Present for attacks. */
+  readonly gradient?: GradientOracle;
+}
+
+export interface SeverityRange {
+  /** What the number means, for --help and reports, e.g. "sigma", "eps (L-inf)", "degrees", "level". */
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+  /** Levels 1-5 of the corruption set are integers. */
+  readonly integer?: boolean;
+}
+
+/** For the corruption set: what severity levels 1-5 mean, documented in one table. */
+export interface Levels {
+  readonly parameter: string;
+  readonly values: readonly [number, number, number, number, number];
+}
+
+export interface Perturbation {
+  readonly name: string;
+  readonly description: string;
+  readonly severity: SeverityRange;
+  readonly levels?: Levels;
+  /** Attacks need the model's input gradient. */
+  readonly needsGradient: boolean;
+  apply(input: PerturbInput, severity: number): Float32Array | Promise<Float32Array>;
+}
+
+export const clip01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/** A corruption whose severity is a level 1-5, mapped to its parameter by `levels`. */
+export function corruption(name: string, description: string, levels: Levels, apply: (input: PerturbInput, parameter: number) => Float32Array): Perturbation {
+  return {
+    name,
+    description,
+    severity: { unit: 'level', min: 1, max: 5, integer: true },
+    levels,
+    needsGradient: false,
+    apply: (input, level) => apply(input, levels.values[level - 1]!),
+  };
+}

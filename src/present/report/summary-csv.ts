@@ -1,0 +1,58 @@
+// summary.csv: per (arm, perturbation, severity, metric) across seeds: n, mean, std,
+// Student-t 95% interval, and the paired difference from the reference arm.
+import { toCsv } from './csv.ts';
+import type { RunView } from '../../run/results/view.ts';
+import { metricInfo } from '../../measure/metrics/catalog.ts';
+import { cell } from './format.ts';
+
+export const SUMMARY_COLUMNS = [
+  'model',
+  'regime',
+  'optimizer',
+  'perturbation',
+  'severity',
+  'metric',
+  'unit',
+  'n',
+  'n_nonfinite',
+  'mean',
+  'std',
+  'ci95_low',
+  'ci95_high',
+  'reference',
+  'diff',
+  'diff_ci95_low',
+  'diff_ci95_high',
+  'p_value',
+] as const;
+
+export function summaryCsv(view: RunView): string {
+  const { reference } = view.suite;
+  return toCsv(
+    SUMMARY_COLUMNS,
+    view.summary.map((r) => {
+      const t = r.vsReference;
+      const s = r.stats;
+      return [
+        r.arm.model,
+        r.arm.regime,
+        r.arm.optimizer,
+        r.perturbation,
+        r.severity,
+        r.metric,
+        metricInfo(r.metric).unit,
+        s.n,
+        s.nonFinite,
+        s.mean,
+        s.std,
+        s.ciLow,
+        s.ciHigh,
+        r.arm.optimizer === reference ? '' : reference,
+        t?.diff,
+        t?.ciLow,
+        t?.ciHigh,
+        t?.p,
+      ].map(cell);
+    }),
+  );
+}

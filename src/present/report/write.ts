@@ -1,0 +1,28 @@
+// Regenerates every output file of a run directory from its store. Result files hold
+// no timestamps or timings, so the same records always give the same bytes; report.html
+// also shows run.json's environment and wall time.
+import { join } from 'node:path';
+import type { Suite } from '../../run/experiment/suite.ts';
+import type { CellRecord } from '../../run/experiment/store.ts';
+import type { RunManifest } from '../../run/experiment/manifest.ts';
+import { writeFileAtomic } from '../../core/util/atomic.ts';
+import { runView } from '../../run/results/view.ts';
+import { resultsCsv } from './results-csv.ts';
+import { summaryCsv } from './summary-csv.ts';
+import { layersCsv, stepsCsv } from './steps-csv.ts';
+import { reportHtml } from './html.ts';
+import { tuningCsv } from './tuning-csv.ts';
+import { fourierCsv } from './fourier.ts';
+
+export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
+
+export async function writeRunOutputs(dir: string, suite: Suite, records: readonly CellRecord[], manifest?: RunManifest): Promise<void> {
+  const view = runView(suite, records);
+  writeFileAtomic(join(dir, 'results.csv'), resultsCsv(view));
+  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(view));
+  writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(view));
+  writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view));
+  if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(view));
+  if (suite.fourier) writeFileAtomic(join(dir, 'fourier.csv'), fourierCsv(view));
+  writeFileAtomic(join(dir, 'report.html'), await reportHtml(view, manifest));
+}

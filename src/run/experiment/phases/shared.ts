@@ -1,0 +1,75 @@
+// What the phases share: the network and the validation split of a suite, cached per
+// worker process, and the optimizer options an arm trains with.
+import type { Dataset, Split } from '../../../core/data/dataset.ts';
+import { Network } from '../../../core/model/network.ts';
+import type { ModelSpec } from '../../../core/model/families/registry.ts';
+import { holdOut, type HoldOut } from '../../tune/validation.ts';
+import type { Suite } from '../suite.ts';
+import type { CellContext } from '../phase.ts';
+import { findArm, type Arm, type ArmKey } from '../grid.ts';
+import { batchTransform } from '../../train/regimes.ts';
+import type { TrainOptions } from '../../train/train.ts';
+
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const d = split.images.length / split.count;
+  return { images: split.images.subarray(0, limit * d), labels: split.labels.subarray(0, limit), count: limit };
+}
+
+const networks = new Map<string, Network>();
+
+/** The network of a model, compiled once per process (sessions are reused across cells). */
+export function networkFor(spec: ModelSpec, dataset: Dataset, threads = 1): Network {
+  const key = JSON.stringify([spec, dataset.shape, dataset.numClasses, threads]);
+  let net = networks.get(key);
+  if (!net) {
+    net = new Network(spec, dataset.shape, dataset.numClasses, { threads });
+    networks.set(key, net);
+  }
+  return net;
+}
+
+const holdOuts = new WeakMap<Dataset, Map<string, HoldOut>>();
+
+/** The suite's validation split (cached per dataset and size): the same for every arm and seed. */
+export function validationSplit(suite: Suite, dataset: Dataset): HoldOut {
+  const full = limitSplit(dataset.train, suite.trainLimit);
+  const size = Math.round(full.count * (suite.tune?.validationFraction ?? 0.1));
+  let byKey = holdOuts.get(dataset);
+  if (!byKey) holdOuts.set(dataset, (byKey = new Map()));
+  const key = `${full.count}/${size}`;
+  let h = byKey.get(key);
+  if (!h) byKey.set(key, (h = holdOut(full, size)));
+  return h;
+}
+
+export interface ArmSetup {
+  readonly arm: Arm;
+  readonly net: Network;
+  /** The optimizer options, the learning rate replaced when given. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** How this arm trains for a seed (every phase trains the same way): optimizer, schedule, regime. */
+  training(seed: number): TrainOptions;
+}
+
+export function armSetup(ctx: CellContext, key: ArmKey, lr?: number): ArmSetup {
+  const arm = findArm(ctx.suite, key);
+  const net = networkFor(arm.modelSpec, ctx.dataset, ctx.threads);
+  const options = lr === undefined ? arm.entry.options : { ...arm.entry.options, lr };
+  const { suite, dataset } = ctx;
+  return {
+    arm,
+    net,
+    options,
+    training: (seed) => ({
+      seed,
+      epochs: suite.epochs,
+      batchSize: suite.batchSize,
+      optimizer: arm.entry.name,
+      optimizerOptions: options,
+      schedule: arm.entry.schedule,
+      transform: batchTransform(arm.training, net, dataset.shape, seed),
+      sam: arm.entry.sam,
+    }),
+  };
+}

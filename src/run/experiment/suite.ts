@@ -1,0 +1,268 @@
+// A suite: what to run. `defineSuite` validates a definition up front and every error
+// names the suite, the field, the value and what was expected.
+import type { ModelSpec } from '../../core/model/families/registry.ts';
+import { regimeLabel, trainingProblem, type TrainingSpec } from '../train/regimes.ts';
+import { SAM_DEFAULTS, samProblem, type SamOptions } from '../../core/optim/sam.ts';
+import { InputError, show } from '../../errors.ts';
+import { modelProblem, resolveModel } from '../../core/model/families/registry.ts';
+import { listDatasets } from '../../core/data/sources.ts';
+import { optimizerDefinition, listOptimizers } from '../../core/optim/registry.ts';
+import { resolveOptions, type Options } from '../../core/optim/optimizer.ts';
+import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
+import { CLEAN, listPerturbations, severityProblem } from '../../measure/perturb/registry.ts';
+import type { Sweeps } from '../../measure/metrics/robustness.ts';
+import { positiveInt } from '../../core/util/validate.ts';
+
+export interface OptimizerEntry {
+  /** How reports name this entry (default: the optimizer name), e.g. "momentum" for sgd + momentum. */
+  readonly label?: string;
+  /** A registered optimizer, e.g. "sgd". */
+  readonly name: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly schedule?: Schedule;
+  /** Wrap the optimizer in sharpness-aware minimisation: { rho (0.05), adaptive (false: SAM; true: ASAM) }; two gradients per step. */
+  readonly sam?: Partial<SamOptions>;
+}
+
+/** The fair-comparison protocol: tune each optimizer's learning rate on a validation split first. */
+export interface TuneSpec {
+  /** Learning rates per optimizer, log-spaced over its range (default 7). */
+  readonly points?: number;
+  /** Per optimizer label, the range [min, max] to search (default: the optimizer's own lrRange). */
+  readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
+  /** Seeds of the tuning runs (default: the suite's first seed). */
+  readonly seeds?: readonly number[];
+  /** Fraction of the training set held out for validation (default 0.1). */
+  readonly validationFraction?: number;
+  /** Validation metric that picks the learning rate (default accuracy). */
+  readonly metric?: 'accuracy' | 'loss';
+  /** Matched-accuracy target (validation accuracy); default: the lowest final one among the optimizers. */
+  readonly matchTarget?: number;
+  /** Validation checkpoints per epoch the matched checkpoint is chosen from (default 40: the matched gap within 0.5 points on the default suite). */
+  readonly checkpoints?: number;
+}
+
+export interface SuiteDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** A known dataset name (fashion-mnist-subset, fashion-mnist, mnist, kmnist); --data-dir overrides the folder. */
+  readonly dataset: string;
+  /** Use only the first N training / test examples (small suites for tests). */
+  readonly trainLimit?: number;
+  readonly testLimit?: number;
+  /** The model every optimizer trains; or `models`, several labelled models (a grid axis). */
+  readonly model?: ModelSpec;
+  /** Labelled models, each trained under every optimizer, e.g. { sigmoid: {...}, 'relu-bn': {...} }. */
+  readonly models?: Readonly<Record<string, ModelSpec>>;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly optimizers: readonly OptimizerEntry[];
+  readonly seeds: readonly number[];
+  /** Perturbation name -> severities. Clean accuracy is always measured. */
+  readonly perturbations: Sweeps;
+  /**
+   * How every optimizer trains (default { kind: 'standard' }): one regime, or several to
+   * compare (a grid axis, the `regime` column): { kind: 'noise', sigma } or
+   * { kind: 'adversarial', attack: 'pgd' | 'fgsm', eps, steps?, stepSize?, randomStart? }.
+   */
+  readonly training?: TrainingSpec | readonly TrainingSpec[];
+  /**
+   * Measure sharpness at the end of training: the Hessian's top eigenvalue and trace on a
+   * seeded subset of the training set ({} for the defaults: 512 examples, 30 power iterations,
+   * 30 Hutchinson samples). Off by default: about 2·(iterations + samples) gradient passes per cell.
+   */
+  readonly sharpness?: { readonly examples?: number; readonly iterations?: number; readonly samples?: number };
+  /**
+   * Measure each cell's median robust radius: per test example, the smallest L∞ budget at
+   * which PGD misclassifies it, by bisection ({} for the defaults: the first 500 test
+   * examples, budgets up to 0.5, 8 bisection steps of 10-step PGD: about 90 input-gradient
+   * passes over them per cell).
+   */
+  readonly robustRadius?: { readonly max?: number; readonly iterations?: number; readonly steps?: number; readonly examples?: number };
+  /**
+   * Draw each cell's Fourier heat map (Yin et al. 2019): test error under a perturbation of
+   * L2 norm `eps` along each 2-D Fourier basis image ({} for the defaults: eps 3, the first
+   * 500 test examples; about H·W/2 evaluations of them per cell). Written to fourier.csv.
+   */
+  readonly fourier?: { readonly eps?: number; readonly examples?: number };
+  /** Label of the optimizer others are compared with (default: "sgd" when present, else the first entry). */
+  readonly reference?: string;
+  /** Keep every k-th training step in steps.csv (default 1: all). */
+  readonly stepLogEvery?: number;
+  /** Tune learning rates before the grid (also enabled by --tune). */
+  readonly tune?: TuneSpec;
+}
+
+/** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
+export interface Suite extends Omit<SuiteDefinition, 'optimizers'> {
+  readonly optimizers: readonly ResolvedOptimizer[];
+  readonly reference: string;
+  readonly stepLogEvery: number;
+}
+
+export interface ResolvedOptimizer {
+  readonly label: string;
+  readonly name: string;
+  readonly options: Options;
+  readonly schedule?: Schedule;
+  readonly sam?: SamOptions;
+}
+
+export class SuiteError extends InputError {
+  constructor(suite: string, field: string, value: unknown, expected: string) {
+    super(`suite "${suite}": ${field} = ${show(value)}; expected ${expected}`);
+  }
+}
+
+/** Seeds are unsigned 32-bit integers: every one is written exactly and keys its own random streams. */
+export const MAX_SEED = 4294967295;
+export const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED;
+
+/** What a name that labels results may look like: it is never a path. */
+export const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+
+export function defineSuite(def: SuiteDefinition): Suite {
+  const name = typeof def?.name === 'string' && def.name.length > 0 ? def.name : '(unnamed)';
+  const fail = (field: string, value: unknown, expected: string): never => {
+    throw new SuiteError(name, field, value, expected);
+  };
+  if (typeof def !== 'object' || def === null) fail('suite', def, 'an object built with defineSuite({...})');
+  if (name === '(unnamed)') fail('name', def.name, 'a non-empty string');
+  // The name labels results and the default run folder, so it must not be able to name a path.
+  if (!LABEL.test(def.name)) fail('name', def.name, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
+  if (typeof def.description !== 'string') fail('description', def.description, 'a string');
+  if (!listDatasets().includes(def.dataset)) fail('dataset', def.dataset, `one of ${listDatasets().join(', ')}`);
+  for (const key of ['trainLimit', 'testLimit'] as const) {
+    if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
+  }
+  if ((def.model === undefined) === (def.models === undefined))
+    fail('model', def.model, 'a model spec { kind, ... }, or else `models`: labelled specs (one of the two)');
+  const models: [string, unknown][] =
+    def.model !== undefined ? [['model', def.model]] : Object.entries(def.models ?? {}).map(([label, m]) => [`models.${label}`, m]);
+  if (def.models !== undefined && (typeof def.models !== 'object' || models.length === 0))
+    fail('models', def.models, 'an object { label: model spec } with at least one entry');
+  for (const [field, spec] of models) {
+    const label = field.slice('models.'.length);
+    if (field !== 'model' && !LABEL.test(label))
+      fail(field, spec, `a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)`);
+    const issue = modelProblem(spec);
+    if (issue) fail(issue.field ? `${field}.${issue.field}` : field, issue.value, issue.expected);
+  }
+  if (!positiveInt(def.batchSize)) fail('batchSize', def.batchSize, 'a positive integer');
+  // 0 epochs evaluates the initial weights as they are (an imported, pretrained model).
+  if (!(Number.isInteger(def.epochs) && def.epochs >= 0))
+    fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
+  if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
+    fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
+  }
+  if (new Set(def.seeds).size !== def.seeds.length) fail('seeds', def.seeds, 'no repeated seed');
+  if (!Array.isArray(def.optimizers) || def.optimizers.length === 0) fail('optimizers', def.optimizers, 'a non-empty list of { name, options }');
+  const optimizers = def.optimizers.map((entry, i): ResolvedOptimizer => {
+    const field = `optimizers[${i}]`;
+    if (!listOptimizers().includes(entry?.name)) fail(`${field}.name`, entry?.name, `one of ${listOptimizers().join(', ')}`);
+    let options: Options = {};
+    try {
+      options = resolveOptions(optimizerDefinition(entry.name), entry.options ?? {});
+    } catch (e) {
+      fail(`${field}.options`, entry.options ?? {}, `valid ${entry.name} options (${(e as Error).message})`);
+    }
+    const problem = entry.schedule ? scheduleProblem(entry.schedule, `${field}.schedule`) : undefined;
+    if (problem) fail(`${field}.schedule`, entry.schedule, `a valid schedule (${problem})`);
+    let sam: SamOptions | undefined;
+    if (entry.sam !== undefined) {
+      const issue = samProblem(entry.sam);
+      if (issue) fail(issue[0] ? `${field}.sam.${issue[0]}` : `${field}.sam`, issue[1], issue[2]);
+      sam = { ...SAM_DEFAULTS, ...entry.sam };
+    }
+    const label = entry.label ?? entry.name;
+    if (!LABEL.test(label)) fail(`${field}.label`, label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
+    return { label, name: entry.name, options, schedule: entry.schedule, ...(sam ? { sam } : {}) };
+  });
+  const labels = optimizers.map((o) => o.label);
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup) fail('optimizers', labels, `unique labels (give one entry a label; "${dup}" appears twice)`);
+  if (typeof def.perturbations !== 'object' || def.perturbations === null) fail('perturbations', def.perturbations, 'an object { name: [severities] }');
+  for (const [p, severities] of Object.entries(def.perturbations)) {
+    if (p === CLEAN) continue;
+    if (!listPerturbations().includes(p)) fail(`perturbations.${p}`, severities, `a known perturbation name (${[CLEAN, ...listPerturbations()].join(', ')})`);
+    if (!Array.isArray(severities) || severities.length === 0) fail(`perturbations.${p}`, severities, 'a non-empty list of severities');
+    severities.forEach((s, i) => {
+      const problem = severityProblem(p, s);
+      if (problem) fail(`perturbations.${p}[${i}]`, s, problem.replace(/^severity .* expected /, ''));
+    });
+  }
+  const reference = def.reference ?? (labels.includes('sgd') ? 'sgd' : labels[0]!);
+  if (!labels.includes(reference)) fail('reference', def.reference, `one of the optimizer labels (${labels.join(', ')})`);
+  if (def.tune !== undefined) {
+    const t = def.tune;
+    if (typeof t !== 'object' || t === null) fail('tune', t, 'an object (or leave it out)');
+    if (t.points !== undefined && !(Number.isInteger(t.points) && t.points >= 2)) fail('tune.points', t.points, 'an integer >= 2');
+    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every(isSeed)))
+      fail('tune.seeds', t.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
+    if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5))
+      fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
+    if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
+    if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
+    if (t.checkpoints !== undefined && !(positiveInt(t.checkpoints) && t.checkpoints <= 1000))
+      fail('tune.checkpoints', t.checkpoints, 'checkpoints per epoch: an integer from 1 to 1000');
+    for (const [label, r] of Object.entries(t.ranges ?? {})) {
+      if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
+      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1])))
+        fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
+    }
+  }
+  if (def.training !== undefined) {
+    const list = Array.isArray(def.training) ? def.training : [def.training];
+    const field = (i: number) => (Array.isArray(def.training) ? `training[${i}]` : 'training');
+    if (list.length === 0) fail('training', def.training, 'a regime or a non-empty list of regimes');
+    list.forEach((t, i) => {
+      const problem = trainingProblem(t);
+      if (problem) fail(problem[0] ? `${field(i)}.${problem[0]}` : field(i), problem[1], problem[2]);
+      if (t.label !== undefined && !(typeof t.label === 'string' && LABEL.test(t.label)))
+        fail(`${field(i)}.label`, t.label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
+    });
+    const regimeLabels = list.map(regimeLabel);
+    const again = regimeLabels.find((l, i) => regimeLabels.indexOf(l) !== i);
+    if (again) fail('training', regimeLabels, `regimes with distinct labels ("${again}" appears twice; give one a label)`);
+  }
+  if (def.sharpness !== undefined) {
+    if (typeof def.sharpness !== 'object' || def.sharpness === null)
+      fail('sharpness', def.sharpness, 'an object { examples?, iterations?, samples? } (or leave it out)');
+    for (const k of Object.keys(def.sharpness)) {
+      const v = (def.sharpness as Record<string, unknown>)[k];
+      if (!['examples', 'iterations', 'samples'].includes(k)) fail(`sharpness.${k}`, v, 'no such option (examples, iterations, samples)');
+      if (!(positiveInt(v) && (v as number) <= 100_000)) fail(`sharpness.${k}`, v, 'a positive integer');
+    }
+  }
+  if (def.robustRadius !== undefined) {
+    if (typeof def.robustRadius !== 'object' || def.robustRadius === null)
+      fail('robustRadius', def.robustRadius, 'an object { max?, iterations?, steps?, examples? } (or leave it out)');
+    for (const k of Object.keys(def.robustRadius)) {
+      const v = (def.robustRadius as Record<string, unknown>)[k];
+      if (!['max', 'iterations', 'steps', 'examples'].includes(k)) fail(`robustRadius.${k}`, v, 'no such option (max, iterations, steps, examples)');
+      if (k === 'max') {
+        if (!(typeof v === 'number' && v > 0 && v <= 1)) fail('robustRadius.max', v, 'a number in (0, 1] (an L-inf budget on [0, 1] pixels)');
+      } else if (!(positiveInt(v) && (v as number) <= (k === 'examples' ? 1_000_000 : 100)))
+        fail(`robustRadius.${k}`, v, k === 'examples' ? 'a positive integer' : 'a positive integer, at most 100');
+    }
+  }
+  if (def.fourier !== undefined) {
+    if (typeof def.fourier !== 'object' || def.fourier === null) fail('fourier', def.fourier, 'an object { eps?, examples? } (or leave it out)');
+    for (const k of Object.keys(def.fourier)) {
+      const v = (def.fourier as Record<string, unknown>)[k];
+      if (k === 'eps') {
+        if (!(typeof v === 'number' && v > 0 && v <= 100)) fail('fourier.eps', v, 'a number in (0, 100] (the L2 norm of the perturbation)');
+      } else if (k === 'examples') {
+        if (!(positiveInt(v) && (v as number) <= 1_000_000)) fail('fourier.examples', v, 'a positive integer');
+      } else fail(`fourier.${k}`, v, 'no such option (eps, examples)');
+    }
+  }
+  const stepLogEvery = def.stepLogEvery ?? 1;
+  if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');
+  // Models that depend on something outside the suite (an ONNX file) record it: path and hash.
+  const resolved =
+    def.model !== undefined
+      ? { model: resolveModel(def.model) }
+      : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
+  return Object.freeze({ ...def, ...resolved, optimizers, reference, stepLogEvery });
+}

@@ -1,0 +1,208 @@
+// The training loop: seeded batches -> train-step session -> optimizer -> params,
+// recording loss, gradient norms and update norm at every step. A non-finite loss
+// or gradient stops the run and marks it diverged; it never throws.
+import type { Network } from '../../core/model/network.ts';
+import type { Split } from '../../core/data/dataset.ts';
+import { BatchLoader } from '../../core/data/batches.ts';
+import { createOptimizer } from '../../core/optim/registry.ts';
+import { constant, scheduledLr, type Schedule } from '../../core/optim/schedule.ts';
+import { createRng } from '../../core/util/rng.ts';
+import { StepNoise } from './noise.ts';
+import type { BatchTransform } from './regimes.ts';
+import { samStep, type SamOptions } from '../../core/optim/sam.ts';
+
+export interface TrainOptions {
+  readonly seed: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly optimizer: string;
+  readonly optimizerOptions?: Readonly<Record<string, unknown>>;
+  readonly schedule?: Schedule;
+  /** Initial weights, parameters then buffers (default: the network's seeded init); copied, never mutated. */
+  readonly initial?: readonly Float32Array[];
+  /** Called after every completed epoch (1-based) with the current weights. */
+  readonly onEpoch?: (epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
+  /** Every this many steps (and after the last), `onCheckpoint` is called with the weights then. */
+  readonly checkpointEvery?: number;
+  readonly onCheckpoint?: (step: number, epoch: number, weights: readonly Float32Array[]) => Promise<void> | void;
+  /** Stop after this many steps (a checkpoint of the full run: the schedule still spans every epoch). */
+  readonly stopAtStep?: number;
+  /** The training regime's batch transform (noise augmentation, an adversarial attack); none: the batch as it is. */
+  readonly transform?: BatchTransform;
+  /** Sharpness-aware minimisation around the optimizer: a second gradient per step, at the perturbed weights. */
+  readonly sam?: SamOptions;
+}
+
+export interface StepRecord {
+  readonly epoch: number;
+  /** 1-based global step. */
+  readonly step: number;
+  readonly lr: number;
+  readonly loss: number;
+  /** Global L2 norm of the gradient. */
+  readonly gradNorm: number;
+  /** L2 norm of each parameter tensor's gradient, in parameter order. */
+  readonly tensorGradNorms: readonly number[];
+  /** L2 norm of the parameter update applied at this step (NaN when not applied). */
+  readonly updateNorm: number;
+  /** L2 norm of each parameter tensor's update (empty when not applied). */
+  readonly tensorUpdateNorms: readonly number[];
+  /** L2 norm of each parameter tensor as the step found it. */
+  readonly tensorParamNorms: readonly number[];
+}
+
+export interface Divergence {
+  readonly step: number;
+  readonly epoch: number;
+  readonly loss: number;
+}
+
+export interface TrainResult {
+  /**
+   * The final weights: parameters, then buffers (as Network.initWeights orders them); for a
+   * schedule-free optimizer its evaluation point x, the average the method evaluates.
+   */
+  readonly weights: Float32Array[];
+  readonly steps: StepRecord[];
+  readonly diverged: Divergence | null;
+  /** Mean training loss over the last completed epoch. */
+  readonly finalTrainLoss: number;
+  /** Gradient evaluations: one per step, two with SAM, one more per curvature estimate (Sophia). */
+  readonly gradientEvaluations: number;
+}
+
+export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
+  const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
+  const initial = o.initial ?? net.initWeights(o.seed);
+  const p = net.params.length;
+  // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
+  // the parameters where they live; the caller's initial weights are never written.
+  const params = optimizer.adopt(
+    initial.slice(0, p),
+    net.params.map((s) => s.shape),
+    net.roles,
+  );
+  let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
+  // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
+  // result) is the optimizer's evaluation point, the same weights except for schedule-free,
+  // whose batch-norm statistics are then recomputed there.
+  const weights = () => [...params, ...buffers];
+  const evaluated = async () => {
+    const point = optimizer.evaluationParams(params);
+    return point === params || buffers.length === 0 ? [...point, ...buffers] : [...point, ...(await statisticsAt(net, point, buffers, data, o))];
+  };
+  const baseLr = optimizer.lr;
+  const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
+  const noise = new StepNoise(net, o.seed, o.batchSize);
+  const total = o.epochs * loader.batchesPerEpoch;
+  const steps: StepRecord[] = [];
+  let finalTrainLoss = Number.NaN;
+  let t = 0;
+  let gradientEvaluations = 0;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    let lossSum = 0;
+    let seen = 0;
+    for (const batch of loader.epoch()) {
+      const x = o.transform ? await o.transform(batch.x, labelsOf(batch.y, batch.n), batch.n, weights(), t + 1) : batch.x;
+      const masks = noise.next(batch.n);
+      const step = await net.trainStep(weights(), x, batch.y, batch.n, masks);
+      gradientEvaluations++;
+      const tensorGradNorms = step.gradSq.map(Math.sqrt);
+      const tensorParamNorms = step.paramSq.map(Math.sqrt);
+      const gradNorm = Math.sqrt(step.gradSq.reduce((a, b) => a + b, 0));
+      optimizer.lr = scheduledLr(o.schedule ?? constant, baseLr, t, total);
+      t++;
+      const { loss } = step;
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN, tensorUpdateNorms: [], tensorParamNorms });
+        return { weights: weights(), steps, diverged: { step: t, epoch, loss }, finalTrainLoss, gradientEvaluations };
+      }
+      // SAM's second pass sees the same batch and dropout masks; batch-norm statistics come
+      // from the first pass only (davda54/sam's advice), so they advance once per step.
+      const updateNorm = o.sam
+        ? await samStep(
+            optimizer,
+            params,
+            step.grads,
+            async () => (gradientEvaluations++, (await net.trainStep(weights(), x, batch.y, batch.n, masks)).grads),
+            o.sam,
+          )
+        : await optimizer.stepAsync(params, step.grads);
+      buffers = step.buffers;
+      if (optimizer.curvatureDue) {
+        // Sophia-G's estimate: the gradient on labels sampled from the model's own predictions
+        // at the new weights, on the same batch and dropout masks, the predictions those of the
+        // same training-mode forward pass (the authors' loop samples from the logits it then
+        // differentiates); batch-norm statistics stay as the step left them.
+        const logits = await net.trainLogits(weights(), x, batch.n, masks);
+        const sampled = sampleLabels(logits, batch.n, net.numClasses, createRng(o.seed, `sophia:${t}`));
+        optimizer.absorbCurvature((await net.trainStep(weights(), x, sampled, batch.n, masks)).grads, o.batchSize);
+        gradientEvaluations++;
+      }
+      steps.push({
+        epoch,
+        step: t,
+        lr: optimizer.lr,
+        loss,
+        gradNorm,
+        tensorGradNorms,
+        updateNorm,
+        tensorUpdateNorms: optimizer.tensorUpdateSq.map(Math.sqrt),
+        tensorParamNorms,
+      });
+      lossSum += loss * batch.n;
+      seen += batch.n;
+      const last = t === total || t === o.stopAtStep;
+      if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, await evaluated());
+      if (t === o.stopAtStep) return { weights: await evaluated(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
+    }
+    finalTrainLoss = lossSum / seen;
+    if (o.onEpoch) await o.onEpoch(epoch, await evaluated());
+  }
+  return { weights: await evaluated(), steps, diverged: null, finalTrainLoss, gradientEvaluations };
+}
+
+/** Training-mode passes that re-estimate batch-norm statistics at an evaluation point (statisticsAt). */
+export const STATISTICS_BATCHES = 50;
+
+/**
+ * Batch-norm running statistics for weights the steps were not taken at (schedule-free's x:
+ * training updated them at y), as the schedule-free authors prescribe: from the statistics
+ * training left, training-mode forward passes at x over STATISTICS_BATCHES batches (at most
+ * an epoch), each updating them with the layer's momentum. The batches and dropout masks
+ * come from the seed's own streams, the same at every evaluation of every optimizer; the
+ * gradients those passes also compute are discarded.
+ */
+async function statisticsAt(net: Network, point: readonly Float32Array[], buffers: Float32Array[], data: Split, o: TrainOptions): Promise<Float32Array[]> {
+  const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'statistics'));
+  const noise = new StepNoise(net, o.seed, o.batchSize, 'statistics');
+  let current = buffers;
+  let passes = 0;
+  for (const batch of loader.epoch()) {
+    if (passes++ === STATISTICS_BATCHES) break;
+    current = (await net.trainStep([...point, ...current], batch.x, batch.y, batch.n, noise.next(batch.n))).buffers;
+  }
+  return current;
+}
+
+/** One label per example drawn from softmax(logits) (inverse CDF, float64). */
+function sampleLabels(logits: Float32Array, n: number, classes: number, rng: () => number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * classes, (i + 1) * classes);
+    const max = Math.max(...row);
+    const e = Array.from(row, (v) => Math.exp(v - max));
+    let u = rng() * e.reduce((a, b) => a + b, 0);
+    let c = 0;
+    while (c < classes - 1 && u >= e[c]!) u -= e[c++]!;
+    out[i] = BigInt(c);
+  }
+  return out;
+}
+
+/** A batch's labels as the perturbations take them. */
+function labelsOf(y: BigInt64Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(y[i]!);
+  return out;
+}
