@@ -65,6 +65,16 @@ describe('defineSuite', () => {
     ],
     ['tune.validationFraction', { tune: { validationFraction: 0.7 } }, 'suite "demo": tune.validationFraction = 0.7; expected a number in (0, 0.5)'],
     [
+      'an unknown tune option',
+      { tune: { pointz: 9 } },
+      'suite "demo": tune.pointz = 9; expected no such option (points, ranges, seeds, validationFraction, metric, matchTarget, checkpoints)',
+    ],
+    [
+      'an unknown sharpness option',
+      { sharpness: { samplez: 3 } },
+      'suite "demo": sharpness.samplez = 3; expected no such option (examples, iterations, samples)',
+    ],
+    [
       'tune.ranges without an upper bound',
       { tune: { ranges: { sgd: [1e-3, Infinity] } } },
       'suite "demo": tune.ranges.sgd = [0.001,Infinity]; expected a range [min, max] with 0 < min < max, both finite',

@@ -13,6 +13,8 @@ import type { ImageShape } from '../perturb/perturbation.ts';
 import { clip01 } from '../perturb/perturbation.ts';
 import { createRng } from '../../core/util/rng.ts';
 import { evaluate } from './evaluate.ts';
+import { positiveInt } from '../../core/util/validate.ts';
+import { optionBlockProblem, type FieldProblem } from '../../core/util/option-block.ts';
 
 export interface FourierOptions {
   /** L2 norm of the perturbation (per channel image). */
@@ -22,6 +24,18 @@ export interface FourierOptions {
 }
 
 export const FOURIER_DEFAULTS: FourierOptions = { eps: 3, examples: 500 };
+
+/** The suite's `fourier` block. */
+export const fourierProblem = (v: unknown): FieldProblem | undefined =>
+  optionBlockProblem(
+    'fourier',
+    v,
+    {
+      eps: (x) => (typeof x === 'number' && x > 0 && x <= 100 ? undefined : 'a number in (0, 100] (the L2 norm of the perturbation)'),
+      examples: (x) => (positiveInt(x) && x <= 1_000_000 ? undefined : 'a positive integer'),
+    },
+    'an object { eps?, examples? }',
+  );
 
 export interface FourierHeatMap {
   readonly eps: number;

@@ -11,6 +11,8 @@ import type { GradientOracle } from '../perturb/perturbation.ts';
 import type { Split } from '../../core/data/dataset.ts';
 import { clip01 } from '../perturb/perturbation.ts';
 import { finiteRow } from './classification.ts';
+import { positiveInt } from '../../core/util/validate.ts';
+import { optionBlockProblem, type FieldProblem } from '../../core/util/option-block.ts';
 
 export interface RobustRadiusOptions {
   /** The largest L∞ budget searched. */
@@ -24,6 +26,21 @@ export interface RobustRadiusOptions {
 }
 
 export const ROBUST_RADIUS_DEFAULTS: RobustRadiusOptions = { max: 0.5, iterations: 8, steps: 10, examples: 500 };
+
+const atMost100 = (v: unknown) => (positiveInt(v) && v <= 100 ? undefined : 'a positive integer, at most 100');
+/** The suite's `robustRadius` block. */
+export const robustRadiusProblem = (v: unknown): FieldProblem | undefined =>
+  optionBlockProblem(
+    'robustRadius',
+    v,
+    {
+      max: (x) => (typeof x === 'number' && x > 0 && x <= 1 ? undefined : 'a number in (0, 1] (an L-inf budget on [0, 1] pixels)'),
+      iterations: atMost100,
+      steps: atMost100,
+      examples: (x) => (positiveInt(x) && x <= 1_000_000 ? undefined : 'a positive integer'),
+    },
+    'an object { max?, iterations?, steps?, examples? }',
+  );
 
 export interface RobustRadius {
   /** Median over the examples of the minimal radius (upper end of its bisection bracket). */

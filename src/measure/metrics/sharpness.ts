@@ -12,6 +12,8 @@ import type { Network } from '../../core/model/network.ts';
 import type { Split } from '../../core/data/dataset.ts';
 import { size } from '../../core/model/layer.ts';
 import { BulkRng } from '../../core/util/bulk-rng.ts';
+import { positiveInt } from '../../core/util/validate.ts';
+import { optionBlockProblem, type FieldProblem } from '../../core/util/option-block.ts';
 
 export interface SharpnessOptions {
   /** Training examples in the subset (the first of a seeded permutation). */
@@ -24,6 +26,16 @@ export interface SharpnessOptions {
 }
 
 export const SHARPNESS_DEFAULTS: Omit<SharpnessOptions, 'seed'> = { examples: 512, iterations: 30, samples: 30 };
+
+const positiveUpTo = (max: number) => (v: unknown) => (positiveInt(v) && v <= max ? undefined : 'a positive integer');
+/** The suite's `sharpness` block: each option a positive integer. */
+export const sharpnessProblem = (v: unknown): FieldProblem | undefined =>
+  optionBlockProblem(
+    'sharpness',
+    v,
+    { examples: positiveUpTo(100_000), iterations: positiveUpTo(100_000), samples: positiveUpTo(100_000) },
+    'an object { examples?, iterations?, samples? }',
+  );
 
 export interface Sharpness {
   readonly topEigenvalue: number;

@@ -34,6 +34,7 @@ import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 
 import { esc } from './format.ts';
+import { TUNE_DEFAULTS } from '../../run/tune/options.ts';
 
 const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
 /** A difference in percentage points, signed. */
@@ -323,7 +324,7 @@ async function tuningSection(view: RunView): Promise<string> {
   const { suite } = view;
   const choices = view.tuning;
   if (!choices) return '';
-  const metric = suite.tune?.metric ?? 'accuracy';
+  const metric = suite.tune?.metric ?? TUNE_DEFAULTS.metric;
   const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!] as const);
   const points: BandPoint[] = named.flatMap(([arm, c]) =>
     c.scores

@@ -12,6 +12,10 @@ import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
 import { CLEAN, listPerturbations, severityProblem } from '../../measure/perturb/registry.ts';
 import type { Sweeps } from '../../measure/metrics/robustness.ts';
 import { positiveInt } from '../../core/util/validate.ts';
+import { tuneProblem, type TuneSpec } from '../tune/options.ts';
+import { sharpnessProblem } from '../../measure/metrics/sharpness.ts';
+import { robustRadiusProblem } from '../../measure/metrics/robust-radius.ts';
+import { fourierProblem } from '../../measure/metrics/fourier-heatmap.ts';
 
 export interface OptimizerEntry {
   /** How reports name this entry (default: the optimizer name), e.g. "momentum" for sgd + momentum. */
@@ -24,23 +28,7 @@ export interface OptimizerEntry {
   readonly sam?: Partial<SamOptions>;
 }
 
-/** The fair-comparison protocol: tune each optimizer's learning rate on a validation split first. */
-export interface TuneSpec {
-  /** Learning rates per optimizer, log-spaced over its range (default 7). */
-  readonly points?: number;
-  /** Per optimizer label, the range [min, max] to search (default: the optimizer's own lrRange). */
-  readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
-  /** Seeds of the tuning runs (default: the suite's first seed). */
-  readonly seeds?: readonly number[];
-  /** Fraction of the training set held out for validation (default 0.1). */
-  readonly validationFraction?: number;
-  /** Validation metric that picks the learning rate (default accuracy). */
-  readonly metric?: 'accuracy' | 'loss';
-  /** Matched-accuracy target (validation accuracy); default: the lowest final one among the optimizers. */
-  readonly matchTarget?: number;
-  /** Validation checkpoints per epoch the matched checkpoint is chosen from (default 40: the matched gap within 0.5 points on the default suite). */
-  readonly checkpoints?: number;
-}
+export type { TuneSpec };
 
 export interface SuiteDefinition {
   readonly name: string;
@@ -193,24 +181,14 @@ export function defineSuite(def: SuiteDefinition): Suite {
   }
   const reference = def.reference ?? (labels.includes('sgd') ? 'sgd' : labels[0]!);
   if (!labels.includes(reference)) fail('reference', def.reference, `one of the optimizer labels (${labels.join(', ')})`);
-  if (def.tune !== undefined) {
-    const t = def.tune;
-    if (typeof t !== 'object' || t === null) fail('tune', t, 'an object (or leave it out)');
-    if (t.points !== undefined && !(Number.isInteger(t.points) && t.points >= 2)) fail('tune.points', t.points, 'an integer >= 2');
-    if (t.seeds !== undefined && (!Array.isArray(t.seeds) || t.seeds.length === 0 || !t.seeds.every(isSeed)))
-      fail('tune.seeds', t.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
-    if (t.validationFraction !== undefined && !(t.validationFraction > 0 && t.validationFraction < 0.5))
-      fail('tune.validationFraction', t.validationFraction, 'a number in (0, 0.5)');
-    if (t.metric !== undefined && !['accuracy', 'loss'].includes(t.metric)) fail('tune.metric', t.metric, '"accuracy" or "loss"');
-    if (t.matchTarget !== undefined && !(t.matchTarget > 0 && t.matchTarget < 1)) fail('tune.matchTarget', t.matchTarget, 'a validation accuracy in (0, 1)');
-    if (t.checkpoints !== undefined && !(positiveInt(t.checkpoints) && t.checkpoints <= 1000))
-      fail('tune.checkpoints', t.checkpoints, 'checkpoints per epoch: an integer from 1 to 1000');
-    for (const [label, r] of Object.entries(t.ranges ?? {})) {
-      if (!labels.includes(label)) fail(`tune.ranges.${label}`, r, `an optimizer label of this suite (${labels.join(', ')})`);
-      if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0 && r[1] > r[0] && Number.isFinite(r[1])))
-        fail(`tune.ranges.${label}`, r, 'a range [min, max] with 0 < min < max, both finite');
-    }
-  }
+  // Option blocks: each module owns its block's options, defaults and checks.
+  for (const problem of [
+    tuneProblem(def.tune, labels, isSeed, `0..${MAX_SEED}`),
+    sharpnessProblem(def.sharpness),
+    robustRadiusProblem(def.robustRadius),
+    fourierProblem(def.fourier),
+  ])
+    if (problem) fail(...problem);
   if (def.training !== undefined) {
     const list = Array.isArray(def.training) ? def.training : [def.training];
     const field = (i: number) => (Array.isArray(def.training) ? `training[${i}]` : 'training');
@@ -224,38 +202,6 @@ export function defineSuite(def: SuiteDefinition): Suite {
     const regimeLabels = list.map(regimeLabel);
     const again = regimeLabels.find((l, i) => regimeLabels.indexOf(l) !== i);
     if (again) fail('training', regimeLabels, `regimes with distinct labels ("${again}" appears twice; give one a label)`);
-  }
-  if (def.sharpness !== undefined) {
-    if (typeof def.sharpness !== 'object' || def.sharpness === null)
-      fail('sharpness', def.sharpness, 'an object { examples?, iterations?, samples? } (or leave it out)');
-    for (const k of Object.keys(def.sharpness)) {
-      const v = (def.sharpness as Record<string, unknown>)[k];
-      if (!['examples', 'iterations', 'samples'].includes(k)) fail(`sharpness.${k}`, v, 'no such option (examples, iterations, samples)');
-      if (!(positiveInt(v) && (v as number) <= 100_000)) fail(`sharpness.${k}`, v, 'a positive integer');
-    }
-  }
-  if (def.robustRadius !== undefined) {
-    if (typeof def.robustRadius !== 'object' || def.robustRadius === null)
-      fail('robustRadius', def.robustRadius, 'an object { max?, iterations?, steps?, examples? } (or leave it out)');
-    for (const k of Object.keys(def.robustRadius)) {
-      const v = (def.robustRadius as Record<string, unknown>)[k];
-      if (!['max', 'iterations', 'steps', 'examples'].includes(k)) fail(`robustRadius.${k}`, v, 'no such option (max, iterations, steps, examples)');
-      if (k === 'max') {
-        if (!(typeof v === 'number' && v > 0 && v <= 1)) fail('robustRadius.max', v, 'a number in (0, 1] (an L-inf budget on [0, 1] pixels)');
-      } else if (!(positiveInt(v) && (v as number) <= (k === 'examples' ? 1_000_000 : 100)))
-        fail(`robustRadius.${k}`, v, k === 'examples' ? 'a positive integer' : 'a positive integer, at most 100');
-    }
-  }
-  if (def.fourier !== undefined) {
-    if (typeof def.fourier !== 'object' || def.fourier === null) fail('fourier', def.fourier, 'an object { eps?, examples? } (or leave it out)');
-    for (const k of Object.keys(def.fourier)) {
-      const v = (def.fourier as Record<string, unknown>)[k];
-      if (k === 'eps') {
-        if (!(typeof v === 'number' && v > 0 && v <= 100)) fail('fourier.eps', v, 'a number in (0, 100] (the L2 norm of the perturbation)');
-      } else if (k === 'examples') {
-        if (!(positiveInt(v) && (v as number) <= 1_000_000)) fail('fourier.examples', v, 'a positive integer');
-      } else fail(`fourier.${k}`, v, 'no such option (eps, examples)');
-    }
   }
   const stepLogEvery = def.stepLogEvery ?? 1;
   if (!positiveInt(stepLogEvery)) fail('stepLogEvery', def.stepLogEvery, 'a positive integer');

@@ -22,6 +22,7 @@ import { FAMILY, INPUT_GRAD_STATS, M, STATS, statName } from '../../../measure/m
 import { median } from '../../../measure/metrics/summary.ts';
 import { bandError } from '../../../measure/metrics/fourier-heatmap.ts';
 import { rowsAt, TRAIN, type AddRow, type Measurement } from '../measurement.ts';
+import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 /** A parameter tensor, for per-layer diagnostics: its layer and that layer's depth among the layers with parameters. */
 export interface TensorInfo {
@@ -83,7 +84,8 @@ export function tensorInfo(net: Network): TensorInfo[] {
 }
 
 /** Checkpoints per epoch at which tuned runs measure validation accuracy (matching at step granularity). */
-export const checkpointsPerEpoch = (suite: { readonly tune?: { readonly checkpoints?: number } }): number => suite.tune?.checkpoints ?? 40;
+export const checkpointsPerEpoch = (suite: { readonly tune?: { readonly checkpoints?: number } }): number =>
+  suite.tune?.checkpoints ?? TUNE_DEFAULTS.checkpoints;
 
 export const main: Phase<CellKey, CellResult, MainInput> = {
   name: 'main',

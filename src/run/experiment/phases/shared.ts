@@ -9,6 +9,7 @@ import type { CellContext } from '../phase.ts';
 import { findArm, type Arm, type ArmKey } from '../grid.ts';
 import { batchTransform } from '../../train/regimes.ts';
 import type { TrainOptions } from '../../train/train.ts';
+import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 export function limitSplit(split: Split, limit: number | undefined): Split {
   if (limit === undefined || limit >= split.count) return split;
@@ -34,7 +35,7 @@ const holdOuts = new WeakMap<Dataset, Map<string, HoldOut>>();
 /** The suite's validation split (cached per dataset and size): the same for every arm and seed. */
 export function validationSplit(suite: Suite, dataset: Dataset): HoldOut {
   const full = limitSplit(dataset.train, suite.trainLimit);
-  const size = Math.round(full.count * (suite.tune?.validationFraction ?? 0.1));
+  const size = Math.round(full.count * (suite.tune?.validationFraction ?? TUNE_DEFAULTS.validationFraction));
   let byKey = holdOuts.get(dataset);
   if (!byKey) holdOuts.set(dataset, (byKey = new Map()));
   const key = `${full.count}/${size}`;

@@ -15,6 +15,7 @@ import { formatNumber } from '../../../core/util/number-format.ts';
 import { armId, type ArmKey } from '../grid.ts';
 import type { CellRecord } from '../store.ts';
 import { armSetup, validationSplit } from './shared.ts';
+import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 export interface TuneKey extends CellKey {
   readonly lr: number;
@@ -30,7 +31,7 @@ export const tuneSeeds = (suite: Suite): readonly number[] => suite.tune?.seeds 
 
 export function learningRateGrid(suite: Suite, arm: ArmKey & { readonly entryName: string }): number[] {
   const [min, max] = suite.tune?.ranges?.[arm.optimizer] ?? optimizerDefinition(arm.entryName).lrRange;
-  return lrGrid(min, max, suite.tune?.points ?? 7);
+  return lrGrid(min, max, suite.tune?.points ?? TUNE_DEFAULTS.points);
 }
 
 export function tuneCells(suite: Suite): TuneKey[] {
@@ -65,7 +66,7 @@ export const tune: Phase<TuneKey, TuneResult, null> = {
 /** The learning rate chosen for each arm (by id), from its tuning trials; undefined while any is missing. */
 export function tunedChoices(suite: Suite, records: readonly CellRecord[]): Map<string, TuneChoice> | undefined {
   const trials = phaseResults(records, tune);
-  const metric = suite.tune?.metric ?? 'accuracy';
+  const metric = suite.tune?.metric ?? TUNE_DEFAULTS.metric;
   const choices = new Map<string, TuneChoice>();
   for (const a of suiteArms(suite)) {
     const mine = trials.filter((t) => armId(t.key) === a.id).map((t) => ({ ...t.result, lr: t.key.lr, seed: t.key.seed }));
