@@ -82,17 +82,25 @@ for (let r = 0; r < rounds; r++) {
     const round = run();
     results.push(round);
     process.stdout.write(
-      `round ${r + 1}  ${round.side.padEnd(9)}  ${round.wallSeconds.toFixed(2).padStart(6)} s whole command  (cells: mean ${mean(round.cellSeconds).toFixed(2)} s, sum ${round.cellSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s)\n`,
+      `round ${r + 1}  ${round.side.padEnd(9)}  ${round.wallSeconds.toFixed(2).padStart(6)} s whole command  (cells: ` +
+        `mean ${mean(round.cellSeconds).toFixed(2)} s, sum ${round.cellSeconds.reduce((a, b) => a + b, 0).toFixed(1)} ` +
+        `s)\n`,
     );
   }
 }
 const ours = median(results.filter((r) => r.side === 'optrobust').map((r) => r.wallSeconds));
 const theirs = median(results.filter((r) => r.side === 'pytorch').map((r) => r.wallSeconds));
 process.stdout.write(
-  `\nmedian whole command: optrobust ${ours.toFixed(2)} s, PyTorch ${theirs.toFixed(2)} s: optrobust/PyTorch = ${(ours / theirs).toFixed(2)}x (${workers} workers)\n`,
+  `\nmedian whole command: optrobust ${ours.toFixed(2)} s, PyTorch ${theirs.toFixed(2)} s: optrobust/PyTorch = ` +
+    `${(ours / theirs).toFixed(2)}x (${workers} workers)\n`,
 );
-writeFileAtomic(
-  flags.out!,
-  `${JSON.stringify({ format: 'optrobust-perf-grid/1', workers, rounds: results, medianSeconds: { optrobust: ours, pytorch: theirs }, ratio: ours / theirs, environment: await environment() }, null, 2)}\n`,
-);
+const summary = {
+  format: 'optrobust-perf-grid/1',
+  workers,
+  rounds: results,
+  medianSeconds: { optrobust: ours, pytorch: theirs },
+  ratio: ours / theirs,
+  environment: await environment(),
+};
+writeFileAtomic(flags.out!, `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`wrote ${flags.out}\n`);

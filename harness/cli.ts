@@ -25,7 +25,8 @@ export function buildProgram(): Command {
     .description('Does the optimizer you train with change how robust your model is?')
     .addHelpText(
       'after',
-      '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).',
+      '\nExit codes: 0 success; 1 a cell failed (run) or a regression (compare); 2 a usage or input error (nothing ' +
+        'written);\n3 a write failed or an internal error; 130 interrupted (finish with --resume).',
     )
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()

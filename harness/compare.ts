@@ -95,7 +95,8 @@ async function compareInto(f: CompareFlags, out: string): Promise<{ comparison: 
   });
   if (comparison.setupDifferences.length && !f.allowMismatch) {
     throw new CompareInputError(
-      `the runs differ in setup, so their numbers are not comparable:\n  ${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`,
+      `the runs differ in setup, so their numbers are not comparable:\n  ` +
+        `${comparison.setupDifferences.join('\n  ')}\n(pass --allow-mismatch to compare them anyway)`,
     );
   }
   // A gate never passes on missing data: cells the baseline has and the current run lacks
@@ -104,12 +105,15 @@ async function compareInto(f: CompareFlags, out: string): Promise<{ comparison: 
   if (missing.length && !f.allowPartial) {
     const shown = missing.slice(0, 12).join(', ');
     throw new CompareInputError(
-      `the current run lacks ${missing.length} cell(s) the baseline has: ${shown}${missing.length > 12 ? ', ...' : ''}; finish it with --resume, or pass --allow-partial to compare what both hold`,
+      `the current run lacks ${missing.length} cell(s) the baseline has: ` +
+        `${shown}${missing.length > 12 ? ', ...' : ''}; finish it with --resume, or pass --allow-partial to compare ` +
+        `what both hold`,
     );
   }
   if (comparison.rows.length === 0)
     throw new CompareInputError(
-      `nothing to compare: the runs share no measured (optimizer, perturbation, severity, metric) row; ${cur.records.length === 0 ? `${f.current} holds no records` : "every cell of one run failed or differs from the other's"}`,
+      `nothing to compare: the runs share no measured (optimizer, perturbation, severity, metric) row; ` +
+        `${cur.records.length === 0 ? `${f.current} holds no records` : "every cell of one run failed or differs from the other's"}`,
     );
   const markdown = renderMarkdown(comparison);
   writeFileAtomic(join(out, 'compare.md'), markdown);

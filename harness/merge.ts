@@ -21,7 +21,8 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
     if (m.identity === first.identity) return;
     const diffs = setupDifferences(first, m);
     throw new UsageError(
-      `${dirs[i]} is not a shard of the same run as ${dirs[0]}${diffs.length ? `: ${diffs.join('; ')}` : ''}; only shards of one run (same suite, same data) can be merged`,
+      `${dirs[i]} is not a shard of the same run as ${dirs[0]}${diffs.length ? `: ${diffs.join('; ')}` : ''}; only ` +
+        `shards of one run (same suite, same data) can be merged`,
     );
   });
   if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
@@ -62,7 +63,9 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
         ? {
             provenance: {
               ...first.provenance,
-              shard: `merged from ${manifests.length} shard(s): ${manifests.map((m) => m.provenance?.shard ?? (m.config.shard ? `${m.config.shard.index}/${m.config.shard.count}` : 'unsharded')).join('; ')}`,
+              shard:
+                `merged from ${manifests.length} shard(s): ` +
+                `${manifests.map((m) => m.provenance?.shard ?? (m.config.shard ? `${m.config.shard.index}/${m.config.shard.count}` : 'unsharded')).join('; ')}`,
             },
           }
         : {}),

@@ -40,7 +40,9 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
   }
   const line = (cells: string[], cols: number[]) => [cells[0]!.padEnd(widths[0]!), ...cols.map((i) => cells[i]!.padStart(widths[i]!))].join('  ').trimEnd();
   const seeds = suite.seeds.length;
-  const caption = `Test accuracy: the mean over ${seeds} seed${seeds === 1 ? '' : 's'} and, per perturbation, over its severities\n(clean: unperturbed); diverged and failed: cells.`;
+  const caption =
+    `Test accuracy: the mean over ${seeds} seed${seeds === 1 ? '' : 's'} and, per perturbation, over its ` +
+    `severities\n(clean: unperturbed); diverged and failed: cells.`;
   return [
     caption,
     ...blocks.map((cols) =>

@@ -51,17 +51,26 @@ try {
   writeFileSync(
     join(app, 'use.mjs'),
     `import { createOptimizer, defineSuite, train, evaluate, loadDataset, Network } from 'optrobust';
-const p = [new Float32Array([1, 2])];
+const p = ` +
+      `[new Float32Array([1, 2])];
 const opt = createOptimizer('sgd', { lr: 0.5 });
-opt.step(p, [new Float32Array([1, -1])]);
+opt.step(p, [new ` +
+      `Float32Array([1, -1])]);
 if (p[0][0] !== 0.5 || p[0][1] !== 2.5) throw new Error('sgd step: ' + p[0]);
-const suite = defineSuite({ name: 'mine', description: 'consumer', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [16] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'adam', options: { lr: 0.01 } }], seeds: [0], perturbations: { gaussian_noise: [0.1] } });
+const ` +
+      `suite = defineSuite({ name: 'mine', description: 'consumer', dataset: 'fashion-mnist-subset', model: { kind: ` +
+      `'mlp', hidden: [16] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'adam', options: { lr: 0.01 } }], ` +
+      `seeds: [0], perturbations: { gaussian_noise: [0.1] } });
 const data = loadDataset(suite.dataset);
-const net = new Network(suite.model, data.shape, 10);
-const r = await train(net, data.train, { seed: 0, epochs: 1, batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 0.01 } });
-const s = await evaluate(net, r.weights, data.test);
+const net = ` +
+      `new Network(suite.model, data.shape, 10);
+const r = await train(net, data.train, { seed: 0, epochs: 1, ` +
+      `batchSize: 64, optimizer: 'adam', optimizerOptions: { lr: 0.01 } });
+const s = await evaluate(net, r.weights, ` +
+      `data.test);
 if (!(s.accuracy > 0.5)) throw new Error('accuracy ' + s.accuracy);
-console.log('library ok', s.accuracy);
+console.log('library ok', ` +
+      `s.accuracy);
 `,
   );
   assert.match(sh('node', ['use.mjs'], app), /library ok 0\.\d+/);

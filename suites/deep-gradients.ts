@@ -11,7 +11,8 @@ const hidden = [256, 256, 256, 256, 256, 256, 256, 256];
 export default defineSuite({
   name: 'deep-gradients',
   description:
-    'Fashion-MNIST subset, 8-hidden-layer MLPs (sigmoid, tanh, ReLU + batch norm) x sgd, momentum, rmsprop, adam x 3 seeds: gradients through depth and robustness',
+    'Fashion-MNIST subset, 8-hidden-layer MLPs (sigmoid, tanh, ReLU + batch norm) x sgd, momentum, rmsprop, adam x ' +
+    '3 seeds: gradients through depth and robustness',
   dataset: 'fashion-mnist-subset',
   models: {
     sigmoid: { kind: 'mlp', hidden, activation: 'sigmoid' },

@@ -12,7 +12,8 @@ export default defineSuite({
   ...defaultSuite,
   name: 'mechanisms',
   description:
-    'Fashion-MNIST subset, mlp [256, 128], the default 7 optimizers x 3 seeds, tuned and matched; sharpness, calibration, Fourier heat maps, low- and high-pass noise, L-inf and L2 PGD and APGD, robust radius, rotation',
+    'Fashion-MNIST subset, mlp [256, 128], the default 7 optimizers x 3 seeds, tuned and matched; sharpness, ' +
+    'calibration, Fourier heat maps, low- and high-pass noise, L-inf and L2 PGD and APGD, robust radius, rotation',
   perturbations: {
     gaussian_noise: [0.1, 0.2, 0.3, 0.5],
     lowpass_noise: [2, 4, 8],

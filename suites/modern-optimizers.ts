@@ -11,7 +11,8 @@ export default defineSuite({
   ...defaultSuite,
   name: 'modern-optimizers',
   description:
-    'Fashion-MNIST subset, mlp [256, 128], sgd/momentum/adam/adamw beside sam, asam, muon, schedule-free sgd/adamw, adafactor, lamb, adabelief, lion, sophia x 3 seeds, tuned and matched',
+    'Fashion-MNIST subset, mlp [256, 128], sgd/momentum/adam/adamw beside sam, asam, muon, schedule-free sgd/adamw, ' +
+    'adafactor, lamb, adabelief, lion, sophia x 3 seeds, tuned and matched',
   optimizers: [
     { name: 'sgd', options: { lr: 0.1 } },
     { label: 'momentum', name: 'sgd', options: { lr: 0.01, momentum: 0.9 } },

@@ -3,6 +3,7 @@
 // cycle between files; `src/` never imports `harness/`, `bench/` or `suites/`; and the
 // library prints nothing and never exits the process.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { ROOT } from './helpers/cli.ts';
@@ -107,5 +108,21 @@ describe('the layering of src/', () => {
       /\bconsole\.\w+\(|process\.exit\b|process\.(stdout|stderr)\.write/.test(readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '')),
     );
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
+
+describe('style', () => {
+  it('no line of TypeScript is longer than 160 characters, strings and markup included (the formatter cannot break those)', () => {
+    const tracked = execFileSync('git', ['ls-files', '*.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(tracked.length).toBeGreaterThan(100);
+    // The embedded WebAssembly binary is one generated base64 line.
+    const long = tracked
+      .filter((f) => !f.endsWith('kernels-wasm.ts'))
+      .flatMap((f) =>
+        readFileSync(join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => ([...line].length > 160 ? [`${f}:${i + 1} (${[...line].length})`] : [])),
+      );
+    expect(long).toEqual([]);
   });
 });

@@ -25,7 +25,8 @@ export function register(program: Command): void {
       if (flags.out === undefined) checkOutputFile(out, 'the default output');
       writeFileAtomic(out, bytes);
       process.stderr.write(
-        `wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`,
+        `wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB): input "x" [N, ` +
+          `${readManifest(dir).config.data.shape!.join(', ')}] in [0, 1] pixels, output "logits"\n`,
       );
     });
 }

@@ -20,7 +20,9 @@ export function register(program: Command): void {
         const missing = missingTasks(manifest.config.suite, records, manifest.config.shard);
         if (missing.length) {
           process.stderr.write(
-            `optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ${taskLabel(manifest.config.suite, missing[0]!)}); the reports show what there is. Finish it with: optrobust run --resume ${dir}\n`,
+            `optrobust: warning: the run is incomplete: ${missing.length} cell(s) have no result (e.g. ` +
+              `${taskLabel(manifest.config.suite, missing[0]!)}); the reports show what there is. Finish it with: optrobust ` +
+              `run --resume ${dir}\n`,
           );
         }
       } finally {

@@ -76,7 +76,9 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     const data = loadDataset(config.suite.dataset, config.dataDir);
     if (data.fingerprint !== config.data.fingerprint) {
       throw new UsageError(
-        `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix results of different data`,
+        `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ` +
+          `${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix ` +
+          `results of different data`,
       );
     }
   } else {
@@ -105,7 +107,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       } catch (e) {
         if (e instanceof InputError) throw e;
         throw new UsageError(
-          `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ${data.numClasses} classes): ${(e as Error).message}`,
+          `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ` +
+            `${data.numClasses} classes): ${(e as Error).message}`,
         );
       }
     }
@@ -143,7 +146,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (config.suite.tune && config.shard)
       log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(
-      `ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also results.csv, summary.csv, steps.csv, run.json)`,
+      `ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also ` +
+        `results.csv, summary.csv, steps.csv, run.json)`,
     );
     const problems = outcome.records.flatMap((r) => {
       const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
@@ -152,7 +156,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
     if (problems.length)
       log(
-        `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the model or its preprocessing (--mean/--std/--scale) is broken`,
+        `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the ` +
+          `model or its preprocessing (--mean/--std/--scale) is broken`,
       );
     if (outcome.failures > 0) {
       log(`${outcome.failures} cell(s) failed; their errors are in ${join(dir, 'cells.jsonl')}. Re-run them with --resume ${dir}`);
@@ -166,7 +171,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (e instanceof WriteError)
       throw new WriteError(
         e.file,
-        `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once the problem is fixed, finish the run with: optrobust run --resume ${dir}`,
+        `${e.reason instanceof Error ? e.reason.message : String(e.reason)}. Every cell reported done is stored; once ` +
+          `the problem is fixed, finish the run with: optrobust run --resume ${dir}`,
       );
     throw e;
   } finally {

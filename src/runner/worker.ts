@@ -30,7 +30,9 @@ export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> 
   }
   if (dataset.fingerprint !== config.data.fingerprint) {
     return {
-      error: `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, the run's is ${config.data.fingerprint.slice(0, 12)})`,
+      error:
+        `the data in ${dataset.dir} changed since the run started (fingerprint ${dataset.fingerprint.slice(0, 12)}, ` +
+        `the run's is ${config.data.fingerprint.slice(0, 12)})`,
       seconds: 0,
     };
   }

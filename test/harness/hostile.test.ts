@@ -267,7 +267,10 @@ describe('options that mean nothing are refused', () => {
       const file = join(dir, `${key}.mts`);
       writeFileSync(
         file,
-        `import { defineSuite } from '${ROOT}/src/index.ts';\nexport default defineSuite({ name: 'x', description: 'x', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, optimizers: [{ name: 'sgd', options: JSON.parse('{"lr": 0.1, "${key}": 1}') }], seeds: [0], perturbations: {} });\n`,
+        `import { defineSuite } from '${ROOT}/src/index.ts';\nexport default defineSuite({ name: 'x', description: ` +
+          `'x', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [8] }, batchSize: 64, epochs: 1, ` +
+          `optimizers: [{ name: 'sgd', options: JSON.parse('{"lr": 0.1, "${key}": 1}') }], seeds: [0], perturbations: {} ` +
+          `});\n`,
       );
       const r = await cli(['run', '--suite', file, '--out', join(dir, `out-${key}`)]);
       expect(r.code, r.stderr).toBe(2);

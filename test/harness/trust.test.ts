@@ -172,7 +172,9 @@ describe('inputs are checked before anything is created', () => {
     writeFileSync(
       suite,
       `import { defineSuite } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
-export default defineSuite({ name: '../../escape', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, batchSize: 8, epochs: 1,
+export default defineSuite({ ` +
+        `name: '../../escape', description: '', dataset: 'fashion-mnist-subset', model: { kind: 'mlp', hidden: [4] }, ` +
+        `batchSize: 8, epochs: 1,
   optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {} });\n`,
     );
     const r = await cli(['run', '--suite', suite], dir);

@@ -279,7 +279,10 @@ export function refModelLoss(
   return refCrossEntropy(refModel(model, x, weights, labels.length, mode, noise).logits, labels, classes);
 }
 
-/** Central finite differences of f (h small so steps rarely cross a ReLU kink; float64 keeps roundoff ~1e-10) with respect to every entry of v (mutated and restored). */
+/**
+ * Central finite differences of f with respect to every entry of v (mutated and restored): h
+ * small so steps rarely cross a ReLU kink; float64 keeps roundoff ~1e-10.
+ */
 export function finiteDiff(f: () => number, v: Float64Array, h = 1e-6): Float64Array {
   const g = new Float64Array(v.length);
   for (let i = 0; i < v.length; i++) {

@@ -83,19 +83,22 @@ describe('optrobust history', () => {
     for (const i of [6, 2, 5, 1, 4, 3]) night(i >= 4 ? weak : normal, i, folder);
   }, 300_000);
 
-  it('marks the change where the weakened optimizer came in, with its commit, and none for the unchanged one; exit 0 when the latest run starts nothing', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'history-out-'));
-    const r = await cli(['history', folder, '--out', out]);
-    expect(r.code, r.stderr).toBe(0);
-    const rows = parse(readFileSync(join(out, 'history.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
-    expect([...new Set(rows.map((x) => x.run))]).toEqual(['night-1', 'night-2', 'night-3', 'night-4', 'night-5', 'night-6']);
-    const adamClean = rows.filter((x) => x.optimizer === 'adam' && x.perturbation === 'clean' && x.metric === 'accuracy');
-    expect(adamClean.filter((x) => x.change_point).map((x) => [x.run, x.change_point, x.commit])).toEqual([['night-4', 'worse', '4'.repeat(40)]]);
-    expect(rows.filter((x) => x.optimizer === 'sgd' && x.change_point)).toEqual([]);
-    const html = readFileSync(join(out, 'history.html'), 'utf8');
-    expect(html).toContain('starts no change for the worse');
-    expect(html).toMatch(/change from night-4 \(commit 4444444444\)/);
-  });
+  it(
+    'marks the change where the weakened optimizer came in, with its commit, and none for the unchanged one; exit 0 ' + 'when the latest run starts nothing',
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'history-out-'));
+      const r = await cli(['history', folder, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = parse(readFileSync(join(out, 'history.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+      expect([...new Set(rows.map((x) => x.run))]).toEqual(['night-1', 'night-2', 'night-3', 'night-4', 'night-5', 'night-6']);
+      const adamClean = rows.filter((x) => x.optimizer === 'adam' && x.perturbation === 'clean' && x.metric === 'accuracy');
+      expect(adamClean.filter((x) => x.change_point).map((x) => [x.run, x.change_point, x.commit])).toEqual([['night-4', 'worse', '4'.repeat(40)]]);
+      expect(rows.filter((x) => x.optimizer === 'sgd' && x.change_point)).toEqual([]);
+      const html = readFileSync(join(out, 'history.html'), 'utf8');
+      expect(html).toContain('starts no change for the worse');
+      expect(html).toMatch(/change from night-4 \(commit 4444444444\)/);
+    },
+  );
 
   it('exits 1 when the latest run is the one that starts a change for the worse', async () => {
     const recent = mkdtempSync(join(tmpdir(), 'history-recent-'));

@@ -302,44 +302,47 @@ describe('sophia', () => {
     expect(tail).toBeLessThan(head * 0.8);
   });
 
-  it("samples the curvature labels from the training-mode forward pass, as the authors' loop does: with dropout, train() is the loop written by hand", async () => {
-    const ds = loadDataset('fashion-mnist-subset');
-    const data = { images: ds.train.images.subarray(0, 256 * 784), labels: ds.train.labels.subarray(0, 256), count: 256 };
-    const net = new Network({ kind: 'mlp', hidden: [16], dropout: 0.5 }, ds.shape, 10);
-    const options = { lr: 3e-3, hessianInterval: 2 };
-    const result = await train(net, data, { seed: 2, epochs: 1, batchSize: 64, optimizer: 'sophia', optimizerOptions: options });
-    // By hand: the step's masks for the step and for the estimate; labels drawn from softmax of
-    // the logits of the training forward at the new weights (inverse CDF in float64).
-    const opt = createOptimizer('sophia', options);
-    const params = opt.adopt(
-      net.initWeights(2),
-      net.params.map((p) => p.shape),
-    );
-    const loader = new BatchLoader(data, 64, createRng(2, 'shuffle'));
-    const noise = new StepNoise(net, 2, 64);
-    let t = 0;
-    let differs = 0;
-    for (const batch of loader.epoch()) {
-      const masks = noise.next(batch.n);
-      const step = await net.trainStep(params, batch.x, batch.y, batch.n, masks);
-      await opt.stepAsync(params, step.grads);
-      t++;
-      if (!opt.curvatureDue) continue;
-      const logits = (await net.trainStep(params, batch.x, batch.y, batch.n, masks)).logits;
-      const evalLogits = await net.predict(params, batch.x, batch.n);
-      differs += logits.some((v, i) => v !== evalLogits[i]) ? 1 : 0;
-      const rng = createRng(2, `sophia:${t}`);
-      const sampled = BigInt64Array.from({ length: batch.n }, (_, i) => {
-        const row = Array.from(logits.subarray(i * 10, i * 10 + 10));
-        const e = row.map((v) => Math.exp(v - Math.max(...row)));
-        let u = rng() * e.reduce((a, b) => a + b, 0);
-        let c = 0;
-        while (c < 9 && u >= e[c]!) u -= e[c++]!;
-        return BigInt(c);
-      });
-      opt.absorbCurvature((await net.trainStep(params, batch.x, sampled, batch.n, masks)).grads, 64);
-    }
-    expect(differs, 'dropout makes the training forward differ from evaluation').toBeGreaterThan(0);
-    result.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(params[i]!)));
-  });
+  it(
+    "samples the curvature labels from the training-mode forward pass, as the authors' loop does: with dropout, " + 'train() is the loop written by hand',
+    async () => {
+      const ds = loadDataset('fashion-mnist-subset');
+      const data = { images: ds.train.images.subarray(0, 256 * 784), labels: ds.train.labels.subarray(0, 256), count: 256 };
+      const net = new Network({ kind: 'mlp', hidden: [16], dropout: 0.5 }, ds.shape, 10);
+      const options = { lr: 3e-3, hessianInterval: 2 };
+      const result = await train(net, data, { seed: 2, epochs: 1, batchSize: 64, optimizer: 'sophia', optimizerOptions: options });
+      // By hand: the step's masks for the step and for the estimate; labels drawn from softmax of
+      // the logits of the training forward at the new weights (inverse CDF in float64).
+      const opt = createOptimizer('sophia', options);
+      const params = opt.adopt(
+        net.initWeights(2),
+        net.params.map((p) => p.shape),
+      );
+      const loader = new BatchLoader(data, 64, createRng(2, 'shuffle'));
+      const noise = new StepNoise(net, 2, 64);
+      let t = 0;
+      let differs = 0;
+      for (const batch of loader.epoch()) {
+        const masks = noise.next(batch.n);
+        const step = await net.trainStep(params, batch.x, batch.y, batch.n, masks);
+        await opt.stepAsync(params, step.grads);
+        t++;
+        if (!opt.curvatureDue) continue;
+        const logits = (await net.trainStep(params, batch.x, batch.y, batch.n, masks)).logits;
+        const evalLogits = await net.predict(params, batch.x, batch.n);
+        differs += logits.some((v, i) => v !== evalLogits[i]) ? 1 : 0;
+        const rng = createRng(2, `sophia:${t}`);
+        const sampled = BigInt64Array.from({ length: batch.n }, (_, i) => {
+          const row = Array.from(logits.subarray(i * 10, i * 10 + 10));
+          const e = row.map((v) => Math.exp(v - Math.max(...row)));
+          let u = rng() * e.reduce((a, b) => a + b, 0);
+          let c = 0;
+          while (c < 9 && u >= e[c]!) u -= e[c++]!;
+          return BigInt(c);
+        });
+        opt.absorbCurvature((await net.trainStep(params, batch.x, sampled, batch.n, masks)).grads, 64);
+      }
+      expect(differs, 'dropout makes the training forward differ from evaluation').toBeGreaterThan(0);
+      result.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(params[i]!)));
+    },
+  );
 });

@@ -89,7 +89,8 @@ describe('shot_noise', () => {
       for (const v of out) expect(Math.abs(v * lambda - Math.round(v * lambda))).toBeLessThan(1e-4);
       const mean = out.reduce((a, b) => a + b, 0) / out.length;
       const variance = out.reduce((a, v) => a + (v - mean) ** 2, 0) / (out.length - 1);
-      // 6,272 draws: the mean's standard error is sqrt(x/lambda/n) <= 0.0011; the variance's relative one sqrt(2/n) ~ 1.8% (Poisson's excess kurtosis adds under 1%).
+      // 6,272 draws: the mean's standard error is sqrt(x/lambda/n) <= 0.0011; the variance's
+      // relative one sqrt(2/n) ~ 1.8% (Poisson's excess kurtosis adds under 1%).
       expect(Math.abs(mean - x)).toBeLessThan(4 * Math.sqrt(x / lambda / out.length));
       expect(variance / (x / lambda)).toBeGreaterThan(0.92);
       expect(variance / (x / lambda)).toBeLessThan(1.08);
@@ -185,13 +186,15 @@ describe('fast FGSM in adversarial training (Wong et al. 2020)', () => {
       if (!(x[i]! > 2 * eps && x[i]! < 1 - 2 * eps) || g[i] === 0) continue;
       const d = adv[i]! - x[i]!;
       counted++;
-      // With the step u + 1.25·eps·sign (u uniform on [-eps, eps]) clipped to the ball, |d| >= 0.25·eps; the boundary is reached when u lies in the last 1.25 of its 2 eps.
+      // With the step u + 1.25·eps·sign (u uniform on [-eps, eps]) clipped to the ball,
+      // |d| >= 0.25·eps; the boundary is reached when u lies in the last 1.25 of its 2 eps.
       expect(Math.abs(d)).toBeGreaterThanOrEqual(0.25 * eps - 1e-6);
       if (Math.abs(Math.abs(d) - eps) < 1e-6) atBoundary++;
     }
     expect(counted).toBeGreaterThan(2000);
     const share = atBoundary / counted;
-    // 0.625 with a binomial standard error of at most 0.011 on 2,000+ pixels; the sign of the final gradient can differ from the start's, but not for a model this close to linear.
+    // 0.625 with a binomial standard error of at most 0.011 on 2,000+ pixels; the sign of the
+    // final gradient can differ from the start's, but not for a model this close to linear.
     expect(share).toBeGreaterThan(0.58);
     expect(share).toBeLessThan(0.67);
   });

@@ -44,7 +44,8 @@ for (const run of ARCHITECTURE_RUNS) {
     optimizerOptions: run.optimizer === 'sgd' ? { lr: run.lr, momentum: run.momentum ?? 0 } : { lr: run.lr },
   };
   describe(`${run.name} trained from the same weights and batches as PyTorch`, () => {
-    it("has the losses of the first 30 steps and the running statistics after them (rounding only for 4 steps; then 1e-5, or within twice PyTorch float32's own deviation)", async () => {
+    it('has the losses of the first 30 steps and the running statistics after them (rounding only for 4 steps; then ' +
+      "1e-5, or within twice PyTorch float32's own deviation)", async () => {
       const net = new Network(run.model, ds.shape, 10);
       const r = await train(net, ds.train, { ...options, seed: 0, stopAtStep: 30 });
       const losses = r.steps.map((s) => s.loss);

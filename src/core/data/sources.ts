@@ -165,7 +165,8 @@ export function verifyCached(name: string, source: DatasetSource, dir: string): 
     if (!recorded)
       throw new DataError(
         dir,
-        `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it cannot be verified; ${again}, or pass the folder as --data-dir`,
+        `has no record of its files' checksums (${CHECKSUMS_FILE}: made by hand or by an earlier optrobust), so it ` +
+          `cannot be verified; ${again}, or pass the folder as --data-dir`,
       );
     const bad = sha256Mismatches(dir, recorded);
     if (bad.length)

@@ -4,7 +4,8 @@
 //   m = β1·m + (1-β1)·g;  s = β2·s + (1-β2)·(g - m)² + eps   (eps kept in s, as the reference adds it in place)
 //   amsgrad: ŝ = max(ŝ, s), else ŝ = s
 //   rectify off: p -= lr/(1-β1ᵗ) · m / (sqrt(ŝ)/sqrt(1-β2ᵗ) + eps)
-//   rectify on (RAdam's rule): ρt ≥ 5: p -= lr·r_t · m / (sqrt(s) + eps), r_t = sqrt((1-β2ᵗ)(ρt-4)(ρt-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρt)) / (1-β1ᵗ);
+//   rectify on (RAdam's rule): ρt ≥ 5: p -= lr·r_t · m / (sqrt(s) + eps),
+//                 r_t = sqrt((1-β2ᵗ)(ρt-4)(ρt-2)ρ∞ / ((ρ∞-4)(ρ∞-2)ρt)) / (1-β1ᵗ);
 //                 else p -= lr/(1-β1ᵗ) · m with degeneratedToSgd, or no step.
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as the reference does.
 import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
@@ -60,7 +61,8 @@ export const adabeliefKernel: Kernel = {
     set('vi', t('si')),
     `(if (local.get $amsgrad) (then ${set('vi', max(load('smax'), t('si')))} ${store('smax', t('vi'))}))`,
     set('next', t('pi')),
-    `(if (i32.eq (local.get $mode) (i32.const 0)) (then ${set('next', sub(t('pi'), mul(v('step'), div(t('mi'), add(mul(sqrt(t('vi')), v('invbc2')), v('eps'))))))}))`,
+    `(if (i32.eq (local.get $mode) (i32.const 0)) (then ` +
+      `${set('next', sub(t('pi'), mul(v('step'), div(t('mi'), add(mul(sqrt(t('vi')), v('invbc2')), v('eps'))))))}))`,
     `(if (i32.eq (local.get $mode) (i32.const 1)) (then ${set('next', sub(t('pi'), mul(v('step'), div(t('mi'), add(sqrt(t('si')), v('eps'))))))}))`,
     `(if (i32.eq (local.get $mode) (i32.const 2)) (then ${set('next', sub(t('pi'), mul(v('step'), t('mi'))))}))`,
   ],

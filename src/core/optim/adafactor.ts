@@ -111,51 +111,84 @@ export const factorStatsKernel: RawKernel = {
 export const factorUpdateKernel: RawKernel = {
   name: 'factor_update',
   signature: '(g: number, u: number, rs: number, rr: number, c: number, cr: number, rows: number, cols: number, floor: number, invfloor: number): number',
-  wat: `  ;; Adafactor, second pass: u[i,j] = g[i,j]·(rs[i]·c[j] > floor ? rr[i]·cr[j] : invfloor), with rs = r/mean(r),
-  ;; rr = 1/sqrt(rs), cr = 1/sqrt(c) (1/sqrt(V) for V = r_i·c_j/mean(r) clamped at floor = eps1²); returns Σu².
-  (func (export "factor_update") (param $g i32) (param $u i32) (param $rs i32) (param $rr i32) (param $c i32) (param $cr i32) (param $rows i32) (param $cols i32) (param $floor f32) (param $invfloor f32) (result f64)
-    (local $i i32) (local $j i32) (local $vec i32) (local $off i32) (local $acc v128) (local $x v128) (local $vri v128) (local $vrr v128)
-    (local $vfloor v128) (local $vinv v128) (local $ri f32) (local $rroot f32) (local $s f32) (local $y f32) (local $total f64)
-    (local.set $vfloor (f32x4.splat (local.get $floor)))
+  wat:
+    `  ;; Adafactor, second pass: u[i,j] = g[i,j]·(rs[i]·c[j] > floor ? rr[i]·cr[j] : invfloor), with rs = ` +
+    `r/mean(r),
+  ;; rr = 1/sqrt(rs), cr = 1/sqrt(c) (1/sqrt(V) for V = r_i·c_j/mean(r) clamped at floor = eps1²); ` +
+    `returns Σu².
+  (func (export "factor_update") (param $g i32) (param $u i32) (param $rs i32) (param $rr i32) ` +
+    `(param $c i32) (param $cr i32) (param $rows i32) (param $cols i32) (param $floor f32) (param $invfloor f32) ` +
+    `(result f64)
+    (local $i i32) (local $j i32) (local $vec i32) (local $off i32) (local $acc v128) (local $x ` +
+    `v128) (local $vri v128) (local $vrr v128)
+    (local $vfloor v128) (local $vinv v128) (local $ri f32) (local ` +
+    `$rroot f32) (local $s f32) (local $y f32) (local $total f64)
+    (local.set $vfloor (f32x4.splat (local.get ` +
+    `$floor)))
     (local.set $vinv (f32x4.splat (local.get $invfloor)))
-    (local.set $vec (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $vec (i32.and (local.get ` +
+    `$cols) (i32.const -4)))
     (local.set $i (i32.const 0))
     (block $rowsdone (loop $row
-      (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $ri (f32.load (i32.add (local.get $rs) (i32.shl (local.get $i) (i32.const 2)))))
-      (local.set $rroot (f32.load (i32.add (local.get $rr) (i32.shl (local.get $i) (i32.const 2)))))
+      (br_if ` +
+    `$rowsdone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $ri (f32.load (i32.add (local.get ` +
+    `$rs) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $rroot (f32.load (i32.add (local.get $rr) ` +
+    `(i32.shl (local.get $i) (i32.const 2)))))
       (local.set $vri (f32x4.splat (local.get $ri)))
-      (local.set $vrr (f32x4.splat (local.get $rroot)))
+      ` +
+    `(local.set $vrr (f32x4.splat (local.get $rroot)))
       (local.set $acc (v128.const i32x4 0 0 0 0))
-      (local.set $j (i32.const 0))
+      ` +
+    `(local.set $j (i32.const 0))
       (block $vdone (loop $v
-        (br_if $vdone (i32.ge_u (local.get $j) (local.get $vec)))
+        (br_if $vdone (i32.ge_u (local.get $j) ` +
+    `(local.get $vec)))
         (local.set $off (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $x (f32x4.mul (v128.load (local.get $g))
-          (v128.bitselect (f32x4.mul (local.get $vrr) (v128.load (i32.add (local.get $cr) (local.get $off)))) (local.get $vinv)
-            (f32x4.gt (f32x4.mul (local.get $vri) (v128.load (i32.add (local.get $c) (local.get $off)))) (local.get $vfloor)))))
-        (v128.store (local.get $u) (local.get $x))
-        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $x))))
+        (local.set $x ` +
+    `(f32x4.mul (v128.load (local.get $g))
+          (v128.bitselect (f32x4.mul (local.get $vrr) (v128.load ` +
+    `(i32.add (local.get $cr) (local.get $off)))) (local.get $vinv)
+            (f32x4.gt (f32x4.mul (local.get ` +
+    `$vri) (v128.load (i32.add (local.get $c) (local.get $off)))) (local.get $vfloor)))))
+        (v128.store ` +
+    `(local.get $u) (local.get $x))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) ` +
+    `(local.get $x))))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
-        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $u ` +
+    `(i32.add (local.get $u) (i32.const 16)))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $v)))
-      (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-                             (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+       ` +
+    ` (br $v)))
+      (local.set $s (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane ` +
+    `1 (local.get $acc)))
+                             (f32.add (f32x4.extract_lane 2 (local.get $acc)) ` +
+    `(f32x4.extract_lane 3 (local.get $acc)))))
       (block $tdone (loop $t
-        (br_if $tdone (i32.ge_u (local.get $j) (local.get $cols)))
+        (br_if $tdone (i32.ge_u ` +
+    `(local.get $j) (local.get $cols)))
         (local.set $off (i32.shl (local.get $j) (i32.const 2)))
-        (local.set $y (f32.mul (f32.load (local.get $g))
-          (select (f32.mul (local.get $rroot) (f32.load (i32.add (local.get $cr) (local.get $off)))) (local.get $invfloor)
-            (f32.gt (f32.mul (local.get $ri) (f32.load (i32.add (local.get $c) (local.get $off)))) (local.get $floor)))))
-        (f32.store (local.get $u) (local.get $y))
-        (local.set $s (f32.add (local.get $s) (f32.mul (local.get $y) (local.get $y))))
+        ` +
+    `(local.set $y (f32.mul (f32.load (local.get $g))
+          (select (f32.mul (local.get $rroot) (f32.load ` +
+    `(i32.add (local.get $cr) (local.get $off)))) (local.get $invfloor)
+            (f32.gt (f32.mul (local.get ` +
+    `$ri) (f32.load (i32.add (local.get $c) (local.get $off)))) (local.get $floor)))))
+        (f32.store ` +
+    `(local.get $u) (local.get $y))
+        (local.set $s (f32.add (local.get $s) (f32.mul (local.get $y) ` +
+    `(local.get $y))))
         (local.set $g (i32.add (local.get $g) (i32.const 4)))
-        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $u ` +
+    `(i32.add (local.get $u) (i32.const 4)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $t)))
+        ` +
+    `(br $t)))
       (local.set $total (f64.add (local.get $total) (f64.promote_f32 (local.get $s))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      ` +
+    `(local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $row)))
     (local.get $total))`,
 };

@@ -41,9 +41,12 @@ export const rmspropKernel: Kernel = {
     set('gi', add(g, mul(v('wd'), old))),
     set('si', add(mul(load('sq'), v('alpha')), mul(v('c'), mul(t('gi'), t('gi'))))),
     store('sq', t('si')),
-    `(if (local.get $centered) (then ${set('ga', add(mul(load('gavg'), v('alpha')), mul(v('c'), t('gi'))))} ${store('gavg', t('ga'))} ${set('si', sub(t('si'), mul(t('ga'), t('ga'))))}))`,
+    `(if (local.get $centered) (then ${set('ga', add(mul(load('gavg'), v('alpha')), mul(v('c'), t('gi'))))} ` +
+      `${store('gavg', t('ga'))} ${set('si', sub(t('si'), mul(t('ga'), t('ga'))))}))`,
     set('avg', add(sqrt(t('si')), v('eps'))),
-    `(if (local.get $momentum) (then ${set('b', add(mul(load('buf'), v('mu')), div(t('gi'), t('avg'))))} ${store('buf', t('b'))} ${set('next', sub(old, mul(v('lr'), t('b'))))}) (else ${set('next', sub(old, mul(v('lr'), div(t('gi'), t('avg')))))}))`,
+    `(if (local.get $momentum) (then ${set('b', add(mul(load('buf'), v('mu')), div(t('gi'), t('avg'))))} ` +
+      `${store('buf', t('b'))} ${set('next', sub(old, mul(v('lr'), t('b'))))}) (else ` +
+      `${set('next', sub(old, mul(v('lr'), div(t('gi'), t('avg')))))}))`,
   ],
 };
 

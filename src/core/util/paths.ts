@@ -161,6 +161,8 @@ export function checkOwnFolder(path: string, flag: string, own: readonly string[
   const foreign = names.filter((n) => !own.includes(n) && !TEMPORARY.test(n)).sort();
   if (foreign.length)
     throw new InputError(
-      `${flag} ${path}: already holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, which this command did not write; ${why}`,
+      `${flag} ${path}: already holds ` +
+        `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ` and ${foreign.length - 3} more` : ''}, which this ` +
+        `command did not write; ${why}`,
     );
 }

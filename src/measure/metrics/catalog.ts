@@ -60,14 +60,16 @@ export const M = {
     'eps (L-inf)',
     'higher',
     0.005,
-    'median over test examples of the smallest L-inf budget at which PGD (no random start) misclassifies the example, by bisection (0 for a clean error; Infinity when more than half resist the largest budget searched)',
+    'median over test examples of the smallest L-inf budget at which PGD (no random start) misclassifies the ' +
+      'example, by bisection (0 for a clean error; Infinity when more than half resist the largest budget searched)',
   ),
   fourierLow: m(
     'fourier_low_error',
     'fraction',
     'lower',
     0.01,
-    'mean test error of the Fourier heat map over frequencies within a quarter of the image size of the centre (max-norm): sensitivity to low-frequency directions',
+    'mean test error of the Fourier heat map over frequencies within a quarter of the image size of the centre ' +
+      '(max-norm): sensitivity to low-frequency directions',
   ),
   fourierHigh: m(
     'fourier_high_error',
@@ -120,7 +122,8 @@ export const M = {
     'ratio',
     'lower',
     0.02,
-    "errors summed over a perturbation's severities over the reference optimizer's (same model, regime and seed): ImageNet-C's CE, below 1 is more robust than the reference",
+    "errors summed over a perturbation's severities over the reference optimizer's (same model, regime and seed): " +
+      "ImageNet-C's CE, below 1 is more robust than the reference",
   ),
   meanCorruptionError: m('mean_corruption_error', 'ratio', 'lower', 0.02, 'corruption_error averaged over every perturbation of the suite (mCE)'),
   matchedAuc: m('matched_accuracy_auc', 'fraction', 'higher', 0.01, 'accuracy_auc at the matched checkpoint'),

@@ -46,11 +46,14 @@ export function headline(c: Comparison): string {
 function notes(c: Comparison): string[] {
   const n = Math.min(...c.rows.map((r) => Math.min(r.nBaseline, r.nCurrent)));
   const out = [
-    `Significance: p-values across seeds (paired t-test where both runs hold the same seeds, Welch's otherwise), ${c.correction} correction across all ${c.rows.length} rows at a false-discovery rate of ${c.alpha}; a verdict also needs a change beyond the metric's threshold.`,
+    `Significance: p-values across seeds (paired t-test where both runs hold the same seeds, Welch's otherwise), ` +
+      `${c.correction} correction across all ${c.rows.length} rows at a false-discovery rate of ${c.alpha}; a ` +
+      `verdict also needs a change beyond the metric's threshold.`,
   ];
   if (c.engineDifferences.length) {
     out.push(
-      `The runs were computed by different software or kernels (${c.engineDifferences.join('; ')}): small differences in every row, and no bit-identity, are expected from that alone.`,
+      `The runs were computed by different software or kernels (${c.engineDifferences.join('; ')}): small ` +
+        `differences in every row, and no bit-identity, are expected from that alone.`,
     );
   }
   if (c.untested > 0) out.push(`${c.untested} row(s) have fewer than 2 seeds on a side: n is too small to detect anything there; they are shown as ~.`);
@@ -67,7 +70,8 @@ export function renderMarkdown(c: Comparison): string {
     lines.push('**The runs differ in setup** (compared anyway with --allow-mismatch):', '', ...c.setupDifferences.map((d) => `- ${md(d)}`), '');
   if (c.missingCells.length)
     lines.push(
-      `**The current run lacks ${c.missingCells.length} cell(s) the baseline has** (compared anyway with --allow-partial): ${c.missingCells.map(md).join(', ')}`,
+      `**The current run lacks ${c.missingCells.length} cell(s) the baseline has** (compared anyway with ` +
+        `--allow-partial): ${c.missingCells.map(md).join(', ')}`,
       '',
     );
   const models = manyModels(c.rows);
@@ -76,7 +80,8 @@ export function renderMarkdown(c: Comparison): string {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.verdict} | ${label(r, models)} | ${short(r.baseline)} | ${short(r.current)} | ${short(r.delta)} (${short(r.ciLow)}, ${short(r.ciHigh)}) | ${short(r.p)} | ${short(r.q)} |`,
+        `| ${r.verdict} | ${label(r, models)} | ${short(r.baseline)} | ${short(r.current)} | ${short(r.delta)} ` +
+        `(${short(r.ciLow)}, ${short(r.ciHigh)}) | ${short(r.p)} | ${short(r.q)} |`,
     ),
   ];
   if (!c.identical) {
@@ -186,16 +191,33 @@ function accuracySpec(c: Comparison): TopLevelSpec {
 
 export async function renderHtml(c: Comparison): Promise<string> {
   const table = (rows: readonly CompareRow[]) =>
-    `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta (95% CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(
-      rows,
-    )
-      .map(
-        (r) =>
-          `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}"><td>${esc(r.verdict)}</td><td>${esc(r.optimizer)}</td><td>${esc(r.perturbation)}</td><td>${num(r.severity)}</td><td>${esc(r.metric)}</td><td>${short(r.baseline)}</td><td>${short(r.current)}</td><td>${short(r.delta)} <small>(${short(r.ciLow)}, ${short(r.ciHigh)})</small></td><td>${short(r.p)}</td><td>${short(r.q)}</td></tr>`,
-      )
+    `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta ` +
+    `(95% ` +
+    `CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows)
+      .map((r) => {
+        const delta = `${short(r.delta)} <small>(${short(r.ciLow)}, ${short(r.ciHigh)})</small>`;
+        const cells = [
+          esc(r.verdict),
+          esc(r.optimizer),
+          esc(r.perturbation),
+          num(r.severity),
+          esc(r.metric),
+          short(r.baseline),
+          short(r.current),
+          delta,
+          short(r.p),
+          short(r.q),
+        ];
+        return `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+      })
       .join('')}</tbody></table>`;
   const chart = c.rows.some((r) => r.metric === M.accuracy.name) ? `<figure>${await renderSvg(accuracySpec(c))}</figure>` : '';
-  const css = `body{font:14px/1.45 system-ui,sans-serif;max-width:1240px;margin:0 auto;padding:16px}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}.regressed td:first-child{color:#D55E00;font-weight:bold}.improved td:first-child{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px 12px}svg{max-width:100%;height:auto}@media print{body{max-width:none}}`;
+  const css =
+    `body{font:14px/1.45 system-ui,sans-serif;max-width:1240px;margin:0 ` +
+    `auto;padding:16px}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid ` +
+    `#eee;text-align:left}.regressed td:first-child{color:#D55E00;font-weight:bold}.improved ` +
+    `td:first-child{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px ` +
+    `12px}svg{max-width:100%;height:auto}@media print{body{max-width:none}}`;
   const mismatch = c.setupDifferences.length
     ? `<div class="box"><b>The runs differ in setup</b><ul>${c.setupDifferences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></div>`
     : '';

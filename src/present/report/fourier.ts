@@ -48,11 +48,15 @@ function mapSvg(error: readonly number[], h: number, w: number, low: number, top
       const t = Number.isFinite(e) ? Math.min(1, Math.max(0, (e - low) / (top - low))) : 0;
       const shade = (c0: number, c1: number) => Math.round(c0 + (c1 - c0) * t);
       rects.push(
-        `<rect x="${col * PIXEL}" y="${row * PIXEL}" width="${PIXEL}" height="${PIXEL}" fill="rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})"><title>${row - Math.floor(h / 2)}, ${col - Math.floor(w / 2)}: ${(100 * e).toFixed(1)}%</title></rect>`,
+        `<rect x="${col * PIXEL}" y="${row * PIXEL}" width="${PIXEL}" height="${PIXEL}" ` +
+          `fill="rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})"><title>${row - Math.floor(h / 2)}, ` +
+          `${col - Math.floor(w / 2)}: ${(100 * e).toFixed(1)}%</title></rect>`,
       );
     }
   }
-  return `<svg role="img" aria-label="${esc(title)}" width="${w * PIXEL}" height="${h * PIXEL}" viewBox="0 0 ${w * PIXEL} ${h * PIXEL}">${rects.join('')}</svg>`;
+  return (
+    `<svg role="img" aria-label="${esc(title)}" width="${w * PIXEL}" height="${h * PIXEL}" viewBox="0 0 ` + `${w * PIXEL} ${h * PIXEL}">${rects.join('')}</svg>`
+  );
 }
 
 export function fourierSection(view: RunView): string {
@@ -79,5 +83,12 @@ export function fourierSection(view: RunView): string {
     .map((m) => `<figure class="fourier">${mapSvg(m.mean, m.h, m.w, low, top, `${m.name}: Fourier heat map`)}<figcaption>${esc(m.name)}</figcaption></figure>`)
     .join('');
   const first = means[0]!;
-  return `<section id="fourier"><h2>Fourier heat maps</h2><p class="note">Test error (first ${first.examples} examples) under a perturbation of L2 norm ${first.eps} along each 2-D Fourier basis image (Yin et al. 2019), mean over seeds; the centre is the constant image, frequencies grow outwards. One scale for all: white is ${(100 * low).toFixed(1)}%, the lowest error in this run, the darkest blue ${(100 * top).toFixed(1)}%, the highest; hover for the frequency and error. Every cell's map is in fourier.csv.</p><div class="grid">${figures}</div></section>`;
+  return (
+    `<section id="fourier"><h2>Fourier heat maps</h2><p class="note">Test error (first ${first.examples} examples) ` +
+    `under a perturbation of L2 norm ${first.eps} along each 2-D Fourier basis image (Yin et al. 2019), mean over ` +
+    `seeds; the centre is the constant image, frequencies grow outwards. One scale for all: white is ` +
+    `${(100 * low).toFixed(1)}%, the lowest error in this run, the darkest blue ${(100 * top).toFixed(1)}%, the ` +
+    `highest; hover for the frequency and error. Every cell's map is in fourier.csv.</p><div ` +
+    `class="grid">${figures}</div></section>`
+  );
 }

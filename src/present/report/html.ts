@@ -42,7 +42,9 @@ const pts = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.
 const ALPHA = 0.05;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const headRow = `<tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>`;
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
+  return `<table class="${cls}"><thead>${headRow}</thead><tbody>${body}</tbody></table>`;
 }
 
 const figure = async (spec: Parameters<typeof renderSvg>[0]) => `<figure>${await renderSvg(spec)}</figure>`;
@@ -97,7 +99,8 @@ function alerts(view: RunView): string {
   for (const { key, result } of phaseResults(view.records, main)) {
     if (result.diverged)
       items.push(
-        `<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: main.name, key }))} at step ${result.diverged.step} (epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`,
+        `<li><b>diverged</b>: ${esc(taskLabel(view.suite, { phase: main.name, key }))} at step ${result.diverged.step} ` +
+          `(epoch ${result.diverged.epoch}); its robustness metrics are absent</li>`,
       );
   }
   for (const r of view.records) {
@@ -134,7 +137,8 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
     return [`${name(only.a)}: clean accuracy ${pct(only.r.stats.mean)}%${under.length ? `; mean accuracy over each sweep: ${under.join(', ')}` : ''}.`];
   }
   const lines = [
-    `Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`,
+    `Clean accuracy: highest ${name(clean[0]!.a)} (${pct(clean[0]!.r.stats.mean)}%${vs(clean[0]!.r)}), lowest ` +
+      `${name(clean.at(-1)!.a)} (${pct(clean.at(-1)!.r.stats.mean)}%${vs(clean.at(-1)!.r)}).`,
   ];
   const top = new Map<string, string[]>();
   const bottom = new Map<string, string[]>();
@@ -160,7 +164,8 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
   );
   if (tested.length)
     lines.push(
-      `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`,
+      `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: ` +
+        `Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`,
     );
   return lines;
 }
@@ -246,15 +251,23 @@ async function findings(view: RunView, look: Lookup): Promise<string> {
           )
         : '',
     ];
-    parts.push(
-      `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>${scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, g.arms.length > 1)}<div class="grid">${charts.join('')}</div>`,
-    );
+    const heading = g.label ? `<h3>${esc(g.label)}</h3>` : '';
+    const sentences = `<ul class="findings">${lines.map((l) => `<li>${l}</li>`).join('')}</ul>`;
+    const scores = scoresTable(view, look, g.arms, M.accuracy.name, M.auc.name, g.arms.length > 1);
+    parts.push(`${heading}${sentences}${scores}<div class="grid">${charts.join('')}</div>`);
   }
   const auc =
-    'Robustness under a perturbation is the mean test accuracy across its sweep (the area under the accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>).';
+    'Robustness under a perturbation is the mean test accuracy across its sweep (the area under the ' +
+    'accuracy-severity curve, clean accuracy at severity 0, over the severity range; <code>accuracy_auc</code>).';
   if (view.arms.length === 1)
     return `<section id="findings"><h2>Findings</h2><p class="note">${auc} Means over ${view.suite.seeds.length} seed(s).</p>${parts.join('')}</section>`;
-  return `<section id="findings"><h2>Findings</h2><p class="note">${auc} mCE: errors summed over severities relative to ${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover for the difference and its 95% interval.</p>${parts.join('')}</section>`;
+  return (
+    `<section id="findings"><h2>Findings</h2><p class="note">${auc} mCE: errors summed over severities relative to ` +
+    `${esc(view.suite.reference)}'s, averaged over perturbations (below 1: more robust). Means over ` +
+    `${view.suite.seeds.length} seed(s); ▲/▼: differs from <b>${esc(view.suite.reference)}</b> in a paired t-test ` +
+    `over seeds with Benjamini-Hochberg-corrected q &lt; ${ALPHA} (as <code>optrobust compare</code> tests); hover ` +
+    `for the difference and its 95% interval.</p>${parts.join('')}</section>`
+  );
 }
 
 // ---------------------------------------------------------------- curves and tables
@@ -272,16 +285,20 @@ async function curves(view: RunView, look: Lookup, metric: string, title: string
   }
   if (points.length === 0) return '';
   const chart = await figure(bandPanels({ title, yTitle: 'accuracy (%)', points, arms: view.arms.map((a) => armName(view, a)), percent: true }));
-  return `<section><h2>${esc(title)}</h2><p class="note">Mean over seeds; the band is a 95% interval computed on the logit scale (Student t), so it stays within 0-100%. Severity 0 is clean accuracy.</p>${chart}</section>`;
+  return (
+    `<section><h2>${esc(title)}</h2><p class="note">Mean over seeds; the band is a 95% interval computed on the ` +
+    `logit scale (Student t), so it stays within 0-100%. Severity 0 is clean accuracy.</p>${chart}</section>`
+  );
 }
 
 /** Per perturbation, a folded table: arms x severities, mean accuracy with its interval and correction-aware marks. */
 function severityTables(view: RunView, look: Lookup, metric: string, title: string): string {
   if (!view.summary.some((r) => r.metric === metric)) return '';
-  const cell = (r: SummaryRow | undefined) =>
-    r && Number.isFinite(r.stats.mean)
-      ? `${pct(r.stats.mean)}${Number.isFinite(r.stats.ciLow) ? `<small> [${pct(r.stats.ciLow, 0)}–${pct(r.stats.ciHigh, 0)}]</small>` : ''}${mark(r, view.suite.reference, 'higher')}`
-      : '–';
+  const cell = (r: SummaryRow | undefined) => {
+    if (!r || !Number.isFinite(r.stats.mean)) return '–';
+    const interval = Number.isFinite(r.stats.ciLow) ? `<small> [${pct(r.stats.ciLow, 0)}–${pct(r.stats.ciHigh, 0)}]</small>` : '';
+    return `${pct(r.stats.mean)}${interval}${mark(r, view.suite.reference, 'higher')}`;
+  };
   const blocks = families(view).map((f) => {
     const sev = view.suite.perturbations[f]!;
     const rows = view.arms.map((a) => [
@@ -290,9 +307,16 @@ function severityTables(view: RunView, look: Lookup, metric: string, title: stri
       ...sev.map((s) => cell(look.get(a, f, s, metric))),
     ]);
     const head = ['arm', 'clean', ...sev.map((s) => `${formatNumber(s)}`)];
-    return `<details><summary><b>${esc(f)}</b> <small>severity in ${esc(unitOf(f))}: ${sev.map(formatNumber).join(', ')}</small></summary><div class="fit">${table(head, rows, 'num')}</div></details>`;
+    return (
+      `<details><summary><b>${esc(f)}</b> <small>severity in ${esc(unitOf(f))}: ` +
+      `${sev.map(formatNumber).join(', ')}</small></summary><div ` +
+      `class="fit">${table(head, rows, 'num')}</div></details>`
+    );
   });
-  return `<section><h2>${esc(title)}</h2><p class="note">Accuracy (%) per severity, mean and 95% interval over seeds; ▲/▼ as above (corrected over every arm, perturbation and severity).</p>${blocks.join('')}</section>`;
+  return (
+    `<section><h2>${esc(title)}</h2><p class="note">Accuracy (%) per severity, mean and 95% interval over seeds; ` +
+    `▲/▼ as above (corrected over every arm, perturbation and severity).</p>${blocks.join('')}</section>`
+  );
 }
 
 // ---------------------------------------------------------------- matched, tuning
@@ -313,11 +337,23 @@ async function matchedSection(view: RunView, look: Lookup): Promise<string> {
       gap ? pts(gap.stats.mean) : '–',
     ];
   });
-  const intro = `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated at the checkpoint (measured ${checkpointsPerEpoch(suite)} times per epoch on the validation split) whose validation accuracy is closest to a common target: ${suite.tune?.matchTarget !== undefined ? `the suite's ${pct(suite.tune.matchTarget)}%` : 'the lowest final validation accuracy among the arms of a model (mean over seeds)'}. The largest gap to the target is ${pct(worst, 2)} points.</p>`;
+  const target =
+    suite.tune?.matchTarget !== undefined
+      ? `the suite's ${pct(suite.tune.matchTarget)}%`
+      : 'the lowest final validation accuracy among the arms of a model (mean over seeds)';
+  const intro =
+    `<p class="note">Robustness differences can be plain accuracy differences. Here every (arm, seed) is evaluated ` +
+    `at the checkpoint (measured ${checkpointsPerEpoch(suite)} times per epoch on the validation split) whose ` +
+    `validation accuracy is closest to a common target: ` +
+    `${target}. ` +
+    `The largest gap to the target is ${pct(worst, 2)} points.</p>`;
   const scores = groups(view)
     .map((g) => `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${scoresTable(view, look, g.arms, M.matchedAccuracy.name, M.matchedAuc.name, false)}`)
     .join('');
-  return `<section id="matched"><h2>Robustness at matched clean accuracy</h2>${intro}<div class="fit">${table(['arm', 'checkpoint step', 'validation accuracy (%)', 'gap to target (pts)'], rows, 'num')}</div>${scores}${await curves(view, look, M.matchedAccuracy.name, 'Accuracy against severity at matched clean accuracy')}${severityTables(view, look, M.matchedAccuracy.name, 'Accuracy by severity at matched clean accuracy')}</section>`;
+  const checkpoints = `<div class="fit">${table(['arm', 'checkpoint step', 'validation accuracy (%)', 'gap to target (pts)'], rows, 'num')}</div>`;
+  const chart = await curves(view, look, M.matchedAccuracy.name, 'Accuracy against severity at matched clean accuracy');
+  const tables = severityTables(view, look, M.matchedAccuracy.name, 'Accuracy by severity at matched clean accuracy');
+  return `<section id="matched"><h2>Robustness at matched clean accuracy</h2>${intro}${checkpoints}${scores}${chart}${tables}</section>`;
 }
 
 async function tuningSection(view: RunView): Promise<string> {
@@ -349,7 +385,15 @@ async function tuningSection(view: RunView): Promise<string> {
   ]);
   const edges = named.filter(([, c]) => c.atEdge).length;
   const trials = phaseResults(view.records, tune).length;
-  return `<section><h2>Learning-rate tuning</h2><p class="note">${trials} trials: each arm trained at every grid point (x axis: log10 of the learning rate) on the training set minus a fixed validation split (${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every arm; the test set is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ${metric} picks the learning rate the grid trains with. Diverged trials score worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div class="grid">${chart}${table(['arm', 'chosen lr', 'grid', ''], rows)}</div></section>`;
+  return (
+    `<section><h2>Learning-rate tuning</h2><p class="note">${trials} trials: each arm trained at every grid point ` +
+    `(x axis: log10 of the learning rate) on the training set minus a fixed validation split ` +
+    `(${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every arm; the test set ` +
+    `is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ` +
+    `${metric} picks the learning rate the grid trains with. Diverged trials score ` +
+    `worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div ` +
+    `class="grid">${chart}${table(['arm', 'chosen lr', 'grid', ''], rows)}</div></section>`
+  );
 }
 
 // ---------------------------------------------------------------- training and gradients
@@ -381,7 +425,10 @@ async function trainingCharts(view: RunView): Promise<string> {
       bandPanels({ title: 'gradient norm per epoch (log scale)', yTitle: '‖∇L‖', points: grad, arms: names, percent: false, log: true, panelWidth: 460 }),
     ),
   ];
-  return `<section><h2>Training</h2><p class="note">Per epoch: the mean over its logged steps, then the mean and 95% interval over seeds. Every step is in steps.csv.</p><div class="grid">${charts.join('')}</div></section>`;
+  return (
+    `<section><h2>Training</h2><p class="note">Per epoch: the mean over its logged steps, then the mean and 95% ` +
+    `interval over seeds. Every step is in steps.csv.</p><div class="grid">${charts.join('')}</div></section>`
+  );
 }
 
 /** Gradient norm of each dense or convolutional weight against its depth, at the first, middle and last logged step (geometric mean over seeds). */
@@ -408,7 +455,13 @@ async function depthSection(view: RunView): Promise<string> {
   }
   if (points.length === 0) return '';
   const chart = await figure(depthPanels({ title: 'gradient norm through depth', points, arms: shown }));
-  return `<section id="depth"><h2>Gradients through depth</h2><p class="note">The L2 norm of each dense or convolutional layer's weight gradient, by the layer's position from the input (1) to the output, at the first, middle and last logged step; geometric mean over seeds. Gradients vanish where the lines fall towards depth 1; <code>grad_ratio_first_last_*</code> in results.csv puts it in one number per cell, layers.csv has every tensor at every logged step.</p>${chart}</section>`;
+  return (
+    `<section id="depth"><h2>Gradients through depth</h2><p class="note">The L2 norm of each dense or ` +
+    `convolutional layer's weight gradient, by the layer's position from the input (1) to the output, at the ` +
+    `first, middle and last logged step; geometric mean over seeds. Gradients vanish where the lines fall towards ` +
+    `depth 1; <code>grad_ratio_first_last_*</code> in results.csv puts it in one number per cell, layers.csv has ` +
+    `every tensor at every logged step.</p>${chart}</section>`
+  );
 }
 
 function inputGradientTable(view: RunView, look: Lookup): string {
@@ -422,7 +475,12 @@ function inputGradientTable(view: RunView, look: Lookup): string {
     }),
   ]);
   const head = ['arm', 'L2 mean', 'L2 median', 'L2 p95', 'L1 mean', 'L1 median', 'L1 p95'];
-  return `<section><h2>Input-gradient norms on clean test data</h2><p class="note">Per example, the norm of the gradient of its loss with respect to its pixels, summarised over the test set; mean over seeds. Larger L1 means a larger first-order loss increase per unit of L∞ attack budget.</p><div class="fit">${table(head, rows, 'num')}</div></section>`;
+  return (
+    `<section><h2>Input-gradient norms on clean test data</h2><p class="note">Per example, the norm of the ` +
+    `gradient of its loss with respect to its pixels, summarised over the test set; mean over seeds. Larger L1 ` +
+    `means a larger first-order loss increase per unit of L∞ attack budget.</p><div ` +
+    `class="fit">${table(head, rows, 'num')}</div></section>`
+  );
 }
 
 function configuration(view: RunView, manifest?: RunManifest): string {
@@ -470,25 +528,43 @@ function configuration(view: RunView, manifest?: RunManifest): string {
   )}<div class="fit">${table(head, opt, 'config')}</div></section>`;
 }
 
-const CSS = `
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1240px;padding:16px 20px;color:#1b1b1b;box-sizing:border-box}
-h1{font-size:1.6em;margin:.2em 0} h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd} h3{font-size:1.05em;margin:1em 0 .3em}
-table{border-collapse:collapse;margin:.5em 0;font-size:.88em} th,td{padding:3px 7px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
-table.num td:not(:first-child),table.num th:not(:first-child){text-align:right;white-space:nowrap} table.scores{font-size:.82em} table.scores th{max-width:6.5em;overflow-wrap:anywhere}
-table.config td:nth-child(3){max-width:36em;overflow-wrap:anywhere} small{color:#666}
-.grid{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start} figure{margin:.4em 0;max-width:100%} svg{max-width:100%;height:auto}
-.alert{border:2px solid #D55E00;background:#fff4ec;padding:4px 14px;margin:1em 0} .alert h2{border:0;margin:.4em 0}
-.sig{margin-left:3px;font-size:.85em} .sig.good{color:#0072B2} .sig.bad{color:#D55E00} .edge{color:#D55E00;font-weight:bold}
-.fit{max-width:100%;overflow-x:auto} .note{color:#444;font-size:.9em;max-width:60em} ul.findings li{margin:.15em 0} code{font-size:.9em}
+const CSS =
+  `
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 ` +
+  `auto;max-width:1240px;padding:16px 20px;color:#1b1b1b;box-sizing:border-box}
+h1{font-size:1.6em;margin:.2em ` +
+  `0} h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd} h3{font-size:1.05em;margin:1em 0 ` +
+  `.3em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.88em} th,td{padding:3px 7px;border-bottom:1px ` +
+  `solid #eee;text-align:left;vertical-align:top}
+table.num td:not(:first-child),table.num ` +
+  `th:not(:first-child){text-align:right;white-space:nowrap} table.scores{font-size:.82em} table.scores ` +
+  `th{max-width:6.5em;overflow-wrap:anywhere}
+table.config ` +
+  `td:nth-child(3){max-width:36em;overflow-wrap:anywhere} ` +
+  `small{color:#666}
+.grid{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start} figure{margin:.4em ` +
+  `0;max-width:100%} svg{max-width:100%;height:auto}
+.alert{border:2px solid ` +
+  `#D55E00;background:#fff4ec;padding:4px 14px;margin:1em 0} .alert h2{border:0;margin:.4em ` +
+  `0}
+.sig{margin-left:3px;font-size:.85em} .sig.good{color:#0072B2} .sig.bad{color:#D55E00} ` +
+  `.edge{color:#D55E00;font-weight:bold}
+.fit{max-width:100%;overflow-x:auto} ` +
+  `.note{color:#444;font-size:.9em;max-width:60em} ul.findings li{margin:.15em 0} ` +
+  `code{font-size:.9em}
 details{margin:.2em 0} summary{cursor:pointer;padding:2px 0}
-@media print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
+@media ` +
+  `print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
 `;
 
 export async function reportHtml(view: RunView, manifest?: RunManifest): Promise<string> {
   const { suite } = view;
   const look = new Lookup(view.summary);
   const models = suiteModels(suite);
-  const setup = `${esc(suite.dataset)}; ${models.length === 1 ? esc(models[0]!.label) : `${models.length} models`}; ${suite.optimizers.length} optimizers; ${suite.seeds.length} seed(s); ${suite.epochs} epoch(s)`;
+  const setup =
+    `${esc(suite.dataset)}; ${models.length === 1 ? esc(models[0]!.label) : `${models.length} models`}; ` +
+    `${suite.optimizers.length} optimizers; ${suite.seeds.length} seed(s); ${suite.epochs} epoch(s)`;
   const body = [
     `<h1>optrobust report: ${esc(suite.name)}</h1>`,
     `<p>${esc(suite.description)}<br><small>${setup}</small></p>`,
@@ -506,5 +582,9 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     configuration(view, manifest),
     `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv (see reports/README.md).</small></footer>`,
   ].join('\n');
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>optrobust: ${esc(suite.name)}</title><style>${CSS}</style></head><body>\n${body}\n</body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" ` +
+    `content="width=device-width,initial-scale=1"><title>optrobust: ` +
+    `${esc(suite.name)}</title><style>${CSS}</style></head><body>\n${body}\n</body></html>\n`
+  );
 }

@@ -19,5 +19,12 @@ export function relationsSection(view: RunView): string {
   };
   const head = `<tr><th>explanation</th>${families.map((f) => `<th>${esc(f)}</th>`).join('')}</tr>`;
   const body = explanations.map((e) => `<tr><td>${esc(e)}</td>${families.map((f) => cell(e, f)).join('')}</tr>`).join('');
-  return `<section><h2>Relations</h2><p class="note">Spearman's rank correlation across the run's cells (optimizer × seed, n = ${rows[0]!.n}) between each candidate explanation and robustness, the <code>${esc(robustness)}</code> of each perturbation; in brackets a percentile bootstrap 95% interval over cells (${BOOTSTRAP_RESAMPLES} resamples). Bold: the interval excludes 0. A correlation across optimizers is a clue, not a cause: optimizers differ in many ways at once.</p><div class="fit"><table class="num">${head}${body}</table></div></section>`;
+  return (
+    `<section><h2>Relations</h2><p class="note">Spearman's rank correlation across the run's cells (optimizer × ` +
+    `seed, n = ${rows[0]!.n}) between each candidate explanation and robustness, the ` +
+    `<code>${esc(robustness)}</code> of each perturbation; in brackets a percentile bootstrap 95% interval over ` +
+    `cells (${BOOTSTRAP_RESAMPLES} resamples). Bold: the interval excludes 0. A correlation across optimizers is a ` +
+    `clue, not a cause: optimizers differ in many ways at once.</p><div class="fit"><table ` +
+    `class="num">${head}${body}</table></div></section>`
+  );
 }

@@ -57,9 +57,12 @@ export function exportCell(dir: string, sel: CellSelection): ExportedModel {
   if (record.kind === 'failure') throw new InputError(`${dir}: ${cell} failed (its error is in cells.jsonl); there is no model to export`);
   if (!record.weights) {
     const diverged = (record.result as { diverged?: unknown }).diverged;
-    throw new InputError(
-      `${dir}: ${cell} has no stored weights (${diverged ? 'the training diverged' : manifest.config.keepWeights ? 'it was stored before weights were kept' : 'the run was made with --no-weights'})`,
-    );
+    const why = diverged
+      ? 'the training diverged'
+      : manifest.config.keepWeights
+        ? 'it was stored before weights were kept'
+        : 'the run was made with --no-weights';
+    throw new InputError(`${dir}: ${cell} has no stored weights (${why})`);
   }
   if (!data.shape || data.numClasses === undefined)
     throw new InputError(`${dir}/run.json: lacks the example shape and class count (made by an earlier optrobust); re-run the suite to export its models`);

@@ -48,7 +48,8 @@ export function acquireLock(dir: string): () => void {
       if (owner && (owner.host !== me.host || alive(owner.pid)) && owner.pid !== process.pid) {
         const where = owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
         throw new LockedError(
-          `${dir}: another optrobust (${where}, since ${owner.since}) is writing this run; wait for it to finish, or stop it and use --resume. If it is gone, delete ${file}`,
+          `${dir}: another optrobust (${where}, since ${owner.since}) is writing this run; wait for it to finish, or ` +
+            `stop it and use --resume. If it is gone, delete ${file}`,
         );
       }
       rmSync(file, { force: true }); // stale: its owner is gone

@@ -157,7 +157,8 @@ export class RunStore {
         rec = parseExact<Line>(line);
       } catch (e) {
         throw new StoreError(
-          `${where}: not a valid record (${(e as Error).message}); only the last line may be incomplete. The store is damaged: move the line out, or start a new run`,
+          `${where}: not a valid record (${(e as Error).message}); only the last line may be incomplete. The store is ` +
+            `damaged: move the line out, or start a new run`,
         );
       }
       if (!rec || typeof rec !== 'object' || !KINDS.has(rec.kind) || typeof rec.phase !== 'string' || typeof rec.key !== 'object') {
@@ -165,7 +166,8 @@ export class RunStore {
       }
       if (rec.run !== this.identity) {
         throw new StoreError(
-          `${where}: belongs to another run (identity ${JSON.stringify(rec.run ?? null)}, this run is ${this.identity}); a run folder holds one run's records only. Finish that run elsewhere, or start this one in a new folder`,
+          `${where}: belongs to another run (identity ${JSON.stringify(rec.run ?? null)}, this run is ${this.identity}); ` +
+            `a run folder holds one run's records only. Finish that run elsewhere, or start this one in a new folder`,
         );
       }
       const { run: _run, ...record } = rec;

@@ -30,7 +30,8 @@ function loadSplit(dir: string, files: readonly string[], numClasses: number, ha
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new DataError(
         file,
-        `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3x32x32 pixels); truncated, or not the binary version of CIFAR-10`,
+        `holds ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (a label byte and 3x32x32 pixels); ` +
+          `truncated, or not the binary version of CIFAR-10`,
       );
     }
     return { file, bytes, count: bytes.length / RECORD };

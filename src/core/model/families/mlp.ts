@@ -53,6 +53,13 @@ export const mlp: ModelFamily<MlpSpec> = {
     makers.push((s) => dense(`dense${spec.hidden.length + 1}`, s, numClasses, true, spec.init));
     return sequential(inShape, makers);
   },
-  label: (s) =>
-    `mlp[${s.hidden.join(',')}]${optionSuffix([s.activation && s.activation !== 'relu' && s.activation, s.batchNorm && 'bn', s.dropout ? `drop${s.dropout}` : undefined, s.init === 'keras' && 'keras'])}`,
+  label: (s) => {
+    const options = [
+      s.activation && s.activation !== 'relu' && s.activation,
+      s.batchNorm && 'bn',
+      s.dropout ? `drop${s.dropout}` : undefined,
+      s.init === 'keras' && 'keras',
+    ];
+    return `mlp[${s.hidden.join(',')}]${optionSuffix(options)}`;
+  },
 };

@@ -649,7 +649,8 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
       const out = fold({ op: node.opType!, inputs, attrs: im.attrs(node) });
       if (!out)
         im.unsupported.push(
-          `${node.opType} "${node.name}" (on constants this importer cannot fold${inputs.some((t) => t?.values.includes('N')) ? ': arithmetic on the batch size' : ''})`,
+          `${node.opType} "${node.name}" (on constants this importer cannot ` +
+            `fold${inputs.some((t) => t?.values.includes('N')) ? ': arithmetic on the batch size' : ''})`,
         );
       im.set(node, out ? { kind: 'const', t: out } : { kind: 'unknown' });
       continue;

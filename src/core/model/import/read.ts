@@ -60,7 +60,8 @@ export function readTensor(t: onnxProto.onnx.ITensorProto, file: string): Tensor
     const values = (fallback ?? []).map((v) => num(v));
     if (values.length !== count)
       throw new OnnxFileError(
-        `${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${values.length} values; expected ${count}${t.dataLocation === 1 ? ' (its data is in an external file, which is not supported: save the model with its weights inside)' : ''}`,
+        `${file}: tensor "${t.name}" of shape [${dims.join(', ')}] holds ${values.length} values; expected ` +
+          `${count}${t.dataLocation === 1 ? ' (its data is in an external file, which is not supported: save the model with its weights inside)' : ''}`,
       );
     return values;
   };

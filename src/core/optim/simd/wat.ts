@@ -122,7 +122,8 @@ export function kernelWat(k: Kernel): string {
     '    (block $done',
     '      (loop $block',
     '        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))',
-    '        (local.set $stop (select (i32.add (local.get $p) (i32.const 256)) (local.get $end) (i32.lt_u (i32.add (local.get $p) (i32.const 256)) (local.get $end))))',
+    '        (local.set $stop (select (i32.add (local.get $p) (i32.const 256)) (local.get $end) (i32.lt_u (i32.add ' +
+      '(local.get $p) (i32.const 256)) (local.get $end))))',
     '        (local.set $acc (v128.const i32x4 0 0 0 0))',
     '        (loop $loop',
     '          (local.set $old (v128.load (local.get $p)))',
@@ -137,7 +138,8 @@ export function kernelWat(k: Kernel): string {
     ...advance.map((a) => `          ${a}`),
     '          (br_if $loop (i32.lt_u (local.get $p) (local.get $stop))))',
     '        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $acc))))',
-    '        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))',
+    '        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 ' +
+      '15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc)))))',
     '        (br $block)))',
     '    (call $total (local.get $lo) (local.get $hi)))',
   ];
