@@ -76,9 +76,9 @@ describe('--shard auto through the command line', () => {
     expect((await cli([...SMOKE, '--out', whole], undefined, CLEAR)).code).toBe(0);
   }, 300_000);
 
-  // Every engine's variables are read in shardFromEnv's tests above; end to end, two engines run
-  // here (Kubernetes with an explicit count, Slurm) and the other two in `npm run test:slow`.
-  const endToEnd = process.env.OPTROBUST_SLOW === '1' ? Object.keys(ENGINES) : ['kubernetes', 'slurm'];
+  // Every engine's variables are read in shardFromEnv's tests above; end to end, Kubernetes (with an
+  // explicit count) runs here and the other three in `npm run test:slow`.
+  const endToEnd = process.env.OPTROBUST_SLOW === '1' ? Object.keys(ENGINES) : ['kubernetes'];
   for (const [engine, env] of Object.entries(ENGINES).filter(([e]) => endToEnd.includes(e))) {
     it(`${engine}: two shards merged (second first) equal the unsharded run byte for byte; run.json says where each shard came from`, async () => {
       const base = mkdtempSync(join(tmpdir(), `shard-${engine}-`));

@@ -146,7 +146,10 @@ describe('model gradients against finite differences', () => {
       [1, 5, 5],
       PORTABLE,
     ));
-  it('lenet5 on 3-channel 32x32 input, tanh and average pooling', () => checkModel({ kind: 'lenet5', activation: 'tanh', pool: 'avg' }, [3, 32, 32]));
+  // The largest of these checks (LeNet-5 at 3x32x32, a quarter of a minute: test:slow); tanh (MLPs) and average pooling (a CNN) are checked above.
+  it.runIf(process.env.OPTROBUST_SLOW === '1')('lenet5 on 3-channel 32x32 input, tanh and average pooling', () =>
+    checkModel({ kind: 'lenet5', activation: 'tanh', pool: 'avg' }, [3, 32, 32]),
+  );
   it('resnet 8 (one block per stage, option-A shortcuts) on portable operators', () => checkModel({ kind: 'resnet', depth: 8, width: 4 }, [1, 8, 8], PORTABLE));
   it('resnet 8 with projection shortcuts (option B)', () => checkModel({ kind: 'resnet', depth: 8, width: 4, shortcut: 'B' }, [3, 6, 6], PORTABLE));
   it.skipIf(block === 0)('resnet 8 on NCHWc kernels: batch norm, ReLU and the residual sums on blocked data', async () => {
