@@ -13,6 +13,7 @@ import { setupDifferences } from '../src/present/compare/run-data.ts';
 import { orderRecords } from '../src/run/results/view.ts';
 import { taskLabel } from '../src/run/experiment/run.ts';
 import { copyWeights } from '../src/run/experiment/weights.ts';
+import { checkOwnFolder } from '../src/core/util/paths.ts';
 
 export async function mergeRuns(dirs: readonly string[], out: string): Promise<number> {
   const manifests = dirs.map((d) => readManifest(d));
@@ -25,7 +26,8 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
         `shards of one run (same suite, same data) can be merged`,
     );
   });
-  if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run`);
+  if (existsSync(join(out, 'run.json'))) throw new UsageError(`--out ${out}: already holds a run; merge into a new or empty folder`);
+  checkOwnFolder(out, '--out', [], 'merge into a new or empty folder');
   const suite = first.config.suite;
   const byKey = new Map<string, CellRecord>();
   const from = new Map<CellRecord, string>();

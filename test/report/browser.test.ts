@@ -15,6 +15,10 @@ import { syntheticRun } from '../helpers/synthetic-run.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { compareCommand } from '../../harness/compare.ts';
 import { NIGHTLY_OPTIMIZERS, NIGHTLY_PERTURBATIONS } from '../../suites/nightly.ts';
+import { readManifest } from '../../src/run/experiment/manifest.ts';
+import { RunStore } from '../../src/run/experiment/store.ts';
+import { writeRunOutputs } from '../../src/present/report/write.ts';
+import type { CellResult } from '../../src/run/experiment/phases/main.ts';
 
 const CHROMIUM = process.env.OPTROBUST_CHROMIUM ?? '/usr/bin/chromium';
 const NOT_RUN = `the browser tests did NOT run: no Chromium at ${CHROMIUM} (apt-get install chromium, or set OPTROBUST_CHROMIUM)`;
@@ -43,9 +47,9 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   });
   afterAll(() => browser?.close());
 
-  /** Opens a file at 1280 px and collects console errors, warnings, page errors and network requests. */
-  async function open(file: string): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  /** Opens a file (at 1280 px unless told) and collects console errors, warnings, page errors and network requests. */
+  async function open(file: string, width = 1280): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
@@ -98,6 +102,42 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     });
     await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
   }, 300_000);
+
+  it('a cell with non-finite logits is named in the alert above the findings, readable and within the page at 1280 and 1920 px', async () => {
+    const { dir } = await smallRun({ seeds: [0] });
+    const manifest = readManifest(dir);
+    const store = new RunStore(dir, manifest.identity);
+    // The adam cell as a model with NaN logits leaves it: every accuracy NaN, nonFinite counted.
+    const records = store
+      .records()
+      .map((r) =>
+        r.kind === 'result' && r.phase === 'main' && r.key.optimizer === 'adam'
+          ? {
+              ...r,
+              result: {
+                ...(r.result as CellResult),
+                eval: (r.result as CellResult).eval!.map((p) => ({ ...p, accuracy: Number.NaN, loss: Number.NaN, nonFinite: 200 })),
+              },
+            }
+          : r,
+      );
+    await writeRunOutputs(dir, manifest.config.suite, records, manifest);
+    for (const width of [1280, 1920]) {
+      const { page, problems } = await open(join(dir, 'report.html'), width);
+      const alert = page.locator('.alert');
+      await expect(alert.isVisible()).resolves.toBe(true);
+      expect(await alert.innerText()).toMatch(
+        /not finite: adam\/seed 0: non-finite logits \(clean, gaussian_noise 0\.1, gaussian_noise 0\.3, fgsm 0\.05, and 1 more\)/,
+      );
+      const box = (await alert.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+      expect(box.y).toBeLessThan((await page.locator('#findings').boundingBox())!.y);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `report-nonfinite-${width}.png`) });
+      await page.close();
+    }
+  });
 
   it('compare.html opens with no console errors and its chart drawn', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });

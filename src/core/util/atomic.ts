@@ -2,7 +2,7 @@
 // rename it over the target. A failed write leaves the previous file in place and throws
 // a WriteError naming the file.
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
-import { kindOf } from './paths.ts';
+import { kindOf, TEMPORARY } from './paths.ts';
 import { dirname, basename, join } from 'node:path';
 import { WriteError } from '../../errors.ts';
 
@@ -49,8 +49,6 @@ function lstatIfAny(path: string): Stats | undefined {
     return undefined;
   }
 }
-
-const TEMPORARY = /^\..+\.\d+\.tmp$/;
 
 /**
  * Removes the temporaries writeFileAtomic leaves when its process is killed mid-write (a

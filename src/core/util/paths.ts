@@ -10,7 +10,7 @@
 // Problems are InputErrors (exit 2) naming the path and what was expected; failures of the
 // world (EIO) on reading are ExternalErrors (exit 3).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
-import { dirname, parse, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ExternalError, InputError } from '../../errors.ts';
 
 export const KiB = 1024;
@@ -58,13 +58,14 @@ export interface ReadOptions {
 /** `path`'s bytes, once it is known to be a regular file within the format's size bound. */
 export function readRegularFile(path: string, o: ReadOptions): Buffer {
   const error = o.error ?? inputError;
+  const failed = (e: unknown): Error =>
+    USER_CODES.has(code(e)) ? error(path, `${describeOpenError(e)}; expected ${o.what}`) : new ExternalError(`${path}: cannot be read (${code(e)})`);
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    if (USER_CODES.has(code(e))) throw error(path, `${describeOpenError(e)}; expected ${o.what}`);
-    throw new ExternalError(`${path}: cannot be read (${code(e)})`);
+    throw failed(e);
   }
   try {
     const s = fstatSync(fd);
@@ -79,9 +80,8 @@ export function readRegularFile(path: string, o: ReadOptions): Buffer {
     }
     return at === s.size ? buf : buf.subarray(0, at);
   } catch (e) {
-    if (e instanceof InputError || !(e as NodeJS.ErrnoException).code) throw e;
-    if (USER_CODES.has(code(e))) throw error(path, `${describeOpenError(e)}; expected ${o.what}`);
-    throw new ExternalError(`${path}: cannot be read (${code(e)})`);
+    // Our own refusals above carry no system error code.
+    throw (e as NodeJS.ErrnoException).code ? failed(e) : e;
   } finally {
     closeSync(fd);
   }
@@ -106,14 +106,13 @@ function statOrUndefined(path: string, follow: boolean): Stats | undefined {
 /** The nearest existing ancestor of `path` must be a folder (a file in the way is named). */
 function checkAncestors(path: string, flag: string): void {
   const abs = resolve(path);
-  const root = parse(abs).root;
   for (let dir = dirname(abs); ; dir = dirname(dir)) {
     const s = statOrUndefined(dir, true);
     if (s) {
       if (!s.isDirectory()) throw new InputError(`${flag} ${path}: ${dir} is ${kindOf(s)}, not a folder, so nothing can be written under it`);
       return;
     }
-    if (dir === root || dir.endsWith(sep) || dir === dirname(dir)) return;
+    if (dir === dirname(dir)) return; // the root
   }
 }
 
@@ -134,15 +133,8 @@ export function checkOutputFolder(path: string, flag: string): void {
   if (s && !s.isDirectory()) throw new InputError(`${flag} ${path}: is ${kindOf(s)}; expected a folder (or a path where one can be made)`);
 }
 
-/** Checks that `path` is an existing folder. */
-export function checkInputFolder(path: string, flag: string, what = 'a folder'): void {
-  const s = statOrUndefined(path, true);
-  if (!s) throw new InputError(`${flag} ${path}: no such folder; expected ${what}`);
-  if (!s.isDirectory()) throw new InputError(`${flag} ${path}: is ${kindOf(s)}; expected ${what}`);
-}
-
-/** Temporaries of an interrupted atomic write (see atomic.ts): a folder's own leftovers. */
-const TEMPORARY = /^\..+\.\d+\.tmp$/;
+/** Temporaries of an interrupted atomic write (named by atomic.ts): a folder's own leftovers. */
+export const TEMPORARY = /^\..+\.\d+\.tmp$/;
 
 /**
  * Checks, before anything is written, that the output folder `path` is absent, empty, or
