@@ -108,25 +108,23 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     const manifest = readManifest(dir);
     const store = new RunStore(dir, manifest.identity);
     // The adam cell as a model with NaN logits leaves it: every accuracy NaN, nonFinite counted.
-    const records = store
-      .records()
-      .map((r) =>
-        r.kind === 'result' && r.phase === 'main' && r.key.optimizer === 'adam'
-          ? {
-              ...r,
-              result: {
-                ...(r.result as CellResult),
-                eval: (r.result as CellResult).eval!.map((p) => ({ ...p, accuracy: Number.NaN, loss: Number.NaN, nonFinite: 200 })),
-              },
-            }
-          : r,
-      );
+    const records = store.records().map((r) =>
+      r.kind === 'result' && r.phase === 'main' && r.key.optimizer === 'adam'
+        ? {
+            ...r,
+            result: {
+              ...(r.result as CellResult),
+              eval: (r.result as CellResult).eval!.map((p) => ({ ...p, accuracy: Number.NaN, loss: Number.NaN, nonFinite: 200 })),
+            },
+          }
+        : r,
+    );
     await writeRunOutputs(dir, manifest.config.suite, records, manifest);
     for (const width of [1280, 1920]) {
       const { page, problems } = await open(join(dir, 'report.html'), width);
       const alert = page.locator('.alert');
       await expect(alert.isVisible()).resolves.toBe(true);
-      expect(await alert.innerText()).toMatch(
+      expect(await alert.textContent()).toMatch(
         /not finite: adam\/seed 0: non-finite logits \(clean, gaussian_noise 0\.1, gaussian_noise 0\.3, fgsm 0\.05, and 1 more\)/,
       );
       const box = (await alert.boundingBox())!;
