@@ -44,7 +44,8 @@ export { buildModel, listModels, modelFamily, modelLabel, modelProblem, type Mod
 export type { ModelFamily, Problem } from './core/model/families/family.ts';
 export { ModelBuilder, sequential, MODEL_INPUT, type ModelGraph, type ModelNode, type Value } from './core/model/model.ts';
 export type { Layer, LayerKind, ParamSpec, BufferSpec, NoiseSpec, Shape } from './core/model/layer.ts';
-export { loadDataset, listDatasets, resolveDatasetDir } from './core/data/sources.ts';
+export { loadDataset, loadSuiteData, listDatasets, resolveDatasetDir } from './core/data/sources.ts';
+export type { UserData, UserDatasetDefinition } from './core/data/sources.ts';
 export type { Dataset, Split } from './core/data/dataset.ts';
 export { loadIdxFolder } from './core/data/formats/idx.ts';
 export type { DataFormat } from './core/data/formats/format.ts';

@@ -2,11 +2,12 @@
 import { cpus } from 'node:os';
 import { MiB, readRegularText } from '../../src/core/util/paths.ts';
 import { basename } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defineSuite } from '../../src/run/experiment/suite.ts';
 import type { Sweeps } from '../../src/measure/metrics/robustness.ts';
 import { listDatasets } from '../../src/index.ts';
-import type { Suite } from '../../src/run/experiment/suite.ts';
+import type { Suite, SuiteDefinition } from '../../src/run/experiment/suite.ts';
+import { userFormats } from '../../src/core/data/formats/index.ts';
 import { UsageError } from '../../src/errors.ts';
 import { loadSuite } from '../load-suite.ts';
 import { runCommand } from './run.ts';
@@ -21,6 +22,8 @@ interface EvaluateFlags {
   scale?: number;
   mean?: number[];
   std?: number[];
+  channels?: number;
+  size?: number[];
   seeds: number[];
   out?: string;
   workers: number;
@@ -44,6 +47,23 @@ function readPerturbations(v: string): Sweeps {
   }
 }
 
+/** The dataset flags name: a built-in, a user format with --data-dir (image-folder, numpy), or the --suite's. */
+function evaluationData(flags: EvaluateFlags, base: Suite | undefined): SuiteDefinition['dataset'] {
+  const imageOptions = {
+    ...(flags.channels ? { channels: flags.channels } : {}),
+    ...(flags.size ? { size: flags.size.length === 1 ? flags.size[0] : flags.size } : {}),
+  };
+  if (flags.dataset && userFormats().includes(flags.dataset)) {
+    if (!flags.dataDir) throw new UsageError(`--dataset ${flags.dataset} reads the folder or file given with --data-dir; add --data-dir PATH`);
+    if (flags.dataset !== 'image-folder' && Object.keys(imageOptions).length)
+      throw new UsageError('--channels and --size apply to --dataset image-folder only');
+    return { name: flags.dataset, format: flags.dataset, path: flags.dataDir, ...imageOptions };
+  }
+  if (Object.keys(imageOptions).length) throw new UsageError('--channels and --size apply to --dataset image-folder only');
+  if (!flags.dataset && base?.data) return { name: base.dataset, format: base.data.format, path: base.data.path, ...base.data.options };
+  return flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset';
+}
+
 /** The suite `evaluate` runs: the file as the model, 0 epochs, one arm labelled "pretrained". */
 async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
   const base = flags.suite ? await loadSuite(flags.suite) : undefined;
@@ -51,7 +71,7 @@ async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
   return defineSuite({
     name: 'evaluate',
     description: `${basename(flags.model)} evaluated as trained (no training)`,
-    dataset: flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset',
+    dataset: evaluationData(flags, base),
     testLimit: base?.testLimit,
     model: { kind: 'onnx', path: flags.model, weights: 'file', ...(preprocess ? { preprocess } : {}) },
     batchSize: base?.batchSize ?? 128,
@@ -63,13 +83,33 @@ async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
   });
 }
 
+function channelCount(v: string): number {
+  if (v !== '1' && v !== '3') throw new InvalidArgumentError(`--channels expects 1 (grayscale) or 3 (RGB), got "${v}"`);
+  return Number(v);
+}
+
+function imageSize(v: string): number[] {
+  const parts = v.split(',').map((p) => Number(p.trim()));
+  if (parts.length > 2 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > 65536))
+    throw new InvalidArgumentError(`--size expects a size in pixels (Resize + CenterCrop to a square) or height,width, got "${v}"`);
+  return parts;
+}
+
 export function register(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate a trained ONNX classifier as it is (no training): the perturbation sweep, results.csv, summary.csv and report.html')
     .requiredOption('--model <file.onnx>', 'the classifier (torch.onnx.export, tf2onnx); its input shape and class count must fit the dataset')
-    .option('--dataset <name>', `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's)`)
-    .option('--data-dir <dir>', 'a folder holding that dataset in its format')
+    .option(
+      '--dataset <name>',
+      `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's), or your own: ${userFormats().join(', ')} with --data-dir`,
+    )
+    .option(
+      '--data-dir <path>',
+      'a folder holding that dataset in its format; for image-folder the root folder, for numpy a .npz file or a folder of .npy files',
+    )
+    .option('--channels <n>', 'image-folder: convert every image to 1 (grayscale) or 3 (RGB) channels, as PIL does', channelCount)
+    .option('--size <n|h,w>', "image-folder: resize as torchvision's Resize(n) + CenterCrop(n), or Resize((h, w))", imageSize)
     .option(
       '--perturbations <json|file>',
       'the sweep, e.g. \'{"fgsm": [0.03, 0.1], "gaussian_noise": [0.1]}\' (default: the --suite\'s, else the default suite\'s)',
@@ -91,7 +131,8 @@ export function register(program: Command): void {
       process.exitCode = await runCommand({
         suite: 'evaluate',
         prepared,
-        dataDir: flags.dataDir,
+        // A user format's path is in the suite itself.
+        dataDir: prepared.data ? undefined : flags.dataDir,
         out: flags.out,
         workers: flags.workers,
         threads: flags.threads,

@@ -6,7 +6,8 @@ import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { loadDataset, parseShard } from '../../src/index.ts';
+import { parseShard } from '../../src/index.ts';
+import { loadDataFor } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
 import { taskLabel } from '../../src/run/experiment/run.ts';
 import { phaseNamed } from '../../src/run/experiment/phases/index.ts';
@@ -73,7 +74,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (flags.weights === false) ignored.push('--no-weights');
     if (ignored.length)
       throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
-    const data = loadDataset(config.suite.dataset, config.dataDir);
+    const data = await loadDataFor(config.suite, config.dataDir);
     if (data.fingerprint !== config.data.fingerprint) {
       throw new UsageError(
         `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ` +
@@ -99,7 +100,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
       ...(chosen ? { shard: chosen.source } : {}),
     };
-    const data = loadDataset(suite.dataset, flags.dataDir);
+    const data = await loadDataFor(suite, flags.dataDir);
     // Every model must fit the data before anything is written (an imported file's input shape and classes).
     for (const { label, spec } of suiteModels(suite)) {
       try {
@@ -116,7 +117,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       suite,
       dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
       shard,
-      data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses },
+      data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses, ...(data.classes ? { classes: [...data.classes] } : {}) },
       keepWeights: flags.weights !== false,
     };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);

@@ -1,7 +1,7 @@
 // A pool worker: runs one cell of any phase per task. Datasets and compiled networks are
 // cached per worker, so a worker pays for loading and session creation once, not per cell;
 // so are the model-free perturbed test sets, drawn once per seed rather than once per cell.
-import { loadDataset } from '../core/data/sources.ts';
+import { loadSuiteData } from '../core/data/sources.ts';
 import type { Dataset } from '../core/data/dataset.ts';
 import { PerturbedCache } from '../measure/metrics/perturbed-cache.ts';
 import { runTask, type Outcome, type Task } from '../run/experiment/run.ts';
@@ -21,10 +21,10 @@ process.on('SIGINT', () => {});
 
 export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> {
   const { config, threads } = task;
-  const id = `${config.suite.dataset}\u0000${config.dataDir ?? ''}`;
+  const id = `${config.suite.dataset}\u0000${config.suite.data?.path ?? ''}\u0000${config.dataDir ?? ''}`;
   let dataset = datasets.get(id);
   try {
-    if (!dataset) datasets.set(id, (dataset = loadDataset(config.suite.dataset, config.dataDir)));
+    if (!dataset) datasets.set(id, (dataset = await loadSuiteData(config.suite, config.dataDir)));
   } catch (e) {
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: 0 };
   }

@@ -64,7 +64,8 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
 
   async function checkReport(file: string, shot: string, charts: number) {
     const { page, problems } = await open(file);
-    const svgs = await page.$$eval('figure svg', (list) =>
+    // Charts; the per-class heat maps are checked by classMaps.
+    const svgs = await page.$$eval('figure:not(.classes) svg', (list) =>
       list.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, marks: s.querySelectorAll('path').length })),
     );
     expect(svgs).toHaveLength(charts);
@@ -86,7 +87,37 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   it('report.html of a real run opens from disk with no console errors and every chart rendered', async () => {
     const { dir } = await smallRun({ seeds: [0, 1] });
     await checkReport(join(dir, 'report.html'), 'report-small.png', 6);
+    for (const width of [1280, 1920]) await classMaps(join(dir, 'report.html'), width);
   }, 300_000);
+
+  /** The per-class heat maps: inside the page, and the darkest cell of each perturbation drawn in its legend's darkest colour. */
+  async function classMaps(file: string, width: number) {
+    const { page, problems } = await open(file, width);
+    const blocks = await page.$$eval('#classes h3', (hs) =>
+      hs.map((h) => {
+        const legend = (h.nextElementSibling!.querySelector('.ramp') as HTMLElement).style.backgroundImage;
+        const grid = h.nextElementSibling!.nextElementSibling!;
+        const figures = [...grid.querySelectorAll('figure.classes')].map((f) => f.getBoundingClientRect());
+        // The cell whose tooltip names the largest drop.
+        let top = { drop: -Infinity, fill: '' };
+        for (const r of grid.querySelectorAll('rect')) {
+          const drop = Number(/: (-?[\d.]+) pts below/.exec(r.querySelector('title')!.textContent!)?.[1]);
+          if (drop > top.drop) top = { drop, fill: getComputedStyle(r).fill };
+        }
+        return { legend, right: Math.max(...figures.map((f) => f.right)), maps: figures.length, top };
+      }),
+    );
+    expect(blocks).toHaveLength(3);
+    for (const b of blocks) {
+      expect(b.maps).toBe(2);
+      expect(b.right).toBeLessThanOrEqual(width);
+      // The legend runs to the darkest colour, and that is the colour of the largest drop.
+      const stops = b.legend.match(/rgb\(\d+, \d+, \d+\)/g)!;
+      expect(stops.at(-1)).toBe(b.top.fill);
+      expect(stops[0]).toBe('rgb(255, 255, 255)');
+    }
+    expect(problems).toEqual([]);
+  }
 
   it('report.html at nightly size (12 optimizers x 13 perturbations) fits 1280 px', async () => {
     const dir = await syntheticRun({

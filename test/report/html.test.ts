@@ -1,6 +1,7 @@
 // report.html: self-contained, leads with findings, every chart rendered, strings from suites escaped.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
+import { ramp } from '../../src/present/report/heatmap.ts';
 import { smallRun } from '../helpers/small-run.ts';
 
 describe('report.html', () => {
@@ -34,12 +35,44 @@ describe('report.html', () => {
   });
 
   it('draws every chart as a non-empty SVG and folds the per-severity tables, units in their headers', () => {
-    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    // The per-class heat maps are checked below.
+    const svgs = html.replace(/<section id="classes">[\s\S]*?<\/section>/, '').match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     // findings (2), accuracy against severity, training loss and gradient norm, gradients through depth
     expect(svgs).toHaveLength(6);
     for (const svg of svgs) expect(svg).toMatch(/<path[^>]* d="M[^"]{20,}/);
     expect(html).toMatch(/<details><summary><b>gaussian_noise<\/b> <small>severity in sigma: 0\.1, 0\.3<\/small><\/summary>/);
     expect(html).toContain('<section id="depth"><h2>Gradients through depth</h2>');
     expect(html).toContain('Input-gradient norms on clean test data');
+  });
+
+  it('draws per perturbation one class heat map per arm, each cell coloured by its drop on the legend of its perturbation', () => {
+    const section = /<section id="classes">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    const blocks = section.split('<h3>').slice(1);
+    expect(blocks.map((b) => b.slice(0, b.indexOf('<')))).toEqual(['gaussian_noise', 'fgsm', 'rotation']);
+    const severities: Record<string, number> = { gaussian_noise: 2, fgsm: 1, rotation: 1 };
+    for (const block of blocks) {
+      const name = block.slice(0, block.indexOf('<'));
+      const high = Number(/<\/span> <small>([\d.]+) pts<\/small>/.exec(block)![1]);
+      const maps = block.match(/<figure class="classes">[\s\S]*?<\/figure>/g) ?? [];
+      expect(maps).toHaveLength(2); // sgd and adam
+      const drops: number[] = [];
+      for (const map of maps) {
+        expect(map).toContain('T-shirt/top');
+        const cells = [...map.matchAll(/<rect [^>]*fill="([^"]+)"><title>([^<]+)<\/title>/g)];
+        expect(cells).toHaveLength(10 * severities[name]!);
+        for (const [, fill, tip] of cells) {
+          const drop = Number(/: (-?[\d.]+) pts below/.exec(tip!)![1]);
+          drops.push(drop);
+          // Tooltips and the legend round to 0.1 points: t = drop / high is known within 0.1 / high,
+          // and the ramp moves a channel by at most 247 levels over t in [0, 1].
+          const rgb = (c: string) => c.match(/\d+/g)!.map(Number);
+          const tolerance = (247 * 0.1) / high + 1;
+          const expected = rgb(ramp(drop / high));
+          rgb(fill!).forEach((v, i) => expect(Math.abs(v - expected[i]!)).toBeLessThanOrEqual(tolerance));
+        }
+      }
+      // The legend's top is the largest drop drawn.
+      expect(Math.max(1, ...drops)).toBeCloseTo(high, 1);
+    }
   });
 });

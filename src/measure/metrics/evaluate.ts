@@ -14,7 +14,7 @@ export async function evaluate(
   batch = EVAL_BATCH,
 ): Promise<Scores> {
   const d = images.length / split.count;
-  const tally = emptyTally();
+  const tally = emptyTally(net.numClasses);
   for (let start = 0; start < split.count; start += batch) {
     const n = Math.min(batch, split.count - start);
     const logits = await net.predict(params, images.subarray(start * d, (start + n) * d), n);

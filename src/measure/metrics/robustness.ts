@@ -23,6 +23,8 @@ export interface SweepPoint {
   readonly brier?: number;
   /** Examples whose logits were not finite (present only when some were: then the scores are NaN). */
   readonly nonFinite?: number;
+  /** Correct examples per class (absent with non-finite logits, and in records made before it was measured). */
+  readonly classCorrect?: readonly number[];
 }
 
 const point = (perturbation: string, severity: number, s: Scores): SweepPoint => ({
@@ -33,7 +35,15 @@ const point = (perturbation: string, severity: number, s: Scores): SweepPoint =>
   ece: s.ece,
   brier: s.brier,
   ...(s.nonFinite ? { nonFinite: s.nonFinite } : {}),
+  ...(s.classCorrect ? { classCorrect: s.classCorrect } : {}),
 });
+
+/** Test examples per class: the denominators of every point's `classCorrect`. */
+export function classCounts(labels: Uint8Array, count: number, classes: number): number[] {
+  const n = new Array<number>(classes).fill(0);
+  for (let i = 0; i < count; i++) n[labels[i]!]! += 1;
+  return n;
+}
 
 export async function evaluateSweeps(
   net: Network,

@@ -2,6 +2,7 @@
 // frequency, and the report's section, one map per arm (mean error over seeds).
 import { toCsv } from './csv.ts';
 import { cell, esc } from './format.ts';
+import { ramp } from './heatmap.ts';
 import { armName, type RunView } from '../../run/results/view.ts';
 import { phaseResults } from '../../run/experiment/phase.ts';
 import { main } from '../../run/experiment/phases/main.ts';
@@ -45,11 +46,10 @@ function mapSvg(error: readonly number[], h: number, w: number, low: number, top
   for (let row = 0; row < h; row++) {
     for (let col = 0; col < w; col++) {
       const e = error[row * w + col]!;
-      const t = Number.isFinite(e) ? Math.min(1, Math.max(0, (e - low) / (top - low))) : 0;
-      const shade = (c0: number, c1: number) => Math.round(c0 + (c1 - c0) * t);
+      const t = Number.isFinite(e) ? (e - low) / (top - low) : 0;
       rects.push(
         `<rect x="${col * PIXEL}" y="${row * PIXEL}" width="${PIXEL}" height="${PIXEL}" ` +
-          `fill="rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})"><title>${row - Math.floor(h / 2)}, ` +
+          `fill="${ramp(t)}"><title>${row - Math.floor(h / 2)}, ` +
           `${col - Math.floor(w / 2)}: ${(100 * e).toFixed(1)}%</title></rect>`,
       );
     }

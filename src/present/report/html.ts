@@ -32,6 +32,7 @@ import {
 import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
+import { classesSection, hasClasses } from './classes.ts';
 
 import { esc } from './format.ts';
 import { TUNE_DEFAULTS } from '../../run/tune/options.ts';
@@ -554,6 +555,7 @@ table.config ` +
   `.note{color:#444;font-size:.9em;max-width:60em} ul.findings li{margin:.15em 0} ` +
   `code{font-size:.9em}
 details{margin:.2em 0} summary{cursor:pointer;padding:2px 0}
+figure.classes figcaption{font-size:.85em;max-width:17em} .ramp{display:inline-block;width:120px;height:10px;border:1px solid #ccc;vertical-align:middle}
 @media ` +
   `print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
 `;
@@ -578,9 +580,11 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     await depthSection(view),
     inputGradientTable(view, look),
     fourierSection(view),
+    classesSection(view, manifest),
     relationsSection(view),
     configuration(view, manifest),
-    `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv (see reports/README.md).</small></footer>`,
+    `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv` +
+      `${hasClasses(view) ? ', classes.csv' : ''} (see reports/README.md).</small></footer>`,
   ].join('\n');
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" ` +

@@ -13,6 +13,7 @@ import { layersCsv, stepsCsv } from './steps-csv.ts';
 import { reportHtml } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
 import { fourierCsv } from './fourier.ts';
+import { classesCsv, hasClasses } from './classes.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
 
@@ -24,5 +25,6 @@ export async function writeRunOutputs(dir: string, suite: Suite, records: readon
   writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view));
   if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(view));
   if (suite.fourier) writeFileAtomic(join(dir, 'fourier.csv'), fourierCsv(view));
+  if (hasClasses(view)) writeFileAtomic(join(dir, 'classes.csv'), classesCsv(view, manifest));
   writeFileAtomic(join(dir, 'report.html'), await reportHtml(view, manifest));
 }

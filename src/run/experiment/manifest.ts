@@ -28,7 +28,13 @@ export interface RunConfig {
    * The data the run trains and tests on: its fingerprint (Dataset.fingerprint) is part of the
    * run's identity; its example shape and class count let a stored model be rebuilt without it.
    */
-  readonly data: { readonly fingerprint: string; readonly shape?: readonly number[]; readonly numClasses?: number };
+  readonly data: {
+    readonly fingerprint: string;
+    readonly shape?: readonly number[];
+    readonly numClasses?: number;
+    /** Class names by index (absent in runs made before they were recorded). */
+    readonly classes?: readonly string[];
+  };
   /** Each trained cell's final weights are stored in weights/ (for `optrobust export`). */
   readonly keepWeights?: boolean;
 }
@@ -39,10 +45,18 @@ export interface RunConfig {
  * it; shards of one run share it, so they merge, and anything else is refused.
  */
 export function runIdentity(config: Pick<RunConfig, 'suite' | 'data'>): string {
-  return createHash('sha256')
-    .update(stringifyExact({ suite: config.suite, data: config.data.fingerprint }))
-    .digest('hex')
-    .slice(0, 16);
+  return (
+    createHash('sha256')
+      // A user dataset is identified by its fingerprint, not by where it lies (shards on other machines).
+      .update(
+        stringifyExact({
+          suite: config.suite.data ? { ...config.suite, data: { ...config.suite.data, path: undefined } } : config.suite,
+          data: config.data.fingerprint,
+        }),
+      )
+      .digest('hex')
+      .slice(0, 16)
+  );
 }
 
 export interface Environment {

@@ -5,7 +5,7 @@ import { regimeLabel, trainingProblem, type TrainingSpec } from '../train/regime
 import { SAM_DEFAULTS, samProblem, type SamOptions } from '../../core/optim/sam.ts';
 import { InputError, show } from '../../errors.ts';
 import { modelProblem, resolveModel } from '../../core/model/families/registry.ts';
-import { listDatasets } from '../../core/data/sources.ts';
+import { listDatasets, userData, userDataProblem, type UserData, type UserDatasetDefinition } from '../../core/data/sources.ts';
 import { optimizerDefinition, listOptimizers } from '../../core/optim/registry.ts';
 import { resolveOptions, type Options } from '../../core/optim/optimizer.ts';
 import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
@@ -33,8 +33,14 @@ export type { TuneSpec };
 export interface SuiteDefinition {
   readonly name: string;
   readonly description: string;
-  /** A known dataset name (fashion-mnist-subset, fashion-mnist, mnist, kmnist); --data-dir overrides the folder. */
-  readonly dataset: string;
+  /**
+   * A built-in dataset's name (fashion-mnist-subset, mnist, cifar10, ...; --data-dir for another
+   * folder of it), or the user's: { name, format: 'image-folder' | 'numpy', path, ...options }
+   * (docs: README "Your own data"; --data-dir for another path).
+   */
+  readonly dataset: string | UserDatasetDefinition;
+  /** A resolved suite's user dataset (defineSuite moves it here from `dataset`, which keeps the label). */
+  readonly data?: UserData;
   /** Use only the first N training / test examples (small suites for tests). */
   readonly trainLimit?: number;
   readonly testLimit?: number;
@@ -82,7 +88,9 @@ export interface SuiteDefinition {
 }
 
 /** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
-export interface Suite extends Omit<SuiteDefinition, 'optimizers'> {
+export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset'> {
+  /** The dataset's label: a built-in's name, or the name of the user's (`data`). */
+  readonly dataset: string;
   readonly optimizers: readonly ResolvedOptimizer[];
   readonly reference: string;
   readonly stepLogEvery: number;
@@ -119,7 +127,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
   // The name labels results and the default run folder, so it must not be able to name a path.
   if (!LABEL.test(def.name)) fail('name', def.name, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
   if (typeof def.description !== 'string') fail('description', def.description, 'a string');
-  if (!listDatasets().includes(def.dataset)) fail('dataset', def.dataset, `one of ${listDatasets().join(', ')}`);
+  const data = resolveDataset(def, fail);
   for (const key of ['trainLimit', 'testLimit'] as const) {
     if (def[key] !== undefined && !positiveInt(def[key])) fail(key, def[key], 'a positive integer');
   }
@@ -210,5 +218,31 @@ export function defineSuite(def: SuiteDefinition): Suite {
     def.model !== undefined
       ? { model: resolveModel(def.model) }
       : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
-  return Object.freeze({ ...def, ...resolved, optimizers, reference, stepLogEvery });
+  return Object.freeze({ ...def, ...data, ...resolved, optimizers, reference, stepLogEvery });
+}
+
+const LABEL_EXPECTED = 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)';
+
+/** The suite's dataset as a resolved suite holds it: a built-in's name, or a user dataset's label with its `data`. */
+function resolveDataset(def: SuiteDefinition, fail: (field: string, value: unknown, expected: string) => never): { dataset: string; data?: UserData } {
+  const d = def.dataset;
+  if (typeof d === 'object' && d !== null && !Array.isArray(d)) {
+    if (!(typeof d.name === 'string' && LABEL.test(d.name))) fail('dataset.name', d.name, LABEL_EXPECTED);
+    if (listDatasets().includes(d.name)) fail('dataset.name', d.name, `a name that is not a built-in dataset's (${listDatasets().join(', ')})`);
+    const { name: _n, format, path, ...options } = d;
+    const problem = userDataProblem(format, path, options);
+    if (problem) fail(...problem);
+    return { dataset: d.name, data: userData(d) };
+  }
+  if (def.data !== undefined) {
+    // A resolved suite read back (run.json, a re-validation): its user dataset is checked again.
+    if (!(typeof d === 'string' && LABEL.test(d))) fail('dataset', d, LABEL_EXPECTED);
+    const u = def.data;
+    const problem = userDataProblem(u?.format, u?.path, u?.options ?? {});
+    if (problem) fail(...problem);
+    return { dataset: d as string, data: { format: u.format, path: u.path, options: u.options ?? {} } };
+  }
+  if (typeof d !== 'string' || !listDatasets().includes(d))
+    fail('dataset', d, `one of ${listDatasets().join(', ')}, or your own: { name, format: 'image-folder' | 'numpy', path, ...options }`);
+  return { dataset: d as string };
 }

@@ -8,7 +8,7 @@ import { readRegularFile } from '../../util/paths.ts';
 import { join } from 'node:path';
 import { DataError } from '../idx.ts';
 import { checkLabels, Fingerprint, toPixels, type Dataset, type Split } from '../dataset.ts';
-import type { DataFormat, DatasetSpec } from './format.ts';
+import type { DatasetSpec, SyncDataFormat } from './format.ts';
 
 export const CIFAR_SHAPE = [3, 32, 32] as const;
 const PIXELS = 3 * 32 * 32;
@@ -54,14 +54,14 @@ function loadSplit(dir: string, files: readonly string[], numClasses: number, ha
   return { images: toPixels(raw), labels, count };
 }
 
-export const cifar10: DataFormat = {
+export const cifar10: SyncDataFormat = {
   name: 'cifar10',
   layout: `${[...CIFAR_FILES.train, ...CIFAR_FILES.test].join(', ')} (CIFAR-10's binary version), or a folder holding ${SUBFOLDER}/ with them`,
   missing: (dir) => {
     const d = folder(dir);
     return [...CIFAR_FILES.train, ...CIFAR_FILES.test].filter((f) => !existsSync(join(d, f)));
   },
-  load(dir: string, { name, numClasses }: DatasetSpec): Dataset {
+  load(dir: string, { name, numClasses = 10 }: DatasetSpec): Dataset {
     const d = folder(dir);
     const missing = cifar10.missing(dir);
     if (missing.length > 0) throw new DataError(dir, `missing ${missing.join(', ')}; expected ${cifar10.layout}`);

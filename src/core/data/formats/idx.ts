@@ -5,7 +5,7 @@ import { readRegularFile } from '../../util/paths.ts';
 import { join } from 'node:path';
 import { DataError, MAX_IDX_BYTES, parseIdx } from '../idx.ts';
 import { checkLabels, Fingerprint, toPixels, type Dataset, type Split } from '../dataset.ts';
-import type { DataFormat, DatasetSpec } from './format.ts';
+import type { DatasetSpec, SyncDataFormat } from './format.ts';
 
 const FILES = {
   train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'],
@@ -42,7 +42,7 @@ export function loadIdxFolder(dir: string, name: string, numClasses = 10): Datas
   return idx.load(dir, { name, numClasses });
 }
 
-export const idx: DataFormat = {
+export const idx: SyncDataFormat = {
   name: 'idx',
   layout: 'train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each optionally .gz)',
   missing: (dir) =>
@@ -50,7 +50,7 @@ export const idx: DataFormat = {
       .flat()
       .filter((base) => !findFile(dir, base))
       .map((base) => `${base}(.gz)`),
-  load(dir: string, { name, numClasses }: DatasetSpec): Dataset {
+  load(dir: string, { name, numClasses = 10 }: DatasetSpec): Dataset {
     const missing = idx.missing(dir);
     if (missing.length > 0) throw new DataError(dir, `missing ${missing.join(', ')}`);
     const hash = new Fingerprint();

@@ -8,7 +8,7 @@ import type { CellKey } from '../grid.ts';
 import { gridCells, shardCells, armId } from '../grid.ts';
 import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
-import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
+import { classCounts, evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
 import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../../measure/metrics/sharpness.ts';
 import { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius } from '../../../measure/metrics/robust-radius.ts';
 import { fourierHeatMap, FOURIER_DEFAULTS, type FourierHeatMap } from '../../../measure/metrics/fourier-heatmap.ts';
@@ -56,6 +56,8 @@ export interface CellResult {
   };
   /** Absent (null) when the run diverged. */
   readonly eval: readonly SweepPoint[] | null;
+  /** Test examples per class, the denominators of the points' per-class counts (absent in older records). */
+  readonly classCounts?: readonly number[];
   readonly inputGradients: InputGradientNorms | null;
   /** The Hessian of the training loss at the end (suites with `sharpness`). */
   readonly sharpness?: Sharpness;
@@ -147,6 +149,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     return {
       ...base,
       eval: evalPoints,
+      classCounts: classCounts(testSplit.labels, testSplit.count, net.numClasses),
       inputGradients,
       ...(sharp ? { sharpness: sharp } : {}),
       ...(radius ? { robustRadius: radius } : {}),
