@@ -44,7 +44,10 @@ async function measure(path: string): Promise<void> {
 function makePngs(root: string): void {
   if (existsSync(join(root, 'done'))) return;
   const src = loadDataset('fashion-mnist-subset');
-  const all = [...Array.from({ length: src.train.count }, (_, i) => ({ split: src.train, i })), ...Array.from({ length: src.test.count }, (_, i) => ({ split: src.test, i }))];
+  const all = [
+    ...Array.from({ length: src.train.count }, (_, i) => ({ split: src.train, i })),
+    ...Array.from({ length: src.test.count }, (_, i) => ({ split: src.test, i })),
+  ];
   let n = 0;
   for (let copy = 0; copy < 5; copy++) {
     for (const { split, i } of all) {
@@ -84,16 +87,23 @@ async function makeJpegs(root: string): Promise<void> {
         rgba[o + 2] = 255 - v * 0.7;
         rgba[o + 3] = 255;
       }
-    writeFileSync(join(dir, `${String(n).padStart(5, '0')}.jpg`), enc.encode(rgba, 224, 224, { ...defaultOptions, quality: 90, progressive: false, baseline: true }));
+    writeFileSync(
+      join(dir, `${String(n).padStart(5, '0')}.jpg`),
+      enc.encode(rgba, 224, 224, { ...defaultOptions, quality: 90, progressive: false, baseline: true }),
+    );
   }
   writeFileSync(join(root, 'done'), '');
 }
 
 function run(path: string, format: string, options: object, cache: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--measure', path, '--format', format, '--options', JSON.stringify(options), '--cache', cache], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', import.meta.filename, '--measure', path, '--format', format, '--options', JSON.stringify(options), '--cache', cache],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; images: number; peakMiB: number };
 }
@@ -151,7 +161,10 @@ else {
     const warm = run(path, 'image-folder', options, cache);
     rmSync(cache, { recursive: true, force: true });
     const rate = (m: typeof cold) => Math.round(m.images / m.seconds);
-    console.log(`${name}: cold ${cold.seconds.toFixed(1)} s (${rate(cold)} images/s, peak ${Math.round(cold.peakMiB)} MiB); warm ${warm.seconds.toFixed(2)} s (peak ${Math.round(warm.peakMiB)} MiB)`);
+    console.log(
+      `${name}: cold ${cold.seconds.toFixed(1)} s (${rate(cold)} images/s, peak ${Math.round(cold.peakMiB)} MiB); ` +
+        `warm ${warm.seconds.toFixed(2)} s (peak ${Math.round(warm.peakMiB)} MiB)`,
+    );
   }
   if (flags.alternatives) {
     console.log('decoders alone:');

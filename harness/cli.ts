@@ -14,11 +14,12 @@ import * as report from './commands/report.ts';
 import * as history from './commands/history.ts';
 import * as list from './commands/list.ts';
 import * as data from './commands/data.ts';
+import * as checkOptimizer from './commands/check-optimizer.ts';
 
 export { EXIT, positiveInt, seedList } from './flags.ts';
 
 /** The subcommands, in the order `--help` lists them. */
-const COMMANDS: readonly { register(program: Command): void }[] = [run, evaluate, exportModel, merge, compare, report, history, list, data];
+const COMMANDS: readonly { register(program: Command): void }[] = [run, evaluate, exportModel, merge, compare, report, history, list, data, checkOptimizer];
 
 export function buildProgram(): Command {
   const program = new Command('optrobust')

@@ -6,23 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
 import { InputError, UsageError } from '../src/errors.ts';
-
-/** .ts when running from the sources (through tsx), .js when running the built package. */
-const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const TYPESCRIPT = /\.[mc]?ts$/;
-
-/**
- * Imports exactly the file named. From the built package, a TypeScript suite goes through
- * tsx's scoped loader (tsImport: no global hook, so a .mjs suite is never swapped for a .mts
- * one) and JavaScript loads natively; from the sources, tsx is already loaded.
- */
-async function importExactly(url: string): Promise<unknown> {
-  if (OWN_EXTENSION === '.js' && TYPESCRIPT.test(new URL(url).pathname)) {
-    const { tsImport } = await import('tsx/esm/api');
-    return tsImport(url, import.meta.url);
-  }
-  return import(url);
-}
+import { importExactly, importOnce, OWN_EXTENSION } from '../src/core/util/import-module.ts';
+import { fileHash } from '../src/run/experiment/provenance.ts';
+import type { RunConfig } from '../src/run/experiment/manifest.ts';
 
 /** The file a --suite value names (a shipped suite's module, or the user's file). */
 export function suiteFile(nameOrPath: string): string {
@@ -84,4 +70,22 @@ export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
     reference: labels.includes(suite.reference) ? suite.reference : undefined,
     tune: o.tune ? (suite.tune ?? {}) : suite.tune,
   });
+}
+
+/**
+ * Imports the modules a run's processes need (the suite file, when it defines optimizers),
+ * refusing one that is gone or changed since the run started: its optimizers would not be
+ * the ones the run's records were made with.
+ */
+export async function importRunModules(config: RunConfig, dir: string): Promise<void> {
+  for (const m of config.modules ?? []) {
+    if (!existsSync(m.path)) throw new UsageError(`--resume ${dir}: ${m.path}, which defines the suite's optimizers, no longer exists`);
+    const now = fileHash(m.path);
+    if (now !== m.sha256)
+      throw new UsageError(
+        `--resume ${dir}: ${m.path} changed since the run started (SHA-256 ${now.slice(0, 12)}, recorded ${m.sha256.slice(0, 12)}); ` +
+          `its optimizers would not be the ones the run's cells were trained with`,
+      );
+  }
+  await importOnce((config.modules ?? []).map((m) => m.path));
 }

@@ -28,6 +28,16 @@ export { metricInfo, listMetrics, type MetricInfo } from './measure/metrics/cata
 export { writeRunOutputs } from './present/report/write.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
 export { createOptimizer, listOptimizers, optimizerDefinition } from './core/optim/registry.ts';
+export {
+  defineOptimizer,
+  tensorOps,
+  OptimizerDefinitionError,
+  type OptimizerSpec,
+  type OptionDefinition,
+  type Tensor,
+  type UpdateArgs,
+} from './core/optim/define.ts';
+export { checkTrajectory, replayTrajectory, TRAJECTORY_FORMAT, type Trajectory, type CheckResult, type Tolerance } from './core/optim/trajectory.ts';
 export type { Optimizer, OptimizerDefinition, Options, TensorRole } from './core/optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './core/optim/schedule.ts';
 export { Network, type NetworkOptions } from './core/model/network.ts';

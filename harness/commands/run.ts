@@ -17,7 +17,7 @@ import { buildModel } from '../../src/core/model/families/registry.ts';
 import type { Suite } from '../../src/run/experiment/suite.ts';
 import { InputError, UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
-import { applyOverrides, loadSuite, suiteFile } from '../load-suite.ts';
+import { applyOverrides, importRunModules, loadSuite, suiteFile } from '../load-suite.ts';
 import { Interrupted, runGrid } from '../../src/runner/pool.ts';
 import { createProgress } from '../progress.ts';
 import { accuracyTable } from '../table.ts';
@@ -67,6 +67,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     dir = flags.resume;
     previous = readManifest(dir);
     config = previous.config;
+    await importRunModules(config, dir);
     // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
     const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const)
       .filter((k) => flags[k] !== undefined)
@@ -119,6 +120,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       shard,
       data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses, ...(data.classes ? { classes: [...data.classes] } : {}) },
       keepWeights: flags.weights !== false,
+      // Workers import the suite file to register the optimizers it defines.
+      ...(file && suite.optimizers.some((o) => o.user) ? { modules: [{ path: file, sha256: fileHash(file) }] } : {}),
     };
     dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
     if (existsSync(join(dir, 'run.json')))

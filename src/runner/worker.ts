@@ -2,6 +2,7 @@
 // cached per worker, so a worker pays for loading and session creation once, not per cell;
 // so are the model-free perturbed test sets, drawn once per seed rather than once per cell.
 import { loadSuiteData } from '../core/data/sources.ts';
+import { importOnce } from '../core/util/import-module.ts';
 import type { Dataset } from '../core/data/dataset.ts';
 import { PerturbedCache } from '../measure/metrics/perturbed-cache.ts';
 import { runTask, type Outcome, type Task } from '../run/experiment/run.ts';
@@ -21,6 +22,12 @@ process.on('SIGINT', () => {});
 
 export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> {
   const { config, threads } = task;
+  try {
+    // The suite's own optimizers (defineOptimizer) register when their module is imported.
+    await importOnce((config.modules ?? []).map((m) => m.path));
+  } catch (e) {
+    return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: 0 };
+  }
   const id = `${config.suite.dataset}\u0000${config.suite.data?.path ?? ''}\u0000${config.dataDir ?? ''}`;
   let dataset = datasets.get(id);
   try {

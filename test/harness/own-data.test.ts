@@ -202,7 +202,8 @@ describe('your own data', () => {
       const suite = join(tmp(), 'bad.mts');
       writeFileSync(
         suite,
-        `export default { name: 'bad', description: '', dataset: { name: 'x', format: 'image-folder', path: '.', channels: 2 }, model: { kind: 'mlp' }, batchSize: 8, epochs: 1, optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {} };\n`,
+        `export default { name: 'bad', description: '', dataset: { name: 'x', format: 'image-folder', path: '.', channels: 2 }, ` +
+          `model: { kind: 'mlp' }, batchSize: 8, epochs: 1, optimizers: [{ name: 'sgd' }], seeds: [0], perturbations: {} };\n`,
       );
       await refuse(['run', '--suite', suite], /suite "bad": dataset\.channels = 2; expected 1 \(grayscale/);
     });

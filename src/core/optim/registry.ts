@@ -1,5 +1,6 @@
 // The optimizers a suite can name. Adding one is one file and one line here.
 import { instantiate, type Optimizer, type OptimizerDefinition, type Options } from './optimizer.ts';
+import { InputError } from '../../errors.ts';
 import { sgd } from './sgd.ts';
 import { rmsprop } from './rmsprop.ts';
 import { adagrad } from './adagrad.ts';
@@ -43,13 +44,30 @@ const registry = new Map<string, AnyDefinition>(
   ).map((d) => [d.name, d]),
 );
 
+const builtIn = new Set(registry.keys());
+
+/**
+ * Adds an optimizer defined outside the package (defineOptimizer). A built-in's name is
+ * refused; defining the same name again (its module imported again) replaces it.
+ */
+export function registerOptimizer(def: AnyDefinition): void {
+  if (builtIn.has(def.name)) throw new InputError(`defineOptimizer "${def.name}": that is a built-in optimizer's name; choose another`);
+  registry.set(def.name, def);
+}
+
+/** Whether `name` was defined outside the package (its module must be imported wherever it runs). */
+export const isUserOptimizer = (name: string): boolean => registry.has(name) && !builtIn.has(name);
+
 export function listOptimizers(): string[] {
   return [...registry.keys()];
 }
 
 export function optimizerDefinition(name: string): AnyDefinition {
   const def = registry.get(name);
-  if (!def) throw new Error(`unknown optimizer "${name}"; known: ${listOptimizers().join(', ')}`);
+  if (!def)
+    throw new InputError(
+      `unknown optimizer "${name}"; known: ${listOptimizers().join(', ')} (an optimizer made with defineOptimizer is known once its module is imported)`,
+    );
   return def;
 }
 

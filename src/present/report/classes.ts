@@ -121,7 +121,8 @@ export function classesSection(view: RunView, manifest?: RunManifest): string {
         low: 0,
         high,
         tip: (c, j) =>
-          `${names[c]} at ${perturbation} ${severities[j]}: ${Number.isFinite(a.drop[c]![j]!) ? `${a.drop[c]![j]!.toFixed(1)} pts` : 'NaN'} below its clean accuracy`,
+          `${names[c]} at ${perturbation} ${severities[j]}: ` +
+          `${Number.isFinite(a.drop[c]![j]!) ? `${a.drop[c]![j]!.toFixed(1)} pts` : 'NaN'} below its clean accuracy`,
       });
       return `<figure class="classes">${svg}<figcaption>${caption}</figcaption></figure>`;
     });

@@ -66,5 +66,6 @@ export function heatMapSvg(m: HeatMap & { readonly columnTitle?: string }): stri
 /** The ramp's legend: white = `low`, darkest = `high`. */
 export function rampLegend(low: string, high: string): string {
   const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => ramp(t)).join(',');
-  return `<span class="legend"><small>${esc(low)}</small> <span class="ramp" style="background:linear-gradient(to right,${stops})"></span> <small>${esc(high)}</small></span>`;
+  const bar = `<span class="ramp" style="background:linear-gradient(to right,${stops})"></span>`;
+  return `<span class="legend"><small>${esc(low)}</small> ${bar} <small>${esc(high)}</small></span>`;
 }

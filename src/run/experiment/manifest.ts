@@ -37,6 +37,11 @@ export interface RunConfig {
   };
   /** Each trained cell's final weights are stored in weights/ (for `optrobust export`). */
   readonly keepWeights?: boolean;
+  /**
+   * Modules every process of the run imports before it runs a cell (the suite file, when it
+   * defines an optimizer with defineOptimizer), each with its SHA-256: a changed file is refused.
+   */
+  readonly modules?: readonly { readonly path: string; readonly sha256: string }[];
 }
 
 /**

@@ -6,7 +6,7 @@ import { SAM_DEFAULTS, samProblem, type SamOptions } from '../../core/optim/sam.
 import { InputError, show } from '../../errors.ts';
 import { modelProblem, resolveModel } from '../../core/model/families/registry.ts';
 import { listDatasets, userData, userDataProblem, type UserData, type UserDatasetDefinition } from '../../core/data/sources.ts';
-import { optimizerDefinition, listOptimizers } from '../../core/optim/registry.ts';
+import { isUserOptimizer, optimizerDefinition, listOptimizers } from '../../core/optim/registry.ts';
 import { resolveOptions, type Options } from '../../core/optim/optimizer.ts';
 import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
 import { CLEAN, listPerturbations, severityProblem } from '../../measure/perturb/registry.ts';
@@ -99,6 +99,10 @@ export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset'> {
 export interface ResolvedOptimizer {
   readonly label: string;
   readonly name: string;
+  /** Defined with defineOptimizer outside the package: the suite's module registers it. */
+  readonly user?: true;
+  /** A user-defined optimizer's tuning range, recorded (built-ins' are in their definitions). */
+  readonly lrRange?: readonly [number, number];
   readonly options: Options;
   readonly schedule?: Schedule;
   readonly sam?: SamOptions;
@@ -155,13 +159,21 @@ export function defineSuite(def: SuiteDefinition): Suite {
   if (!Array.isArray(def.optimizers) || def.optimizers.length === 0) fail('optimizers', def.optimizers, 'a non-empty list of { name, options }');
   const optimizers = def.optimizers.map((entry, i): ResolvedOptimizer => {
     const field = `optimizers[${i}]`;
-    if (!listOptimizers().includes(entry?.name)) fail(`${field}.name`, entry?.name, `one of ${listOptimizers().join(', ')}`);
-    let options: Options = {};
-    try {
-      options = resolveOptions(optimizerDefinition(entry.name), entry.options ?? {});
-    } catch (e) {
-      fail(`${field}.options`, entry.options ?? {}, `valid ${entry.name} options (${(e as Error).message})`);
+    // A resolved suite read back (run.json) keeps a user-defined optimizer's resolved options
+    // even where its module is not imported (report, compare); where it runs, it is imported.
+    const readBack = (entry as ResolvedOptimizer)?.user === true && !listOptimizers().includes(entry.name);
+    if (!readBack && !listOptimizers().includes(entry?.name))
+      fail(`${field}.name`, entry?.name, `one of ${listOptimizers().join(', ')} (or an optimizer made with defineOptimizer in the suite's module)`);
+    let options: Options = (entry.options ?? {}) as Options;
+    if (!readBack) {
+      try {
+        options = resolveOptions(optimizerDefinition(entry.name), entry.options ?? {});
+      } catch (e) {
+        fail(`${field}.options`, entry.options ?? {}, `valid ${entry.name} options (${(e as Error).message})`);
+      }
     }
+    const user = readBack || isUserOptimizer(entry.name);
+    const lrRange = readBack ? (entry as ResolvedOptimizer).lrRange : user ? optimizerDefinition(entry.name).lrRange : undefined;
     const problem = entry.schedule ? scheduleProblem(entry.schedule, `${field}.schedule`) : undefined;
     if (problem) fail(`${field}.schedule`, entry.schedule, `a valid schedule (${problem})`);
     let sam: SamOptions | undefined;
@@ -172,7 +184,14 @@ export function defineSuite(def: SuiteDefinition): Suite {
     }
     const label = entry.label ?? entry.name;
     if (!LABEL.test(label)) fail(`${field}.label`, label, 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)');
-    return { label, name: entry.name, options, schedule: entry.schedule, ...(sam ? { sam } : {}) };
+    return {
+      label,
+      name: entry.name,
+      options,
+      schedule: entry.schedule,
+      ...(sam ? { sam } : {}),
+      ...(user ? { user: true as const, ...(lrRange ? { lrRange } : {}) } : {}),
+    };
   });
   const labels = optimizers.map((o) => o.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);

@@ -83,7 +83,8 @@ function readArrays(path: string, names: Record<Key, string>): { arrays: Partial
       if (k === 'classes') continue;
       throw new DataError(
         path,
-        `has no array "${n}" (${n}.npy); it holds ${Object.keys(files).join(', ') || 'none of the arrays named'}; name the arrays with the dataset's keys option`,
+        `has no array "${n}" (${n}.npy); it holds ${Object.keys(files).join(', ') || 'none of the arrays named'}; ` +
+          "name the arrays with the dataset's keys option",
       );
     }
     arrays[k] = parseNpy(member, `${path}[${n}]`);

@@ -29,14 +29,15 @@ export interface TuneResult {
 
 export const tuneSeeds = (suite: Suite): readonly number[] => suite.tune?.seeds ?? [suite.seeds[0]!];
 
-export function learningRateGrid(suite: Suite, arm: ArmKey & { readonly entryName: string }): number[] {
-  const [min, max] = suite.tune?.ranges?.[arm.optimizer] ?? optimizerDefinition(arm.entryName).lrRange;
+export function learningRateGrid(suite: Suite, arm: ArmKey & { readonly entryName: string; readonly lrRange?: readonly [number, number] }): number[] {
+  // A user-defined optimizer's range is recorded in the suite, so a run reads back without its module.
+  const [min, max] = suite.tune?.ranges?.[arm.optimizer] ?? arm.lrRange ?? optimizerDefinition(arm.entryName).lrRange;
   return lrGrid(min, max, suite.tune?.points ?? TUNE_DEFAULTS.points);
 }
 
 export function tuneCells(suite: Suite): TuneKey[] {
   return suiteArms(suite).flatMap((a) =>
-    learningRateGrid(suite, { ...a, entryName: a.entry.name }).flatMap((lr) =>
+    learningRateGrid(suite, { ...a, entryName: a.entry.name, lrRange: a.entry.lrRange }).flatMap((lr) =>
       tuneSeeds(suite).map((seed) => ({ model: a.model, regime: a.regime, optimizer: a.optimizer, seed, lr })),
     ),
   );
@@ -70,7 +71,7 @@ export function tunedChoices(suite: Suite, records: readonly CellRecord[]): Map<
   const choices = new Map<string, TuneChoice>();
   for (const a of suiteArms(suite)) {
     const mine = trials.filter((t) => armId(t.key) === a.id).map((t) => ({ ...t.result, lr: t.key.lr, seed: t.key.seed }));
-    const expected = learningRateGrid(suite, { ...a, entryName: a.entry.name }).length * tuneSeeds(suite).length;
+    const expected = learningRateGrid(suite, { ...a, entryName: a.entry.name, lrRange: a.entry.lrRange }).length * tuneSeeds(suite).length;
     if (mine.length < expected) return undefined;
     choices.set(a.id, chooseLearningRate(mine, metric));
   }
