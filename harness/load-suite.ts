@@ -1,7 +1,8 @@
 // Finds a suite by shipped name or file path and applies command-line overrides.
 import { existsSync, statSync } from 'node:fs';
 import { kindOf } from '../src/core/util/paths.ts';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../src/core/util/package-root.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineSuite, type Suite } from '../src/index.ts';
 import { SHIPPED_SUITES } from '../suites/index.ts';
@@ -13,7 +14,10 @@ import type { RunConfig } from '../src/run/experiment/manifest.ts';
 /** The file a --suite value names (a shipped suite's module, or the user's file). */
 export function suiteFile(nameOrPath: string): string {
   const shipped = Object.hasOwn(SHIPPED_SUITES, nameOrPath) ? SHIPPED_SUITES[nameOrPath] : undefined;
-  return shipped ? fileURLToPath(new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url)) : resolve(nameOrPath);
+  if (!shipped) return resolve(nameOrPath);
+  // A checkout's compiled twin (.build/) names the source it was compiled from; the package its own file.
+  const source = join(packageRoot(), 'suites', `${shipped}.ts`);
+  return existsSync(source) ? source : fileURLToPath(new URL(`../suites/${shipped}${OWN_EXTENSION}`, import.meta.url));
 }
 
 export async function loadSuite(nameOrPath: string): Promise<Suite> {

@@ -3,11 +3,23 @@
 // expected, and the command line exits 2 without a stack trace. Anything else is a fault
 // (an I/O failure, a bug) and is shown with its cause.
 
+// Marks that make `instanceof InputError` (and ExternalError) hold across copies of this
+// module: a suite file run from a checkout may import the TypeScript sources while the
+// command runs their compiled twin (.build/), and its errors must still exit 2, not 3.
+const INPUT = Symbol.for('optrobust.InputError');
+const EXTERNAL = Symbol.for('optrobust.ExternalError');
+const branded = (base: object, mark: symbol) =>
+  function hasInstance(this: object, x: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, x) || (this === base && typeof x === 'object' && x !== null && mark in x);
+  };
+
 export class InputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    Object.defineProperty(this, INPUT, { value: true });
   }
+  static override [Symbol.hasInstance] = branded(InputError, INPUT);
 }
 
 /** A bad command-line value, or a command that cannot run on what it was given. */
@@ -21,7 +33,9 @@ export class ExternalError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    Object.defineProperty(this, EXTERNAL, { value: true });
   }
+  static override [Symbol.hasInstance] = branded(ExternalError, EXTERNAL);
 }
 
 /**

@@ -26,6 +26,7 @@ export { runView, armName, type RunView, type Series, type SummaryRow } from './
 export type { Measurement } from './run/experiment/measurement.ts';
 export { metricInfo, listMetrics, type MetricInfo } from './measure/metrics/catalog.ts';
 export { writeRunOutputs } from './present/report/write.ts';
+export { warmCharts } from './present/report/charts.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
 export { createOptimizer, listOptimizers, optimizerDefinition } from './core/optim/registry.ts';
 export {
@@ -54,7 +55,7 @@ export { buildModel, listModels, modelFamily, modelLabel, modelProblem, type Mod
 export type { ModelFamily, Problem } from './core/model/families/family.ts';
 export { ModelBuilder, sequential, MODEL_INPUT, type ModelGraph, type ModelNode, type Value } from './core/model/model.ts';
 export type { Layer, LayerKind, ParamSpec, BufferSpec, NoiseSpec, Shape } from './core/model/layer.ts';
-export { loadDataset, loadSuiteData, listDatasets, resolveDatasetDir } from './core/data/sources.ts';
+export { loadDataset, loadSuiteData, suiteDataInfo, listDatasets, resolveDatasetDir, type DataInfo } from './core/data/sources.ts';
 export type { UserData, UserDatasetDefinition } from './core/data/sources.ts';
 export type { Dataset, Split } from './core/data/dataset.ts';
 export { loadIdxFolder } from './core/data/formats/idx.ts';

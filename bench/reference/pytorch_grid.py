@@ -11,8 +11,11 @@ and the per-example input-gradient norms. Cells run in W worker processes of one
 OpenMP and OpenBLAS at one thread, foreach optimizers. Results go to a CSV like results.csv.
 
 Reference only (never a runtime or CI dependency): Debian's python3-torch and libopenblas0-pthread.
-    /usr/bin/python3 bench/reference/pytorch_grid.py [WORKERS] [OUT.csv]
-Prints one JSON object: {"torch", "workers", "wall_seconds", "cell_seconds": {cell: s}, "phases": {...}}.
+    /usr/bin/python3 bench/reference/pytorch_grid.py [WORKERS] [OUT.csv] [EPOCHS] [CELLS]
+(CELLS: e.g. sgd:0,adam:1, a part of the grid; EPOCHS: 10 unless given.)
+Prints one JSON object: {"torch", "workers", "wall_seconds", "startup_seconds", "cell_seconds": {cell: s},
+"setup_seconds", "train_seconds", "sweep_seconds": {cell: s}}: per cell, the model and optimizer's construction,
+the training, and the evaluation sweep (clean, noise, FGSM, rotation, input-gradient norms).
 """
 import os
 
@@ -100,6 +103,7 @@ def cell(args):
     torch.manual_seed(seed)
     net = model()
     opt = OPTIMIZERS[name](net.parameters())
+    built = time.perf_counter()
     for _ in range(EPOCHS):
         perm = torch.randperm(len(XTR))
         for s in range(0, len(perm), BATCH):
@@ -128,14 +132,20 @@ def cell(args):
     l2, l1 = flat.norm(dim=1), flat.abs().sum(dim=1)
     for stat, v in [('input_grad_l2_mean', l2.mean()), ('input_grad_l2_median', l2.median()), ('input_grad_l1_mean', l1.mean()), ('input_grad_l1_median', l1.median())]:
         rows.append((name, seed, 'clean', 0, stat, v.item()))
-    return f'{name}/{seed}', time.perf_counter() - start, trained - start, rows
+    end = time.perf_counter()
+    return f'{name}/{seed}', end - start, {'setup': built - start, 'train': trained - built, 'sweep': end - trained}, rows
 
 
 def main():
+    global EPOCHS
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, 'reports', 'pytorch-grid.csv')
+    if len(sys.argv) > 3:
+        EPOCHS = int(sys.argv[3])
     loaded = time.perf_counter()
     cells = [(name, seed) for name in OPTIMIZERS for seed in SEEDS]
+    if len(sys.argv) > 4:
+        cells = [(c.split(':')[0], int(c.split(':')[1])) for c in sys.argv[4].split(',')]
     with multiprocessing.get_context('fork').Pool(workers) as pool:
         results = pool.map(cell, cells, chunksize=1)
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -150,7 +160,9 @@ def main():
         'wall_seconds': time.perf_counter() - START,
         'startup_seconds': loaded - START,
         'cell_seconds': {k: s for k, s, _, _ in results},
-        'train_seconds': {k: t for k, _, t, _ in results},
+        'setup_seconds': {k: t['setup'] for k, _, t, _ in results},
+        'train_seconds': {k: t['train'] for k, _, t, _ in results},
+        'sweep_seconds': {k: t['sweep'] for k, _, t, _ in results},
     }))
 
 

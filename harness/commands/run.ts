@@ -6,7 +6,7 @@ import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { parseShard } from '../../src/index.ts';
+import { parseShard, warmCharts } from '../../src/index.ts';
 import { loadDataFor } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
 import { taskLabel } from '../../src/run/experiment/run.ts';
@@ -19,6 +19,8 @@ import { InputError, UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { applyOverrides, importRunModules, loadSuite, suiteFile } from '../load-suite.ts';
 import { Interrupted, runGrid } from '../../src/runner/pool.ts';
+import { adoptPrestarted, startPool, type WorkerPool } from '../../src/runner/start-pool.ts';
+import type { Shard } from '../../src/run/experiment/grid.ts';
 import { createProgress } from '../progress.ts';
 import { accuracyTable } from '../table.ts';
 import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seedList } from '../flags.ts';
@@ -62,75 +64,90 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   let config: RunConfig;
   let previous: RunManifest | undefined;
   let provenance: Provenance | undefined;
-  // Everything is checked (suite, shard, data) before the run folder is created.
-  if (flags.resume) {
-    dir = flags.resume;
-    previous = readManifest(dir);
-    config = previous.config;
-    await importRunModules(config, dir);
-    // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
-    const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const)
-      .filter((k) => flags[k] !== undefined)
-      .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    if (flags.weights === false) ignored.push('--no-weights');
-    if (ignored.length)
-      throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
-    const data = await loadDataFor(config.suite, config.dataDir);
-    if (data.fingerprint !== config.data.fingerprint) {
-      throw new UsageError(
-        `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ` +
-          `${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix ` +
-          `results of different data`,
-      );
-    }
-  } else {
-    const suite =
-      flags.prepared ??
-      applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
-    const chosen =
-      flags.shard === undefined
-        ? undefined
-        : isAutoShard(flags.shard)
-          ? shardFromEnv(flags.shard)
-          : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
-    const shard = chosen?.shard;
-    const file = flags.prepared ? undefined : suiteFile(flags.suite ?? 'default');
-    const git = gitState();
-    provenance = {
-      ...(git ? { git } : {}),
-      ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
-      ...(chosen ? { shard: chosen.source } : {}),
-    };
-    const data = await loadDataFor(suite, flags.dataDir);
-    // Every model must fit the data before anything is written (an imported file's input shape and classes).
-    for (const { label, spec } of suiteModels(suite)) {
-      try {
-        buildModel(spec, data.shape, data.numClasses);
-      } catch (e) {
-        if (e instanceof InputError) throw e;
+  // The worker processes start as soon as the suite says how many there will be, and load its
+  // data while this process loads it too: their start is hidden behind the checks below.
+  let pool: WorkerPool | undefined;
+  let workers = 1;
+  const early = async (suite: Suite, shard: Shard | undefined, dataDir: string | undefined, modules: RunConfig['modules']) => {
+    workers = Math.min(flags.workers, Math.max(1, ...phaseSizes({ suite, shard })));
+    pool = (await adoptPrestarted(workers)) ?? startPool(workers);
+    pool.warm(suite, dataDir, modules);
+  };
+  try {
+    // Everything is checked (suite, shard, data) before the run folder is created.
+    if (flags.resume) {
+      dir = flags.resume;
+      previous = readManifest(dir);
+      config = previous.config;
+      await importRunModules(config, dir);
+      await early(config.suite, config.shard, config.dataDir, config.modules);
+      // Flags that would change what the run is cannot apply to a run that exists: say so, never ignore them.
+      const ignored = (['suite', 'optimizers', 'seeds', 'epochs', 'dataDir', 'shard', 'tune', 'out'] as const)
+        .filter((k) => flags[k] !== undefined)
+        .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      if (flags.weights === false) ignored.push('--no-weights');
+      if (ignored.length)
+        throw new UsageError(`--resume takes the configuration from ${join(dir, 'run.json')} and writes into ${dir}; drop ${ignored.join(', ')}`);
+      const data = await loadDataFor(config.suite, config.dataDir);
+      if (data.fingerprint !== config.data.fingerprint) {
         throw new UsageError(
-          `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ` +
-            `${data.numClasses} classes): ${(e as Error).message}`,
+          `--resume ${dir}: the data in ${data.dir} is not the data the run started with (fingerprint ` +
+            `${data.fingerprint.slice(0, 12)}, the run's ${config.data.fingerprint.slice(0, 12)}); resuming would mix ` +
+            `results of different data`,
         );
       }
-    }
-    config = {
-      suite,
-      dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
-      shard,
-      data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses, ...(data.classes ? { classes: [...data.classes] } : {}) },
-      keepWeights: flags.weights !== false,
+    } else {
+      const suite =
+        flags.prepared ??
+        applyOverrides(await loadSuite(flags.suite ?? 'default'), { optimizers: flags.optimizers, seeds: flags.seeds, epochs: flags.epochs, tune: flags.tune });
+      const chosen =
+        flags.shard === undefined
+          ? undefined
+          : isAutoShard(flags.shard)
+            ? shardFromEnv(flags.shard)
+            : { shard: parseShard(flags.shard), source: `--shard ${flags.shard}` };
+      const shard = chosen?.shard;
+      const file = flags.prepared ? undefined : suiteFile(flags.suite ?? 'default');
       // Workers import the suite file to register the optimizers it defines.
-      ...(file && suite.optimizers.some((o) => o.user) ? { modules: [{ path: file, sha256: fileHash(file) }] } : {}),
-    };
-    dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
-    if (existsSync(join(dir, 'run.json')))
-      throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
-    // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
-    checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
+      const modules = file && suite.optimizers.some((o) => o.user) ? [{ path: file, sha256: fileHash(file) }] : undefined;
+      await early(suite, shard, flags.dataDir ? resolve(flags.dataDir) : undefined, modules);
+      const git = gitState();
+      provenance = {
+        ...(git ? { git } : {}),
+        ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
+        ...(chosen ? { shard: chosen.source } : {}),
+      };
+      const data = await loadDataFor(suite, flags.dataDir);
+      // Every model must fit the data before anything is written (an imported file's input shape and classes).
+      for (const { label, spec } of suiteModels(suite)) {
+        try {
+          buildModel(spec, data.shape, data.numClasses);
+        } catch (e) {
+          if (e instanceof InputError) throw e;
+          throw new UsageError(
+            `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ` +
+              `${data.numClasses} classes): ${(e as Error).message}`,
+          );
+        }
+      }
+      config = {
+        suite,
+        dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
+        shard,
+        data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses, ...(data.classes ? { classes: [...data.classes] } : {}) },
+        keepWeights: flags.weights !== false,
+        ...(modules ? { modules } : {}),
+      };
+      dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
+      if (existsSync(join(dir, 'run.json')))
+        throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
+      // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
+      checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
+    }
+  } catch (e) {
+    await pool?.destroy();
+    throw e;
   }
-  // More workers than cells would only start idle processes.
-  const workers = Math.min(flags.workers, Math.max(1, ...phaseSizes(config)));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const interrupt = new AbortController();
   const onSigint = () => {
@@ -144,7 +161,19 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     log(
       `optrobust: suite "${config.suite.name}" -> ${dir} (${workers} worker${workers > 1 ? 's' : ''} x ${flags.threads} thread${flags.threads > 1 ? 's' : ''})`,
     );
-    const outcome = await runGrid({ dir, config, workers, threads: flags.threads, progress: createProgress(), previous, signal: interrupt.signal, provenance });
+    // The report's chart libraries load and warm up while the cells run, not after them.
+    void warmCharts().catch(() => undefined);
+    const outcome = await runGrid({
+      dir,
+      config,
+      workers,
+      threads: flags.threads,
+      progress: createProgress(),
+      previous,
+      signal: interrupt.signal,
+      provenance,
+      pool,
+    });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
     if (config.suite.tune && config.shard)
@@ -184,8 +213,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
 }
 
-/** How many cells each phase of the run can have at once (for capping the worker count). */
-function phaseSizes(config: RunConfig): number[] {
+/** How many cells each phase of the run can have at once (more workers than cells would only start idle processes). */
+function phaseSizes(config: Pick<RunConfig, 'suite' | 'shard'>): number[] {
   const { suite, shard } = config;
   const grid = Math.ceil((suiteArms(suite).length * suite.seeds.length) / (shard?.count ?? 1));
   return [grid, ...(suite.tune ? [tuneCells(suite).length] : [])];

@@ -5,9 +5,7 @@
 // runs produce the same bytes.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
 import { RunStore, type CellRecord } from '../run/experiment/store.ts';
 import { acquireLock } from '../run/experiment/lock.ts';
 import type { Provenance } from '../run/experiment/provenance.ts';
@@ -19,6 +17,9 @@ import { GRID, phaseNamed } from '../run/experiment/phases/index.ts';
 import { armId } from '../run/experiment/grid.ts';
 import { writeRunOutputs } from '../present/report/write.ts';
 import type { WorkerTask } from './worker.ts';
+import { startPool, type WorkerPool } from './start-pool.ts';
+
+export { startPool, type WorkerPool };
 
 /** What a run reports as it goes (the command line draws a bar or plain lines; a library user may ignore it). */
 export interface Progress {
@@ -45,6 +46,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Recorded in run.json (a resumed run keeps its first). */
   readonly provenance?: Provenance;
+  /** Worker processes started earlier (startPool), so that they start while the caller loads the suite and data. */
+  readonly pool?: WorkerPool;
 }
 
 export interface RunOutcome {
@@ -64,8 +67,6 @@ export class Interrupted extends Error {
     this.name = 'Interrupted';
   }
 }
-
-const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A worker's rejection: an Error in-thread, a plain object when it crossed a process boundary. */
 function errorText(e: unknown): string {
@@ -162,29 +163,19 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   writeManifest(o.dir, manifest());
 
   let pool: Tinypool | undefined;
+  let ownPool: WorkerPool | undefined;
   /** The first thing that must stop the run: a failed write, or the abort signal. */
   let fatal: unknown;
   const stop = (why: unknown) => {
     fatal ??= why;
-    void pool?.destroy();
+    void (o.pool ?? ownPool)?.tinypool.destroy();
   };
   const onAbort = () => stop(new Interrupted(o.dir, store.records().length));
   o.signal?.addEventListener('abort', onAbort, { once: true });
 
   const execute: Executor = async (tasks, done) => {
     if (fatal) return;
-    const workerFile = o.workerFile ?? new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-    pool ??= new Tinypool({
-      filename: workerFile.href,
-      minThreads: o.workers,
-      maxThreads: o.workers,
-      // Child processes rather than threads: each gets its own onnxruntime (and, running from
-      // the TypeScript sources, tsx's loader through --import; the built package needs none).
-      runtime: 'child_process',
-      execArgv: workerFile.pathname.endsWith('.ts') ? ['--import', tsxLoader()] : [],
-      // Structured clone, not JSON, across the process boundary: NaN, ±Infinity and -0 arrive as themselves.
-      serialization: 'advanced',
-    });
+    pool ??= o.pool?.tinypool ?? (ownPool = startPool(o.workers, o.workerFile)).tinypool;
     o.progress.start(tasks.length);
     const queue = [...tasks];
     const lane = async () => {
@@ -230,7 +221,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
     });
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    await pool?.destroy();
+    await (o.pool ?? ownPool)?.destroy();
   }
   if (fatal) throw fatal;
   const wallSeconds = (performance.now() - started) / 1000;

@@ -13,25 +13,46 @@ export interface WorkerTask extends Task {
   readonly threads: number;
 }
 
+/** Loads the suite's data ahead of the first cell (startPool's warm). */
+export interface WarmTask {
+  readonly warm: {
+    readonly suite: { readonly dataset: string; readonly data?: RunConfig['suite']['data'] };
+    readonly dataDir?: string;
+    readonly modules?: RunConfig['modules'];
+  };
+}
+
 const datasets = new Map<string, Dataset>();
+
+const dataKey = (suite: WarmTask['warm']['suite'], dataDir: string | undefined) => `${suite.dataset}\u0000${suite.data?.path ?? ''}\u0000${dataDir ?? ''}`;
+
+async function dataFor(suite: WarmTask['warm']['suite'], dataDir: string | undefined): Promise<Dataset> {
+  const id = dataKey(suite, dataDir);
+  let dataset = datasets.get(id);
+  if (!dataset) datasets.set(id, (dataset = await loadSuiteData(suite, dataDir)));
+  return dataset;
+}
 const perturbed = new PerturbedCache();
 
 // ^C in a terminal reaches the whole process group; the parent decides what stops (it tears
 // the pool down), so a cell is never recorded as failed because its worker saw the signal.
 process.on('SIGINT', () => {});
 
-export default async function runWorkerTask(task: WorkerTask): Promise<Outcome> {
+export default async function runWorkerTask(task: WorkerTask | WarmTask): Promise<Outcome | null> {
+  if ('warm' in task) {
+    // Failures surface again, as the cell's own, when the first cell loads the same things.
+    try {
+      await importOnce((task.warm.modules ?? []).map((m) => m.path));
+      await dataFor(task.warm.suite, task.warm.dataDir);
+    } catch {}
+    return null;
+  }
   const { config, threads } = task;
+  let dataset: Dataset;
   try {
     // The suite's own optimizers (defineOptimizer) register when their module is imported.
     await importOnce((config.modules ?? []).map((m) => m.path));
-  } catch (e) {
-    return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: 0 };
-  }
-  const id = `${config.suite.dataset}\u0000${config.suite.data?.path ?? ''}\u0000${config.dataDir ?? ''}`;
-  let dataset = datasets.get(id);
-  try {
-    if (!dataset) datasets.set(id, (dataset = await loadSuiteData(config.suite, config.dataDir)));
+    dataset = await dataFor(config.suite, config.dataDir);
   } catch (e) {
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: 0 };
   }

@@ -4,7 +4,7 @@
 // under the path (its name, size and modification time, as make trusts them); anything
 // changed is a miss and decodes afresh. Entries live in the user cache (cacheDir()/decoded).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { toPixels, type Dataset, type Split } from './dataset.ts';
@@ -61,6 +61,46 @@ function asBytes(images: Float32Array): Uint8Array | undefined {
     out[i] = b;
   }
   return out;
+}
+
+/** What a run records of its data without its pixels: enough to identify it and build models for it. */
+export interface DataInfo {
+  readonly name: string;
+  readonly dir: string;
+  readonly shape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly classes?: readonly string[];
+  readonly fingerprint: string;
+  readonly skipped?: Dataset['skipped'];
+}
+
+/** The header of a decoded entry, without reading its arrays; undefined when there is none. */
+export function cachedInfo(cacheDir: string, path: string, format: string, options: unknown, name: string): DataInfo | undefined {
+  const file = join(cacheDir, 'decoded', `${cacheKey(path, format, options)}.bin`);
+  if (!existsSync(file)) return undefined;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const len = Buffer.alloc(4);
+      readSync(fd, len, 0, 4, 0);
+      const head = Buffer.alloc(len.readUInt32LE(0));
+      if (readSync(fd, head, 0, head.length, 4) !== head.length) return undefined;
+      const h = JSON.parse(head.toString('utf8')) as Header;
+      return {
+        name,
+        dir: path,
+        shape: h.shape,
+        numClasses: h.numClasses,
+        fingerprint: h.fingerprint,
+        ...(h.classes ? { classes: h.classes } : {}),
+        ...(h.skipped ? { skipped: h.skipped } : {}),
+      };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 function read(file: string, dir: string): Dataset | undefined {

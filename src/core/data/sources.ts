@@ -10,7 +10,11 @@ import { DataError } from './idx.ts';
 import { InputError } from '../../errors.ts';
 import { CHECKSUMS_FILE, md5Mismatches, recordedChecksums, sha256Mismatches } from './checksums.ts';
 import { dataFormat, userFormats } from './formats/index.ts';
-import { cachedDecode } from './decoded-cache.ts';
+import { cachedDecode, cachedInfo, cacheKey, type DataInfo } from './decoded-cache.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+export type { DataInfo };
 import { optionBlockProblem, type FieldProblem } from '../util/option-block.ts';
 import { resolve } from 'node:path';
 
@@ -241,9 +245,60 @@ export async function loadSuiteData(
   dataDir?: string,
   progress?: (done: number, total: number) => void,
 ): Promise<Dataset> {
-  if (!suite.data) return loadDataset(suite.dataset, dataDir);
+  if (!suite.data) {
+    // Decoded once per state of the files, then read back: every pool worker of every run loads it.
+    const source = datasetSource(suite.dataset);
+    const dir = resolveDatasetDir(suite.dataset, dataDir);
+    const d = await cachedDecode(cacheDir(), dir, source.format, { name: suite.dataset }, suite.dataset, () => loadDataset(suite.dataset, dataDir));
+    return source.classes ? { ...d, classes: source.classes } : d;
+  }
   const path = dataDir ?? suite.data.path;
   if (!existsSync(path)) throw new DataError(path, `no such ${suite.data.format === 'numpy' ? 'file or folder' : 'folder'} (dataset "${suite.dataset}")`);
   const { format, options } = suite.data;
   return cachedDecode(cacheDir(), path, format, options, suite.dataset, () => dataFormat(format).load(path, { name: suite.dataset, options, progress }));
+}
+
+const infoOf = (d: Dataset): DataInfo => ({
+  name: d.name,
+  dir: d.dir,
+  shape: d.shape,
+  numClasses: d.numClasses,
+  fingerprint: d.fingerprint,
+  ...(d.classes ? { classes: d.classes } : {}),
+  ...(d.skipped ? { skipped: d.skipped } : {}),
+});
+
+/**
+ * What a run needs to know of its data before it starts (fingerprint, shape, classes),
+ * without the pixels when they were seen before: the command that plans a run does not
+ * train, so it reads what an earlier load of the same files (names, sizes, modification
+ * times) recorded, and loads the data only when nothing was. Every worker still loads the
+ * data itself and checks its fingerprint against the run's.
+ */
+export async function suiteDataInfo(
+  suite: { readonly dataset: string; readonly data?: UserData },
+  dataDir?: string,
+  progress?: (done: number, total: number) => void,
+): Promise<DataInfo> {
+  if (suite.data) {
+    const path = dataDir ?? suite.data.path;
+    if (existsSync(path)) {
+      const known = cachedInfo(cacheDir(), path, suite.data.format, suite.data.options, suite.dataset);
+      if (known) return known;
+    }
+    return infoOf(await loadSuiteData(suite, dataDir, progress));
+  }
+  const source = datasetSource(suite.dataset);
+  const dir = resolveDatasetDir(suite.dataset, dataDir);
+  const file = join(cacheDir(), 'info', `${cacheKey(dir, source.format, { name: suite.dataset })}.json`);
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as DataInfo;
+    if (typeof info.fingerprint === 'string' && Array.isArray(info.shape)) return { ...info, name: suite.dataset, dir };
+  } catch {}
+  const info = infoOf(loadDataset(suite.dataset, dataDir));
+  try {
+    mkdirSync(join(cacheDir(), 'info'), { recursive: true });
+    writeFileAtomic(file, JSON.stringify(info));
+  } catch {} // an unwritable cache costs the next run this load again
+  return info;
 }

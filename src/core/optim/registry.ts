@@ -20,7 +20,7 @@ import { sophia } from './sophia.ts';
 
 // Each definition keeps its own option and state types; the registry only needs the shape.
 type AnyDefinition = OptimizerDefinition<Options, unknown>;
-const registry = new Map<string, AnyDefinition>(
+const BUILT_IN = new Map<string, AnyDefinition>(
   (
     [
       sgd,
@@ -44,7 +44,12 @@ const registry = new Map<string, AnyDefinition>(
   ).map((d) => [d.name, d]),
 );
 
-const builtIn = new Set(registry.keys());
+// One registry per process, not per copy of this module: a suite file run from a checkout may
+// import the TypeScript sources while the command runs their compiled twin (.build/), and an
+// optimizer it defines must be found by both.
+const SHARED = Symbol.for('optrobust.optimizerRegistry');
+const registry: Map<string, AnyDefinition> = ((globalThis as { [SHARED]?: Map<string, AnyDefinition> })[SHARED] ??= new Map(BUILT_IN));
+const builtIn = new Set(BUILT_IN.keys());
 
 /**
  * Adds an optimizer defined outside the package (defineOptimizer). A built-in's name is

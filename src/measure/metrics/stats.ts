@@ -1,8 +1,16 @@
 // Across-seed statistics: mean, sample std and a Student-t 95% interval; the paired
 // t-test of one optimizer against the reference over shared seeds (same seed = same
 // init and data order, so differences pair naturally); Welch's test for unpaired samples.
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
+
+// Loaded at first use: the two packages are some 400 small CommonJS modules (about 0.18 s to
+// load), and most commands, and every pool worker, never compute an interval.
+const require = createRequire(import.meta.url);
+let cdf: ((x: number, df: number) => number) | undefined;
+let quantile: ((p: number, df: number) => number) | undefined;
+/** Student's t distribution function. */
+export const tCdf = (x: number, df: number): number => (cdf ??= require('@stdlib/stats-base-dists-t-cdf') as typeof tCdf)(x, df);
+const tQuantile = (p: number, df: number): number => (quantile ??= require('@stdlib/stats-base-dists-t-quantile') as typeof tQuantile)(p, df);
 import { mean, variance } from './summary.ts';
 
 export interface Interval {

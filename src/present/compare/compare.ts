@@ -7,13 +7,12 @@ import { recordId } from '../../run/experiment/store.ts';
 import type { ArmKey } from '../../run/experiment/grid.ts';
 import { taskLabel } from '../../run/experiment/run.ts';
 import { seriesId, type Series } from '../../run/results/view.ts';
-import { pairedTest, welchTest } from '../../measure/metrics/stats.ts';
+import { pairedTest, tCdf, welchTest } from '../../measure/metrics/stats.ts';
 import { mean } from '../../measure/metrics/summary.ts';
 import { benjaminiHochberg } from '../../measure/metrics/fdr.ts';
 import { ruleFor, type Direction, type Rules } from './directions.ts';
 import { engineDifferences, setupDifferences, type RunData } from './run-data.ts';
 import type { PerfFile } from './perf-file.ts';
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
 
 export type Verdict = 'regressed' | 'improved' | 'changed' | '~';
 export type TestKind = 'paired t' | 'welch t' | 'identical' | 'untested' | 'non-finite';

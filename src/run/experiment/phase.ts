@@ -18,6 +18,8 @@ export interface CellContext {
   readonly keepWeights?: (weights: readonly Float32Array[]) => void;
   /** Model-free perturbed test sets kept across this executor's cells. */
   readonly perturbed?: PerturbedCache;
+  /** Marks the end of a stage of the cell (setup, train, evaluate): its seconds go into the record, for the benchmarks. */
+  readonly lap?: (stage: string) => void;
 }
 
 export interface PlanInput {

@@ -22,6 +22,8 @@ export type Outcome =
   | {
       readonly result: unknown;
       readonly seconds: number;
+      /** Seconds per stage of the cell, where its phase marks them (CellContext.lap). */
+      readonly stages?: Readonly<Record<string, number>>;
       readonly error?: undefined /** The trained model's final weights, when the run keeps them. */;
       readonly weights?: Float32Array[];
     }
@@ -87,7 +89,15 @@ export async function runPhases(o: RunPhasesOptions): Promise<number> {
         const weights = outcome.weights && o.keepWeights ? writeWeights(o.store.dir, keyOf(task.phase, task.key), outcome.weights) : undefined;
         const record: CellRecord =
           outcome.error === undefined
-            ? { kind: 'result', phase: task.phase, key: task.key, result: outcome.result, seconds: outcome.seconds, ...(weights ? { weights } : {}) }
+            ? {
+                kind: 'result',
+                phase: task.phase,
+                key: task.key,
+                result: outcome.result,
+                seconds: outcome.seconds,
+                ...(outcome.stages ? { stages: outcome.stages } : {}),
+                ...(weights ? { weights } : {}),
+              }
             : { kind: 'failure', phase: task.phase, key: task.key, error: outcome.error, seconds: outcome.seconds };
         o.store.append(record);
         ran++;
@@ -105,10 +115,21 @@ export async function runTask(ctx: CellContext, task: Task, keepWeights = false)
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
   let weights: Float32Array[] | undefined;
-  const context: CellContext = keepWeights ? { ...ctx, keepWeights: (w) => (weights = w.map((t) => Float32Array.from(t))) } : ctx;
+  const stages: Record<string, number> = {};
+  let last = start;
+  const lap = (stage: string) => {
+    const now = performance.now();
+    stages[stage] = Math.round(now - last) / 1000;
+    last = now;
+  };
+  const context: CellContext = {
+    ...ctx,
+    lap,
+    ...(keepWeights ? { keepWeights: (w: readonly Float32Array[]) => (weights = w.map((t) => Float32Array.from(t))) } : {}),
+  };
   try {
     const result = await phaseNamed(task.phase).run(context, task.key, task.input);
-    return { result, seconds: seconds(), ...(weights ? { weights } : {}) };
+    return { result, seconds: seconds(), ...(Object.keys(stages).length ? { stages } : {}), ...(weights ? { weights } : {}) };
   } catch (e) {
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: seconds() };
   }

@@ -25,6 +25,8 @@ export type CellRecord =
       readonly key: CellKey;
       readonly result: unknown;
       readonly seconds?: number;
+      /** Seconds per stage (setup, train, evaluate), for the benchmarks; absent in older records. */
+      readonly stages?: Readonly<Record<string, number>>;
       readonly weights?: WeightsRef;
     }
   | { readonly kind: 'failure'; readonly phase: string; readonly key: CellKey; readonly error: string; readonly seconds?: number };

@@ -16,7 +16,7 @@ import { MiB, readRegularFile } from '../../util/paths.ts';
 import { createRng, permutation } from '../../util/rng.ts';
 import { DataError } from '../idx.ts';
 import { Fingerprint, toPixels, type Dataset, type Split } from '../dataset.ts';
-import { decodeImage, DecodeError, prepareDecoders, type DecodedImage } from '../images/decode.ts';
+import type { DecodedImage } from '../images/decode.ts';
 import { centerCrop, resizeBilinear, resizedSize, toGrey, toPlanar, type Pixels } from '../images/transform.ts';
 import type { DataFormat, DatasetSpec } from './format.ts';
 import type { OptionChecks } from '../../util/option-block.ts';
@@ -192,16 +192,22 @@ interface Decoded {
 }
 
 /** Decodes and transforms a listing's files into [count, C, H, W] bytes; `first` fixes the mode and size the others must share. */
-function decodeSplit(listing: Listing, o: ImageFolderOptions, first: { shape?: Decoded; from?: string }, progress: () => void): Uint8Array {
+function decodeSplit(
+  codecs: typeof import('../images/decode.ts'),
+  listing: Listing,
+  o: ImageFolderOptions,
+  first: { shape?: Decoded; from?: string },
+  progress: () => void,
+): Uint8Array {
   let out: Uint8Array | undefined;
   const mismatched: string[] = [];
   listing.files.forEach((file, i) => {
     const bytes = readRegularFile(file, { what: 'an image file', maxBytes: MAX_IMAGE_BYTES, error: (f, p) => new DataError(f, p) });
     let img: DecodedImage;
     try {
-      img = decodeImage(bytes);
+      img = codecs.decodeImage(bytes);
     } catch (e) {
-      if (e instanceof DecodeError) throw new DataError(file, e.message);
+      if (e instanceof codecs.DecodeError) throw new DataError(file, e.message);
       throw e;
     }
     const channels = o.channels ?? (img.grey ? 1 : 3);
@@ -247,7 +253,9 @@ export const imageFolder: DataFormat = {
   options: IMAGE_FOLDER_OPTIONS,
   async load(dir: string, spec: DatasetSpec): Promise<Dataset> {
     const o = (spec.options ?? {}) as ImageFolderOptions;
-    await prepareDecoders();
+    // The decoders load with the first image folder, not with every process that reads an IDX file.
+    const codecs = await import('../images/decode.ts');
+    await codecs.prepareDecoders();
     if (!isFolder(dir)) throw new DataError(dir, 'is not a folder; an image-folder dataset is a folder of class folders');
     const { classes, train, test } = listFolder(dir, o);
     if (classes.length > MAX_CLASSES) throw new DataError(dir, `holds ${classes.length} class folders; at most ${MAX_CLASSES} classes are supported`);
@@ -262,7 +270,7 @@ export const imageFolder: DataFormat = {
     const first: { shape?: Decoded; from?: string } = {};
     const hash = new Fingerprint();
     const split = (l: Listing): Split => {
-      const bytes = decodeSplit(l, o, first, tick);
+      const bytes = decodeSplit(codecs, l, o, first, tick);
       const labels = Uint8Array.from(l.labels);
       hash.add([l.files.length, first.shape!.channels, first.shape!.height, first.shape!.width], bytes, labels);
       return { images: toPixels(bytes), labels, count: l.files.length };

@@ -104,6 +104,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const tuned = input.lr !== undefined;
     const setup = armSetup(ctx, key, input.lr);
     const { arm, net, options } = setup;
+    ctx.lap?.('setup');
     const holdOut = tuned ? validationSplit(suite, dataset) : undefined;
     const trainSplit = holdOut?.train ?? limitSplit(dataset.train, suite.trainLimit);
     const testSplit = limitSplit(dataset.test, suite.testLimit);
@@ -119,6 +120,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
           }
         : undefined,
     });
+    ctx.lap?.('train');
     const every = suite.stepLogEvery;
     const steps = result.steps.filter((s, i) => s.step === 1 || s.step % every === 0 || i === result.steps.length - 1);
     const base = {
@@ -146,6 +148,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const fourier = suite.fourier
       ? await fourierHeatMap(net, result.weights, testSplit, dataset.shape, key.seed, { ...FOURIER_DEFAULTS, ...suite.fourier })
       : undefined;
+    ctx.lap?.('evaluate');
     return {
       ...base,
       eval: evalPoints,
