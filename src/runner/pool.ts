@@ -16,6 +16,7 @@ import { runPhases, taskLabel, type Executor, type Outcome } from '../run/experi
 import { GRID, phaseNamed } from '../run/experiment/phases/index.ts';
 import { armId } from '../run/experiment/grid.ts';
 import { writeRunOutputs } from '../present/report/write.ts';
+import { CellRows } from '../present/report/steps-csv.ts';
 import type { WorkerTask } from './worker.ts';
 import { startPool, type WorkerPool } from './start-pool.ts';
 
@@ -201,6 +202,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
     }
   };
 
+  const ahead = new CellRows();
   let ran = 0;
   try {
     ran = await runPhases({
@@ -212,6 +214,8 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       hooks: {
         phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
         cellDone: (task, outcome) => {
+          // Its rows of steps.csv and layers.csv are rendered now, once the next cell is on its way.
+          if (outcome.error === undefined) setImmediate(() => ahead.add(suite, { kind: 'result', phase: task.phase, key: task.key, result: outcome.result }));
           if (task.phase === GRID.name) cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
           cellsThisAttempt++;
           // The timings so far are durable with the cells: an attempt that is killed keeps them.
@@ -228,6 +232,6 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   const records = store.records();
   const final = manifest(new Date().toISOString());
   writeManifest(o.dir, final);
-  await writeRunOutputs(o.dir, suite, records, final);
+  await writeRunOutputs(o.dir, suite, records, final, ahead);
   return { records, ran, failures: records.filter((r) => r.kind === 'failure').length, wallSeconds };
 }

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../core/util/atomic.ts';
 import { runView } from '../../run/results/view.ts';
 import { resultsCsv } from './results-csv.ts';
 import { summaryCsv } from './summary-csv.ts';
-import { layersCsv, stepsCsv } from './steps-csv.ts';
+import { CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
 import { reportHtml } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
 import { fourierCsv } from './fourier.ts';
@@ -17,12 +17,13 @@ import { classesCsv, hasClasses } from './classes.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
 
-export async function writeRunOutputs(dir: string, suite: Suite, records: readonly CellRecord[], manifest?: RunManifest): Promise<void> {
+/** `ahead`: rows rendered while the run's cells finished (runGrid fills it), so that only joining is left. */
+export async function writeRunOutputs(dir: string, suite: Suite, records: readonly CellRecord[], manifest?: RunManifest, ahead?: CellRows): Promise<void> {
   const view = runView(suite, records);
   writeFileAtomic(join(dir, 'results.csv'), resultsCsv(view));
   writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(view));
-  writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(view));
-  writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view));
+  writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(view, ahead));
+  writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view, ahead));
   if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(view));
   if (suite.fourier) writeFileAtomic(join(dir, 'fourier.csv'), fourierCsv(view));
   if (hasClasses(view)) writeFileAtomic(join(dir, 'classes.csv'), classesCsv(view, manifest));
