@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../core/util/atomic.ts';
 import { runView } from '../../run/results/view.ts';
 import { resultsCsv } from './results-csv.ts';
 import { summaryCsv } from './summary-csv.ts';
-import { CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
+import { type CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
 import { reportHtml } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
 import { fourierCsv } from './fourier.ts';
