@@ -59,7 +59,13 @@ describe('optrobust check-optimizer', () => {
   });
 
   it('fails a wrong update, naming the first step, tensor and value that differ', async () => {
-    const r = await cli(['check-optimizer', join(OPT, 'signum-wrong.mts'), '--trajectory', join(TRAJ, 'signum.json')]);
+    // The Signum with one mistake: the sign of the gradient where the momentum's belongs.
+    const right = readFileSync(join(OPT, 'signum.mts'), 'utf8');
+    const wrong = right.replace('tensorOps.sign(state.direction, state.m);', 'tensorOps.sign(state.direction, grad);');
+    expect(wrong).not.toBe(right);
+    const file = join(tmp(), 'signum-wrong.mts');
+    writeFileSync(file, wrong.replace("'../../../src/index.ts'", JSON.stringify(join(ROOT, 'src', 'index.ts'))));
+    const r = await cli(['check-optimizer', file, '--trajectory', join(TRAJ, 'signum.json')]);
     expect(r.code).toBe(1);
     // Step 1 agrees by construction (m = (1 - momentum)·g has g's sign); step 2 cannot.
     expect(r.stderr).toMatch(/^signum: step 2, tensor fc1\.weight, value \d+: \S+ where \S+signum\.json has \S+ \(difference/);

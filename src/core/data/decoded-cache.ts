@@ -40,13 +40,18 @@ export function cacheKey(path: string, format: string, options: unknown): string
     .slice(0, 32);
 }
 
-interface Header {
+/** What a run records of its data without its pixels: enough to identify it and build models for it. */
+export interface DataInfo {
   readonly name: string;
+  readonly dir: string;
   readonly shape: readonly [number, number, number];
   readonly numClasses: number;
   readonly classes?: readonly string[];
   readonly fingerprint: string;
   readonly skipped?: Dataset['skipped'];
+}
+
+interface Header extends Omit<DataInfo, 'dir'> {
   readonly counts: readonly [number, number];
   /** Pixels stored as bytes v (read as v / 255), or as float32 when some pixel is not such a value. */
   readonly bytes: boolean;
@@ -61,17 +66,6 @@ function asBytes(images: Float32Array): Uint8Array | undefined {
     out[i] = b;
   }
   return out;
-}
-
-/** What a run records of its data without its pixels: enough to identify it and build models for it. */
-export interface DataInfo {
-  readonly name: string;
-  readonly dir: string;
-  readonly shape: readonly [number, number, number];
-  readonly numClasses: number;
-  readonly classes?: readonly string[];
-  readonly fingerprint: string;
-  readonly skipped?: Dataset['skipped'];
 }
 
 /** The header of a decoded entry, without reading its arrays; undefined when there is none. */
