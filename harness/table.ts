@@ -1,11 +1,14 @@
-// The end-of-run table: mean clean accuracy and mean accuracy per perturbation
-// (averaged over its severities and the seeds) for each arm. Wider than `width` columns
+// The end-of-run table: each arm's headline scores, the report's and summary.csv's: clean
+// accuracy, and per perturbation `accuracy_auc` (the mean accuracy across its sweep: the area
+// under the accuracy-severity curve with clean accuracy at severity 0), means over seeds.
+// Wider than `width` columns
 // (a nightly suite's 13 perturbations), it is split into blocks of columns, each with the
 // arm column, so that it stays readable in a terminal or a CI log.
 import type { Suite } from '../src/index.ts';
 import type { CellRecord } from '../src/run/experiment/store.ts';
 import { CLEAN } from '../src/measure/perturb/registry.ts';
-import { mean } from '../src/measure/metrics/summary.ts';
+import { M } from '../src/measure/metrics/catalog.ts';
+import type { ArmKey } from '../src/run/experiment/grid.ts';
 import { armName, runView } from '../src/run/results/view.ts';
 import { armId } from '../src/run/experiment/grid.ts';
 import { phaseResults } from '../src/run/experiment/phase.ts';
@@ -16,15 +19,17 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
   const perturbations = [CLEAN, ...Object.keys(suite.perturbations).filter((p) => p !== CLEAN)];
   const header = [view.axes.models || view.axes.regimes ? 'arm' : 'optimizer', ...perturbations, 'diverged', 'failed'];
   const results = phaseResults(view.records, main);
+  const score = (a: ArmKey, p: string) => {
+    const row = view.summary.find(
+      (r) => armId(r.arm) === armId(a) && r.perturbation === p && r.severity === 0 && r.metric === (p === CLEAN ? M.accuracy.name : M.auc.name),
+    );
+    if (!row || row.stats.n + row.stats.nonFinite === 0) return '-';
+    return Number.isFinite(row.stats.mean) ? `${(100 * row.stats.mean).toFixed(1)}%` : 'NaN';
+  };
   const rows = view.arms.map((a) => {
     const mine = results.filter((r) => armId(r.key) === a.id).map((r) => r.result);
-    const accs = perturbations.map((p) => {
-      const values = mine.flatMap((r) => (r.eval ?? []).filter((e) => e.perturbation === p).map((e) => e.accuracy));
-      const m = mean(values);
-      return values.length ? (Number.isNaN(m) ? 'NaN' : `${(100 * m).toFixed(1)}%`) : '-';
-    });
     const failed = view.records.filter((r) => r.kind === 'failure' && r.phase === main.name && armId(r.key) === a.id).length;
-    return [armName(view, a), ...accs, String(mine.filter((r) => r.diverged).length), String(failed)];
+    return [armName(view, a), ...perturbations.map((p) => score(a, p)), String(mine.filter((r) => r.diverged).length), String(failed)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   // Columns 1.. go into blocks that fit beside the arm column.
@@ -41,8 +46,8 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
   const line = (cells: string[], cols: number[]) => [cells[0]!.padEnd(widths[0]!), ...cols.map((i) => cells[i]!.padStart(widths[i]!))].join('  ').trimEnd();
   const seeds = suite.seeds.length;
   const caption =
-    `Test accuracy: the mean over ${seeds} seed${seeds === 1 ? '' : 's'} and, per perturbation, over its ` +
-    `severities\n(clean: unperturbed); diverged and failed: cells.`;
+    `Clean accuracy, and per perturbation its accuracy_auc: the mean accuracy across its sweep (clean at severity 0),\n` +
+    `as in report.html and summary.csv; means over ${seeds} seed${seeds === 1 ? '' : 's'}; diverged and failed: cells.`;
   return [
     caption,
     ...blocks.map((cols) =>

@@ -75,4 +75,45 @@ describe('report.html', () => {
       expect(Math.max(1, ...drops)).toBeCloseTo(high, 1);
     }
   });
+
+  it("draws each arm of the forest plot in its own colour and shape, the legend's and every other chart's, on one x scale", () => {
+    const svgs = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    const forest = svgs.find((s) => s.includes('difference from sgd'))!;
+    expect(forest).toBeDefined();
+    /** arm -> the colour of its point marks in one chart (its stroke, or its fill where the stroke is white) and their shape. */
+    const marks = (svg: string) => {
+      const out = new Map<string, Set<string>>();
+      for (const m of svg.matchAll(/<path aria-label="[^"]*arm: ([^;"]+)[^"]*" role="graphics-symbol" aria-roledescription="point"[^>]*>/g)) {
+        const tag = m[0];
+        const attr = (a: string) => new RegExp(` ${a}="([^"]+)"`).exec(tag)?.[1] ?? '';
+        const colour = attr('stroke') && attr('stroke') !== 'white' ? attr('stroke') : attr('fill');
+        out.set(m[1]!, (out.get(m[1]!) ?? new Set()).add(colour));
+      }
+      return out;
+    };
+    const legend = new Map(
+      [
+        ...forest.matchAll(
+          /role-legend-symbol"[^>]*><path[^>]*stroke="([^"]+)"[^>]*\/><\/g><g class="mark-text role-legend-label"[^>]*><text[^>]*>([^<]+)<\/text>/g,
+        ),
+      ].map((m) => [m[2]!, m[1]!]),
+    );
+    const inForest = marks(forest);
+    // The reference has no difference from itself: adam alone is drawn, in adam's colour (the second), not sgd's.
+    expect([...inForest.keys()]).toEqual(['adam']);
+    const [adamStroke] = [...inForest.get('adam')!];
+    expect(adamStroke).toBe('#D55E00');
+    expect(legend.get('adam')).toBe(adamStroke);
+    expect(legend.has('sgd')).toBe(false);
+    // Every other chart with point marks per arm agrees.
+    for (const svg of svgs.filter((s) => s !== forest)) {
+      const m = marks(svg).get('adam');
+      if (m) for (const x of m) expect(x).toBe(adamStroke);
+    }
+    // One x scale: every panel's axis has the same tick labels.
+    const axes = (forest.match(/role-axis-label"[^>]*>[\s\S]*?<\/g>/g) ?? []).map((g) => [...g.matchAll(/>([^<>]+)<\/text>/g)].map((t) => t[1]));
+    const xAxes = axes.filter((labels) => labels.every((l) => /^[−-]?[\d.]+$/.test(l!)));
+    expect(xAxes.length).toBe(3); // gaussian_noise, fgsm, rotation
+    for (const a of xAxes) expect(a).toEqual(xAxes[0]);
+  });
 });

@@ -18,18 +18,23 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Width the page gives charts (the report is 1240 px wide with its margins). */
 export const PAGE_WIDTH = 1180;
 
-/** Encodings that give each arm the same colour, shape and dash in every chart. */
-export function armScales(arms: readonly string[], field = 'arm', title = 'arm') {
+/**
+ * Encodings that give each arm the same colour, shape and dash in every chart: the scales
+ * always span every arm of the run, in its order; `shown` limits the legend to the arms a
+ * chart draws (a forest plot has no row for the reference).
+ */
+export function armScales(arms: readonly string[], field = 'arm', title = 'arm', shown?: readonly string[]) {
   const domain = [...arms];
   const pick = <T>(xs: readonly T[], i: number) => xs[i % xs.length]!;
+  const legend = { title, ...(shown ? { values: [...shown] } : {}) };
   return {
-    color: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(PALETTE, i)) }, legend: { title } },
-    shape: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(SHAPES, i)) }, legend: { title } },
+    color: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(PALETTE, i)) }, legend },
+    shape: { field, type: 'nominal' as const, scale: { domain, range: arms.map((_, i) => pick(SHAPES, i)) }, legend },
     strokeDash: {
       field,
       type: 'nominal' as const,
       scale: { domain, range: arms.map((_, i) => DASHES[Math.floor(i / PALETTE.length) % DASHES.length]!) },
-      legend: { title },
+      legend,
     },
   };
 }
@@ -147,9 +152,12 @@ export interface ForestRow {
   readonly significant: boolean;
 }
 
-/** Paired differences from the reference with 95% intervals, one panel per perturbation; filled where significant after correction. */
-export function forestPlot(o: { title: string; xTitle: string; rows: readonly ForestRow[]; arms: readonly string[] }): TopLevelSpec {
-  const s = armScales(o.arms);
+/**
+ * Paired differences from the reference with 95% intervals, one panel per perturbation on
+ * one shared x scale (so panels compare at a glance); filled where significant after correction.
+ */
+export function forestPlot(o: { title: string; xTitle: string; rows: readonly ForestRow[]; arms: readonly string[]; shown?: readonly string[] }): TopLevelSpec {
+  const s = armScales(o.arms, 'arm', 'arm', o.shown);
   const panels = [...new Set(o.rows.map((r) => r.panel))];
   const values = o.rows
     .filter((r) => Number.isFinite(r.diff))
@@ -160,7 +168,7 @@ export function forestPlot(o: { title: string; xTitle: string; rows: readonly Fo
       high: 100 * (Number.isFinite(r.high) ? r.high : r.diff),
       mark: r.significant ? 'q < 0.05' : 'not significant',
     }));
-  const y = { field: 'arm', type: 'nominal' as const, title: null, sort: [...o.arms] };
+  const y = { field: 'arm', type: 'nominal' as const, title: null, sort: [...(o.shown ?? o.arms)] };
   const x = { field: 'diff', type: 'quantitative' as const, title: o.xTitle };
   return {
     $schema: SCHEMA,
@@ -168,7 +176,6 @@ export function forestPlot(o: { title: string; xTitle: string; rows: readonly Fo
     data: { values },
     facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelFontWeight: 'bold' } },
     columns: columnsFor(panels.length, 170),
-    resolve: { scale: { x: 'independent' } },
     spec: {
       width: 170,
       height: { step: 16 },

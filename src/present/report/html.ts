@@ -39,6 +39,8 @@ import { TUNE_DEFAULTS } from '../../run/tune/options.ts';
 
 const pct = (v: number, digits = 1) => (Number.isFinite(v) ? (100 * v).toFixed(digits) : '–');
 /** A difference in percentage points, signed. */
+/** A q-value as findings show it: two significant digits, or "< 0.001". */
+const qText = (q: number) => (q < 0.001 ? '&lt; 0.001' : q.toPrecision(2));
 const pts = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}` : '–');
 const ALPHA = 0.05;
 
@@ -120,7 +122,10 @@ function alerts(view: RunView): string {
 function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy: string, auc: string): string[] {
   const ref = view.suite.reference;
   const name = (a: ArmKey) => `<b>${esc(armName(view, a))}</b>`;
-  const vs = (r: SummaryRow) => (r.vsReference ? `, ${pts(r.vsReference.diff)} pts against ${esc(ref)}${significant(r) ? '*' : ''}` : '');
+  // Each difference says at once whether it is one: q < ALPHA, or n.s. with its q.
+  const sig = (r: SummaryRow) =>
+    !r.vsReference || !Number.isFinite(r.vsReference.q) ? '' : significant(r) ? `, q = ${qText(r.vsReference.q)}` : `, n.s. (q = ${qText(r.vsReference.q)})`;
+  const vs = (r: SummaryRow) => (r.vsReference ? `, ${pts(r.vsReference.diff)} pts against ${esc(ref)}${sig(r)}` : '');
   const ranked = (p: string, severity: number, metric: string) =>
     group.arms
       .map((a) => ({ a, r: look.get(a, p, severity, metric)! }))
@@ -165,8 +170,8 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
   );
   if (tested.length)
     lines.push(
-      `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant (*: ` +
-        `Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds).`,
+      `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant ` +
+        `(Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds; n.s.: not significant).`,
     );
   return lines;
 }
@@ -247,7 +252,9 @@ async function findings(view: RunView, look: Lookup): Promise<string> {
               title: `difference from ${view.suite.reference} in mean accuracy over each sweep`,
               xTitle: 'percentage points (95% CI)',
               rows: forest,
-              arms: names.filter((n) => forest.some((f) => f.arm === n)),
+              // Every arm keeps the colour and shape it has in every other chart; the reference has no row.
+              arms: names,
+              shown: names.filter((n) => forest.some((f) => f.arm === n)),
             }),
           )
         : '',

@@ -1,5 +1,6 @@
 // summary.csv: per (arm, perturbation, severity, metric) across seeds: n, mean, std,
-// Student-t 95% interval, and the paired difference from the reference arm.
+// Student-t 95% interval, and the paired difference from the reference arm with its p-value
+// and its Benjamini-Hochberg q-value (the report's marks and compare's test use q).
 import { toCsv } from './csv.ts';
 import type { RunView } from '../../run/results/view.ts';
 import { metricInfo } from '../../measure/metrics/catalog.ts';
@@ -24,6 +25,7 @@ export const SUMMARY_COLUMNS = [
   'diff_ci95_low',
   'diff_ci95_high',
   'p_value',
+  'q_value',
 ] as const;
 
 export function summaryCsv(view: RunView): string {
@@ -52,6 +54,7 @@ export function summaryCsv(view: RunView): string {
         t?.ciLow,
         t?.ciHigh,
         t?.p,
+        t?.q,
       ].map(cell);
     }),
   );

@@ -1,0 +1,59 @@
+// One headline score: the terminal table, summary.csv and the report's scores table show the
+// same number for every (optimizer, perturbation): clean accuracy, and each perturbation's
+// accuracy_auc, means over seeds. Findings say at once whether each difference is significant.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { read } from '../helpers/cli.ts';
+import { smallRun } from '../helpers/small-run.ts';
+import { accuracyTable } from '../../harness/table.ts';
+import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { SMALL } from '../helpers/small-run.ts';
+import type { CellRecord } from '../../src/run/experiment/store.ts';
+
+const csvRows = (text: string) => {
+  const [head, ...lines] = text.trim().split('\n');
+  const cols = head!.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+};
+
+describe('the headline score', () => {
+  let dir = '';
+  let records: CellRecord[] = [];
+  beforeAll(async () => {
+    ({ dir, records } = await smallRun({ seeds: [0, 1, 2] }));
+  }, 300_000);
+
+  it('is the same number in the terminal table, summary.csv and the report', () => {
+    const summary = csvRows(read(dir, 'summary.csv'));
+    const expected = (optimizer: string, p: string) => {
+      const row = summary.find(
+        (r) => r.optimizer === optimizer && r.perturbation === p && r.severity === '0' && r.metric === (p === 'clean' ? 'accuracy' : 'accuracy_auc'),
+      )!;
+      return (100 * Number(row.mean)).toFixed(1);
+    };
+    const perturbations = ['clean', 'gaussian_noise', 'fgsm', 'rotation'];
+    const table = accuracyTable(defineSuite({ ...SMALL, seeds: [0, 1, 2] }), records);
+    const html = read(dir, 'report.html');
+    const scores = /<table class="num scores">[\s\S]*?<\/table>/.exec(html)![0];
+    for (const optimizer of ['sgd', 'adam']) {
+      const want = perturbations.map((p) => expected(optimizer, p));
+      const line = table.split('\n').find((l) => l.startsWith(`${optimizer} `))!;
+      expect(line.trim().split(/\s+/).slice(1, 5)).toEqual(want.map((v) => `${v}%`));
+      const row = new RegExp(`<tr><td><b>${optimizer}</b></td>(.*?)</tr>`).exec(scores)![1]!;
+      const cells = [...row.matchAll(/<td>(?:<b>)?([\d.]+)/g)].map((m) => m[1]);
+      expect(cells.slice(0, 4)).toEqual(want);
+    }
+    expect(table).toContain('accuracy_auc');
+  });
+
+  it('says in each finding whether a difference is significant, and summary.csv has the q-value the report used', () => {
+    const html = read(dir, 'report.html');
+    const findings = /<section id="findings">[\s\S]*?<\/section>/.exec(html)![0];
+    const against = findings.match(/pts against sgd[^)<]*\)?/g) ?? [];
+    expect(against.length).toBeGreaterThan(0);
+    for (const a of against) expect(a).toMatch(/pts against sgd, (q = [\d.]+|n\.s\. \(q = [\d.]+\)|q = &lt; 0\.001)/);
+    const summary = csvRows(read(dir, 'summary.csv'));
+    const adam = summary.find((r) => r.optimizer === 'adam' && r.perturbation === 'fgsm' && r.metric === 'accuracy_auc')!;
+    expect(Number(adam.q_value)).toBeGreaterThanOrEqual(Number(adam.p_value));
+    expect(Number(adam.q_value)).toBeLessThanOrEqual(1);
+  });
+});
