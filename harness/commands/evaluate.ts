@@ -61,6 +61,7 @@ function evaluationData(flags: EvaluateFlags, base: Suite | undefined): SuiteDef
   }
   if (Object.keys(imageOptions).length) throw new UsageError('--channels and --size apply to --dataset image-folder only');
   if (!flags.dataset && base?.data) return { name: base.dataset, format: base.data.format, path: base.data.path, ...base.data.options };
+  // Checked after the model (evaluationSuite): a model's own problems are named first.
   return flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset';
 }
 
@@ -68,7 +69,7 @@ function evaluationData(flags: EvaluateFlags, base: Suite | undefined): SuiteDef
 async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
   const base = flags.suite ? await loadSuite(flags.suite) : undefined;
   const preprocess = flags.scale !== undefined || flags.mean || flags.std ? { scale: flags.scale, mean: flags.mean, std: flags.std } : undefined;
-  return defineSuite({
+  const suite = defineSuite({
     name: 'evaluate',
     description: `${basename(flags.model)} evaluated as trained (no training)`,
     dataset: evaluationData(flags, base),
@@ -81,6 +82,13 @@ async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
     seeds: flags.seeds,
     perturbations: flags.perturbations ? readPerturbations(flags.perturbations) : (base?.perturbations ?? (await loadSuite('default')).perturbations),
   });
+  // No silent default: a model scored on data it was not trained for gives wrong numbers, not an error.
+  if (!flags.dataset && !base)
+    throw new UsageError(
+      `evaluate needs the test data the model was trained for: --dataset NAME (${listDatasets().join(', ')}), ` +
+        `or --dataset image-folder|numpy with --data-dir PATH, or --suite FILE whose dataset it is`,
+    );
+  return suite;
 }
 
 function channelCount(v: string): number {
@@ -102,7 +110,7 @@ export function register(program: Command): void {
     .requiredOption('--model <file.onnx>', 'the classifier (torch.onnx.export, tf2onnx); its input shape and class count must fit the dataset')
     .option(
       '--dataset <name>',
-      `the test data (${listDatasets().join(', ')}; default fashion-mnist-subset, or the --suite's), or your own: ${userFormats().join(', ')} with --data-dir`,
+      `the test data, required (${listDatasets().join(', ')}, or the --suite's), or your own: ${userFormats().join(', ')} with --data-dir`,
     )
     .option(
       '--data-dir <path>',

@@ -43,6 +43,8 @@ describe('optrobust evaluate', () => {
       'evaluate',
       '--model',
       join(FIXTURES, 'trained-lenet.onnx'),
+      '--dataset',
+      'fashion-mnist-subset',
       '--mean',
       String(ref.trained_lenet.mean),
       '--std',
@@ -96,7 +98,7 @@ describe('optrobust evaluate', () => {
       const file = join(base, 'bad.onnx');
       writeFileSync(file, bytes);
       const out = join(base, 'out');
-      const r = await cli(['evaluate', '--model', file, '--out', out]);
+      const r = await cli(['evaluate', '--model', file, '--dataset', 'fashion-mnist-subset', '--out', out]);
       expect(r.stderr).toMatch(message);
       expect(r.code).toBe(2);
       expect(existsSync(out)).toBe(false);
@@ -106,9 +108,17 @@ describe('optrobust evaluate', () => {
     expect((await cli(['evaluate', '--model', '/nonexistent/model.onnx'])).stderr).toMatch(
       /\/nonexistent\/model\.onnx: no such file; expected an ONNX model file/,
     );
-    const r = await cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--std', '0.3,0']);
+    const r = await cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--dataset', 'fashion-mnist-subset', '--std', '0.3,0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--std expects positive numbers separated by commas/);
+  });
+
+  it('needs --dataset (or a suite): a model is never scored on data it was not trained for by default', async () => {
+    const out = join(tmp(), 'never');
+    const r = await cli(['evaluate', '--model', join(FIXTURES, 'trained-lenet.onnx'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/evaluate needs the test data the model was trained for: --dataset NAME \(fashion-mnist-subset, /);
+    expect(existsSync(out)).toBe(false);
   });
 });
 
