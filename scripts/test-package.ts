@@ -20,9 +20,17 @@ const sh = (cmd: string, args: readonly string[], cwd: string, env: NodeJS.Proce
 };
 
 try {
-  sh('npm', ['run', 'build'], root);
+  // `npm pack` builds dist/ itself (prepack): a pack from a clean clone ships the built package.
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
   sh('npm', ['pack', '--pack-destination', work], root);
   const tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  const listed = sh('tar', ['-tzf', tarball], root);
+  if (
+    !listed.includes('package/dist/src/index.js') ||
+    !listed.includes('package/dist/harness/cli.js') ||
+    !listed.includes('package/tools/record_trajectory.py')
+  )
+    throw new Error(`${tarball} lacks dist/ or tools/: prepack did not build it`);
 
   sh('npx', ['publint', '--strict', tarball], root);
   // ESM only (Node >= 20): node10 and CommonJS resolution are out of scope by design.

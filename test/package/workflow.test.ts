@@ -33,4 +33,13 @@ describe('.github/workflows/nightly.yml', () => {
     expect(text).toMatch(/- name: Job summary\n {8}if: always\(\)/);
     expect(text).toMatch(/inputs:\n {6}accept:/);
   });
+
+  it('keeps the nightly cache small and its third-party action pinned: no weights, history of run.json and the store only', () => {
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/npx optrobust run [^\n]*--no-weights/);
+    expect(text).toMatch(/cp tonight\/run\.json tonight\/cells\.jsonl "\$night\/"/);
+    expect(text).not.toMatch(/cp -r tonight/);
+    // Every action from outside actions/* is pinned to a full commit.
+    for (const [, uses] of text.matchAll(/uses: ([^\s]+)/g)) if (!uses!.startsWith('actions/')) expect(uses).toMatch(/@[0-9a-f]{40}$/);
+  });
 });
