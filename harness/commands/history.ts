@@ -12,9 +12,10 @@ export function register(program: Command): void {
     .description('follow one suite across runs (nights): headline scores per run, change points, exit 1 when the latest run starts a change for the worse')
     .argument('<dirs...>', 'run directories, or folders holding them')
     .option('--out <dir>', 'where history.csv and history.html go', 'reports/history')
-    .action((dirs: string[], flags: { out: string }) => {
+    .option('--allow-mismatch', 'follow runs whose setups differ (epochs, data, hyperparameters); refused otherwise, as compare refuses them')
+    .action((dirs: string[], flags: { out: string; allowMismatch?: boolean }) => {
       checkOwnFolder(flags.out, '--out', ['history.csv', 'history.html'], 'history writes history.csv and history.html into a folder of their own');
-      const h = buildHistory(dirs);
+      const h = buildHistory(dirs, { allowMismatch: flags.allowMismatch });
       mkdirSync(flags.out, { recursive: true });
       writeFileAtomic(join(flags.out, 'history.csv'), historyCsv(h));
       writeFileAtomic(join(flags.out, 'history.html'), historyHtml(h));

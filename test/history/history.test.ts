@@ -2,7 +2,7 @@
 // on pure noise (its false-alarm rate), and `optrobust history` on real runs whose
 // configuration changed mid-history (a weakened optimizer from night 4 on).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -87,7 +87,8 @@ describe('optrobust history', () => {
     'marks the change where the weakened optimizer came in, with its commit, and none for the unchanged one; exit 0 ' + 'when the latest run starts nothing',
     async () => {
       const out = mkdtempSync(join(tmpdir(), 'history-out-'));
-      const r = await cli(['history', folder, '--out', out]);
+      // The weakened optimizer is simulated by a lower learning rate: a change of setup, allowed here.
+      const r = await cli(['history', folder, '--out', out, '--allow-mismatch']);
       expect(r.code, r.stderr).toBe(0);
       const rows = parse(readFileSync(join(out, 'history.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
       expect([...new Set(rows.map((x) => x.run))]).toEqual(['night-1', 'night-2', 'night-3', 'night-4', 'night-5', 'night-6']);
@@ -104,9 +105,18 @@ describe('optrobust history', () => {
     const recent = mkdtempSync(join(tmpdir(), 'history-recent-'));
     for (const i of [1, 2, 3]) night(normal, i, recent);
     night(weak, 4, recent);
-    const r = await cli(['history', recent, '--out', join(recent, 'out')]);
+    const r = await cli(['history', recent, '--out', join(recent, 'out'), '--allow-mismatch']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/REGRESSION from the latest run: adam · clean · accuracy/);
+  });
+
+  it('refuses runs whose setups differ, as compare does, naming them and the first difference; nothing written', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'history-mixed-')), 'out');
+    const r = await cli(['history', folder, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/3 run\(s\) differ in setup from the latest, night-6: night-1 \(optimizer adam: it \{"name":"adam","options":\{"lr":0\.003/);
+    expect(r.stderr).toMatch(/leave them out, or pass --allow-mismatch/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('refuses fewer than two runs, runs of different suites, and folders without runs, exit 2', async () => {

@@ -4,8 +4,9 @@
 // perturbation, accuracy_auc (the mean accuracy across its sweep), each the mean over seeds
 // with its 95% interval.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readManifest, MANIFEST_FILE, type RunManifest } from '../../run/experiment/manifest.ts';
+import { setupDifferences } from '../compare/run-data.ts';
 import { RunStore } from '../../run/experiment/store.ts';
 import { runView, armName } from '../../run/results/view.ts';
 import { M, metricInfo } from '../../measure/metrics/catalog.ts';
@@ -62,7 +63,12 @@ export function findRuns(paths: readonly string[]): string[] {
   return dirs;
 }
 
-export function buildHistory(paths: readonly string[]): History {
+export interface HistoryOptions {
+  /** Follow runs whose setups differ (suite fields, data, hyperparameters), as `compare --allow-mismatch` compares them. */
+  readonly allowMismatch?: boolean;
+}
+
+export function buildHistory(paths: readonly string[], options: HistoryOptions = {}): History {
   const runs = findRuns(paths)
     .map((dir) => {
       const manifest = readManifest(dir);
@@ -72,6 +78,20 @@ export function buildHistory(paths: readonly string[]): History {
   if (runs.length < 2) throw new HistoryError(`a history needs at least two runs; found ${runs.length} in ${paths.join(', ')}`);
   const suites = new Set(runs.map((r) => r.manifest.config.suite.name));
   if (suites.size > 1) throw new HistoryError(`the runs are of different suites (${[...suites].join(', ')}); a history follows one suite`);
+  // A change of setup (epochs, data, an optimizer's options) is not a change of the code's
+  // behaviour: such runs are refused, as compare refuses them, unless allowed.
+  const newest = runs.at(-1)!;
+  const differing = options.allowMismatch
+    ? []
+    : runs.slice(0, -1).flatMap((r) => {
+        const d = setupDifferences(r.manifest, newest.manifest);
+        return d.length ? [`${basename(r.dir)} (${d[0]!.replace('baseline', 'it').replace('current', 'the latest')}${d.length > 1 ? `, and ${d.length - 1} more` : ''})`] : [];
+      });
+  if (differing.length)
+    throw new HistoryError(
+      `${differing.length} run(s) differ in setup from the latest, ${basename(newest.dir)}: ${differing.slice(0, 3).join('; ')}` +
+        `${differing.length > 3 ? '; ...' : ''}. A history follows one setup: leave them out, or pass --allow-mismatch`,
+    );
 
   const byKey = new Map<string, { arm: string; perturbation: string; metric: string; points: HistoryPoint[] }>();
   runs.forEach((run, i) => {
