@@ -85,7 +85,9 @@ export function buildHistory(paths: readonly string[], options: HistoryOptions =
     ? []
     : runs.slice(0, -1).flatMap((r) => {
         const d = setupDifferences(r.manifest, newest.manifest);
-        return d.length ? [`${basename(r.dir)} (${d[0]!.replace('baseline', 'it').replace('current', 'the latest')}${d.length > 1 ? `, and ${d.length - 1} more` : ''})`] : [];
+        return d.length
+          ? [`${basename(r.dir)} (${d[0]!.replace('baseline', 'it').replace('current', 'the latest')}${d.length > 1 ? `, and ${d.length - 1} more` : ''})`]
+          : [];
       });
   if (differing.length)
     throw new HistoryError(
