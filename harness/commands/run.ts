@@ -138,7 +138,12 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         keepWeights: flags.weights !== false,
         ...(modules ? { modules } : {}),
       };
-      dir = flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`);
+      // Engines give every array task the same command line: with --shard auto, --out names the
+      // run's folder and each task writes its own shard-K inside it (`optrobust merge DIR` joins them).
+      dir =
+        flags.out !== undefined && chosen && isAutoShard(flags.shard!)
+          ? join(flags.out, `shard-${shard!.index}`)
+          : (flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
       if (existsSync(join(dir, 'run.json')))
         throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
       // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).

@@ -80,20 +80,24 @@ describe('--shard auto through the command line', () => {
   // explicit count) runs here and the other three in `npm run test:slow`.
   const endToEnd = process.env.OPTROBUST_SLOW === '1' ? Object.keys(ENGINES) : ['kubernetes'];
   for (const [engine, env] of Object.entries(ENGINES).filter(([e]) => endToEnd.includes(e))) {
-    it(`${engine}: two shards merged (second first) equal the unsharded run byte for byte; run.json says where each shard came from`, async () => {
-      const base = mkdtempSync(join(tmpdir(), `shard-${engine}-`));
+    it(`${engine}: two tasks with one command line write DIR/shard-K; merge DIR equals the unsharded run byte for byte; run.json says where each shard came from`, async () => {
+      const base = join(mkdtempSync(join(tmpdir(), `shard-${engine}-`)), 'run');
       for (const k of [2, 1]) {
-        const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', join(base, `s${k}`)], undefined, {
+        const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', base], undefined, {
           ...CLEAR,
           ...env(k),
         });
         expect(r.code, r.stderr).toBe(0);
-        const manifest = JSON.parse(readFileSync(join(base, `s${k}`, 'run.json'), 'utf8')) as { config: { shard: unknown }; provenance: { shard: string } };
+        const manifest = JSON.parse(readFileSync(join(base, `shard-${k}`, 'run.json'), 'utf8')) as {
+          config: { shard: unknown };
+          provenance: { shard: string };
+        };
         expect(manifest.config.shard).toEqual({ index: k, count: 2 });
         expect(manifest.provenance.shard).toMatch(new RegExp(Object.keys(env(k))[0]!));
       }
-      expect((await cli(['merge', join(base, 's2'), join(base, 's1'), '--out', join(base, 'merged')])).code).toBe(0);
-      for (const f of FILES) expect(readFileSync(join(base, 'merged', f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
+      const merged = join(base, '..', 'merged');
+      expect((await cli(['merge', base, '--out', merged])).code).toBe(0);
+      for (const f of FILES) expect(readFileSync(join(merged, f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
     }, 300_000);
   }
 
