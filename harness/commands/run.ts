@@ -155,12 +155,16 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const interrupt = new AbortController();
-  const onSigint = () => {
-    if (interrupt.signal.aborted) process.exit(EXIT.interrupted); // a second ^C: stop at once
-    log('\noptrobust: stopping (^C again to quit at once)...');
+  // ^C, and a batch engine's SIGTERM (Kubernetes, Slurm's preemption) or a closed terminal's
+  // SIGHUP: no new cells, stored ones stay stored, exit 130 ("interrupted", so a retry policy
+  // can requeue the task), and how to resume is said. A second signal exits at once.
+  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSigint = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(EXIT.interrupted);
+    log(`\noptrobust: ${signal}: stopping (send it again, or ^C, to quit at once)...`);
     interrupt.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSigint);
   try {
     mkdirSync(dir, { recursive: true });
     log(
@@ -214,7 +218,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       );
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSigint);
   }
 }
 

@@ -58,6 +58,9 @@ export interface RunOutcome {
   readonly wallSeconds: number;
 }
 
+/** How long a worker's death waits for the stop signal that may have caused it (milliseconds). */
+const DEATH_GRACE_MS = 500;
+
 /** The run was stopped through RunOptions.signal; the store holds every cell reported done. */
 export class Interrupted extends Error {
   constructor(
@@ -184,7 +187,15 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
         const label = taskLabel(suite, t);
         o.progress.begin(label);
         const task: WorkerTask = { ...t, config: o.config, threads: o.threads };
-        const outcome: Outcome = await pool!.run(task).catch((e: unknown) => ({ error: errorText(e), seconds: 0 }));
+        let died = false;
+        const outcome: Outcome = await pool!.run(task).catch((e: unknown) => {
+          died = /exited unexpectedly/.test(errorText(e));
+          return { error: errorText(e), seconds: 0 };
+        });
+        // A batch engine's SIGTERM to every process can reach a worker before this process
+        // (the order is the kernel's): a worker that died is only a failed cell if no stop
+        // follows within a moment.
+        if (died && !fatal) await new Promise((r) => setTimeout(r, DEATH_GRACE_MS));
         if (fatal) return; // the pool was torn down under this cell: it did not fail, it was stopped
         try {
           done(t, outcome);
