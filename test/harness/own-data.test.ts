@@ -3,11 +3,10 @@
 // folder as PyTorch scores it, a suite that trains on a folder and names its classes, a
 // changed folder refused on --resume, and bad data refused (exit 2, the file named, nothing written).
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { cli, read, ROOT } from '../helpers/cli.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
 import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
@@ -175,6 +174,57 @@ describe('your own data', () => {
       await refuse(
         ['evaluate', '--model', join(FOLDER, 'small-cnn.onnx'), '--dataset', 'image-folder', '--data-dir', root, '--channels', '3', '--size', '32'],
         /test\/dog\/000\.png: is a damaged or truncated PNG file/,
+      );
+    });
+    // The folder's other ways to be wrong, each through the command line (the loader's tests name them in detail).
+    const folderCase = (what: string, edit: (root: string) => void, message: RegExp, options: string[] = ['--channels', '3', '--size', '32']) =>
+      it(`an image folder with ${what}`, async () => {
+        const root = tmp();
+        cpSync(join(FOLDER, 'root'), root, { recursive: true });
+        edit(root);
+        await refuse(['evaluate', '--model', join(FOLDER, 'small-cnn.onnx'), '--dataset', 'image-folder', '--data-dir', root, ...options], message);
+      });
+    folderCase(
+      'an empty class folder',
+      (r) => {
+        mkdirSync(join(r, 'train', 'emu'));
+        mkdirSync(join(r, 'test', 'emu'));
+      },
+      /train\/emu: class folder "emu" holds no image files/,
+    );
+    folderCase(
+      'a file that is not an image under an image name',
+      (r) => writeFileSync(join(r, 'train', 'cat', '000.png'), 'not a picture'),
+      /train\/cat\/000\.png: is not a PNG, JPEG, WebP or BMP file/,
+    );
+    folderCase(
+      'a truncated JPEG',
+      (r) => {
+        const f = join(r, 'test', 'cat', '006.jpg');
+        writeFileSync(f, readFileSync(f).subarray(0, 600));
+      },
+      /test\/cat\/006\.jpg: is a truncated JPEG file/,
+    );
+    folderCase('images of different sizes and no --size', () => {}, /: is \d+x\d+ but \d+ image\(s\) differ: .*; set the dataset's size/, ['--channels', '3']);
+    folderCase(
+      'a symbolic link loop',
+      (r) => symlinkSync(join(r, 'train', 'dog'), join(r, 'train', 'dog', 'loop')),
+      /train\/dog\/loop: is a symbolic link loop/,
+    );
+    folderCase(
+      'no images at all',
+      (r) => {
+        rmSync(join(r, 'train'), { recursive: true });
+        rmSync(join(r, 'test'), { recursive: true });
+        mkdirSync(join(r, 'train'));
+        mkdirSync(join(r, 'test'));
+      },
+      /train: holds no class folders/,
+    );
+    it('a .npz whose labels and images differ in length', async () => {
+      await refuse(
+        [...model, '--dataset', 'numpy', '--data-dir', npz({ x_train: grey(20), y_train: ys(19), x_test: grey(10), y_test: ys(10) })],
+        /data\.npz\[y_train\]: holds 19 labels but its images are 20/,
       );
     });
     it('a .npz missing an array', async () => {
