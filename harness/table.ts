@@ -46,8 +46,9 @@ export function accuracyTable(suite: Suite, records: readonly CellRecord[], widt
   const line = (cells: string[], cols: number[]) => [cells[0]!.padEnd(widths[0]!), ...cols.map((i) => cells[i]!.padStart(widths[i]!))].join('  ').trimEnd();
   const seeds = suite.seeds.length;
   const caption =
-    `Clean accuracy, and per perturbation its accuracy_auc: the mean accuracy across its sweep (clean at severity 0),\n` +
-    `as in report.html and summary.csv; means over ${seeds} seed${seeds === 1 ? '' : 's'}; diverged and failed: cells.`;
+    `Clean accuracy, and per perturbation accuracy_auc: the mean accuracy across its sweep\n` +
+    `(clean at severity 0), as in report.html and summary.csv; means over ${seeds} seed${seeds === 1 ? '' : 's'};\n` +
+    `diverged and failed: cells.`;
   return [
     caption,
     ...blocks.map((cols) =>

@@ -100,7 +100,8 @@ describe('the end-of-run table', () => {
       seconds: 1,
     })) as unknown as CellRecord[];
     const table = accuracyTable(nightly, records);
-    expect(table).toMatch(/^Test accuracy: the mean over 5 seeds and, per perturbation, over its severities/);
+    expect(table).toMatch(/^Clean accuracy, and per perturbation accuracy_auc: the mean accuracy across its sweep\n/);
+    expect(table).toMatch(/^\(clean at severity 0\), as in report\.html and summary\.csv; means over 5 seeds;$/m);
     for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     // every perturbation still has its column, and every optimizer its row in each block
     for (const p of Object.keys(nightly.perturbations)) expect(table).toContain(p);

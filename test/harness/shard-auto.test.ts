@@ -80,7 +80,7 @@ describe('--shard auto through the command line', () => {
   // explicit count) runs here and the other three in `npm run test:slow`.
   const endToEnd = process.env.OPTROBUST_SLOW === '1' ? Object.keys(ENGINES) : ['kubernetes'];
   for (const [engine, env] of Object.entries(ENGINES).filter(([e]) => endToEnd.includes(e))) {
-    it(`${engine}: two tasks with one command line write DIR/shard-K; merge DIR equals the unsharded run byte for byte; run.json says where each shard came from`, async () => {
+    it(`${engine}: two tasks, one command line, DIR/shard-K each; merge DIR equals the unsharded run; run.json names the source`, async () => {
       const base = join(mkdtempSync(join(tmpdir(), `shard-${engine}-`)), 'run');
       for (const k of [2, 1]) {
         const r = await cli([...SMOKE, '--shard', engine === 'kubernetes' ? 'auto/2' : 'auto', '--out', base], undefined, {
