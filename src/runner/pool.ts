@@ -187,13 +187,15 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
         const label = taskLabel(suite, t);
         o.progress.begin(label);
         const task: WorkerTask = { ...t, config: o.config, threads: o.threads };
+        // A cell's own error comes back as its outcome; a rejection is the worker process
+        // failing (it died, or its pipe closed: EPIPE).
         let died = false;
         const outcome: Outcome = await pool!.run(task).catch((e: unknown) => {
-          died = /exited unexpectedly/.test(errorText(e));
+          died = true;
           return { error: errorText(e), seconds: 0 };
         });
         // A batch engine's SIGTERM to every process can reach a worker before this process
-        // (the order is the kernel's): a worker that died is only a failed cell if no stop
+        // (the order is the kernel's): a worker that failed is only a failed cell if no stop
         // follows within a moment.
         if (died && !fatal) await new Promise((r) => setTimeout(r, DEATH_GRACE_MS));
         if (fatal) return; // the pool was torn down under this cell: it did not fail, it was stopped

@@ -1,4 +1,4 @@
-// Stopping a run as batch engines and terminals do: SIGTERM to the command alone (Kubernetes
+// Stopping a run as batch engines and terminals do: ^C (SIGINT), SIGTERM to the command alone (Kubernetes
 // signals a container's first process), SIGTERM to its whole process group, workers included
 // (Slurm signals every process of a job step), SIGHUP (a closed terminal). Each stops the run
 // with exit 130, stores no failure for the cells it cut short, says how to resume, and the
@@ -24,6 +24,7 @@ describe('stop signals', () => {
   }, 300_000);
 
   for (const [signal, target] of [
+    ['SIGINT', 'the command'],
     ['SIGTERM', 'the command'],
     ['SIGTERM', 'its process group'],
     ['SIGHUP', 'the command'],

@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
-import { BIN, cli, cliDetached, read, ROOT } from '../helpers/cli.ts';
+import { BIN, cli, read, ROOT } from '../helpers/cli.ts';
 import { RESULT_FILES } from '../../src/present/report/write.ts';
 import { encodeIdx, parseIdx } from '../../src/core/data/idx.ts';
 import { RunStore, STORE_FILE } from '../../src/run/experiment/store.ts';
@@ -323,28 +323,6 @@ describe('one error boundary', () => {
     expect(fault.code).toBe(3);
     expect(fault.stderr).toMatch(/^optrobust: internal error \(please report it with the lines below\)\nTypeError: x is undefined\n\s+at /);
   });
-
-  it('SIGINT stops the run, stores no failure, says how to resume, and the resumed run ends with the same bytes', async () => {
-    const args = ['run', '--suite', 'smoke', '--seeds', '0,1,2', '--epochs', '2', '--workers', '1'];
-    const whole = join(tmp(), 'whole');
-    expect((await cli([...args, '--out', whole])).code).toBe(0);
-    const dir = join(tmp(), 'interrupted');
-    const child = cliDetached([...args, '--out', dir], 'pipe');
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!/\[1\/6\]/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    process.kill(child.pid!, 'SIGINT');
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
-    expect(code).toBe(130);
-    expect(stderr).toContain(`Finish the run with: optrobust run --resume ${dir}`);
-    const records = storeOf(dir).records();
-    expect(records.length).toBeGreaterThanOrEqual(1);
-    expect(records.filter((r) => r.kind === 'failure')).toEqual([]);
-    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
-    expect((await cli(['run', '--resume', dir])).code).toBe(0);
-    for (const f of RESULT_FILES) expect(read(dir, f), f).toBe(read(whole, f));
-  }, 300_000);
 });
 
 // The disk-full case needs a small filesystem of its own: a tmpfs in a private mount
