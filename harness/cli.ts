@@ -15,11 +15,24 @@ import * as history from './commands/history.ts';
 import * as list from './commands/list.ts';
 import * as data from './commands/data.ts';
 import * as checkOptimizer from './commands/check-optimizer.ts';
+import * as status from './commands/status.ts';
 
 export { EXIT, positiveInt, seedList } from './flags.ts';
 
 /** The subcommands, in the order `--help` lists them. */
-const COMMANDS: readonly { register(program: Command): void }[] = [run, evaluate, exportModel, merge, compare, report, history, list, data, checkOptimizer];
+const COMMANDS: readonly { register(program: Command): void }[] = [
+  run,
+  evaluate,
+  status,
+  exportModel,
+  merge,
+  compare,
+  report,
+  history,
+  list,
+  data,
+  checkOptimizer,
+];
 
 export function buildProgram(): Command {
   const program = new Command('optrobust')

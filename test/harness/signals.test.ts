@@ -2,7 +2,7 @@
 // signals a container's first process), SIGTERM to its whole process group, workers included
 // (Slurm signals every process of a job step), SIGHUP (a closed terminal). Each stops the run
 // with exit 130, stores no failure for the cells it cut short, says how to resume, and the
-// resumed run ends with the same bytes as an uninterrupted one.
+// resumed run ends with the same bytes as an uninterrupted one; `optrobust status` says where the run stands.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,15 @@ describe('stop signals', () => {
       expect(records.length).toBeGreaterThanOrEqual(1);
       expect(records.filter((r) => r.kind === 'failure')).toEqual([]);
       expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+      // `status` says what a batch script needs: incomplete (exit 1), how many cells remain, how to finish.
+      const before = await cli(['status', dir]);
+      expect(before.code).toBe(1);
+      expect(before.stdout).toMatch(new RegExp(`main +${records.length} stored, ${6 - records.length} to run`));
+      expect(before.stdout).toContain(`incomplete: finish it with optrobust run --resume ${dir}`);
       expect((await cli(['run', '--resume', dir])).code).toBe(0);
+      const after = await cli(['status', dir, '--json']);
+      expect(after.code).toBe(0);
+      expect(JSON.parse(after.stdout)).toMatchObject({ complete: true, phases: [{ name: 'main', stored: 6, failed: 0, todo: 0 }], attempts: 2, writer: null });
       for (const f of RESULT_FILES) expect(read(dir, f), f).toBe(read(whole, f));
     }, 300_000);
   }

@@ -10,7 +10,7 @@ export const LOCK_FILE = 'run.lock';
 
 export class LockedError extends InputError {}
 
-interface Owner {
+export interface Owner {
   readonly pid: number;
   readonly host: string;
   readonly since: string;
@@ -65,4 +65,10 @@ export function acquireLock(dir: string): () => void {
     };
   }
   throw new LockedError(`${dir}: could not take ${file} (another process keeps re-creating it)`);
+}
+
+/** Who holds `dir`'s lock now: a live writer (on this host, or any on another host), or undefined. */
+export function lockHolder(dir: string): Owner | undefined {
+  const owner = readOwner(join(dir, LOCK_FILE));
+  return owner && (owner.host !== hostname() || alive(owner.pid)) ? owner : undefined;
 }
