@@ -6,7 +6,8 @@ import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { parseShard, warmCharts } from '../../src/index.ts';
+import { armName, parseShard, runView, warmCharts } from '../../src/index.ts';
+import { nearChance, nearChanceText } from '../../src/run/results/chance.ts';
 import { loadDataFor } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
 import { taskLabel } from '../../src/run/experiment/run.ts';
@@ -196,6 +197,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       return problem ? [`${taskLabel(config.suite, r)}: ${problem}`] : [];
     });
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
+    const view = runView(config.suite, outcome.records);
+    for (const n of nearChance(view)) log(`optrobust: warning: ${armName(view, n.arm)}: ${nearChanceText(n)}`);
     if (problems.length)
       log(
         `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the ` +

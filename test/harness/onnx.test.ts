@@ -56,6 +56,7 @@ describe('optrobust evaluate', () => {
     ]);
     expect(r.stderr).toContain('[1/1] pretrained/seed 0');
     expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/near chance/);
     for (const f of RESULT_FILES) expect(existsSync(join(out, f)), f).toBe(true);
     const results = rows(out);
     const acc = (p: string) => Number(results.find((x) => x.perturbation === p && x.metric === 'accuracy')!.value);
@@ -111,6 +112,17 @@ describe('optrobust evaluate', () => {
     const r = await cli(['evaluate', '--model', join(FIXTURES, 'lenet.onnx'), '--dataset', 'fashion-mnist-subset', '--std', '0.3,0']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--std expects positive numbers separated by commas/);
+  });
+
+  it('warns, on the terminal and in the report, when a model scores near chance (here: a Fashion-MNIST model on MNIST digits)', async () => {
+    const out = join(tmp(), 'digits');
+    const args = ['--mean', String(ref.trained_lenet.mean), '--std', String(ref.trained_lenet.std), '--perturbations', '{}', '--workers', '1', '--out', out];
+    const r = await cli(['evaluate', '--model', join(FIXTURES, 'trained-lenet.onnx'), '--dataset', 'mnist-subset', ...args]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: pretrained: clean accuracy \d+\.\d% is near chance \(10\.0% for 10 classes\): is the model scored on the data it was trained for/,
+    );
+    expect(read(out, 'report.html')).toMatch(/<li><b>near chance<\/b>: pretrained: clean accuracy \d+\.\d% is near chance/);
   });
 
   it('needs --dataset (or a suite): a model is never scored on data it was not trained for by default', async () => {

@@ -33,6 +33,7 @@ import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 import { classesSection, hasClasses } from './classes.ts';
+import { nearChance, nearChanceText } from '../../run/results/chance.ts';
 
 import { esc } from './format.ts';
 import { TUNE_DEFAULTS } from '../../run/tune/options.ts';
@@ -110,6 +111,7 @@ function alerts(view: RunView): string {
     const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;
     if (problem) items.push(`<li><b>not finite</b>: ${esc(taskLabel(view.suite, r))}: ${esc(problem)}</li>`);
   }
+  for (const n of nearChance(view)) items.push(`<li><b>near chance</b>: ${esc(armName(view, n.arm))}: ${esc(nearChanceText(n))}</li>`);
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }
 
