@@ -14,15 +14,24 @@ export function register(program: Command): void {
       const s = runStatus(dir);
       const { suite, shard } = s.manifest.config;
       const attempts = s.manifest.timings.attempts ?? [];
+      const last = attempts.at(-1);
+      const ended = last?.finishedAt ? `, finished ${last.finishedAt}` : ', not finished';
       if (flags.json) {
-        process.stdout.write(
-          `${JSON.stringify({ dir, suite: suite.name, shard: shard ?? null, complete: s.complete, phases: s.phases, attempts: attempts.length, writer: s.writer ?? null })}\n`,
-        );
+        const out = {
+          dir,
+          suite: suite.name,
+          shard: shard ?? null,
+          complete: s.complete,
+          phases: s.phases,
+          attempts: attempts.length,
+          writer: s.writer ?? null,
+        };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
         const lines = [
           `${dir}: suite "${suite.name}"${shard ? `, shard ${shard.index}/${shard.count}` : ''}`,
           ...s.phases.map((p) => `  ${p.name.padEnd(8)} ${p.stored} stored${p.failed ? `, ${p.failed} failed` : ''}${p.todo ? `, ${p.todo} to run` : ''}`),
-          `  attempts ${attempts.length}${attempts.length ? ` (the last started ${attempts.at(-1)!.startedAt}${attempts.at(-1)!.finishedAt ? `, finished ${attempts.at(-1)!.finishedAt}` : ', not finished'})` : ''}`,
+          `  attempts ${attempts.length}${last ? ` (the last started ${last.startedAt}${ended})` : ''}`,
           s.writer
             ? `  running: process ${s.writer.pid} on ${s.writer.host} since ${s.writer.since}`
             : s.complete
