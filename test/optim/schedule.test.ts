@@ -1,6 +1,8 @@
 // Learning-rate schedules as pure functions of the step.
 import { describe, expect, it } from 'vitest';
-import { scheduledLr, scheduleProblem } from '../../src/core/optim/schedule.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scheduledLr, scheduleProblem, type Schedule } from '../../src/core/optim/schedule.ts';
 
 describe('scheduledLr', () => {
   it('constant', () => expect(scheduledLr({ kind: 'constant' }, 0.1, 57, 100)).toBe(0.1));
@@ -29,6 +31,36 @@ describe('scheduledLr', () => {
     expect(scheduleProblem({ kind: 'warmup', steps: 5, then: { kind: 'step', everyNSteps: 3, gamma: 2 } })).toBe(
       'schedule.then.gamma = 2; expected a number in (0, 1]',
     );
-    expect(scheduleProblem({ kind: 'linear' } as never)).toMatch(/expected one of constant, step, cosine, warmup/);
+    expect(scheduleProblem({ kind: 'exponential' } as never)).toMatch(/expected one of constant, step, cosine, linear, warmup/);
+  });
+});
+
+describe('against torch.optim.lr_scheduler (scripts/reference/schedule_fixtures.py)', () => {
+  const ref = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'schedules.json'), 'utf8')) as {
+    T: number;
+    lr: number;
+    rates: Record<string, number[]>;
+  };
+  const cases: [string, Schedule][] = [
+    ['step', { kind: 'step', everyNSteps: 7, gamma: 0.5 }],
+    ['cosine', { kind: 'cosine', minLr: 0.001 }],
+    ['linear', { kind: 'linear' }],
+    ['linear-min', { kind: 'linear', minLr: 0.01 }],
+    ['warmup-cosine', { kind: 'warmup', steps: 10, then: { kind: 'cosine' } }],
+  ];
+  for (const [name, schedule] of cases) {
+    it(`${name}: the rate in force at every step, as torch's scheduler sets it`, () => {
+      const ours = Array.from({ length: ref.T }, (_, t) => scheduledLr(schedule, ref.lr, t, ref.T));
+      const theirs = ref.rates[name]!;
+      expect(theirs).toHaveLength(ref.T);
+      // torch's cosine and linear schedulers update recursively: agreement to rounding, not bits.
+      ours.forEach((v, t) => expect(Math.abs(v - theirs[t]!), `step ${t}`).toBeLessThanOrEqual(1e-12 + 1e-9 * Math.abs(theirs[t]!)));
+    });
+  }
+
+  it('linear decay reaches minLr (0 by default) at the last step and refuses a negative one', () => {
+    expect(scheduledLr({ kind: 'linear' }, 0.1, 40, 40)).toBe(0);
+    expect(scheduledLr({ kind: 'linear', minLr: 0.01 }, 0.1, 40, 40)).toBeCloseTo(0.01, 15);
+    expect(scheduleProblem({ kind: 'linear', minLr: -1 })).toBe('schedule.minLr = -1; expected a finite number >= 0');
   });
 });

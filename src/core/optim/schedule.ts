@@ -3,6 +3,8 @@
 //   constant                      lr
 //   step    (everyNSteps, gamma)  lr · gamma^floor(t / everyNSteps)
 //   cosine  (minLr)               minLr + (lr - minLr)·(1 + cos(π·t/T))/2, T = total steps
+//   linear  (minLr)               lr + (minLr - lr)·t/T: linear decay, to 0 by default (AlgoPerf's
+//                                 baselines; torch LinearLR(start_factor=1, end_factor=minLr/lr, total_iters=T))
 //   warmup  (steps, then)         linear ramp from lr/steps to lr over `steps`, times `then`
 // t counts steps from 0; T is the run's total number of steps.
 import { show } from '../../errors.ts';
@@ -12,6 +14,7 @@ export type Schedule =
   | { readonly kind: 'constant' }
   | { readonly kind: 'step'; readonly everyNSteps: number; readonly gamma: number }
   | { readonly kind: 'cosine'; readonly minLr?: number }
+  | { readonly kind: 'linear'; readonly minLr?: number }
   | { readonly kind: 'warmup'; readonly steps: number; readonly then?: Schedule };
 
 export const constant: Schedule = { kind: 'constant' };
@@ -26,6 +29,10 @@ export function scheduledLr(schedule: Schedule, lr: number, t: number, total: nu
     case 'cosine': {
       const min = schedule.minLr ?? 0;
       return min + ((lr - min) * (1 + Math.cos((Math.PI * Math.min(t, total)) / total))) / 2;
+    }
+    case 'linear': {
+      const min = schedule.minLr ?? 0;
+      return lr + ((min - lr) * Math.min(t, total)) / total;
     }
     case 'warmup':
       return Math.min(1, (t + 1) / schedule.steps) * scheduledLr(schedule.then ?? constant, lr, t, total);
@@ -42,12 +49,13 @@ export function scheduleProblem(s: Schedule, path = 'schedule'): string | undefi
       if (!(s.gamma > 0 && s.gamma <= 1)) return `${path}.gamma = ${show(s.gamma)}; expected a number in (0, 1]`;
       return undefined;
     case 'cosine':
+    case 'linear':
       if (s.minLr !== undefined && !(Number.isFinite(s.minLr) && s.minLr >= 0)) return `${path}.minLr = ${show(s.minLr)}; expected a finite number >= 0`;
       return undefined;
     case 'warmup':
       if (!positiveInt(s.steps)) return `${path}.steps = ${show(s.steps)}; expected a positive integer`;
       return s.then ? scheduleProblem(s.then, `${path}.then`) : undefined;
     default:
-      return `${path}.kind = ${show((s as { kind: unknown }).kind)}; expected one of constant, step, cosine, warmup`;
+      return `${path}.kind = ${show((s as { kind: unknown }).kind)}; expected one of constant, step, cosine, linear, warmup`;
   }
 }
