@@ -4,18 +4,16 @@
 // Wider than `width` columns
 // (a nightly suite's 13 perturbations), it is split into blocks of columns, each with the
 // arm column, so that it stays readable in a terminal or a CI log.
-import type { Suite } from '../src/index.ts';
-import type { CellRecord } from '../src/run/experiment/store.ts';
 import { CLEAN } from '../src/measure/perturb/registry.ts';
 import { M } from '../src/measure/metrics/catalog.ts';
 import type { ArmKey } from '../src/run/experiment/grid.ts';
-import { armName, runView } from '../src/run/results/view.ts';
+import { armName, type RunView } from '../src/run/results/view.ts';
 import { armId } from '../src/run/experiment/grid.ts';
 import { phaseResults } from '../src/run/experiment/phase.ts';
 import { main } from '../src/run/experiment/phases/main.ts';
 
-export function accuracyTable(suite: Suite, records: readonly CellRecord[], width = 100): string {
-  const view = runView(suite, records);
+export function accuracyTable(view: RunView, width = 100): string {
+  const { suite } = view;
   const perturbations = [CLEAN, ...Object.keys(suite.perturbations).filter((p) => p !== CLEAN)];
   const header = [view.axes.models || view.axes.regimes ? 'arm' : 'optimizer', ...perturbations, 'diverged', 'failed'];
   const results = phaseResults(view.records, main);

@@ -185,7 +185,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       pool,
     });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
-    process.stdout.write(`\n${accuracyTable(config.suite, outcome.records)}\n\n`);
+    const view = runView(config.suite, outcome.records);
+    process.stdout.write(`\n${accuracyTable(view)}\n\n`);
     if (config.suite.tune && config.shard)
       log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(
@@ -197,7 +198,6 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       return problem ? [`${taskLabel(config.suite, r)}: ${problem}`] : [];
     });
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
-    const view = runView(config.suite, outcome.records);
     for (const n of nearChance(view)) log(`optrobust: warning: ${armName(view, n.arm)}: ${nearChanceText(n)}`);
     if (problems.length)
       log(

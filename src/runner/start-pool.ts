@@ -59,18 +59,22 @@ export function prestart(workers: number): void {
   (globalThis as Slot)[SLOT] ??= startPool(workers);
 }
 
-/** The prestarted pool when it has exactly `workers` workers (one of another size is stopped); undefined otherwise. */
-export async function adoptPrestarted(workers: number): Promise<WorkerPool | undefined> {
+/** Takes the prestarted pool, if any (it is nobody else's from then on). */
+function take(): WorkerPool | undefined {
   const pool = (globalThis as Slot)[SLOT];
   (globalThis as Slot)[SLOT] = undefined;
-  if (pool && pool.workers !== workers) {
-    await pool.destroy();
-    return undefined;
-  }
   return pool;
+}
+
+/** The prestarted pool when it has exactly `workers` workers (one of another size is stopped); undefined otherwise. */
+export async function adoptPrestarted(workers: number): Promise<WorkerPool | undefined> {
+  const pool = take();
+  if (pool?.workers === workers) return pool;
+  await pool?.destroy();
+  return undefined;
 }
 
 /** Stops a prestarted pool nobody adopted (the command failed before its run began), so the process can exit. */
 export async function releasePrestarted(): Promise<void> {
-  await (await adoptPrestarted(-1))?.destroy();
+  await take()?.destroy();
 }

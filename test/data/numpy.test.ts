@@ -93,6 +93,19 @@ describe('NumPy datasets', () => {
     expect(d.train.images[7]).toBe(floats[7]);
   });
 
+  it('reads 150,000 labels (the class count found without spreading them into one call)', async () => {
+    const n = 150_000;
+    const file = npz({
+      x_train: writeNpy([n, 1, 1], '|u1', new Uint8Array(n)),
+      y_train: writeNpy([n], '<i8', labels(n, 5)),
+      x_test: writeNpy([3, 1, 1], '|u1', new Uint8Array(3)),
+      y_test: writeNpy([3], '<i8', labels(3)),
+    });
+    const d = await numpy.load(file, { name: 't' });
+    expect(d.numClasses).toBe(5);
+    expect(d.train.count).toBe(n);
+  });
+
   it('parses .npy headers of versions 1 to 3 and refuses Fortran order', () => {
     const v1 = writeNpy([2], '<i8', labels(2));
     expect(parseNpy(v1, 'v1').shape).toEqual([2]);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { cli } from '../helpers/cli.ts';
 import { createProgress, fancyTerminal } from '../../harness/progress.ts';
+import { runView } from '../../src/run/results/view.ts';
 import { accuracyTable } from '../../harness/table.ts';
 import { listOptimizers, listPerturbations, optimizerDefinition, getPerturbation } from '../../src/index.ts';
 import type { CellRecord } from '../../src/run/experiment/store.ts';
@@ -99,7 +100,7 @@ describe('the end-of-run table', () => {
       },
       seconds: 1,
     })) as unknown as CellRecord[];
-    const table = accuracyTable(nightly, records);
+    const table = accuracyTable(runView(nightly, records));
     expect(table).toMatch(/^Clean accuracy, and per perturbation accuracy_auc: the mean accuracy across its sweep\n/);
     expect(table).toMatch(/^\(clean at severity 0\), as in report\.html and summary\.csv; means over 5 seeds;$/m);
     for (const line of table.split('\n')) expect(line.length).toBeLessThanOrEqual(100);

@@ -88,10 +88,8 @@ describe('a user-defined optimizer in a run', () => {
     cpSync(OPT, join(root, 'optimizers'), { recursive: true });
     // The fixture imports the public API by a path relative to the repository: keep it resolvable.
     const suite = join(root, 'optimizers', 'signum-suite.mts');
-    for (const f of ['signum.mts']) {
-      const file = join(root, 'optimizers', f);
-      writeFileSync(file, readFileSync(file, 'utf8').replace("'../../../src/index.ts'", JSON.stringify(join(ROOT, 'src', 'index.ts'))));
-    }
+    const signum = join(root, 'optimizers', 'signum.mts');
+    writeFileSync(signum, readFileSync(signum, 'utf8').replace("'../../../src/index.ts'", JSON.stringify(join(ROOT, 'src', 'index.ts'))));
     const whole = join(root, 'whole');
     const r = await cli(['run', '--suite', suite, '--out', whole, '--workers', '2']);
     expect(r.code, r.stderr).toBe(0);

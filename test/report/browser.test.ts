@@ -87,8 +87,35 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   it('report.html of a real run opens from disk with no console errors and every chart rendered', async () => {
     const { dir } = await smallRun({ seeds: [0, 1] });
     await checkReport(join(dir, 'report.html'), 'report-small.png', 6);
-    for (const width of [1280, 1920]) await classMaps(join(dir, 'report.html'), width);
+    for (const width of [1280, 1920]) {
+      await classMaps(join(dir, 'report.html'), width);
+      await forestColours(join(dir, 'report.html'), width);
+    }
   }, 300_000);
+
+  /** The forest plot as drawn: each arm's points in its legend entry's colour, and the reference (no row) not in the legend. */
+  async function forestColours(file: string, width: number) {
+    const { page, problems } = await open(file, width);
+    const seen = await page.$$eval('figure svg', (svgs) => {
+      const forest = svgs.find((s) => s.textContent?.includes('difference from'))!;
+      const legend: Record<string, string> = {};
+      for (const entry of forest.querySelectorAll('.role-legend-symbol')) {
+        const label = entry.parentElement!.querySelector('.role-legend-label text')?.textContent ?? '';
+        legend[label] = getComputedStyle(entry.querySelector('path')!).stroke;
+      }
+      const marks: Record<string, string[]> = {};
+      for (const p of forest.querySelectorAll('path[aria-roledescription="point"]')) {
+        const arm = /arm: ([^;]+)/.exec(p.getAttribute('aria-label') ?? '')?.[1];
+        if (arm) (marks[arm] ??= []).push(getComputedStyle(p).stroke);
+      }
+      return { legend, marks, right: forest.getBoundingClientRect().right };
+    });
+    expect(Object.keys(seen.marks)).toEqual(['adam']);
+    for (const colour of seen.marks.adam!) expect(colour).toBe(seen.legend.adam);
+    expect(seen.legend.sgd).toBeUndefined();
+    expect(seen.right).toBeLessThanOrEqual(width);
+    expect(problems).toEqual([]);
+  }
 
   /** The per-class heat maps: inside the page, and the darkest cell of each perturbation drawn in its legend's darkest colour. */
   async function classMaps(file: string, width: number) {

@@ -3,10 +3,10 @@
 // accuracy_auc, means over seeds. Findings say at once whether each difference is significant.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
-import { smallRun } from '../helpers/small-run.ts';
+import { SMALL, smallRun } from '../helpers/small-run.ts';
 import { accuracyTable } from '../../harness/table.ts';
+import { runView } from '../../src/run/results/view.ts';
 import { defineSuite } from '../../src/run/experiment/suite.ts';
-import { SMALL } from '../helpers/small-run.ts';
 import type { CellRecord } from '../../src/run/experiment/store.ts';
 
 const csvRows = (text: string) => {
@@ -31,7 +31,7 @@ describe('the headline score', () => {
       return (100 * Number(row.mean)).toFixed(1);
     };
     const perturbations = ['clean', 'gaussian_noise', 'fgsm', 'rotation'];
-    const table = accuracyTable(defineSuite({ ...SMALL, seeds: [0, 1, 2] }), records);
+    const table = accuracyTable(runView(defineSuite({ ...SMALL, seeds: [0, 1, 2] }), records));
     const html = read(dir, 'report.html');
     const scores = /<table class="num scores">[\s\S]*?<\/table>/.exec(html)![0];
     for (const optimizer of ['sgd', 'adam']) {

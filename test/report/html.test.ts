@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { ramp } from '../../src/present/report/heatmap.ts';
+import { PALETTE } from '../../src/present/report/charts.ts';
 import { smallRun } from '../helpers/small-run.ts';
 
 describe('report.html', () => {
@@ -102,7 +103,7 @@ describe('report.html', () => {
     // The reference has no difference from itself: adam alone is drawn, in adam's colour (the second), not sgd's.
     expect([...inForest.keys()]).toEqual(['adam']);
     const [adamStroke] = [...inForest.get('adam')!];
-    expect(adamStroke).toBe('#D55E00');
+    expect(adamStroke).toBe(PALETTE[1]); // adam is the second arm
     expect(legend.get('adam')).toBe(adamStroke);
     expect(legend.has('sgd')).toBe(false);
     // Every other chart with point marks per arm agrees.

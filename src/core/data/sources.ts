@@ -201,8 +201,13 @@ export function verifyCached(name: string, source: DatasetSource, dir: string): 
 }
 
 export function loadDataset(name: string, dataDir?: string): Dataset {
+  return loadFrom(name, resolveDatasetDir(name, dataDir));
+}
+
+/** A built-in dataset from a folder already resolved (and, from the cache, verified). */
+function loadFrom(name: string, dir: string): Dataset {
   const source = datasetSource(name);
-  const data = dataFormat(source.format).load(resolveDatasetDir(name, dataDir), { name, numClasses: source.numClasses });
+  const data = dataFormat(source.format).load(dir, { name, numClasses: source.numClasses });
   if (data instanceof Promise) throw new Error(`format ${source.format} of built-in dataset ${name} must load synchronously`);
   return source.classes ? { ...data, classes: source.classes } : data;
 }
@@ -249,7 +254,7 @@ export async function loadSuiteData(
     // Decoded once per state of the files, then read back: every pool worker of every run loads it.
     const source = datasetSource(suite.dataset);
     const dir = resolveDatasetDir(suite.dataset, dataDir);
-    const d = await cachedDecode(cacheDir(), dir, source.format, { name: suite.dataset }, suite.dataset, () => loadDataset(suite.dataset, dataDir));
+    const d = await cachedDecode(cacheDir(), dir, source.format, { name: suite.dataset }, suite.dataset, () => loadFrom(suite.dataset, dir));
     return source.classes ? { ...d, classes: source.classes } : d;
   }
   const path = dataDir ?? suite.data.path;
@@ -295,7 +300,7 @@ export async function suiteDataInfo(
     const info = JSON.parse(readFileSync(file, 'utf8')) as DataInfo;
     if (typeof info.fingerprint === 'string' && Array.isArray(info.shape)) return { ...info, name: suite.dataset, dir };
   } catch {}
-  const info = infoOf(loadDataset(suite.dataset, dataDir));
+  const info = infoOf(loadFrom(suite.dataset, dir));
   try {
     mkdirSync(join(cacheDir(), 'info'), { recursive: true });
     writeFileAtomic(file, JSON.stringify(info));

@@ -8,14 +8,17 @@ const SPECIAL = /[",\n\r]/;
 
 const field = (s: string): string => (SPECIAL.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
 
-export function toCsv(columns: readonly string[], rows: readonly (readonly string[])[]): string {
-  const lines = new Array<string>(rows.length + 1);
-  lines[0] = columns.map(field).join(',');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
+/** Records as CSV text, each ended by LF (no header): a file's rows built in parts are joined as they are. */
+export function csvRows(rows: readonly (readonly string[])[]): string {
+  let out = '';
+  for (const row of rows) {
     let line = field(row[0] ?? '');
     for (let i = 1; i < row.length; i++) line += `,${field(row[i]!)}`;
-    lines[r + 1] = line;
+    out += `${line}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  return out;
+}
+
+export function toCsv(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `${columns.map(field).join(',')}\n${csvRows(rows)}`;
 }

@@ -3,7 +3,7 @@
 // alone, so a run renders them as its cells finish (CellRows) and the files at its end are
 // only joined: layers.csv is some 100,000 rows for the default grid, most of a second to
 // format, which would otherwise all come after the last cell.
-import { toCsv } from './csv.ts';
+import { csvRows, toCsv } from './csv.ts';
 import type { RunView } from '../../run/results/view.ts';
 import { phaseResults } from '../../run/experiment/phase.ts';
 import { main, type CellResult } from '../../run/experiment/phases/main.ts';
@@ -35,7 +35,7 @@ export const LAYER_COLUMNS = [
 /** A cell's steps.csv rows, as CSV text (each line ended). */
 function stepRows(k: CellKey, r: CellResult): string {
   const rows = r.steps.map((s) => [k.model, k.regime, k.optimizer, k.seed, s.epoch, s.step, s.lr, s.loss, s.gradNorm, s.updateNorm].map(cell));
-  return rows.length ? toCsv([], rows).slice(1) : '';
+  return csvRows(rows);
 }
 
 /** A cell's layers.csv rows, as CSV text (each line ended). */
@@ -64,7 +64,7 @@ function layerRows(suite: Pick<Suite, 'name' | 'dataset'>, k: CellKey, r: CellRe
       );
     });
   }
-  return rows.length ? toCsv([], rows).slice(1) : '';
+  return csvRows(rows);
 }
 
 /** Rows rendered ahead, per main-phase cell (its canonical key): filled while a run goes, read when its files are written. */

@@ -165,8 +165,10 @@ function listFolder(root: string, o: ImageFolderOptions): { classes: string[]; t
   const all = listSplit(root, top);
   const train: Listing = { files: [], labels: [], skipped: all.skipped };
   const test: Listing = { files: [], labels: [], skipped: [] };
+  const byClass = top.map((): number[] => []);
+  all.labels.forEach((l, i) => byClass[l]!.push(i));
   top.forEach((cls, label) => {
-    const idx = all.labels.flatMap((l, i) => (l === label ? [i] : []));
+    const idx = byClass[label]!;
     const held = Math.round(idx.length * o.testFraction!);
     if (held === 0 || held === idx.length)
       throw new DataError(

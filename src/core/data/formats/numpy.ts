@@ -169,7 +169,9 @@ export const numpy: DataFormat = {
         );
       classes = arrays.classes.data;
     }
-    const maxLabel = Math.max(...yTrain, ...yTest);
+    // A loop, not Math.max(...labels): a spread of 100,000 labels overflows the call stack.
+    let maxLabel = 0;
+    for (const y of [yTrain, yTest]) for (const l of y) if (l > maxLabel) maxLabel = l;
     const numClasses = o.numClasses ?? spec.numClasses ?? classes?.length ?? maxLabel + 1;
     if (numClasses > MAX_CLASSES) throw new DataError(path, `has ${numClasses} classes; at most ${MAX_CLASSES} are supported`);
     if (classes && classes.length !== numClasses) throw new DataError(where('classes'), `names ${classes.length} classes but the dataset has ${numClasses}`);
