@@ -56,7 +56,8 @@ describe('check-optimizer and status', () => {
     const file = join(tmp(), 'bad.mts');
     writeFileSync(
       file,
-      `import { defineOptimizer } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};\ndefineOptimizer({ name: 'bad', options: { lr: { default: -1, min: 0 } }, init: () => null, update: () => {} });\n`,
+      `import { defineOptimizer } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};\n` +
+        `defineOptimizer({ name: 'bad', options: { lr: { default: -1, min: 0 } }, init: () => null, update: () => {} });\n`,
     );
     await refused(['check-optimizer', file, '--trajectory', trajectory], /defineOptimizer "bad": options\.lr = .*a default within its own range/);
   });
