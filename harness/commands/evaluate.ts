@@ -25,6 +25,7 @@ interface EvaluateFlags {
   channels?: number;
   size?: number[];
   seeds: number[];
+  testLimit?: number;
   out?: string;
   workers: number;
   threads: number;
@@ -73,7 +74,7 @@ async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
     name: 'evaluate',
     description: `${basename(flags.model)} evaluated as trained (no training)`,
     dataset: evaluationData(flags, base),
-    testLimit: base?.testLimit,
+    testLimit: flags.testLimit ?? base?.testLimit,
     model: { kind: 'onnx', path: flags.model, weights: 'file', ...(preprocess ? { preprocess } : {}) },
     batchSize: base?.batchSize ?? 128,
     epochs: 0,
@@ -127,6 +128,7 @@ export function register(program: Command): void {
     .option('--mean <list>', 'per-channel mean the model subtracts after scaling, e.g. 0.286 or 0.485,0.456,0.406', numberList('--mean'))
     .option('--std <list>', 'per-channel standard deviation the model divides by', numberList('--std', true))
     .option('--seeds <list>', 'seeds of the random perturbations (noise draws), e.g. 0,1,2', seedList, [0])
+    .option('--test-limit <n>', 'the first n test images only (as RobustBench evaluates AutoAttack on a fixed subset)', positiveInt('--test-limit', 10_000_000))
     .option('--out <dir>', 'run directory (default reports/evaluate-<timestamp>)')
     .addOption(
       new Option('--workers <n>', 'parallel cells (at most the number of seeds)')

@@ -8,7 +8,15 @@ import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
 import { createRng } from '../../src/core/util/rng.ts';
 import type { Perturbation } from '../../src/measure/perturb/perturbation.ts';
 
-export async function attackedModel(): Promise<{ clean: number; accuracy: (p: Perturbation, eps: number) => Promise<number> }> {
+export interface AttackedModel {
+  readonly clean: number;
+  readonly accuracy: (p: Perturbation, eps: number) => Promise<number>;
+  readonly net: Network;
+  readonly weights: Float32Array[];
+  readonly test: { readonly images: Float32Array; readonly labels: Uint8Array; readonly count: number };
+}
+
+export async function attackedModel(): Promise<AttackedModel> {
   const ds = loadDataset('fashion-mnist-subset');
   const data = { images: ds.train.images.subarray(0, 1024 * 784), labels: ds.train.labels.subarray(0, 1024), count: 1024 };
   const test = { images: ds.test.images.subarray(0, 300 * 784), labels: ds.test.labels.subarray(0, 300), count: 300 };
@@ -18,5 +26,5 @@ export async function attackedModel(): Promise<{ clean: number; accuracy: (p: Pe
     const adv = await p.apply({ ...test, shape: ds.shape, rng: createRng(0, `perturb:${p.name}:${eps}`), gradient: gradientOracle(net, weights) }, eps);
     return (await evaluate(net, weights, test, adv)).accuracy;
   };
-  return { clean: (await evaluate(net, weights, test)).accuracy, accuracy };
+  return { clean: (await evaluate(net, weights, test)).accuracy, accuracy, net, weights, test };
 }

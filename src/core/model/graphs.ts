@@ -8,14 +8,16 @@ import { MODEL_INPUT, type ModelGraph } from './model.ts';
 import { softmaxCrossEntropy } from './loss.ts';
 import { addValues } from './layout.ts';
 import { forwardMode, tangentName } from '../onnx/forward-mode.ts';
+import { LOGIT_LOSSES, type LogitLossName } from './logit-loss.ts';
 
 /**
  * train: loss, gradients and new buffers; inputGrad: dLoss/dx in evaluation mode; predict:
  * logits in evaluation mode; trainLogits: logits in training mode (batch statistics, dropout
  * masks), nothing else; hvp: the train graph's Hessian-vector products (forward mode over its
- * gradients).
+ * gradients); inputGrad:<loss>: each example's own d(loss)/dx for an attack's logit loss
+ * (src/core/model/logit-loss.ts), in evaluation mode, with the logits.
  */
-export type GraphKind = 'train' | 'inputGrad' | 'predict' | 'trainLogits' | 'hvp';
+export type GraphKind = 'train' | 'inputGrad' | 'predict' | 'trainLogits' | 'hvp' | `inputGrad:${LogitLossName}`;
 
 export const BATCH: Dim = 'N';
 export const gradName = (param: string): string => `grad:${param}`;
@@ -89,11 +91,20 @@ export function buildGraph(
   if (kind === 'predict' || kind === 'trainLogits') return g.toBytes();
 
   const y = g.input('y', 'int64', [BATCH]);
-  const { loss, dlogits } = softmaxCrossEntropy(g, outputs[last]!, y, numClasses);
-  g.output(loss, 'loss', 'float32', []);
+  const attackLoss = kind.startsWith('inputGrad:') ? LOGIT_LOSSES[kind.slice('inputGrad:'.length) as LogitLossName] : undefined;
+  const wantDx = kind === 'inputGrad' || attackLoss !== undefined;
+  let dlogits: string;
+  if (attackLoss) {
+    const target = attackLoss.targeted ? g.input('target', 'int64', [BATCH]) : undefined;
+    dlogits = attackLoss.emit(g, outputs[last]!, y, target, numClasses);
+  } else {
+    const ce = softmaxCrossEntropy(g, outputs[last]!, y, numClasses);
+    g.output(ce.loss, 'loss', 'float32', []);
+    dlogits = ce.dlogits;
+  }
   // A value needs a gradient if a parameter was used to make it (or, for dLoss/dx, the input).
   const needs: boolean[] = [];
-  nodes.forEach((node, _i) => needs.push(node.layer.params.length > 0 || node.inputs.some((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!))));
+  nodes.forEach((node, _i) => needs.push(node.layer.params.length > 0 || node.inputs.some((j) => (j === MODEL_INPUT ? wantDx : needs[j]!))));
   const contributions: string[][] = nodes.map(() => []);
   const toInput: string[] = [];
   contributions[last]!.push(dlogits);
@@ -101,7 +112,7 @@ export function buildGraph(
     const { layer, inputs } = nodes[i]!;
     if (!needs[i] || contributions[i]!.length === 0) continue;
     const dy = sum(g, contributions[i]!, layer.outShape);
-    const want = { dxs: inputs.map((j) => (j === MODEL_INPUT ? kind === 'inputGrad' : needs[j]!)), dparams: kind === 'train' };
+    const want = { dxs: inputs.map((j) => (j === MODEL_INPUT ? wantDx : needs[j]!)), dparams: kind === 'train' };
     const r = layer.backward(
       g,
       dy,
@@ -120,6 +131,6 @@ export function buildGraph(
       (j === MODEL_INPUT ? toInput : contributions[j]!).push(dx);
     });
   }
-  if (kind === 'inputGrad') g.output(sum(g, toInput, model.inShape), 'dx', 'float32', [BATCH, ...model.inShape]);
+  if (wantDx) g.output(sum(g, toInput, model.inShape), 'dx', 'float32', [BATCH, ...model.inShape]);
   return g.toBytes();
 }

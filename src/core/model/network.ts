@@ -11,6 +11,11 @@ import { buildModel, type ModelSpec } from './families/registry.ts';
 import { modelLayers, type ModelGraph } from './model.ts';
 import { bufferOutName, buildGraph, directionName, gradName, gradSqName, hvpName, paramSqName, type GraphKind } from './graphs.ts';
 import { initTensors } from './init.ts';
+import { LOGIT_LOSSES, type LogitLossName } from './logit-loss.ts';
+import { buildIbpGraph } from './ibp.ts';
+
+/** A compiled graph: one of buildGraph's kinds, or the certified bounds of ibp.ts. */
+export type SessionKind = GraphKind | 'ibp';
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
 import { nativeTarget } from '../onnx/nchwc.ts';
@@ -55,7 +60,7 @@ export class Network {
   readonly roles: readonly TensorRole[];
   /** Forward multiply-accumulates per example. */
   readonly macsPerExample: number;
-  private readonly sessions = new Map<GraphKind, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<SessionKind, Promise<ort.InferenceSession>>();
 
   constructor(
     readonly spec: ModelSpec,
@@ -86,11 +91,11 @@ export class Network {
     return initTensors([...this.params, ...this.buffers], createRng(seed, 'init'));
   }
 
-  graph(kind: GraphKind, target: GraphTarget = PORTABLE): Uint8Array {
-    return buildGraph(this.model, kind, this.numClasses, target);
+  graph(kind: SessionKind, target: GraphTarget = PORTABLE): Uint8Array {
+    return kind === 'ibp' ? buildIbpGraph(this.model, this.numClasses) : buildGraph(this.model, kind, this.numClasses, target);
   }
 
-  session(kind: GraphKind): Promise<ort.InferenceSession> {
+  session(kind: SessionKind): Promise<ort.InferenceSession> {
     let s = this.sessions.get(kind);
     if (!s) {
       s = (async () =>
@@ -167,6 +172,34 @@ export class Network {
   async inputGrad(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number): Promise<InputGradResult> {
     const out = await (await this.session('inputGrad')).run(this.feeds(weights, x, n, y));
     return { loss: (out.loss!.data as Float32Array)[0]!, logits: out.logits!.data as Float32Array, dx: out.dx!.data as Float32Array };
+  }
+
+  /**
+   * Each example's own d(loss)/dx for an attack's logit loss (src/core/model/logit-loss.ts), in
+   * evaluation mode, with the logits; `target` for the targeted losses.
+   */
+  async logitLossGrad(
+    weights: readonly Float32Array[],
+    loss: LogitLossName,
+    x: Float32Array,
+    y: BigInt64Array,
+    n: number,
+    target?: BigInt64Array,
+  ): Promise<{ readonly logits: Float32Array; readonly dx: Float32Array }> {
+    const feeds = this.feeds(weights, x, n, y);
+    if (LOGIT_LOSSES[loss].targeted) {
+      if (!target) throw new Error(`network: the ${loss} loss needs a target class per example`);
+      feeds.target = new ort.Tensor('int64', target.length === n ? target : target.subarray(0, n), [n]);
+    }
+    const out = await (await this.session(`inputGrad:${loss}`)).run(feeds);
+    return { logits: out.logits!.data as Float32Array, dx: out.dx!.data as Float32Array };
+  }
+
+  /** Lower bounds on z_y - z_j over the L∞ ball of radius eps around x within [0, 1], by IBP ([n, classes]). */
+  async ibpMargins(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, eps: number): Promise<Float32Array> {
+    const feeds = this.feeds(weights, x, n, y);
+    feeds.eps = new ort.Tensor('float32', Float32Array.of(eps), []);
+    return (await (await this.session('ibp')).run(feeds)).margin!.data as Float32Array;
   }
 
   /** Logits in training mode (batch statistics, the given dropout masks), from the forward pass alone. */

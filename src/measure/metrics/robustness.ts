@@ -17,7 +17,8 @@ export interface SweepPoint {
   readonly perturbation: string;
   readonly severity: number;
   readonly accuracy: number;
-  readonly loss: number;
+  /** Absent for a certificate (ibp), which proves correctness without a prediction to score. */
+  readonly loss?: number;
   /** Calibration (absent in records made before it was measured). */
   readonly ece?: number;
   readonly brier?: number;
@@ -37,6 +38,17 @@ const point = (perturbation: string, severity: number, s: Scores): SweepPoint =>
   ...(s.nonFinite ? { nonFinite: s.nonFinite } : {}),
   ...(s.classCorrect ? { classCorrect: s.classCorrect } : {}),
 });
+
+/** A certificate's point: the proved fraction, per class as well. */
+function certifiedPoint(perturbation: string, severity: number, proved: Uint8Array, labels: Uint8Array, classes: number | undefined): SweepPoint {
+  let n = 0;
+  const classCorrect = classes === undefined ? undefined : new Array<number>(classes).fill(0);
+  proved.forEach((v, i) => {
+    n += v;
+    if (v && classCorrect) classCorrect[labels[i]!]! += 1;
+  });
+  return { perturbation, severity, accuracy: proved.length ? n / proved.length : Number.NaN, ...(classCorrect ? { classCorrect } : {}) };
+}
 
 /** Test examples per class: the denominators of every point's `classCorrect`. */
 export function classCounts(labels: Uint8Array, count: number, classes: number): number[] {
@@ -62,11 +74,12 @@ export async function evaluateSweeps(
     if (name === CLEAN) continue;
     const p = getPerturbation(name);
     for (const severity of severities) {
-      const make = () =>
-        p.apply(
-          { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient },
-          severity,
-        );
+      const input = { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient };
+      if (p.certify) {
+        points.push(certifiedPoint(name, severity, await p.certify(input, severity), split.labels, clean.classCorrect?.length));
+        continue;
+      }
+      const make = () => p.apply(input, severity);
       const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
       points.push(point(name, severity, await evaluate(net, params, split, images)));
     }

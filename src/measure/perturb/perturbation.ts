@@ -1,6 +1,7 @@
 // The perturbation contract: a pure function of the clean images, a severity, a
 // seeded rng and (for attacks) a gradient oracle. It never mutates its input.
 import type { Rng } from '../../core/util/rng.ts';
+import type { LogitLossName } from '../../core/model/logit-loss.ts';
 
 /** Per-example shape [channels, height, width]. */
 export type ImageShape = readonly [number, number, number];
@@ -9,6 +10,18 @@ export type ImageShape = readonly [number, number, number];
 export type GradientOracle = ((x: Float32Array, labels: Uint8Array, n: number) => Promise<Float32Array>) & {
   /** The same gradient with the model's logits at x ([n, classes]), for attacks that track each example's loss (APGD). */
   readonly withLogits?: (x: Float32Array, labels: Uint8Array, n: number) => Promise<{ readonly dx: Float32Array; readonly logits: Float32Array }>;
+  /** Each example's own d(loss)/dx for an attack's logit loss (DLR, targeted DLR, margin), with the logits. */
+  readonly lossGrad?: (
+    loss: LogitLossName,
+    x: Float32Array,
+    labels: Uint8Array,
+    n: number,
+    targets?: Uint8Array,
+  ) => Promise<{ readonly dx: Float32Array; readonly logits: Float32Array }>;
+  /** The model's logits alone ([n, classes]): what a query (black-box) attack sees. */
+  readonly logits?: (x: Float32Array, n: number) => Promise<Float32Array>;
+  /** Certified lower bounds on z_y - z_j over the L∞ eps-ball within [0, 1] ([n, classes]; 0 at j = y). */
+  readonly marginBounds?: (method: 'ibp', x: Float32Array, labels: Uint8Array, n: number, eps: number) => Promise<Float32Array>;
 };
 
 export interface PerturbInput {
@@ -46,6 +59,11 @@ export interface Perturbation {
   /** Attacks need the model's input gradient. */
   readonly needsGradient: boolean;
   apply(input: PerturbInput, severity: number): Float32Array | Promise<Float32Array>;
+  /**
+   * A certificate instead of a transformation (IBP): 1 for each example proved correctly
+   * classified at every point the severity allows. Its accuracy is the certified fraction.
+   */
+  certify?(input: PerturbInput, severity: number): Promise<Uint8Array>;
 }
 
 export const clip01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);

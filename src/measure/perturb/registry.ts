@@ -16,7 +16,11 @@ import { occlusion } from './occlusion.ts';
 import { fgmL2 } from './fgm-l2.ts';
 import { pgdL2 } from './pgd-l2.ts';
 import { highpassNoise, lowpassNoise } from './band-noise.ts';
-import { apgd, apgdL2 } from './apgd.ts';
+import { apgd, apgdDlr, apgdDlrL2, apgdL2, apgdT, apgdTL2 } from './apgd.ts';
+import { square, squareL2 } from './square.ts';
+import { fabT, fabTL2 } from './fab.ts';
+import { autoattack, autoattackL2 } from './autoattack.ts';
+import { ibp } from './ibp.ts';
 
 const registry = new Map<string, Perturbation>(
   [
@@ -39,6 +43,17 @@ const registry = new Map<string, Perturbation>(
     contrast,
     brightness,
     occlusion,
+    apgdDlr,
+    apgdDlrL2,
+    apgdT,
+    apgdTL2,
+    fabT,
+    fabTL2,
+    square,
+    squareL2,
+    autoattack,
+    autoattackL2,
+    ibp,
   ].map((p) => [p.name, p]),
 );
 

@@ -205,7 +205,7 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
   for (const p of r.eval ?? []) {
     const add = at(p.perturbation, p.severity);
     add(M.accuracy.name, p.accuracy);
-    add(M.loss.name, p.loss);
+    if (p.loss !== undefined) add(M.loss.name, p.loss);
     if (p.ece !== undefined) add(M.ece.name, p.ece);
     if (p.brier !== undefined) add(M.brier.name, p.brier);
   }

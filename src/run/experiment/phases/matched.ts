@@ -127,7 +127,7 @@ export function matchedMeasurements(key: CellKey & { readonly step: number }, r:
   for (const p of r.eval) {
     const add = at(p.perturbation, p.severity);
     add(M.matchedAccuracy.name, p.accuracy);
-    add(M.matchedLoss.name, p.loss);
+    if (p.loss !== undefined) add(M.matchedLoss.name, p.loss);
   }
   return rows;
 }
