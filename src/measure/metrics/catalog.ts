@@ -55,6 +55,28 @@ export const M = {
     'largest eigenvalue of the Hessian of the training loss at the end of training (power iteration on a seeded training subset): sharpness',
   ),
   hessianTrace: m('hessian_trace', 'curvature', 'diagnostic', 0, "trace of that Hessian (Hutchinson's estimator, Rademacher vectors)"),
+  maskingBlackBox: m(
+    'masking_black_box',
+    '0/1',
+    'lower',
+    0.5,
+    'gradient masking check: 1 when the black-box Square attack leaves lower accuracy than the strongest iterative white-box attack of its norm',
+  ),
+  maskingNotMonotone: m('masking_not_monotone', '0/1', 'lower', 0.5, "gradient masking check: 1 when an attack's accuracy rises with eps"),
+  maskingMorePasses: m(
+    'masking_more_passes',
+    '0/1',
+    'lower',
+    0.5,
+    'gradient masking check: 1 when an attack with 10x the model passes of another leaves higher accuracy',
+  ),
+  maskingLargeEps: m(
+    'masking_large_eps',
+    '0/1',
+    'lower',
+    0.5,
+    "gradient masking check: 1 when an attack at L-inf eps >= 0.5 leaves accuracy above the largest class's share",
+  ),
   robustRadius: m(
     'robust_radius_median',
     'eps (L-inf)',

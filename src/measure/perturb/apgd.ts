@@ -115,25 +115,44 @@ async function apgdRun(
   const lossSteps: Float64Array[] = Array.from({ length: steps }, () => new Float64Array(count));
   const stepSize = new Float64Array(count).fill(2 * eps);
   let prev = Float32Array.from(x);
+  // Three buffers turn over: the previous iterate, the current one and the next.
+  let spare: Float32Array<ArrayBuffer> | undefined;
   const sched = apgdSchedule(steps);
   let k = sched.first;
   let sinceCheck = 0;
   const lossBestLastCheck = Float64Array.from(lossBest);
   const reducedLastCheck = new Uint8Array(count).fill(1);
-  const candidate = new Float64Array(x0.length);
-  const z = new Float32Array(x0.length);
+  const candidate = linf ? new Float64Array(0) : new Float64Array(x0.length);
+  const z = linf ? new Float32Array(0) : new Float32Array(x0.length);
   for (let it = 0; it < steps; it++) {
     const a = it > 0 ? 0.75 : 1;
-    const gn = linf ? null : exampleNorms(grad, count);
-    for (let i = 0; i < count; i++) {
-      const s = linf ? stepSize[i]! : stepSize[i]! / (gn![i]! + 1e-12);
-      for (let j = i * d; j < (i + 1) * d; j++) candidate[j] = x[j]! + s * (linf ? Math.sign(grad[j]!) : grad[j]!);
+    const next = spare ?? new Float32Array(x0.length);
+    if (linf) {
+      // The step, its projection (rounded to float32, as stored), the momentum and the second
+      // projection in one pass: the same arithmetic as the L2 path's separate passes.
+      for (let i = 0; i < count; i++) {
+        const s = stepSize[i]!;
+        for (let j = i * d; j < (i + 1) * d; j++) {
+          const lo = x0[j]! - eps;
+          const hi = x0[j]! + eps;
+          const xj = x[j]!;
+          const zj = Math.fround(clip01(Math.min(hi, Math.max(lo, xj + s * Math.sign(grad[j]!)))));
+          next[j] = clip01(Math.min(hi, Math.max(lo, xj + (zj - xj) * a + (xj - prev[j]!) * (1 - a))));
+        }
+      }
+    } else {
+      const gn = exampleNorms(grad, count);
+      for (let i = 0; i < count; i++) {
+        const s = stepSize[i]! / (gn[i]! + 1e-12);
+        for (let j = i * d; j < (i + 1) * d; j++) candidate[j] = x[j]! + s * grad[j]!;
+      }
+      project(candidate, z);
+      for (let j = 0; j < x.length; j++) candidate[j] = x[j]! + (z[j]! - x[j]!) * a + (x[j]! - prev[j]!) * (1 - a);
+      project(candidate, next);
     }
-    project(candidate, z);
-    for (let j = 0; j < x.length; j++) candidate[j] = x[j]! + (z[j]! - x[j]!) * a + (x[j]! - prev[j]!) * (1 - a);
+    spare = prev;
     prev = x;
-    x = new Float32Array(x0.length);
-    project(candidate, x);
+    x = next;
     const r = await lossAt(oracle, loss, x, labels, count, targets);
     grad = r.dx;
     const y1 = r.loss;
@@ -193,6 +212,7 @@ export function makeApgd(norm: ApgdNorm, steps = APGD_STEPS): Perturbation {
     description: `APGD-CE (Croce & Hein 2020), ${steps} ${linf ? 'L-inf' : 'L2'} iterations with step-size halving at checkpoints and momentum 0.75`,
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
+    threat: { norm, access: 'white', passes: steps },
     async apply({ images, labels, count, rng, gradient }: PerturbInput, eps: number) {
       if (eps === 0) return Float32Array.from(images);
       return (await apgdRun(norm, 'ce', steps, eps, images, labels, count, undefined, rng, oracleFor(name, gradient, 'ce', false))).adv;
@@ -269,6 +289,7 @@ function makeAutoApgd(norm: ApgdNorm, loss: 'dlr' | 'dlr_targeted'): Perturbatio
           `wrong classes in turn, ${steps} ${linf ? 'L-inf' : 'L2'} iterations each`,
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
+    threat: { norm, access: 'white', passes: steps * (loss === 'dlr' ? 1 : targets) },
     apply: (input, eps) => autoApgd({ norm, loss, name }, input, eps),
   };
 }

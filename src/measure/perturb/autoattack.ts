@@ -5,9 +5,9 @@
 // classified; an example counts as broken by the first attack whose point the model
 // misclassifies, and its image is that point. Robust accuracy is the per-example worst case.
 import type { Perturbation, PerturbInput } from './perturbation.ts';
-import { autoApgd, type ApgdNorm } from './apgd.ts';
-import { fabAttack } from './fab.ts';
-import { squareAttack } from './square.ts';
+import { AUTOATTACK_APGD, autoApgd, type ApgdNorm } from './apgd.ts';
+import { FAB, fabAttack } from './fab.ts';
+import { SQUARE, squareAttack } from './square.ts';
 import { argmaxCorrect, gather, indicesOf, scatter } from './logits.ts';
 
 /** The attacks in AutoAttack's order: each takes the examples still robust and returns images for all. */
@@ -20,6 +20,9 @@ export const AUTOATTACK_STEPS: readonly {
   { name: 'fab-t', run: (norm, input, eps, robust) => fabAttack({ norm }, input, eps, robust) },
   { name: 'square', run: (norm, input, eps, robust) => squareAttack({ norm }, input, eps, robust) },
 ];
+
+/** Model passes on an example that survives everything: APGD-CE, APGD-T, FAB-T and Square. */
+const AUTOATTACK_PASSES = AUTOATTACK_APGD.steps * (1 + AUTOATTACK_APGD.targets) + 2 * FAB.steps * FAB.targets + SQUARE.queries;
 
 export interface AutoAttackResult {
   readonly images: Float32Array;
@@ -58,6 +61,7 @@ function makeAutoAttack(norm: ApgdNorm): Perturbation {
       `AutoAttack's standard ensemble (Croce & Hein 2020), ${linf ? 'L-inf' : 'L2'}: ` + 'APGD-CE, APGD-T, FAB-T, Square, each on the examples still unbroken',
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
+    threat: { norm, access: 'ensemble', passes: AUTOATTACK_PASSES },
     apply: async (input, eps) => (await autoAttack(norm, input, eps)).images,
   };
 }

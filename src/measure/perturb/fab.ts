@@ -273,6 +273,8 @@ function makeFab(kind: FabNorm): Perturbation {
       `${FAB.targets} most likely wrong classes, kept when within eps`,
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
+    // A gradient and a forward pass per iteration, per target class.
+    threat: { norm: kind, access: 'white', passes: 2 * FAB.steps * FAB.targets },
     apply: (input: PerturbInput, eps: number) => fabAttack({ norm: kind }, input, eps),
   };
 }

@@ -10,6 +10,7 @@ export const fgmL2: Perturbation = {
   description: 'fast gradient method, one L2 step of length eps along the loss gradient',
   severity: { unit: 'eps (L2)', min: 0, max: 100 },
   needsGradient: true,
+  threat: { norm: 'l2', access: 'white', passes: 1 },
   async apply({ images, labels, count, gradient }, eps) {
     if (eps === 0) return Float32Array.from(images);
     const g = await gradient!(images, labels, count);

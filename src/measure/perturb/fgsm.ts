@@ -8,6 +8,7 @@ export const fgsm: Perturbation = {
   description: 'fast gradient sign method, one L-inf step of size eps',
   severity: { unit: 'eps (L-inf)', min: 0, max: 1 },
   needsGradient: true,
+  threat: { norm: 'linf', access: 'white', passes: 1 },
   async apply({ images, labels, count, gradient }, eps) {
     if (eps === 0) return Float32Array.from(images);
     const g = await gradient!(images, labels, count);

@@ -51,6 +51,17 @@ export interface Levels {
   readonly values: readonly [number, number, number, number, number];
 }
 
+/**
+ * What an attack is, for the gradient-masking checks (src/measure/metrics/masking.ts): its norm,
+ * whether it reads gradients ('white'), only logits ('black') or both ('ensemble'), and how many
+ * model passes it spends on an example at most (steps x restarts x targets; queries for Square).
+ */
+export interface Threat {
+  readonly norm: 'linf' | 'l2';
+  readonly access: 'white' | 'black' | 'ensemble';
+  readonly passes: number;
+}
+
 export interface Perturbation {
   readonly name: string;
   readonly description: string;
@@ -58,6 +69,8 @@ export interface Perturbation {
   readonly levels?: Levels;
   /** Attacks need the model's input gradient. */
   readonly needsGradient: boolean;
+  /** Attacks: what the masking checks compare (absent for corruptions and certificates). */
+  readonly threat?: Threat;
   apply(input: PerturbInput, severity: number): Float32Array | Promise<Float32Array>;
   /**
    * A certificate instead of a transformation (IBP): 1 for each example proved correctly

@@ -14,6 +14,7 @@ export const pgdL2: Perturbation = {
   description: `projected gradient descent in the L2 ball, ${PGD_L2_STEPS} steps of ${PGD_L2_STEP_FACTOR}·eps from a random start`,
   severity: { unit: 'eps (L2)', min: 0, max: 100 },
   needsGradient: true,
+  threat: { norm: 'l2', access: 'white', passes: PGD_L2_STEPS },
   async apply({ images, labels, count, rng, gradient }, eps) {
     if (eps === 0) return Float32Array.from(images);
     const d = images.length / count;

@@ -15,6 +15,7 @@ export function makePgd({ steps, stepFactor }: PgdOptions): Perturbation {
     description: `projected gradient descent, ${steps} L-inf steps of ${stepFactor}·eps/${steps} from a random start`,
     severity: { unit: 'eps (L-inf)', min: 0, max: 1 },
     needsGradient: true,
+    threat: { norm: 'linf', access: 'white', passes: steps },
     async apply({ images, labels, count, rng, gradient }: PerturbInput, eps: number) {
       if (eps === 0) return Float32Array.from(images);
       const alpha = (stepFactor * eps) / steps;

@@ -276,6 +276,7 @@ function makeSquare(norm: SquareNorm): Perturbation {
       `Square Attack (Andriushchenko et al. 2020), AutoAttack's: ${SQUARE.queries} queries ` + `of the logits alone, ${linf ? 'L-inf' : 'L2'}, margin loss`,
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
+    threat: { norm, access: 'black', passes: SQUARE.queries },
     apply: (input: PerturbInput, eps: number) => squareAttack({ norm }, input, eps),
   };
 }

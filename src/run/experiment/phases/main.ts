@@ -9,6 +9,7 @@ import { gridCells, shardCells, armId } from '../grid.ts';
 import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
 import { classCounts, evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
+import { maskingChecks } from '../../../measure/metrics/masking.ts';
 import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../../measure/metrics/sharpness.ts';
 import { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius } from '../../../measure/metrics/robust-radius.ts';
 import { fourierHeatMap, FOURIER_DEFAULTS, type FourierHeatMap } from '../../../measure/metrics/fourier-heatmap.ts';
@@ -209,6 +210,7 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
     if (p.ece !== undefined) add(M.ece.name, p.ece);
     if (p.brier !== undefined) add(M.brier.name, p.brier);
   }
+  for (const c of maskingChecks(r.eval ?? [], r.classCounts)) at(c.perturbation, c.severity)(c.check, c.value);
   if (r.robustRadius) at('clean', 0)(M.robustRadius.name, r.robustRadius.median);
   if (r.fourier) {
     const quarter = Math.floor(Math.min(r.fourier.height, r.fourier.width) / 4);
