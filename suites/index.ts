@@ -11,4 +11,5 @@ export const SHIPPED_SUITES: Readonly<Record<string, string>> = {
   'adversarial-training': './adversarial-training',
   mechanisms: './mechanisms',
   'modern-optimizers': './modern-optimizers',
+  'robust-evaluation': './robust-evaluation',
 };

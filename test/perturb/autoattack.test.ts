@@ -104,7 +104,7 @@ describe('autoattack family against AutoAttack', () => {
     });
   }
 
-  it('autoattack on 40 images: per example, broken only if some attack breaks it; at most each attack alone', async () => {
+  it('autoattack on 40 images: at most each attack alone, and which attack broke each example', async () => {
     const n = 40;
     const test = { images: m.test.images.subarray(0, n * 784), labels: m.test.labels.subarray(0, n), count: n };
     const acc = async (p: Perturbation) => {
@@ -114,5 +114,15 @@ describe('autoattack family against AutoAttack', () => {
     const ensemble = await acc(autoattack);
     expect(ensemble).toBeLessThanOrEqual((await evaluate(m.net, m.weights, test)).accuracy);
     for (const p of [apgdT, square]) expect(ensemble).toBeLessThanOrEqual(await acc(p));
+    // Which attack broke each example: its point is misclassified exactly when one did.
+    const { images, brokenBy } = await autoattack.applyStaged!(
+      { ...test, shape: [1, 28, 28], rng: createRng(0, 'perturb:autoattack'), gradient: gradientOracle(m.net, m.weights) },
+      0.05,
+    );
+    const clean = argmaxCorrect(await m.net.predict(m.weights, test.images, n), test.labels, n);
+    const after = argmaxCorrect(await m.net.predict(m.weights, images, n), test.labels, n);
+    brokenBy.forEach((b, i) => expect([b, after[i]], `example ${i}`).toEqual(b === -2 ? [-2, clean[i]] : [b, b === -1 ? 1 : 0]));
+    expect(brokenBy.filter((b) => b >= 0).length).toBeGreaterThan(0);
+    expect(autoattack.stages).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square']);
   }, 120_000);
 });

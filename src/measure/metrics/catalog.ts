@@ -2,6 +2,8 @@
 // smallest change `compare` calls a regression, and what it means. Writers (results.csv,
 // summary.csv, the report) and compare read it; nothing else spells a metric's name.
 
+import { AUTOATTACK_STEPS } from '../perturb/autoattack.ts';
+
 export type Direction = 'higher' | 'lower' | 'diagnostic';
 
 export interface MetricInfo {
@@ -157,7 +159,14 @@ export const statName = (prefix: string, s: string): string => `${prefix}_${s}`;
 
 const stat = (prefix: string, unit: string, what: string) => (s: string) => m(statName(prefix, s), unit, 'diagnostic', 0, `${s} over ${what}`);
 
+/** An ensemble's running robust accuracy: `accuracy_after_${stage}` (AutoAttack's log, attack by attack). */
+export const stageMetric = (stage: string): string => `accuracy_after_${stage.replace(/-/g, '_')}`;
+
 const FAMILIES: readonly MetricInfo[] = [
+  // After the last attack it is the accuracy itself.
+  ...AUTOATTACK_STEPS.slice(0, -1).map((s) =>
+    m(stageMetric(s.name), 'fraction', 'higher', 0.01, `autoattack: the fraction of test examples still correct after its attacks up to ${s.name}`),
+  ),
   ...STATS.map(stat(FAMILY.gradNorm, 'L2 norm', 'training steps of the global gradient norm')),
   ...STATS.map(stat(FAMILY.updateNorm, 'L2 norm', 'training steps of the parameter update norm')),
   ...INPUT_GRAD_STATS.map(stat(FAMILY.inputGradL2, 'L2 norm', 'test examples of the L2 norm of the loss gradient w.r.t. the input')),

@@ -26,6 +26,8 @@ export interface SweepPoint {
   readonly nonFinite?: number;
   /** Correct examples per class (absent with non-finite logits, and in records made before it was measured). */
   readonly classCorrect?: readonly number[];
+  /** An ensemble's (autoattack's): the fraction still correct after each of its attacks, in its `stages` order. */
+  readonly stages?: readonly number[];
 }
 
 const point = (perturbation: string, severity: number, s: Scores): SweepPoint => ({
@@ -77,6 +79,12 @@ export async function evaluateSweeps(
       const input = { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient };
       if (p.certify) {
         points.push(certifiedPoint(name, severity, await p.certify(input, severity), split.labels, clean.classCorrect?.length));
+        continue;
+      }
+      if (p.applyStaged && p.stages) {
+        const { images, brokenBy } = await p.applyStaged(input, severity);
+        const stages = p.stages.map((_, k) => brokenBy.reduce((a, b) => a + (b === -1 || b > k ? 1 : 0), 0) / split.count);
+        points.push({ ...point(name, severity, await evaluate(net, params, split, images)), stages });
         continue;
       }
       const make = () => p.apply(input, severity);

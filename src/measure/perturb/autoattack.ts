@@ -63,6 +63,8 @@ function makeAutoAttack(norm: ApgdNorm): Perturbation {
     needsGradient: true,
     threat: { norm, access: 'ensemble', passes: AUTOATTACK_PASSES },
     apply: async (input, eps) => (await autoAttack(norm, input, eps)).images,
+    stages: AUTOATTACK_STEPS.map((s) => s.name),
+    applyStaged: (input, eps) => autoAttack(norm, input, eps),
   };
 }
 

@@ -77,6 +77,10 @@ export interface Perturbation {
    * classified at every point the severity allows. Its accuracy is the certified fraction.
    */
   certify?(input: PerturbInput, severity: number): Promise<Uint8Array>;
+  /** An ensemble's attacks in the order it runs them (AutoAttack's), when it reports which broke each example. */
+  readonly stages?: readonly string[];
+  /** `apply` with, per example, the index in `stages` of the attack that broke it (-1: none; -2: misclassified clean). */
+  applyStaged?(input: PerturbInput, severity: number): Promise<{ readonly images: Float32Array; readonly brokenBy: Int8Array }>;
 }
 
 export const clip01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);

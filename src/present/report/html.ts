@@ -9,7 +9,7 @@
 import type { RunManifest } from '../../run/experiment/manifest.ts';
 import { CLEAN, getPerturbation } from '../../measure/perturb/registry.ts';
 import { describe } from '../../measure/metrics/stats.ts';
-import { FAMILY, INPUT_GRAD_STATS, M, metricInfo, statName } from '../../measure/metrics/catalog.ts';
+import { FAMILY, INPUT_GRAD_STATS, M, metricInfo, stageMetric, statName } from '../../measure/metrics/catalog.ts';
 import { armName, type RunView, type SummaryRow } from '../../run/results/view.ts';
 import { ALL } from '../../run/results/scores.ts';
 import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../../run/experiment/grid.ts';
@@ -476,6 +476,33 @@ async function depthSection(view: RunView): Promise<string> {
   );
 }
 
+/** AutoAttack's log, attack by attack: the accuracy left after each of its attacks, per arm and eps. */
+function ensembleStages(view: RunView, look: Lookup): string {
+  const blocks = Object.keys(view.suite.perturbations).flatMap((name) => {
+    const stages = getPerturbation(name).stages;
+    if (!stages) return [];
+    const sev = view.suite.perturbations[name]!;
+    const metric = (k: number) => (k < stages.length - 1 ? stageMetric(stages[k]!) : M.accuracy.name);
+    const rows = view.arms.flatMap((a) =>
+      sev.map((s) => [
+        `<b>${esc(armName(view, a))}</b>`,
+        formatNumber(s),
+        pct(look.get(a, CLEAN, 0, M.accuracy.name)?.stats.mean ?? Number.NaN),
+        ...stages.map((_, k) => pct(look.get(a, name, s, metric(k))?.stats.mean ?? Number.NaN)),
+      ]),
+    );
+    const head = ['arm', esc(unitOf(name)), 'clean', ...stages.map((st) => `after ${esc(st)}`)];
+    return [`<h3>${esc(name)}</h3><div class="fit">${table(head, rows, 'num')}</div>`];
+  });
+  if (!blocks.length) return '';
+  return (
+    `<section id="ensemble"><h2>AutoAttack, attack by attack</h2><p class="note">Accuracy (%) left after each attack of ` +
+    `the ensemble, each run on the examples every earlier one left correct (mean over seeds): where the later, ` +
+    `costlier attacks still break examples, the earlier ones were not enough; Square (logits only) breaking many ` +
+    `is a sign of masked gradients.</p>${blocks.join('')}</section>`
+  );
+}
+
 function inputGradientTable(view: RunView, look: Lookup): string {
   const metrics = [FAMILY.inputGradL2, FAMILY.inputGradL1].flatMap((f) => INPUT_GRAD_STATS.map((s) => statName(f, s)));
   if (!view.summary.some((r) => r.metric === metrics[0])) return '';
@@ -589,6 +616,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     await tuningSection(view),
     await trainingCharts(view),
     await depthSection(view),
+    ensembleStages(view, look),
     inputGradientTable(view, look),
     fourierSection(view),
     classesSection(view, manifest),

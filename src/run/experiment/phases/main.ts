@@ -19,7 +19,8 @@ import { summarize, type Summary } from '../../../measure/metrics/summary.ts';
 import type { Network } from '../../../core/model/network.ts';
 import { armSetup, limitSplit, validationSplit } from './shared.ts';
 import { tunedChoices } from './tune.ts';
-import { FAMILY, INPUT_GRAD_STATS, M, STATS, statName } from '../../../measure/metrics/catalog.ts';
+import { FAMILY, INPUT_GRAD_STATS, M, STATS, stageMetric, statName } from '../../../measure/metrics/catalog.ts';
+import { getPerturbation } from '../../../measure/perturb/registry.ts';
 import { median } from '../../../measure/metrics/summary.ts';
 import { bandError } from '../../../measure/metrics/fourier-heatmap.ts';
 import { rowsAt, TRAIN, type AddRow, type Measurement } from '../measurement.ts';
@@ -209,6 +210,9 @@ export function cellMeasurements(key: CellKey, r: CellResult): Measurement[] {
     if (p.loss !== undefined) add(M.loss.name, p.loss);
     if (p.ece !== undefined) add(M.ece.name, p.ece);
     if (p.brier !== undefined) add(M.brier.name, p.brier);
+    // An ensemble's running accuracy, attack by attack; after the last attack it is the accuracy itself.
+    const stages = p.stages ? getPerturbation(p.perturbation).stages : undefined;
+    p.stages?.forEach((v, k) => stages && k < stages.length - 1 && add(stageMetric(stages[k]!), v));
   }
   for (const c of maskingChecks(r.eval ?? [], r.classCounts)) at(c.perturbation, c.severity)(c.check, c.value);
   if (r.robustRadius) at('clean', 0)(M.robustRadius.name, r.robustRadius.median);
