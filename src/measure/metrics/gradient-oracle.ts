@@ -29,7 +29,8 @@ async function batched(
     const r = await step(x.subarray(start * d, (start + n) * d), start, n);
     if (r.dx) {
       const f = dxScale(n);
-      for (let i = 0; i < n * d; i++) out[start * d + i] = r.dx[i]! * f;
+      if (f === 1) out.set(r.dx.subarray(0, n * d), start * d);
+      else for (let i = 0; i < n * d; i++) out[start * d + i] = r.dx[i]! * f;
     }
     const k = r.logits.length / n;
     logits ??= new Float32Array(count * k);

@@ -115,6 +115,9 @@ async function apgdRun(
   const lossSteps: Float64Array[] = Array.from({ length: steps }, () => new Float64Array(count));
   const stepSize = new Float64Array(count).fill(2 * eps);
   let prev = Float32Array.from(x);
+  // The L∞ ball around x₀ within [0, 1], per pixel.
+  const bottom = linf ? Float64Array.from(x0, (v) => Math.max(v - eps, 0)) : new Float64Array(0);
+  const top = linf ? Float64Array.from(x0, (v) => Math.min(v + eps, 1)) : new Float64Array(0);
   // Three buffers turn over: the previous iterate, the current one and the next.
   let spare: Float32Array<ArrayBuffer> | undefined;
   const sched = apgdSchedule(steps);
@@ -130,14 +133,19 @@ async function apgdRun(
     if (linf) {
       // The step, its projection (rounded to float32, as stored), the momentum and the second
       // projection in one pass: the same arithmetic as the L2 path's separate passes.
+      // min(hi, max(lo, v)) clipped to [0, 1] is min(top, max(bottom, v)): the ball's box within [0, 1].
+      const b = 1 - a;
       for (let i = 0; i < count; i++) {
         const s = stepSize[i]!;
         for (let j = i * d; j < (i + 1) * d; j++) {
-          const lo = x0[j]! - eps;
-          const hi = x0[j]! + eps;
+          const lo = bottom[j]!;
+          const hi = top[j]!;
           const xj = x[j]!;
-          const zj = Math.fround(clip01(Math.min(hi, Math.max(lo, xj + s * Math.sign(grad[j]!)))));
-          next[j] = clip01(Math.min(hi, Math.max(lo, xj + (zj - xj) * a + (xj - prev[j]!) * (1 - a))));
+          // A NaN gradient gives a NaN pixel, as torch.sign and clamp pass it on.
+          const stepped = xj + s * Math.sign(grad[j]!);
+          const zj = Math.fround(stepped < lo ? lo : stepped > hi ? hi : stepped);
+          const v = xj + (zj - xj) * a + (xj - prev[j]!) * b;
+          next[j] = v < lo ? lo : v > hi ? hi : v;
         }
       }
     } else {

@@ -22,47 +22,71 @@ export const FAB = { steps: 100, targets: 9, alphaMax: 0.1, eta: 1.05, beta: 0.9
  * natively: values equal to within those bits (2⁻⁴⁰ relative for 4,096 values) count as ties,
  * and the projections give the same result, up to rounding, whatever the order within a tie.
  */
-function argsort(v: Float64Array): Int32Array {
+function argsort(v: Float64Array, sc: Scratch): Int32Array {
   const n = v.length;
   const bits = Math.max(1, Math.ceil(Math.log2(n)));
   if (bits > 20) return Int32Array.from(v.keys()).sort((i, j) => v[i]! - v[j]! || i - j);
-  const keys = new Float64Array(n);
+  const { keys, words, idx } = sc;
   keys.set(v);
-  const words = new Uint32Array(keys.buffer);
   const mask = (1 << bits) - 1;
   for (let i = 0; i < n; i++) words[2 * i] = ((words[2 * i]! & ~mask) | i) >>> 0; // little-endian: the low word first
   keys.sort();
-  const out = new Int32Array(n);
-  for (let k = 0; k < n; k++) out[k] = words[2 * k]! & mask;
-  return out;
+  for (let k = 0; k < n; k++) idx[k] = words[2 * k]! & mask;
+  return idx;
 }
+
+/** Work buffers of the projections for one length, reused call after call (they run synchronously). */
+class Scratch {
+  readonly w: Float64Array;
+  readonly a: Float64Array;
+  readonly p: Float64Array;
+  readonly s: Float64Array;
+  readonly sb: Float64Array;
+  readonly rs: Float64Array;
+  readonly rs2: Float64Array;
+  readonly keys: Float64Array;
+  readonly words: Uint32Array;
+  readonly idx: Int32Array;
+  constructor(readonly n: number) {
+    const buffer = () => new Float64Array(n + 1);
+    this.w = buffer();
+    this.a = buffer();
+    this.p = buffer();
+    this.s = buffer();
+    this.sb = buffer();
+    this.rs = buffer();
+    this.rs2 = buffer();
+    this.keys = new Float64Array(n);
+    this.words = new Uint32Array(this.keys.buffer);
+    this.idx = new Int32Array(n);
+  }
+}
+let scratch: Scratch | undefined;
+const scratchFor = (n: number): Scratch => (scratch?.n === n ? scratch : (scratch = new Scratch(n)));
 
 /**
  * The step d taking t onto {w·x = b} within the box [0, 1]ᴰ with the least L∞ norm
  * (projection_linf, one row).
  */
-export function projectionLinf(t: Float32Array | Float64Array, wIn: Float64Array, bIn: number): Float64Array {
+export function projectionLinf(t: Float32Array | Float64Array, wIn: Float64Array, bIn: number, d = new Float64Array(t.length)): Float64Array {
   const n = t.length;
+  const sc = scratchFor(n);
   let wt = 0;
   for (let j = 0; j < n; j++) wt += wIn[j]! * t[j]!;
   const sign = wt - bIn >= 0 ? 1 : -1;
-  const w = wIn.map((v) => v * sign);
+  const { w, a, p, s, sb } = sc;
+  for (let j = 0; j < n; j++) w[j] = wIn[j]! * sign;
   let b = bIn * sign;
-  const a = new Float64Array(n);
-  const d = new Float64Array(n);
-  const p = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     a[j] = w[j]! < 0 ? 1 : 0;
     d[j] = w[j] !== 0 ? a[j]! - t[j]! : 0;
     p[j] = a[j]! - t[j]! * (2 * a[j]! - 1);
   }
-  const indp = argsort(p);
+  const indp = argsort(p.subarray(0, n), sc);
   b -= wt * sign;
   let b0 = 0;
   for (let j = 0; j < n; j++) b0 += w[j]! * d[j]!;
   // ws, bs2 in descending order of p; s, sb their running sums.
-  const s = new Float64Array(n);
-  const sb = new Float64Array(n);
   let accS = 0;
   let accB = b0;
   for (let k = 0; k < n; k++) {
@@ -96,15 +120,16 @@ export function projectionLinf(t: Float32Array | Float64Array, wIn: Float64Array
 }
 
 /** The same with the least L2 norm (projection_l2, one row). */
-export function projectionL2(t: Float32Array | Float64Array, wIn: Float64Array, bIn: number): Float64Array {
+export function projectionL2(t: Float32Array | Float64Array, wIn: Float64Array, bIn: number, d = new Float64Array(t.length)): Float64Array {
   const n = t.length;
+  const sc = scratchFor(n);
   let c = -bIn;
   for (let j = 0; j < n; j++) c += wIn[j]! * t[j]!;
   const sign = c >= 0 ? 1 : -1;
-  const w = wIn.map((v) => v * sign);
+  const { w, a: r, rs, rs2, p: ws, sb: s } = sc;
+  for (let j = 0; j < n; j++) w[j] = wIn[j]! * sign;
   c *= sign;
   const BIG = 1e12;
-  const r = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     if (Math.abs(w[j]!) < 1e-8) r[j] = BIG;
     else {
@@ -112,30 +137,27 @@ export function projectionL2(t: Float32Array | Float64Array, wIn: Float64Array, 
       r[j] = v === -BIG ? BIG : v;
     }
   }
-  const indr = argsort(r);
-  const rs = Float64Array.from(indr, (j) => r[j]!);
-  const rs2 = new Float64Array(n);
+  const indr = argsort(r.subarray(0, n), sc);
+  for (let k = 0; k < n; k++) rs[k] = r[indr[k]!]!;
   for (let k = 0; k < n - 1; k++) rs2[k] = rs[k + 1]!;
+  rs2[n - 1] = 0;
   for (let k = 0; k < n; k++) {
     if (rs[k] === BIG) rs[k] = 0;
     if (rs2[k] === BIG) rs2[k] = 0;
   }
   let w5 = 0;
   for (let j = 0; j < n; j++) w5 += w[j]! * w[j]!;
-  const ws = new Float64Array(n);
   let cum = 0;
   for (let k = 0; k < n; k++) {
     const j = indr[k]!;
     cum += w[j]! * w[j]!;
     ws[k] = w5 - cum;
   }
-  const d = new Float64Array(n);
   let dw = 0;
   for (let j = 0; j < n; j++) {
     d[j] = Math.abs(w[j]!) > 1e-8 ? -(r[j]! * w[j]!) : 0;
     dw += d[j]! * w[j]!;
   }
-  const s = new Float64Array(n + 1);
   s[0] = -w5 * rs[0]!;
   let acc = 0;
   for (let k = 0; k < n; k++) {
@@ -188,20 +210,23 @@ export async function fabRun(
   const best = new Float64Array(count).fill(Infinity);
   let x1 = Float32Array.from(x0);
   const project = kind === 'linf' ? projectionLinf : projectionL2;
+  const w = new Float64Array(d);
+  const step1 = new Float64Array(d);
+  const step2 = new Float64Array(d);
+  const delta = new Float64Array(d);
   for (let it = 0; it < steps; it++) {
     const { dx, logits } = await oracle.lossGrad!('margin', x1, labels, count, targets);
     const k = logits.length / count;
     const next = new Float32Array(x1.length);
     for (let i = 0; i < count; i++) {
       const row = x1.subarray(i * d, (i + 1) * d);
-      const w = new Float64Array(d);
       w.set(dx.subarray(i * d, (i + 1) * d));
       const f = logits[i * k + targets[i]!]! - logits[i * k + labels[i]!]!;
       let wx = 0;
       for (let j = 0; j < d; j++) wx += w[j]! * row[j]!;
       const b = -f + wx;
-      const d1 = project(row, w, b);
-      const d2 = project(x0.subarray(i * d, (i + 1) * d), w, b);
+      const d1 = project(row, w, b, step1);
+      const d2 = project(x0.subarray(i * d, (i + 1) * d), w, b, step2);
       const a1 = Math.max(norm(kind, d1, 0, d), 1e-8);
       const a2 = Math.max(norm(kind, d2, 0, d), 1e-8);
       const alpha = Math.min(Math.max(a1 / (a1 + a2), 0), FAB.alphaMax);
@@ -214,7 +239,6 @@ export async function fabRun(
     const correct = argmaxCorrect(await oracle.logits!(x1, count), labels, count);
     for (let i = 0; i < count; i++) {
       if (correct[i]) continue;
-      const delta = new Float64Array(d);
       for (let j = 0; j < d; j++) delta[j] = x1[i * d + j]! - x0[i * d + j]!;
       const t = norm(kind, delta, 0, d);
       if (t < best[i]!) {
