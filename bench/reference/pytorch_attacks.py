@@ -10,21 +10,18 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts', 'reference'))
 from autoattack import AutoAttack  # noqa: E402
-from autoattack_reference import EPS, model  # noqa: E402
-from reference_data import idx  # noqa: E402
+from autoattack_reference import EPS, model, standard_counts, test_images  # noqa: E402
 
 
 def main():
     cfg = json.load(open(sys.argv[1]))
     torch.set_num_threads(1)
     n = cfg['count']
-    x = torch.tensor(idx('t10k-images-idx3-ubyte.gz')[:n].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
-    y = torch.tensor(idx('t10k-labels-idx1-ubyte.gz')[:n].astype(np.int64))
+    x, y = test_images(n)
     net = model(cfg)
     for norm in ['Linf', 'L2']:
         for name in cfg['attacks']:
@@ -32,8 +29,7 @@ def main():
             aa = AutoAttack(net, norm=norm, eps=EPS[norm], version='custom' if attacks else 'standard',
                             attacks_to_run=attacks or [], seed=0, verbose=False, device='cpu')
             if attacks:
-                aa.apgd.n_restarts, aa.apgd_targeted.n_target_classes, aa.apgd_targeted.n_restarts = 1, 9, 1
-                aa.fab.n_restarts, aa.fab.n_target_classes, aa.square.n_queries = 1, 9, 5000
+                standard_counts(aa)
             started = time.perf_counter()
             adv = aa.run_standard_evaluation(x, y, bs=250)
             seconds = time.perf_counter() - started

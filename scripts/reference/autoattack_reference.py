@@ -40,6 +40,22 @@ def model(cfg):
     return net.eval()
 
 
+def test_images(n):
+    """The subset's first n test images in [0, 1] as [n, 1, 28, 28], and their labels."""
+    x = torch.tensor(idx('t10k-images-idx3-ubyte.gz')[:n].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
+    return x, torch.tensor(idx('t10k-labels-idx1-ubyte.gz')[:n].astype(np.int64))
+
+
+def standard_counts(aa):
+    """The custom version keeps the constructors' defaults; set the standard version's counts."""
+    aa.apgd.n_restarts = 1
+    aa.apgd_targeted.n_target_classes = 9
+    aa.apgd_targeted.n_restarts = 1
+    aa.fab.n_restarts = 1
+    aa.fab.n_target_classes = 9
+    aa.square.n_queries = 5000
+
+
 def gradients(net, x, y):
     out = {}
     z = net(x)
@@ -72,13 +88,7 @@ def robust(net, x, y, norm, attacks, seed):
     aa = AutoAttack(net, norm=norm, eps=EPS[norm], version='custom' if attacks else 'standard',
                     attacks_to_run=attacks or [], seed=seed, verbose=False, device='cpu')
     if attacks:
-        # The custom version keeps the constructors' defaults; set the standard version's counts.
-        aa.apgd.n_restarts = 1
-        aa.apgd_targeted.n_target_classes = 9
-        aa.apgd_targeted.n_restarts = 1
-        aa.fab.n_restarts = 1
-        aa.fab.n_target_classes = 9
-        aa.square.n_queries = 5000
+        standard_counts(aa)
     adv = aa.run_standard_evaluation(x, y, bs=250)
     with torch.no_grad():
         return (net(adv).argmax(1) == y).int().tolist()
@@ -88,8 +98,7 @@ def main():
     cfg = json.load(open(sys.argv[1]))
     torch.set_num_threads(1)
     n = cfg['count']
-    x = torch.tensor(idx('t10k-images-idx3-ubyte.gz')[:n].astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
-    y = torch.tensor(idx('t10k-labels-idx1-ubyte.gz')[:n].astype(np.int64))
+    x, y = test_images(n)
     net = model(cfg)
     with torch.no_grad():
         clean = (net(x).argmax(1) == y).float().mean().item()

@@ -34,11 +34,11 @@ function column(g: GraphBuilder, v: string, j: number): string {
   return g.node('Slice', [v, g.ints([j]), g.ints([j + 1]), g.ints([1])]);
 }
 
-/** The top-k values [N, k] and the one-hot rows of their indices. */
-function top(g: GraphBuilder, z: string, k: number, numClasses: number): { values: string; hot: (j: number) => string } {
+/** The j-th largest logit ([N, 1]) and the one-hot row of its class, for j < k. */
+function top(g: GraphBuilder, z: string, k: number, numClasses: number): { s: (j: number) => string; hot: (j: number) => string } {
   const [values, indices] = g.nodeN('TopK', [z, g.ints([k])], 2, { axis: 1, largest: 1, sorted: 1 });
   const hot = (j: number) => oneHot(g, g.node('Squeeze', [column(g, indices!, j), g.ints([1])]), numClasses);
-  return { values: values!, hot };
+  return { s: (j) => column(g, values!, j), hot };
 }
 
 /** -(a)/den + num/den²·(b): the quotient rule of ℓ = -num/den with dnum = a, dden = b. */
@@ -57,10 +57,9 @@ export const LOGIT_LOSSES: Readonly<Record<LogitLossName, LogitLossRule>> = {
     minClasses: 3,
     targeted: false,
     emit(g, z, y, _t, numClasses) {
-      const { values, hot } = top(g, z, 3, numClasses);
+      const { s, hot } = top(g, z, 3, numClasses);
       const yHot = oneHot(g, y, numClasses);
       const zy = g.node('ReduceSum', [g.node('Mul', [z, yHot]), g.ints([1])], { keepdims: 1 });
-      const s = (j: number) => column(g, values, j);
       // i₁ = y exactly when z_y equals the largest logit (as torch compares indices; a tie is measure-zero).
       const ind = g.node('Cast', [g.node('Equal', [zy, s(0)])], { to: 1 });
       const notInd = g.node('Sub', [g.scalar(1), ind]);
@@ -80,11 +79,10 @@ export const LOGIT_LOSSES: Readonly<Record<LogitLossName, LogitLossRule>> = {
     minClasses: 4,
     targeted: true,
     emit(g, z, y, t, numClasses) {
-      const { values, hot } = top(g, z, 4, numClasses);
+      const { s, hot } = top(g, z, 4, numClasses);
       const yHot = oneHot(g, y, numClasses);
       const tHot = oneHot(g, t!, numClasses);
       const num = g.node('ReduceSum', [g.node('Mul', [z, g.node('Sub', [yHot, tHot])]), g.ints([1])], { keepdims: 1 });
-      const s = (j: number) => column(g, values, j);
       const den = g.node('Add', [g.node('Sub', [s(0), g.node('Mul', [g.scalar(0.5), g.node('Add', [s(2), s(3)])])]), g.scalar(DLR_EPS)]);
       const dden = g.node('Sub', [hot(0), g.node('Mul', [g.scalar(0.5), g.node('Add', [hot(2), hot(3)])])]);
       return quotient(g, num, den, g.node('Sub', [yHot, tHot]), dden);
