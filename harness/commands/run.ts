@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
 import { armName, parseShard, runView, warmCharts } from '../../src/index.ts';
 import { nearChance, nearChanceText } from '../../src/run/results/chance.ts';
-import { maskingFlags, maskingText } from '../../src/run/results/masking-flags.ts';
+import { maskingFlags, maskingSentences } from '../../src/run/results/masking-flags.ts';
 import { loadDataFor } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
 import { taskLabel } from '../../src/run/experiment/run.ts';
@@ -200,9 +200,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     });
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
     for (const n of nearChance(view)) log(`optrobust: warning: ${armName(view, n.arm)}: ${nearChanceText(n)}`);
-    const masking = maskingFlags(view);
-    for (const f of masking.slice(0, 5)) log(`optrobust: warning: ${f.cell}: ${maskingText(f)}`);
-    if (masking.length > 5) log(`optrobust: ${masking.length - 5} more gradient-masking warnings in the report's "Cells to look at"`);
+    for (const m of maskingSentences(maskingFlags(view))) log(`optrobust: warning: ${m}`);
     if (problems.length)
       log(
         `${problems.length} cell(s) gave numbers that are not finite (listed in the report's "Cells to look at"); the ` +

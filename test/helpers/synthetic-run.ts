@@ -12,7 +12,7 @@ import { writeRunOutputs } from '../../src/present/report/write.ts';
 import { summarize } from '../../src/measure/metrics/summary.ts';
 import { createRng } from '../../src/core/util/rng.ts';
 import type { CellResult } from '../../src/run/experiment/phases/main.ts';
-import { CLEAN } from '../../src/measure/perturb/registry.ts';
+import { CLEAN, getPerturbation } from '../../src/measure/perturb/registry.ts';
 
 export async function syntheticRun(def: SuiteDefinition, dir = mkdtempSync(join(tmpdir(), 'optrobust-synthetic-'))): Promise<string> {
   const suite = defineSuite(def);
@@ -29,12 +29,13 @@ export async function syntheticRun(def: SuiteDefinition, dir = mkdtempSync(join(
         { perturbation: CLEAN, severity: 0, accuracy: clean, loss: 0.8 },
         ...Object.entries(suite.perturbations).flatMap(([p, sev], pi) => {
           const max = Math.max(...sev.map(Math.abs));
-          return sev.map((s) => ({
-            perturbation: p,
-            severity: s,
-            accuracy: Math.max(0.05, clean * (1 - (Math.abs(s) / max) * (1 - robustness) * (0.5 + 0.05 * pi)) + 0.01 * (rng() - 0.5)),
-            loss: 1 + Math.abs(s) / max,
-          }));
+          const stages = getPerturbation(p).stages;
+          return sev.map((s) => {
+            const accuracy = Math.max(0.05, clean * (1 - (Math.abs(s) / max) * (1 - robustness) * (0.5 + 0.05 * pi)) + 0.01 * (rng() - 0.5));
+            // An ensemble's running accuracy: a point lost per attack down to the last.
+            const running = stages?.map((_, k) => accuracy + 0.01 * (stages.length - 1 - k));
+            return { perturbation: p, severity: s, accuracy, loss: 1 + Math.abs(s) / max, ...(running ? { stages: running } : {}) };
+          });
         }),
       ];
       const steps = Array.from({ length: 40 }, (_, i) => ({

@@ -161,6 +161,35 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
   }, 300_000);
 
+  it("robust-evaluation's report: AutoAttack attack by attack and a gradient-masking alert, within the page at 1280 and 1920 px", async () => {
+    const suite = (await import('../../suites/robust-evaluation.ts')).default;
+    // Synthetic numbers fall with each perturbation listed, so Square lands below APGD-CE: a masking flag.
+    const dir = await syntheticRun({ ...suite, name: 'robust-evaluation-shape', description: 'synthetic numbers' });
+    for (const width of [1280, 1920]) {
+      const { page, problems } = await open(join(dir, 'report.html'), width);
+      const ensemble = page.locator('#ensemble');
+      await expect(ensemble.isVisible()).resolves.toBe(true);
+      const heads = await ensemble.locator('table thead tr').first().locator('th').allTextContents();
+      expect(heads).toEqual(['arm', 'eps (L-inf)', 'clean', 'after apgd-ce', 'after apgd-t', 'after fab-t', 'after square']);
+      // One row per arm and eps, in each of the two ensembles' tables (autoattack, autoattack_l2).
+      expect(await ensemble.locator('table tbody tr').count()).toBe(2 * suite.optimizers.length * 2);
+      for (const table of await ensemble.locator('table').all()) {
+        const box = (await table.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
+      }
+      // One sentence per failed check, however many cells fail it.
+      const alert = page.locator('.alert li');
+      expect(await alert.count()).toBe(1);
+      expect(await alert.textContent()).toMatch(
+        /^gradient masking\? masking_black_box fails \d+ times: sgd\/seed 0 \(square [\d.]+% against apgd [\d.]+% at 0\.01\); .*, and \d+ more \(results\.csv's masking_black_box rows\)\. The white-box/,
+      );
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(problems).toEqual([]);
+      await page.screenshot({ path: join(SHOTS, `report-robust-evaluation-${width}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
   it('a cell with non-finite logits is named in the alert above the findings, readable and within the page at 1280 and 1920 px', async () => {
     const { dir } = await smallRun({ seeds: [0] });
     const manifest = readManifest(dir);

@@ -34,7 +34,7 @@ import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 import { classesSection, hasClasses } from './classes.ts';
 import { nearChance, nearChanceText } from '../../run/results/chance.ts';
-import { maskingFlags, maskingText } from '../../run/results/masking-flags.ts';
+import { maskingFlags, maskingSentences } from '../../run/results/masking-flags.ts';
 
 import { esc } from './format.ts';
 import { TUNE_DEFAULTS } from '../../run/tune/options.ts';
@@ -113,7 +113,7 @@ function alerts(view: RunView): string {
     if (problem) items.push(`<li><b>not finite</b>: ${esc(taskLabel(view.suite, r))}: ${esc(problem)}</li>`);
   }
   for (const n of nearChance(view)) items.push(`<li><b>near chance</b>: ${esc(armName(view, n.arm))}: ${esc(nearChanceText(n))}</li>`);
-  for (const f of maskingFlags(view)) items.push(`<li><b>gradient masking?</b> ${esc(f.cell)}: ${esc(maskingText(f))}</li>`);
+  for (const m of maskingSentences(maskingFlags(view))) items.push(`<li><b>gradient masking?</b> ${esc(m)}</li>`);
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }
 

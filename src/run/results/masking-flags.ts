@@ -23,7 +23,22 @@ export function maskingFlags(view: RunView): MaskingFlag[] {
   );
 }
 
-/** The sentence a person reads about one. */
-export const maskingText = (f: MaskingFlag): string =>
-  `${f.check} (${f.detail}): the white-box attacks may be misled by a masked gradient; their accuracies are upper bounds ` +
-  '(Carlini et al. 2019, Athalye et al. 2018)';
+/** Cells named per check before "and N more". */
+const LISTED = 4;
+
+/**
+ * One sentence per failed check, however many cells fail it: where (the first few cells, each
+ * with what was compared) and what it means.
+ */
+export function maskingSentences(flags: readonly MaskingFlag[]): string[] {
+  const byCheck = new Map<string, MaskingFlag[]>();
+  for (const f of flags) byCheck.set(f.check, [...(byCheck.get(f.check) ?? []), f]);
+  return [...byCheck].map(([check, list]) => {
+    const where = list.slice(0, LISTED).map((f) => `${f.cell} (${f.detail})`);
+    const more = list.length > LISTED ? `, and ${list.length - LISTED} more (results.csv's ${check} rows)` : '';
+    return (
+      `${check} fails ${list.length === 1 ? 'once' : `${list.length} times`}: ${where.join('; ')}${more}. The white-box attacks may be ` +
+      'misled by a masked gradient: their accuracies are upper bounds (Carlini et al. 2019, Athalye et al. 2018)'
+    );
+  });
+}
