@@ -41,6 +41,19 @@ describe('evaluate: --channels and --size', () => {
   });
 });
 
+describe('evaluate: --test-limit', () => {
+  for (const value of ['0', 'x', '1.5', '-3']) {
+    it(value, async () => {
+      const out = join(tmp(), 'never');
+      await refused(
+        ['evaluate', '--model', LENET, '--dataset', 'fashion-mnist-subset', '--test-limit', value, '--out', out],
+        new RegExp(`--test-limit expects an integer from 1 to 10000000, got "${value.replace('.', '\\.')}"`),
+        out,
+      );
+    });
+  }
+});
+
 describe('check-optimizer and status', () => {
   const trajectory = join(ROOT, 'test', 'fixtures', 'trajectories', 'adam.json');
   it('a module that does not exist', () =>

@@ -47,8 +47,8 @@ function quotient(g: GraphBuilder, num: string, den: string, dnum: string, dden:
   return g.node('Add', [g.node('Neg', [g.node('Mul', [dnum, inv])]), g.node('Mul', [dden, g.node('Mul', [num, g.node('Mul', [inv, inv])])])]);
 }
 
-/** The k largest of row i, descending (ties by lower index, as ONNX TopK). */
-function sortedRow(z: Float32Array, k: number, i: number): number[] {
+/** Row i's k classes from the largest logit down (ties by lower index, as ONNX TopK). */
+export function sortedRow(z: Float32Array, k: number, i: number): number[] {
   return Array.from({ length: k }, (_, c) => c).sort((a, b) => z[i * k + b]! - z[i * k + a]! || a - b);
 }
 

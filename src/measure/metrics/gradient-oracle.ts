@@ -72,6 +72,7 @@ export function gradientOracle(net: Network, params: readonly Float32Array[], ba
         () => 1,
       )
     ).logits;
+  // The bounds are [n, classes] like logits, so they ride batched()'s logits slot.
   const marginBounds = async (_method: 'ibp', x: Float32Array, labels: Uint8Array, count: number, eps: number) =>
     (
       await batched(

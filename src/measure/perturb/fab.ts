@@ -11,6 +11,7 @@
 // No random draws: with one restart, FAB-T is deterministic.
 import type { GradientOracle, Perturbation, PerturbInput } from './perturbation.ts';
 import { argmaxCorrect, gather, indicesOf, scatter, sortedClasses } from './logits.ts';
+import { runNorm } from './l2.ts';
 
 export type FabNorm = 'linf' | 'l2';
 
@@ -186,9 +187,10 @@ export function projectionL2(t: Float32Array | Float64Array, wIn: Float64Array, 
 }
 
 const norm = (kind: FabNorm, v: ArrayLike<number>, from: number, len: number): number => {
+  if (kind === 'l2') return runNorm(v, from, len);
   let s = 0;
-  for (let j = from; j < from + len; j++) s = kind === 'linf' ? Math.max(s, Math.abs(v[j]!)) : s + v[j]! * v[j]!;
-  return kind === 'linf' ? s : Math.sqrt(s);
+  for (let j = from; j < from + len; j++) s = Math.max(s, Math.abs(v[j]!));
+  return s;
 };
 
 /**

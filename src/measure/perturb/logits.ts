@@ -1,5 +1,6 @@
 // Per-example readings of a model's logits ([n, k], row-major) that the attacks share, and
 // gathering / scattering the examples an attack is still working on.
+import { sortedRow } from '../../core/model/logit-loss.ts';
 
 /** Each example's cross-entropy from logits [n, k] (float64 log-sum-exp). */
 export function crossEntropy(logits: Float32Array, labels: Uint8Array, n: number): Float64Array {
@@ -39,11 +40,8 @@ export function margins(logits: Float32Array, labels: Uint8Array, n: number): Fl
   return out;
 }
 
-/** Row i's classes from the largest logit down (ties: lower index first). */
-export function sortedClasses(logits: Float32Array, n: number, i: number): number[] {
-  const k = logits.length / n;
-  return Array.from({ length: k }, (_, c) => c).sort((a, b) => logits[i * k + b]! - logits[i * k + a]! || a - b);
-}
+/** Row i's classes from the largest logit down (ties: lower index first), of logits [n, k]. */
+export const sortedClasses = (logits: Float32Array, n: number, i: number): number[] => sortedRow(logits, logits.length / n, i);
 
 /** The rows `idx` of `v` (n rows of equal length). */
 export function gather<T extends Float32Array | Uint8Array>(v: T, n: number, idx: readonly number[]): T {

@@ -19,6 +19,7 @@
 import { clip01, type Perturbation, type PerturbInput } from './perturbation.ts';
 import type { Rng } from '../../core/util/rng.ts';
 import { argmaxCorrect, gather, indicesOf, margins, scatter } from './logits.ts';
+import { runNorm } from './l2.ts';
 
 export type SquareNorm = 'linf' | 'l2';
 
@@ -134,7 +135,7 @@ async function squareRun(
       vh += s;
     }
     for (let i = 0; i < n; i++) {
-      const f = eps / (l2(delta, i * d, d) + 1e-12);
+      const f = eps / (runNorm(delta, i * d, d) + 1e-12);
       for (let j = i * d; j < (i + 1) * d; j++) best[j] = clip01(x[j]! + delta[j]! * f);
     }
   }
@@ -176,12 +177,6 @@ async function squareRun(
   return best;
 }
 
-function l2(v: ArrayLike<number>, from: number, len: number): number {
-  let s = 0;
-  for (let j = from; j < from + len; j++) s += v[j]! * v[j]!;
-  return Math.sqrt(s);
-}
-
 /** One L2 proposal for every example in `cand` (the best points), in place. */
 function squareL2Step(cand: Float32Array, xs: Float32Array, m: number, c: number, h: number, w: number, eps: number, it: number, rng: Rng): void {
   const d = c * h * w;
@@ -196,7 +191,7 @@ function squareL2Step(cand: Float32Array, xs: Float32Array, m: number, c: number
   const fresh = new Float64Array(s * s);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < d; j++) delta[j] = cand[i * d + j]! - xs[i * d + j]!;
-    const normImage = l2(delta, 0, d);
+    const normImage = runNorm(delta, 0, d);
     const room = Math.max(eps * eps - normImage * normImage, 0) / c;
     for (let ch = 0; ch < c; ch++) {
       const o = ch * h * w;
@@ -225,7 +220,7 @@ function squareL2Step(cand: Float32Array, xs: Float32Array, m: number, c: number
       for (let a = vh2; a < vh2 + s; a++) for (let b = vw2; b < vw2 + s; b++) delta[o + a * w + b] = 0;
       for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) delta[o + (vh + a) * w + vw + b] = fresh[a * s + b]! * f;
     }
-    const f = eps / (l2(delta, 0, d) + 1e-12);
+    const f = eps / (runNorm(delta, 0, d) + 1e-12);
     for (let j = 0; j < d; j++) cand[i * d + j] = clip01(xs[i * d + j]! + delta[j]! * f);
   }
 }
