@@ -1,4 +1,4 @@
-// Certified bounds by interval bound propagation (src/core/model/ibp.ts, src/measure/perturb/ibp.ts):
+// Certified bounds by interval bound propagation (src/core/model/ibp.ts, src/measure/perturb/certified.ts):
 // - the margins equal plain interval arithmetic in float64 PyTorch (lower/upper form, not
 //   optrobust's centre/radius form; scripts/reference/ibp_reference.py) on two imported models
 //   covering conv, batch norm, max and average pooling, a residual add, tanh, sigmoid, GELU and
@@ -7,7 +7,7 @@
 //   of random points, corners included) has a margin below its bound;
 // - certified accuracy <= accuracy under attack (APGD-CE and Square) <= clean; at eps 0 it is the
 //   clean accuracy; it never grows with eps; and with OPTROBUST_SLOW=1, on a trained model of
-//   every family and a PyTorch-trained imported LeNet: certified <= AutoAttack <= APGD-CE <= clean.
+//   every family and a PyTorch-trained imported LeNet: ibp <= crown <= AutoAttack <= APGD-CE <= clean.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import type { ModelSpec } from '../../src/core/model/families/registry.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
 import { createRng } from '../../src/core/util/rng.ts';
 import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
-import { ibp } from '../../src/measure/perturb/ibp.ts';
+import { crown, ibp } from '../../src/measure/perturb/certified.ts';
 import { apgd } from '../../src/measure/perturb/apgd.ts';
 import { square } from '../../src/measure/perturb/square.ts';
 import { evaluate } from '../../src/measure/metrics/evaluate.ts';
@@ -46,7 +46,7 @@ describe('ibp', () => {
       logits.forEach((v, i) => expect(v).toBeCloseTo(ref.models[name]!.logits[i]!, 4));
       for (const eps of ref.eps) {
         const want = ref.models[name]!.margins[String(eps)]!;
-        const got = await net.ibpMargins(weights, x, labelsOf(n), n, eps);
+        const got = await net.marginBounds('ibp', weights, x, labelsOf(n), n, eps);
         const scale = Math.max(1, ...want.map(Math.abs));
         got.forEach((v, i) => expect(Math.abs(v - want[i]!) / scale, `eps ${eps}, entry ${i}`).toBeLessThan(2e-5));
       }
@@ -70,7 +70,7 @@ describe('ibp', () => {
       const y = labelsOf(n);
       const rng = createRng(5, `ibp-soundness:${name}`);
       for (const eps of [0.002, 0.02, 0.1]) {
-        const bound = await net.ibpMargins(weights, x, y, n, eps);
+        const bound = await net.marginBounds('ibp', weights, x, y, n, eps);
         let checked = 0;
         for (let t = 0; t < 64; t++) {
           // Half the draws at corners of the box (where linear pieces peak), half inside.
@@ -139,7 +139,7 @@ describe('ibp', () => {
   ];
   for (const [name, make] of trained) {
     it.runIf(process.env.OPTROBUST_SLOW === '1')(
-      `${name}, trained: certified <= AutoAttack <= APGD-CE <= clean at every eps`,
+      `${name}, trained: certified (ibp <= crown) <= AutoAttack <= APGD-CE <= clean at every eps`,
       async () => {
         const { net, weights } = await make();
         const n = 60;
@@ -155,9 +155,11 @@ describe('ibp', () => {
         expect(clean).toBeGreaterThan(0.3);
         for (const eps of [0.003, 0.01, 0.03]) {
           const certified = (await ibp.certify!(input(eps), eps)).reduce((a, b) => a + b, 0) / n;
+          const linear = (await crown.certify!(input(eps), eps)).reduce((a, b) => a + b, 0) / n;
           const aa = await acc(await autoattack.apply(input(eps), eps));
           const pgdLike = await acc(await apgd.apply(input(eps), eps));
-          expect([certified <= aa, aa <= pgdLike, pgdLike <= clean], `eps ${eps}: ${certified} ${aa} ${pgdLike} ${clean}`).toEqual([true, true, true]);
+          const order = [certified <= linear, linear <= aa, aa <= pgdLike, pgdLike <= clean];
+          expect(order, `eps ${eps}: ibp ${certified} crown ${linear} autoattack ${aa} apgd ${pgdLike} clean ${clean}`).toEqual([true, true, true, true]);
         }
         await net.release();
       },

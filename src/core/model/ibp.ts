@@ -20,7 +20,8 @@ import { MODEL_INPUT, type ModelGraph } from './model.ts';
 
 const BATCH = 'N';
 
-interface Interval {
+/** An interval as centre and radius: l = c - r, u = c + r. */
+export interface Interval {
   readonly c: string;
   readonly r: string;
 }
@@ -29,15 +30,30 @@ interface Interval {
 export const GELU_ARGMIN = -0.7517915246935645;
 export const GELU_MIN = -0.16997120747990727;
 
-const evalContext = (buffers: readonly string[]): ForwardContext => ({ mode: 'eval', buffers, noise: [], saved: {}, updateBuffer: () => {} });
+export const evalContext = (buffers: readonly string[], saved: Record<string, string> = {}): ForwardContext => ({
+  mode: 'eval',
+  buffers,
+  noise: [],
+  saved,
+  updateBuffer: () => {},
+});
 
-type Rule = (g: GraphBuilder, layer: Layer, ins: readonly Interval[], params: readonly string[], buffers: readonly string[]) => Interval;
+/** A layer's output interval from its inputs'; `saved` receives what the centre's forward pass saved (for a backward rule). */
+export type IntervalRule = (
+  g: GraphBuilder,
+  layer: Layer,
+  ins: readonly Interval[],
+  params: readonly string[],
+  buffers: readonly string[],
+  saved?: Record<string, string>,
+) => Interval;
+type Rule = IntervalRule;
 
 const zero = (g: GraphBuilder, v: string) => g.node('Mul', [v, g.scalar(0)]);
 const abs = (g: GraphBuilder, v: string) => g.node('Abs', [v]);
 
-const weighted: Rule = (g, layer, [x], params, buffers) => ({
-  c: layer.forward(g, [x!.c], params, evalContext(buffers)),
+const weighted: Rule = (g, layer, [x], params, buffers, saved) => ({
+  c: layer.forward(g, [x!.c], params, evalContext(buffers, saved)),
   // Weight first, then an optional bias: |W| and no bias.
   r: layer.forward(
     g,
@@ -47,12 +63,12 @@ const weighted: Rule = (g, layer, [x], params, buffers) => ({
   ),
 });
 
-const positiveLinear: Rule = (g, layer, ins, params, buffers) => ({
+const positiveLinear: Rule = (g, layer, ins, params, buffers, saved) => ({
   c: layer.forward(
     g,
     ins.map((x) => x.c),
     params,
-    evalContext(buffers),
+    evalContext(buffers, saved),
   ),
   r: layer.forward(
     g,
@@ -62,7 +78,7 @@ const positiveLinear: Rule = (g, layer, ins, params, buffers) => ({
   ),
 });
 
-function fromBounds(g: GraphBuilder, l: string, u: string): Interval {
+export function fromBounds(g: GraphBuilder, l: string, u: string): Interval {
   return { c: g.node('Mul', [g.node('Add', [l, u]), g.scalar(0.5)]), r: g.node('Mul', [g.node('Sub', [u, l]), g.scalar(0.5)]) };
 }
 
@@ -71,11 +87,11 @@ const monotone: Rule = (g, layer, [x], params, buffers) => {
   return fromBounds(g, f(g.node('Sub', [x!.c, x!.r])), f(g.node('Add', [x!.c, x!.r])));
 };
 
-const RULES: Record<Layer['kind']['op'], Rule> = {
+export const IBP_RULES: Record<Layer['kind']['op'], Rule> = {
   dense: weighted,
   conv2d: weighted,
-  batchNorm: (g, layer, [x], [gamma, beta], [mean, variance]) => ({
-    c: layer.forward(g, [x!.c], [gamma!, beta!], evalContext([mean!, variance!])),
+  batchNorm: (g, layer, [x], [gamma, beta], [mean, variance], saved) => ({
+    c: layer.forward(g, [x!.c], [gamma!, beta!], evalContext([mean!, variance!], saved)),
     r: layer.forward(g, [x!.r], [abs(g, gamma!), zero(g, beta!)], evalContext([zero(g, mean!), variance!])),
   }),
   affine: (g, layer, [x]) => {
@@ -111,6 +127,47 @@ const RULES: Record<Layer['kind']['op'], Rule> = {
   },
 };
 
+/** The box [x - eps, x + eps] within [0, 1]: the L∞ ball every attack searches, and the smallest box around the L2 one. */
+export function inputBox(g: GraphBuilder, x: string, eps: string): Interval {
+  return fromBounds(g, g.node('Max', [g.node('Sub', [x, eps]), g.scalar(0)]), g.node('Min', [g.node('Add', [x, eps]), g.scalar(1)]));
+}
+
+/** Whether the last layer is a dense one folded into the margin (then its own interval is never needed). */
+const foldsHead = (model: ModelGraph) => {
+  const head = model.nodes[model.nodes.length - 1]!;
+  return head.layer.kind.op === 'dense' && head.inputs.length === 1;
+};
+
+/**
+ * IBP's lower bounds [N, classes] on z_y - z_j (0 at j = y) from the nodes' intervals (`read`;
+ * the last one's only when its layer is not folded), `head` the last layer's parameters.
+ */
+export function ibpMargin(
+  g: GraphBuilder,
+  model: ModelGraph,
+  read: (node: number) => Interval,
+  head: readonly string[],
+  y: string,
+  numClasses: number,
+): string {
+  const last = model.nodes.length - 1;
+  if (foldsHead(model)) {
+    // (W_y - W_j)·c + (b_y - b_j) - |W_y - W_j|·r, with W as [classes, features].
+    const h = read(model.nodes[last]!.inputs[0]!);
+    const [w, b] = head;
+    const wd = g.node('Sub', [g.node('Unsqueeze', [g.node('Gather', [w!, y], { axis: 0 }), g.ints([1])]), g.node('Unsqueeze', [w!, g.ints([0])])]);
+    const dot = (m: string, v: string) => g.node('Squeeze', [g.node('MatMul', [m, g.node('Unsqueeze', [v, g.ints([2])])]), g.ints([2])]);
+    const margin = g.node('Sub', [dot(wd, h.c), dot(abs(g, wd), h.r)]);
+    return b ? g.node('Add', [margin, g.node('Sub', [g.node('Unsqueeze', [g.node('Gather', [b, y], { axis: 0 }), g.ints([1])]), b])]) : margin;
+  }
+  const z = read(last);
+  const onehot = g.node('OneHot', [y, g.constant('int64', [], [numClasses]), g.constant('float32', [2], [0, 1])], { axis: -1 });
+  const lowerY = g.node('ReduceSum', [g.node('Mul', [g.node('Sub', [z.c, z.r]), onehot]), g.ints([1])], { keepdims: 1 });
+  const bound = g.node('Sub', [lowerY, g.node('Add', [z.c, z.r])]);
+  // 0 at j = y (the margin to itself).
+  return g.node('Mul', [bound, g.node('Sub', [g.scalar(1), onehot])]);
+}
+
 /**
  * The IBP graph of a model: inputs its weights (parameters, then buffers), x, the labels y and
  * eps (a scalar); output `margin` [N, classes], a lower bound on z_y - z_j over the ball (0 at j = y).
@@ -123,33 +180,16 @@ export function buildIbpGraph(model: ModelGraph, numClasses: number): Uint8Array
   const x = g.input('x', 'float32', [BATCH, ...model.inShape]);
   const y = g.input('y', 'int64', [BATCH]);
   const eps = g.input('eps', 'float32', []);
-  const input = fromBounds(g, g.node('Max', [g.node('Sub', [x, eps]), g.scalar(0)]), g.node('Min', [g.node('Add', [x, eps]), g.scalar(1)]));
+  const input = inputBox(g, x, eps);
   const last = nodes.length - 1;
-  const head = nodes[last]!;
-  const fold = head.layer.kind.op === 'dense' && head.inputs.length === 1;
+  const fold = foldsHead(model);
   const out: Interval[] = [];
   const read = (i: number) => (i === MODEL_INPUT ? input : out[i]!);
   nodes.forEach((node, i) => {
     if (i === last && fold) return;
-    out.push(RULES[node.layer.kind.op](g, node.layer, node.inputs.map(read), params[i]!, buffers[i]!));
+    out.push(IBP_RULES[node.layer.kind.op](g, node.layer, node.inputs.map(read), params[i]!, buffers[i]!));
   });
-  let margin: string;
-  if (fold) {
-    // (W_y - W_j)·c + (b_y - b_j) - |W_y - W_j|·r, with W as [classes, features].
-    const h = read(head.inputs[0]!);
-    const [w, b] = params[last]!;
-    const wd = g.node('Sub', [g.node('Unsqueeze', [g.node('Gather', [w!, y], { axis: 0 }), g.ints([1])]), g.node('Unsqueeze', [w!, g.ints([0])])]);
-    const dot = (m: string, v: string) => g.node('Squeeze', [g.node('MatMul', [m, g.node('Unsqueeze', [v, g.ints([2])])]), g.ints([2])]);
-    margin = g.node('Sub', [dot(wd, h.c), dot(abs(g, wd), h.r)]);
-    if (b) margin = g.node('Add', [margin, g.node('Sub', [g.node('Unsqueeze', [g.node('Gather', [b, y], { axis: 0 }), g.ints([1])]), b])]);
-  } else {
-    const z = read(last);
-    const onehot = g.node('OneHot', [y, g.constant('int64', [], [numClasses]), g.constant('float32', [2], [0, 1])], { axis: -1 });
-    const lowerY = g.node('ReduceSum', [g.node('Mul', [g.node('Sub', [z.c, z.r]), onehot]), g.ints([1])], { keepdims: 1 });
-    const bound = g.node('Sub', [lowerY, g.node('Add', [z.c, z.r])]);
-    // 0 at j = y (the margin to itself).
-    margin = g.node('Mul', [bound, g.node('Sub', [g.scalar(1), onehot])]);
-  }
+  const margin = ibpMargin(g, model, read, params[last]!, y, numClasses);
   g.output(margin, 'margin', 'float32', [BATCH, numClasses]);
   return g.toBytes();
 }

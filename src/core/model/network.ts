@@ -12,10 +12,10 @@ import { modelLayers, type ModelGraph } from './model.ts';
 import { bufferOutName, buildGraph, directionName, gradName, gradSqName, hvpName, paramSqName, type GraphKind } from './graphs.ts';
 import { initTensors } from './init.ts';
 import { LOGIT_LOSSES, type LogitLossName } from './logit-loss.ts';
-import { buildIbpGraph } from './ibp.ts';
+import { BOUND_METHODS, type BoundMethod, type BoundName, isBoundName } from './bounds.ts';
 
-/** A compiled graph: one of buildGraph's kinds, or the certified bounds of ibp.ts. */
-export type SessionKind = GraphKind | 'ibp';
+/** A compiled graph: one of buildGraph's kinds, or a certified-bound method of bounds.ts. */
+export type SessionKind = GraphKind | BoundName;
 import { createRng } from '../util/rng.ts';
 import { PORTABLE, type GraphTarget } from '../onnx/graph.ts';
 import { nativeTarget } from '../onnx/nchwc.ts';
@@ -92,7 +92,7 @@ export class Network {
   }
 
   graph(kind: SessionKind, target: GraphTarget = PORTABLE): Uint8Array {
-    return kind === 'ibp' ? buildIbpGraph(this.model, this.numClasses) : buildGraph(this.model, kind, this.numClasses, target);
+    return isBoundName(kind) ? BOUND_METHODS[kind].build(this.model, this.numClasses) : buildGraph(this.model, kind, this.numClasses, target);
   }
 
   session(kind: SessionKind): Promise<ort.InferenceSession> {
@@ -195,11 +195,17 @@ export class Network {
     return { logits: out.logits!.data as Float32Array, dx: out.dx!.data as Float32Array };
   }
 
-  /** Lower bounds on z_y - z_j over the L∞ ball of radius eps around x within [0, 1], by IBP ([n, classes]). */
-  async ibpMargins(weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, eps: number): Promise<Float32Array> {
+  /** Lower bounds on z_y - z_j over the eps-ball around x within [0, 1], by `method` ([n, classes]). */
+  async marginBounds(method: BoundName, weights: readonly Float32Array[], x: Float32Array, y: BigInt64Array, n: number, eps: number): Promise<Float32Array> {
     const feeds = this.feeds(weights, x, n, y);
     feeds.eps = new ort.Tensor('float32', Float32Array.of(eps), []);
-    return (await (await this.session('ibp')).run(feeds)).margin!.data as Float32Array;
+    return (await (await this.session(method)).run(feeds)).margin!.data as Float32Array;
+  }
+
+  /** The most examples one run of `method`'s graph takes (its coefficient tensors grow with the batch). */
+  boundBatch(method: BoundName): number {
+    const m: BoundMethod = BOUND_METHODS[method];
+    return m.batch ? m.batch(this.model, this.numClasses) : Number.POSITIVE_INFINITY;
   }
 
   /** Logits in training mode (batch statistics, the given dropout masks), from the forward pass alone. */

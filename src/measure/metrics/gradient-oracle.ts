@@ -5,6 +5,7 @@
 // own sessions, batched alike.
 import type { Network } from '../../core/model/network.ts';
 import type { LogitLossName } from '../../core/model/logit-loss.ts';
+import type { BoundName } from '../../core/model/bounds.ts';
 import type { GradientOracle } from '../perturb/perturbation.ts';
 import { EVAL_BATCH } from './evaluate.ts';
 
@@ -73,13 +74,13 @@ export function gradientOracle(net: Network, params: readonly Float32Array[], ba
       )
     ).logits;
   // The bounds are [n, classes] like logits, so they ride batched()'s logits slot.
-  const marginBounds = async (_method: 'ibp', x: Float32Array, labels: Uint8Array, count: number, eps: number) =>
+  const marginBounds = async (method: BoundName, x: Float32Array, labels: Uint8Array, count: number, eps: number) =>
     (
       await batched(
         x,
         count,
-        batch,
-        async (xs, start, n) => ({ logits: await net.ibpMargins(params, xs, fill(y, labels, start, n), n, eps) }),
+        Math.min(batch, net.boundBatch(method)),
+        async (xs, start, n) => ({ logits: await net.marginBounds(method, params, xs, fill(y, labels, start, n), n, eps) }),
         () => 1,
       )
     ).logits;

@@ -2,6 +2,7 @@
 // seeded rng and (for attacks) a gradient oracle. It never mutates its input.
 import type { Rng } from '../../core/util/rng.ts';
 import type { LogitLossName } from '../../core/model/logit-loss.ts';
+import type { BoundName } from '../../core/model/bounds.ts';
 
 /** Per-example shape [channels, height, width]. */
 export type ImageShape = readonly [number, number, number];
@@ -20,8 +21,8 @@ export type GradientOracle = ((x: Float32Array, labels: Uint8Array, n: number) =
   ) => Promise<{ readonly dx: Float32Array; readonly logits: Float32Array }>;
   /** The model's logits alone ([n, classes]): what a query (black-box) attack sees. */
   readonly logits?: (x: Float32Array, n: number) => Promise<Float32Array>;
-  /** Certified lower bounds on z_y - z_j over the L∞ eps-ball within [0, 1] ([n, classes]; 0 at j = y). */
-  readonly marginBounds?: (method: 'ibp', x: Float32Array, labels: Uint8Array, n: number, eps: number) => Promise<Float32Array>;
+  /** Certified lower bounds on z_y - z_j over the eps-ball within [0, 1] ([n, classes]; 0 at j = y), by a method of bounds.ts. */
+  readonly marginBounds?: (method: BoundName, x: Float32Array, labels: Uint8Array, n: number, eps: number) => Promise<Float32Array>;
 };
 
 export interface PerturbInput {
@@ -69,6 +70,8 @@ export interface Perturbation {
   readonly levels?: Levels;
   /** Attacks need the model's input gradient. */
   readonly needsGradient: boolean;
+  /** The fewest classes the attack is defined for (its loss's; APGD-T needs 4), checked before a run starts. */
+  readonly minClasses?: number;
   /** Attacks: what the masking checks compare (absent for corruptions and certificates). */
   readonly threat?: Threat;
   apply(input: PerturbInput, severity: number): Float32Array | Promise<Float32Array>;

@@ -20,7 +20,7 @@ import { apgd, apgdDlr, apgdDlrL2, apgdL2, apgdT, apgdTL2 } from './apgd.ts';
 import { square, squareL2 } from './square.ts';
 import { fabT, fabTL2 } from './fab.ts';
 import { autoattack, autoattackL2 } from './autoattack.ts';
-import { ibp } from './ibp.ts';
+import { crown, crownL2, ibp } from './certified.ts';
 
 const registry = new Map<string, Perturbation>(
   [
@@ -54,6 +54,8 @@ const registry = new Map<string, Perturbation>(
     autoattack,
     autoattackL2,
     ibp,
+    crown,
+    crownL2,
   ].map((p) => [p.name, p]),
 );
 
