@@ -63,7 +63,7 @@ export type { DataFormat } from './core/data/formats/format.ts';
 export { parseIdx, encodeIdx, DataError } from './core/data/idx.ts';
 export { fetchDataset, FetchInterrupted, type FetchOptions } from './core/data/fetch.ts';
 export { train, type TrainOptions, type TrainResult, type StepRecord } from './run/train/train.ts';
-export { getPerturbation, listPerturbations, CLEAN } from './measure/perturb/registry.ts';
+export { getPerturbation, listPerturbations, classesProblem, CLEAN } from './measure/perturb/registry.ts';
 export type { Perturbation, PerturbInput, GradientOracle } from './measure/perturb/perturbation.ts';
 export { evaluate } from './measure/metrics/evaluate.ts';
 export { evaluateSweeps, type Sweeps, type SweepPoint } from './measure/metrics/robustness.ts';

@@ -16,6 +16,7 @@ import { phaseNamed } from '../../src/run/experiment/phases/index.ts';
 import { tuneCells } from '../../src/run/experiment/phases/tune.ts';
 import { suiteArms, suiteModels } from '../../src/run/experiment/grid.ts';
 import { buildModel } from '../../src/core/model/families/registry.ts';
+import { classesProblem } from '../../src/measure/perturb/registry.ts';
 import type { Suite } from '../../src/run/experiment/suite.ts';
 import { InputError, UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
@@ -131,6 +132,11 @@ export async function runCommand(flags: RunFlags): Promise<number> {
               `${data.numClasses} classes): ${(e as Error).message}`,
           );
         }
+      }
+      // An attack defined only for more classes than the data has (APGD-T's top-9 targets need 4).
+      for (const name of Object.keys(suite.perturbations)) {
+        const problem = classesProblem(name, data.numClasses);
+        if (problem) throw new UsageError(`suite "${suite.name}": perturbations.${name}: ${problem} (${suite.dataset}); remove it from the suite`);
       }
       config = {
         suite,

@@ -106,3 +106,24 @@ describe("a suite's own dataset, field by field", () => {
     });
   }
 });
+
+describe('an attack defined for more classes than the data has', () => {
+  for (const attack of ['apgd_t', 'autoattack_l2']) {
+    it(`${attack} on a folder of 3 classes: refused before the run starts`, async () => {
+      const root = tmp();
+      const suite = join(root, 'three.mts');
+      writeFileSync(
+        suite,
+        `export default { name: 'three', description: 'three classes', dataset: { name: 'shapes', format: 'image-folder', path: ${JSON.stringify(FOLDER)}, ` +
+          `channels: 3, size: 32 }, model: { kind: 'mlp', hidden: [16] }, batchSize: 24, epochs: 1, optimizers: [{ name: 'sgd', options: { lr: 0.05 } }], ` +
+          `seeds: [0], perturbations: { fgsm: [0.01], ${attack}: [0.01] } };\n`,
+      );
+      const out = join(root, 'never');
+      await refused(
+        ['run', '--suite', suite, '--out', out],
+        new RegExp(`perturbations\\.${attack}: ${attack} needs at least 4 classes; the data has 3 \\(shapes\\)`),
+        out,
+      );
+    });
+  }
+});

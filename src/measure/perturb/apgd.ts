@@ -298,6 +298,7 @@ function makeAutoApgd(norm: ApgdNorm, loss: 'dlr' | 'dlr_targeted'): Perturbatio
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
     threat: { norm, access: 'white', passes: steps * (loss === 'dlr' ? 1 : targets) },
+    minClasses: LOGIT_LOSSES[loss].minClasses,
     apply: (input, eps) => autoApgd({ norm, loss, name }, input, eps),
   };
 }

@@ -5,9 +5,9 @@
 // classified; an example counts as broken by the first attack whose point the model
 // misclassifies, and its image is that point. Robust accuracy is the per-example worst case.
 import type { Perturbation, PerturbInput } from './perturbation.ts';
-import { AUTOATTACK_APGD, autoApgd, type ApgdNorm } from './apgd.ts';
-import { FAB, fabAttack } from './fab.ts';
-import { SQUARE, squareAttack } from './square.ts';
+import { AUTOATTACK_APGD, apgdT, autoApgd, type ApgdNorm } from './apgd.ts';
+import { FAB, fabAttack, fabT } from './fab.ts';
+import { SQUARE, square, squareAttack } from './square.ts';
 import { argmaxCorrect, gather, indicesOf, scatter } from './logits.ts';
 
 /** The attacks in AutoAttack's order: each takes the examples still robust and returns images for all. */
@@ -62,6 +62,8 @@ function makeAutoAttack(norm: ApgdNorm): Perturbation {
     severity: { unit: linf ? 'eps (L-inf)' : 'eps (L2)', min: 0, max: linf ? 1 : 100 },
     needsGradient: true,
     threat: { norm, access: 'ensemble', passes: AUTOATTACK_PASSES },
+    // Its attacks' largest: APGD-T's.
+    minClasses: Math.max(...[apgdT, fabT, square].map((p) => p.minClasses ?? 2)),
     apply: async (input, eps) => (await autoAttack(norm, input, eps)).images,
     stages: AUTOATTACK_STEPS.map((s) => s.name),
     applyStaged: (input, eps) => autoAttack(norm, input, eps),

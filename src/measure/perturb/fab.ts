@@ -12,6 +12,7 @@
 import type { GradientOracle, Perturbation, PerturbInput } from './perturbation.ts';
 import { argmaxCorrect, gather, indicesOf, scatter, sortedClasses } from './logits.ts';
 import { runNorm } from './l2.ts';
+import { LOGIT_LOSSES } from '../../core/model/logit-loss.ts';
 
 export type FabNorm = 'linf' | 'l2';
 
@@ -301,6 +302,7 @@ function makeFab(kind: FabNorm): Perturbation {
     needsGradient: true,
     // A gradient and a forward pass per iteration, per target class.
     threat: { norm: kind, access: 'white', passes: 2 * FAB.steps * FAB.targets },
+    minClasses: LOGIT_LOSSES.margin.minClasses,
     apply: (input: PerturbInput, eps: number) => fabAttack({ norm: kind }, input, eps),
   };
 }

@@ -72,6 +72,13 @@ export function getPerturbation(name: string): Perturbation {
   return p;
 }
 
+/** A message naming the problem when perturbation `name` is not defined for data of `numClasses` classes. */
+export function classesProblem(name: string, numClasses: number): string | undefined {
+  if (name === CLEAN) return undefined;
+  const min = getPerturbation(name).minClasses ?? 0;
+  return numClasses >= min ? undefined : `${name} needs at least ${min} classes; the data has ${numClasses}`;
+}
+
 /** A message naming the problem when `severity` is not accepted by perturbation `name`. */
 export function severityProblem(name: string, severity: unknown): string | undefined {
   const { severity: r } = getPerturbation(name);
