@@ -5,7 +5,7 @@
 // (a nightly suite's 13 perturbations), it is split into blocks of columns, each with the
 // arm column, so that it stays readable in a terminal or a CI log.
 import { CLEAN } from '../src/measure/perturb/registry.ts';
-import { M } from '../src/measure/metrics/catalog.ts';
+import { headlineScores } from '../src/run/results/headline.ts';
 import type { ArmKey } from '../src/run/experiment/grid.ts';
 import { armName, type RunView } from '../src/run/results/view.ts';
 import { armId } from '../src/run/experiment/grid.ts';
@@ -17,10 +17,9 @@ export function accuracyTable(view: RunView, width = 100): string {
   const perturbations = [CLEAN, ...Object.keys(suite.perturbations).filter((p) => p !== CLEAN)];
   const header = [view.axes.models || view.axes.regimes ? 'arm' : 'optimizer', ...perturbations, 'diverged', 'failed'];
   const results = phaseResults(view.records, main);
+  const scores = headlineScores(view);
   const score = (a: ArmKey, p: string) => {
-    const row = view.summary.find(
-      (r) => armId(r.arm) === armId(a) && r.perturbation === p && r.severity === 0 && r.metric === (p === CLEAN ? M.accuracy.name : M.auc.name),
-    );
+    const row = scores.find((s) => armId(s.key) === armId(a) && s.perturbation === p)?.row;
     if (!row || row.stats.n + row.stats.nonFinite === 0) return '-';
     return Number.isFinite(row.stats.mean) ? `${(100 * row.stats.mean).toFixed(1)}%` : 'NaN';
   };

@@ -1,6 +1,6 @@
 // `npm run test:package` (CI): the package as a user gets it. Builds dist/, packs the
 // tarball, installs it into a fresh project from npm's cache, and checks that
-//   (a) plain Node ESM can import and use the library (createOptimizer, defineSuite, train, evaluate);
+//   (a) plain Node ESM can import and use the library (createOptimizer, defineSuite, train, evaluate, runSuite);
 //   (b) a strict NodeNext TypeScript consumer compiles against its types with skipLibCheck off;
 //   (c) `npx optrobust` works: --version, a bare command prints help, and a run of a user's
 //       .mjs suite built on `optrobust/suites`;
@@ -58,7 +58,7 @@ try {
   // (a) the library from plain JavaScript
   writeFileSync(
     join(app, 'use.mjs'),
-    `import { createOptimizer, defineSuite, train, evaluate, loadDataset, Network } from 'optrobust';
+    `import { createOptimizer, defineSuite, train, evaluate, loadDataset, Network, runSuite } from 'optrobust';
 const p = ` +
       `[new Float32Array([1, 2])];
 const opt = createOptimizer('sgd', { lr: 0.5 });
@@ -79,9 +79,16 @@ const s = await evaluate(net, r.weights, ` +
 if (!(s.accuracy > 0.5)) throw new Error('accuracy ' + s.accuracy);
 console.log('library ok', ` +
       `s.accuracy);
+const run = await runSuite(defineSuite({ ...suite, name: 'api', trainLimit: 512, testLimit: 256 }), { out: 'api-run' });
+` +
+      `if (run.failures !== 0 || run.records.length !== 1) throw new Error('runSuite: ' + run.failures + ' failures');
+` +
+      `console.log('runSuite ok', run.view.summary.length, run.files.report);
 `,
   );
-  assert.match(sh('node', ['use.mjs'], app), /library ok 0\.\d+/);
+  const used = sh('node', ['use.mjs'], app);
+  assert.match(used, /library ok 0\.\d+/);
+  assert.match(used, /runSuite ok \d+ api-run\/report\.html/);
 
   // (b) a strict NodeNext TypeScript consumer, library types checked (skipLibCheck off)
   writeFileSync(
@@ -93,12 +100,13 @@ console.log('library ok', ` +
   );
   writeFileSync(
     join(app, 'use.ts'),
-    `import { createOptimizer, defineSuite, type Suite, type Optimizer, type Perturbation, getPerturbation } from 'optrobust';
+    `import { createOptimizer, defineSuite, runSuite, type RunResult, type Suite, type Optimizer, type Perturbation, getPerturbation } from 'optrobust';
 import { NIGHTLY_OPTIMIZERS, defaultSuite } from 'optrobust/suites';
 const opt: Optimizer = createOptimizer('adamw', { lr: 1e-3 });
 const suite: Suite = defineSuite({ ...defaultSuite, name: 'mine', optimizers: NIGHTLY_OPTIMIZERS.slice(0, 2), reference: undefined });
 const p: Perturbation = getPerturbation('fgsm');
 export const summary = [opt.name, suite.optimizers.length, p.severity.unit];
+export const later = (): Promise<RunResult> => runSuite(suite, { out: 'later', workers: 2, threads: 1 });
 `,
   );
   sh('npx', ['tsc', '-p', '.'], app);

@@ -20,12 +20,22 @@ export type { TuneKey, TuneResult } from './run/experiment/phases/tune.ts';
 export type { MatchedKey, MatchedResult } from './run/experiment/phases/matched.ts';
 export { runPhases, runTask, inProcess, missingTasks, taskLabel, type Task, type Outcome, type Executor, type RunHooks } from './run/experiment/run.ts';
 export { RunStore, STORE_FILE, StoreError, type CellRecord } from './run/experiment/store.ts';
+export {
+  runSuite,
+  runConfig,
+  usefulWorkers,
+  type RunSuiteOptions,
+  type RunConfigOptions,
+  type RunResult,
+} from './runner/run-suite.ts';
 export { acquireLock, LockedError } from './run/experiment/lock.ts';
 export { readManifest, writeManifest, runIdentity, environment, MANIFEST_FORMAT, type RunConfig, type RunManifest } from './run/experiment/manifest.ts';
 export { runView, armName, type RunView, type Series, type SummaryRow } from './run/results/view.ts';
 export type { Measurement } from './run/experiment/measurement.ts';
 export { metricInfo, listMetrics, type MetricInfo } from './measure/metrics/catalog.ts';
 export { writeRunOutputs } from './present/report/write.ts';
+export { renderRunJson, RUN_JSON_FORMAT, type RunJsonInput } from './present/report/run-json.ts';
+export { headlineScores, headlineMetric, type HeadlineScore } from './run/results/headline.ts';
 export { warmCharts } from './present/report/charts.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
 export { createOptimizer, listOptimizers, optimizerDefinition } from './core/optim/registry.ts';

@@ -29,6 +29,7 @@ interface EvaluateFlags {
   out?: string;
   workers: number;
   threads: number;
+  json?: boolean;
 }
 
 /** --perturbations: inline JSON, or the path of a JSON file. */
@@ -136,6 +137,7 @@ export function register(program: Command): void {
         .argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)),
     )
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
+    .option('--json', "print the run's headline scores as one JSON object on stdout instead of the table")
     .action(async (flags: EvaluateFlags) => {
       const prepared = await evaluationSuite(flags);
       process.exitCode = await runCommand({
@@ -147,6 +149,7 @@ export function register(program: Command): void {
         workers: flags.workers,
         threads: flags.threads,
         weights: false,
+        json: flags.json,
       });
     });
 }

@@ -6,19 +6,15 @@ import { checkOwnFolder } from '../../src/core/util/paths.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { armName, parseShard, runView, warmCharts } from '../../src/index.ts';
+import { armName, parseShard, renderRunJson, runConfig, runView, usefulWorkers, warmCharts } from '../../src/index.ts';
 import { nearChance, nearChanceText } from '../../src/run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../src/run/results/masking-flags.ts';
-import { loadDataFor } from '../load-data.ts';
+import { decodeProgress, loadDataFor, reportSkipped } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
 import { taskLabel } from '../../src/run/experiment/run.ts';
 import { phaseNamed } from '../../src/run/experiment/phases/index.ts';
-import { tuneCells } from '../../src/run/experiment/phases/tune.ts';
-import { suiteArms, suiteModels } from '../../src/run/experiment/grid.ts';
-import { buildModel } from '../../src/core/model/families/registry.ts';
-import { classesProblem } from '../../src/measure/perturb/registry.ts';
 import type { Suite } from '../../src/run/experiment/suite.ts';
-import { InputError, UsageError, WriteError } from '../../src/errors.ts';
+import { UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { applyOverrides, importRunModules, loadSuite, suiteFile } from '../load-suite.ts';
 import { Interrupted, runGrid } from '../../src/runner/pool.ts';
@@ -58,6 +54,8 @@ export interface RunFlags {
   tune?: boolean;
   /** false with --no-weights. */
   weights?: boolean;
+  /** The headline scores as JSON on stdout (renderRunJson) instead of the table. */
+  json?: boolean;
   /** A suite built here (evaluate) instead of --suite. */
   prepared?: Suite;
 }
@@ -72,7 +70,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   let pool: WorkerPool | undefined;
   let workers = 1;
   const early = async (suite: Suite, shard: Shard | undefined, dataDir: string | undefined, modules: RunConfig['modules']) => {
-    workers = Math.min(flags.workers, Math.max(1, ...phaseSizes({ suite, shard })));
+    workers = usefulWorkers({ suite, shard }, flags.workers);
     pool = (await adoptPrestarted(workers)) ?? startPool(workers);
     pool.warm(suite, dataDir, modules);
   };
@@ -120,32 +118,16 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         ...(file ? { suiteFile: { path: file, sha256: fileHash(file) } } : {}),
         ...(chosen ? { shard: chosen.source } : {}),
       };
-      const data = await loadDataFor(suite, flags.dataDir);
-      // Every model must fit the data before anything is written (an imported file's input shape and classes).
-      for (const { label, spec } of suiteModels(suite)) {
-        try {
-          buildModel(spec, data.shape, data.numClasses);
-        } catch (e) {
-          if (e instanceof InputError) throw e;
-          throw new UsageError(
-            `suite "${suite.name}": model ${label} cannot be built for ${suite.dataset} ([${data.shape.join(', ')}], ` +
-              `${data.numClasses} classes): ${(e as Error).message}`,
-          );
-        }
-      }
-      // An attack defined only for more classes than the data has (APGD-T's top-9 targets need 4).
-      for (const name of Object.keys(suite.perturbations)) {
-        const problem = classesProblem(name, data.numClasses);
-        if (problem) throw new UsageError(`suite "${suite.name}": perturbations.${name}: ${problem} (${suite.dataset}); remove it from the suite`);
-      }
-      config = {
-        suite,
+      // Every model and perturbation must fit the data before anything is written.
+      const checked = await runConfig(suite, {
         dataDir: flags.dataDir ? resolve(flags.dataDir) : undefined,
         shard,
-        data: { fingerprint: data.fingerprint, shape: [...data.shape], numClasses: data.numClasses, ...(data.classes ? { classes: [...data.classes] } : {}) },
         keepWeights: flags.weights !== false,
-        ...(modules ? { modules } : {}),
-      };
+        modules,
+        onDecode: decodeProgress(suite.dataset),
+      });
+      reportSkipped(suite.dataset, checked.data);
+      config = checked.config;
       // Engines give every array task the same command line: with --shard auto, --out names the
       // run's folder and each task writes its own shard-K inside it (`optrobust merge DIR` joins them).
       dir =
@@ -193,7 +175,8 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     const view = runView(config.suite, outcome.records);
-    process.stdout.write(`\n${accuracyTable(view)}\n\n`);
+    if (flags.json) process.stdout.write(renderRunJson({ dir, view, ran: outcome.ran, failures: outcome.failures, wallSeconds: outcome.wallSeconds }));
+    else process.stdout.write(`\n${accuracyTable(view)}\n\n`);
     if (config.suite.tune && config.shard)
       log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(
@@ -233,13 +216,6 @@ export async function runCommand(flags: RunFlags): Promise<number> {
   }
 }
 
-/** How many cells each phase of the run can have at once (more workers than cells would only start idle processes). */
-function phaseSizes(config: Pick<RunConfig, 'suite' | 'shard'>): number[] {
-  const { suite, shard } = config;
-  const grid = Math.ceil((suiteArms(suite).length * suite.seeds.length) / (shard?.count ?? 1));
-  return [grid, ...(suite.tune ? [tuneCells(suite).length] : [])];
-}
-
 export function register(program: Command): void {
   program
     .command('run')
@@ -266,6 +242,7 @@ export function register(program: Command): void {
       '--no-weights',
       "do not keep each trained model's final weights in <run>/weights (kept by default for `optrobust export`; 4 bytes per parameter per cell)",
     )
+    .option('--json', "print the run's headline scores as one JSON object on stdout instead of the table (progress and warnings stay on stderr)")
     .action(async (flags: RunFlags) => {
       process.exitCode = await runCommand(flags);
     });

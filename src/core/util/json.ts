@@ -15,3 +15,10 @@ export function stringifyExact(value: unknown, indent?: number): string {
 export function parseExact<T>(text: string): T {
   return JSON.parse(text, exactReviver) as T;
 }
+
+/**
+ * For files other programs read (compare.json, `--json`): standard JSON, numbers JSON cannot
+ * hold (NaN, ±Infinity) written as the strings "NaN", "Infinity", "-Infinity", which
+ * JavaScript's Number() and Python's float() read back.
+ */
+export const portableReplacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);

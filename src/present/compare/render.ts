@@ -1,5 +1,6 @@
 // compare.md (short, for a CI job summary or a pull-request comment: regressions first),
 // compare.csv and compare.json (every row, for scripts), compare.html (self-contained).
+import { portableReplacer } from '../../core/util/json.ts';
 import { toCsv } from '../report/csv.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { cell, esc, formatNumber } from '../report/format.ts';
@@ -153,8 +154,7 @@ export function renderCsv(c: Comparison): string {
  * strings "NaN", "Infinity", "-Infinity", which JavaScript's Number() and Python's float() read back.
  */
 export function renderJson(c: Comparison): string {
-  const replacer = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
-  return `${JSON.stringify({ format: 'optrobust-compare/1', headline: headline(c), ...c }, replacer, 2)}\n`;
+  return `${JSON.stringify({ format: 'optrobust-compare/1', headline: headline(c), ...c }, portableReplacer, 2)}\n`;
 }
 
 /** compare.md when the comparison was refused: the reason, so a job summary never shows nothing. */
