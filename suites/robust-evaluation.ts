@@ -1,7 +1,7 @@
 // Robust accuracy as the field reports it, and what can be proved: the default model trained
 // by SGD, Adam and SAM, then attacked with AutoAttack's standard ensemble (L-inf and L2) on the
 // first 200 test images (RobustBench's fixed-subset practice), beside APGD-CE and Square at
-// the same budgets (the gradient-masking checks compare them), and certified by IBP.
+// the same budgets (the gradient-masking checks compare them), and certified by IBP and CROWN.
 import { defineSuite } from '../src/index.ts';
 import defaultSuite from './default.ts';
 
@@ -10,7 +10,7 @@ export default defineSuite({
   name: 'robust-evaluation',
   description:
     'Fashion-MNIST subset, mlp [256, 128], sgd/adam/sam x 3 seeds, 10 epochs; first 200 test images: AutoAttack L-inf and L2, ' +
-    'APGD-CE and Square at the same eps, certified accuracy by IBP, gradient-masking checks',
+    'APGD-CE and Square at the same eps, certified accuracy by IBP and CROWN (L-inf, L2), gradient-masking checks',
   optimizers: [
     { name: 'sgd', options: { lr: 0.1 } },
     { name: 'adam', options: { lr: 1e-3 } },
@@ -25,5 +25,7 @@ export default defineSuite({
     square_l2: [0.5, 1],
     autoattack_l2: [0.5, 1],
     ibp: [0.001, 0.003, 0.01],
+    crown: [0.001, 0.003, 0.01],
+    crown_l2: [0.1, 0.5],
   },
 });

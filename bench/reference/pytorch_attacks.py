@@ -3,6 +3,7 @@
 on the same model and test images, each attack alone and the standard ensemble, timed on one
 thread (torch.set_num_threads(1), run with OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=1).
     /usr/bin/python3 bench/reference/pytorch_attacks.py MODEL.json
+MODEL.json names the attacks (AutoAttack's names, or 'standard') and optionally the norms.
 Prints one JSON line per attack: {"attack", "norm", "seconds", "accuracy"}.
 """
 import json
@@ -23,7 +24,7 @@ def main():
     n = cfg['count']
     x, y = test_images(n)
     net = model(cfg)
-    for norm in ['Linf', 'L2']:
+    for norm in cfg.get('norms', ['Linf', 'L2']):
         for name in cfg['attacks']:
             attacks = None if name == 'standard' else [name]
             aa = AutoAttack(net, norm=norm, eps=EPS[norm], version='custom' if attacks else 'standard',
