@@ -28,3 +28,11 @@ export async function attackedModel(): Promise<AttackedModel> {
   };
   return { clean: (await evaluate(net, weights, test)).accuracy, accuracy, net, weights, test };
 }
+
+/** The model's first n test images as a perturbation takes them, a fresh stream per eps, and the fraction `p` certifies. */
+export function attackInputs(m: AttackedModel, n: number) {
+  const test = { images: m.test.images.subarray(0, n * 784), labels: m.test.labels.subarray(0, n), count: n };
+  const input = (eps: number) => ({ ...test, shape: [1, 28, 28] as const, rng: createRng(0, `perturb:x:${eps}`), gradient: gradientOracle(m.net, m.weights) });
+  const certified = async (p: Perturbation, eps: number) => (await p.certify!(input(eps), eps)).reduce((a, b) => a + b, 0) / n;
+  return { test, input, certified };
+}

@@ -15,12 +15,11 @@ import type { ModelSpec } from '../../src/core/model/families/registry.ts';
 import { buildCrownGraph, type BoundNorm } from '../../src/core/model/crown.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
 import { createRng } from '../../src/core/util/rng.ts';
-import { gradientOracle } from '../../src/measure/metrics/gradient-oracle.ts';
 import { crown, crownL2, ibp } from '../../src/measure/perturb/certified.ts';
 import { apgd, apgdL2 } from '../../src/measure/perturb/apgd.ts';
 import { square } from '../../src/measure/perturb/square.ts';
 import { evaluate } from '../../src/measure/metrics/evaluate.ts';
-import { attackedModel } from '../helpers/attacked-model.ts';
+import { attackInputs, attackedModel } from '../helpers/attacked-model.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const ref = JSON.parse(readFileSync(join(FIXTURES, 'crown-reference.json'), 'utf8')) as {
@@ -148,15 +147,7 @@ describe('crown', () => {
 
   it('certified accuracy: ibp <= crown <= APGD-CE and Square (L∞); crown_l2 <= APGD-CE L2; eps 0 certifies the correct examples', async () => {
     const m = await attackedModel();
-    const n = 100;
-    const test = { images: m.test.images.subarray(0, n * D), labels: m.test.labels.subarray(0, n), count: n };
-    const input = (eps: number) => ({
-      ...test,
-      shape: [1, 28, 28] as const,
-      rng: createRng(0, `perturb:x:${eps}`),
-      gradient: gradientOracle(m.net, m.weights),
-    });
-    const rate = async (p: typeof ibp, eps: number) => (await p.certify!(input(eps), eps)).reduce((a, b) => a + b, 0) / n;
+    const { test, input, certified: rate } = attackInputs(m, 100);
     const acc = async (images: Float32Array) => (await evaluate(m.net, m.weights, test, images)).accuracy;
     const clean = (await evaluate(m.net, m.weights, test)).accuracy;
     expect([await rate(crown, 0), await rate(crownL2, 0)]).toEqual([clean, clean]);

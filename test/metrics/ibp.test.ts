@@ -20,7 +20,7 @@ import { crown, ibp } from '../../src/measure/perturb/certified.ts';
 import { apgd } from '../../src/measure/perturb/apgd.ts';
 import { square } from '../../src/measure/perturb/square.ts';
 import { evaluate } from '../../src/measure/metrics/evaluate.ts';
-import { attackedModel } from '../helpers/attacked-model.ts';
+import { attackInputs, attackedModel } from '../helpers/attacked-model.ts';
 import { autoattack } from '../../src/measure/perturb/autoattack.ts';
 import { train } from '../../src/run/train/train.ts';
 
@@ -92,15 +92,8 @@ describe('ibp', () => {
 
   it('certified <= attacked (APGD-CE, Square) <= clean per eps; eps 0 certifies the correct examples; never growing with eps', async () => {
     const m = await attackedModel();
-    const n = 100;
-    const test = { images: m.test.images.subarray(0, n * D), labels: m.test.labels.subarray(0, n), count: n };
-    const input = (eps: number) => ({
-      ...test,
-      shape: [1, 28, 28] as const,
-      rng: createRng(0, `perturb:x:${eps}`),
-      gradient: gradientOracle(m.net, m.weights),
-    });
-    const certified = async (eps: number) => (await ibp.certify!(input(eps), eps)).reduce((a, b) => a + b, 0) / n;
+    const { test, input, certified: rate } = attackInputs(m, 100);
+    const certified = (eps: number) => rate(ibp, eps);
     const clean = (await evaluate(m.net, m.weights, test)).accuracy;
     expect(await certified(0)).toBe(clean);
     let previous = clean;

@@ -26,7 +26,7 @@
 // the margin is the larger of CROWN's and IBP's: never looser than `ibp`. Without it the graph
 // is plain CROWN, for the reference checks. Sound up to float32 rounding, as ibp.ts.
 import { GraphBuilder, PORTABLE } from '../onnx/graph.ts';
-import { evalContext, fromBounds, IBP_RULES, type Interval, ibpMargin, inputBox } from './ibp.ts';
+import { boundInputs, evalContext, fromBounds, IBP_RULES, type Interval, ibpMargin, inputBox } from './ibp.ts';
 import { type Layer, type Shape, size } from './layer.ts';
 import { MODEL_INPUT, type ModelGraph } from './model.ts';
 
@@ -166,11 +166,7 @@ export function buildCrownGraph(model: ModelGraph, numClasses: number, options: 
   const { norm, tighten = true, budget = CROWN_BUDGET } = options;
   const g = new GraphBuilder('optrobust_crown', PORTABLE);
   const { nodes } = model;
-  const params = nodes.map((n) => n.layer.params.map((p) => g.input(p.name, 'float32', p.shape)));
-  const buffers = nodes.map((n) => n.layer.buffers.map((b) => g.input(b.name, 'float32', b.shape)));
-  const x = g.input('x', 'float32', [BATCH, ...model.inShape]);
-  const y = g.input('y', 'int64', [BATCH]);
-  const eps = g.input('eps', 'float32', []);
+  const { params, buffers, x, y, eps } = boundInputs(g, model);
   const box = inputBox(g, x, eps);
   const cost = crownCost(model, numClasses, budget);
   const shapeOf = (j: number) => (j === MODEL_INPUT ? model.inShape : nodes[j]!.layer.outShape);

@@ -168,6 +168,17 @@ export function ibpMargin(
   return g.node('Mul', [bound, g.node('Sub', [g.scalar(1), onehot])]);
 }
 
+/** A bound graph's inputs (bounds.ts): the weights per node (parameters, buffers), x [N, ...], labels y [N], eps (a scalar). */
+export function boundInputs(g: GraphBuilder, model: ModelGraph) {
+  return {
+    params: model.nodes.map((n) => n.layer.params.map((p) => g.input(p.name, 'float32', p.shape))),
+    buffers: model.nodes.map((n) => n.layer.buffers.map((b) => g.input(b.name, 'float32', b.shape))),
+    x: g.input('x', 'float32', [BATCH, ...model.inShape]),
+    y: g.input('y', 'int64', [BATCH]),
+    eps: g.input('eps', 'float32', []),
+  };
+}
+
 /**
  * The IBP graph of a model: inputs its weights (parameters, then buffers), x, the labels y and
  * eps (a scalar); output `margin` [N, classes], a lower bound on z_y - z_j over the ball (0 at j = y).
@@ -175,11 +186,7 @@ export function ibpMargin(
 export function buildIbpGraph(model: ModelGraph, numClasses: number): Uint8Array {
   const g = new GraphBuilder('optrobust_ibp', PORTABLE);
   const { nodes } = model;
-  const params = nodes.map((n) => n.layer.params.map((p) => g.input(p.name, 'float32', p.shape)));
-  const buffers = nodes.map((n) => n.layer.buffers.map((b) => g.input(b.name, 'float32', b.shape)));
-  const x = g.input('x', 'float32', [BATCH, ...model.inShape]);
-  const y = g.input('y', 'int64', [BATCH]);
-  const eps = g.input('eps', 'float32', []);
+  const { params, buffers, x, y, eps } = boundInputs(g, model);
   const input = inputBox(g, x, eps);
   const last = nodes.length - 1;
   const fold = foldsHead(model);
