@@ -1,7 +1,8 @@
 // `npm run test:package` (CI): the package as a user gets it. Builds dist/, packs the
 // tarball, installs it into a fresh project from npm's cache, and checks that
 //   (a) plain Node ESM can import and use the library (createOptimizer, defineSuite, train, evaluate, runSuite);
-//   (b) a strict NodeNext TypeScript consumer compiles against its types with skipLibCheck off;
+//   (b) a strict NodeNext TypeScript consumer compiles against its types with skipLibCheck off,
+//       and a misspelt optimizer or perturbation name fails to compile;
 //   (c) `npx optrobust` works: --version, a bare command prints help, and a run of a user's
 //       .mjs suite built on `optrobust/suites`;
 // and that publint and arethetypeswrong find nothing wrong with the package.
@@ -110,6 +111,24 @@ export const later = (): Promise<RunResult> => runSuite(suite, { out: 'later', w
 `,
   );
   sh('npx', ['tsc', '-p', '.'], app);
+  // Built-in names are types: a misspelt optimizer or perturbation fails to compile.
+  writeFileSync(
+    join(app, 'typo.ts'),
+    `import { defineSuite } from 'optrobust';
+import { smokeSuite } from 'optrobust/suites';
+export const a = defineSuite({ ...smokeSuite, name: 'a', optimizers: [{ name: 'adamm' }] });
+export const b = defineSuite({ ...smokeSuite, name: 'b', perturbations: { fgsmm: [0.1] } });
+`,
+  );
+  writeFileSync(join(app, 'tsconfig.typo.json'), JSON.stringify({ extends: './tsconfig.json', files: ['typo.ts'] }));
+  let typos = '';
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.typo.json'], { cwd: app, encoding: 'utf8' });
+  } catch (e) {
+    typos = String((e as { stdout?: string }).stdout);
+  }
+  assert.match(typos, /typo\.ts\(3,\d+\): error TS\d+: Type '"adamm"' is not assignable/);
+  assert.match(typos, /typo\.ts\(4,\d+\): error TS\d+: .*'fgsmm' does not exist/);
 
   // (c) the command line
   assert.equal(sh('npx', ['optrobust', '--version'], app).trim(), pkg.version);

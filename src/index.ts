@@ -1,5 +1,13 @@
 // optrobust's public API: everything the harness uses is importable from here.
-export { defineSuite, SuiteError, type Suite, type SuiteDefinition, type OptimizerEntry, type ResolvedOptimizer } from './run/experiment/suite.ts';
+export {
+  defineSuite,
+  SuiteError,
+  type Suite,
+  type SuiteDefinition,
+  type SuiteSweeps,
+  type OptimizerEntry,
+  type ResolvedOptimizer,
+} from './run/experiment/suite.ts';
 export {
   gridCells,
   shardCells,
@@ -38,7 +46,7 @@ export { renderRunJson, RUN_JSON_FORMAT, type RunJsonInput } from './present/rep
 export { headlineScores, headlineMetric, type HeadlineScore } from './run/results/headline.ts';
 export { warmCharts } from './present/report/charts.ts';
 export { InputError, UsageError, ExternalError, WriteError } from './errors.ts';
-export { createOptimizer, listOptimizers, optimizerDefinition } from './core/optim/registry.ts';
+export { createOptimizer, listOptimizers, optimizerDefinition, type OptimizerName, type DefinedOptimizerName } from './core/optim/registry.ts';
 export {
   defineOptimizer,
   tensorOps,
@@ -73,7 +81,7 @@ export type { DataFormat } from './core/data/formats/format.ts';
 export { parseIdx, encodeIdx, DataError } from './core/data/idx.ts';
 export { fetchDataset, FetchInterrupted, type FetchOptions } from './core/data/fetch.ts';
 export { train, type TrainOptions, type TrainResult, type StepRecord } from './run/train/train.ts';
-export { getPerturbation, listPerturbations, classesProblem, CLEAN } from './measure/perturb/registry.ts';
+export { getPerturbation, listPerturbations, classesProblem, CLEAN, type PerturbationName } from './measure/perturb/registry.ts';
 export type { Perturbation, PerturbInput, GradientOracle } from './measure/perturb/perturbation.ts';
 export { evaluate } from './measure/metrics/evaluate.ts';
 export { evaluateSweeps, type Sweeps, type SweepPoint } from './measure/metrics/robustness.ts';

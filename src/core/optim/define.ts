@@ -8,7 +8,7 @@
 import { InputError, show } from '../../errors.ts';
 import type { TensorRole } from '../model/layer.ts';
 import type { OptimizerDefinition, OptionSpec, Options, OptionValue } from './optimizer.ts';
-import { registerOptimizer } from './registry.ts';
+import { type DefinedOptimizerName, registerOptimizer } from './registry.ts';
 
 /** One option: its default, and for numbers the range it must lie in. Booleans and [beta1, beta2] pairs are typed by their default. */
 export interface OptionDefinition {
@@ -94,7 +94,7 @@ interface State<S> {
 /** Checks and registers an optimizer; returns its definition (suites name it by `name`). */
 export function defineOptimizer<D extends Readonly<Record<string, OptionDefinition>> & { readonly lr: OptionDefinition }, S>(
   spec: OptimizerSpec<D, S>,
-): OptimizerDefinition<OptionsOf<D> & Options, State<S>> {
+): OptimizerDefinition<OptionsOf<D> & Options, State<S>> & { readonly name: DefinedOptimizerName } {
   type O = OptionsOf<D> & Options;
   const name = typeof spec?.name === 'string' ? spec.name : '(unnamed)';
   const bad = (field: string, value: unknown, expected: string): never => {
@@ -131,7 +131,7 @@ export function defineOptimizer<D extends Readonly<Record<string, OptionDefiniti
     },
   };
   registerOptimizer(definition as unknown as OptimizerDefinition<Options, unknown>);
-  return definition;
+  return definition as typeof definition & { readonly name: DefinedOptimizerName };
 }
 
 /**

@@ -20,29 +20,38 @@ import { sophia } from './sophia.ts';
 
 // Each definition keeps its own option and state types; the registry only needs the shape.
 type AnyDefinition = OptimizerDefinition<Options, unknown>;
-const BUILT_IN = new Map<string, AnyDefinition>(
-  (
-    [
-      sgd,
-      rmsprop,
-      adagrad,
-      adadelta,
-      adam,
-      adamw,
-      adamax,
-      nadam,
-      radam,
-      lion,
-      adabelief,
-      lamb,
-      schedulefreeSgd,
-      schedulefreeAdamw,
-      adafactor,
-      muon,
-      sophia,
-    ] as unknown as AnyDefinition[]
-  ).map((d) => [d.name, d]),
-);
+// Keyed by name, so that a suite's optimizer names are a type (OptimizerName): a typo fails to
+// compile. Each key is its definition's own name (test/perturb/registry.test.ts). `entry` erases
+// each definition's option and state types, which the published declarations cannot name.
+const entry = (d: unknown) => d as AnyDefinition;
+const DEFINITIONS = {
+  sgd: entry(sgd),
+  rmsprop: entry(rmsprop),
+  adagrad: entry(adagrad),
+  adadelta: entry(adadelta),
+  adam: entry(adam),
+  adamw: entry(adamw),
+  adamax: entry(adamax),
+  nadam: entry(nadam),
+  radam: entry(radam),
+  lion: entry(lion),
+  adabelief: entry(adabelief),
+  lamb: entry(lamb),
+  schedulefree_sgd: entry(schedulefreeSgd),
+  schedulefree_adamw: entry(schedulefreeAdamw),
+  adafactor: entry(adafactor),
+  muon: entry(muon),
+  sophia: entry(sophia),
+};
+
+/** A built-in optimizer's name. */
+export type OptimizerName = keyof typeof DEFINITIONS;
+
+declare const defined: unique symbol;
+/** The name of an optimizer made with defineOptimizer (its `name`): a suite may name it too. */
+export type DefinedOptimizerName = string & { readonly [defined]: true };
+
+const BUILT_IN = new Map<string, AnyDefinition>(Object.entries(DEFINITIONS));
 
 // One registry per process, not per copy of this module: a suite file run from a checkout may
 // import the TypeScript sources while the command runs their compiled twin (.build/), and an

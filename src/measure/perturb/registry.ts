@@ -22,42 +22,47 @@ import { fabT, fabTL2 } from './fab.ts';
 import { autoattack, autoattackL2 } from './autoattack.ts';
 import { crown, crownL2, ibp } from './certified.ts';
 
-const registry = new Map<string, Perturbation>(
-  [
-    gaussianNoise,
-    lowpassNoise,
-    highpassNoise,
-    fgsm,
-    pgd,
-    apgd,
-    fgmL2,
-    pgdL2,
-    apgdL2,
-    rotation,
-    shotNoise,
-    impulseNoise,
-    gaussianBlur,
-    translate,
-    shear,
-    scale,
-    contrast,
-    brightness,
-    occlusion,
-    apgdDlr,
-    apgdDlrL2,
-    apgdT,
-    apgdTL2,
-    fabT,
-    fabTL2,
-    square,
-    squareL2,
-    autoattack,
-    autoattackL2,
-    ibp,
-    crown,
-    crownL2,
-  ].map((p) => [p.name, p]),
-);
+// Keyed by name, so that a suite's perturbation names are a type (PerturbationName): a typo
+// fails to compile. Each key is its perturbation's `name` (test/perturb/registry.test.ts).
+const PERTURBATIONS = {
+  gaussian_noise: gaussianNoise,
+  lowpass_noise: lowpassNoise,
+  highpass_noise: highpassNoise,
+  fgsm,
+  pgd,
+  apgd,
+  fgm_l2: fgmL2,
+  pgd_l2: pgdL2,
+  apgd_l2: apgdL2,
+  rotation,
+  shot_noise: shotNoise,
+  impulse_noise: impulseNoise,
+  gaussian_blur: gaussianBlur,
+  translate,
+  shear,
+  scale,
+  contrast,
+  brightness,
+  occlusion,
+  apgd_dlr: apgdDlr,
+  apgd_dlr_l2: apgdDlrL2,
+  apgd_t: apgdT,
+  apgd_t_l2: apgdTL2,
+  fab_t: fabT,
+  fab_t_l2: fabTL2,
+  square,
+  square_l2: squareL2,
+  autoattack,
+  autoattack_l2: autoattackL2,
+  ibp,
+  crown,
+  crown_l2: crownL2,
+} as const satisfies Record<string, Perturbation>;
+
+/** A perturbation's name, as suites use it. */
+export type PerturbationName = keyof typeof PERTURBATIONS;
+
+const registry = new Map<string, Perturbation>(Object.entries(PERTURBATIONS));
 
 /** The name suites use for unperturbed test data (severity 0). */
 export const CLEAN = 'clean';

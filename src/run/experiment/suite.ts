@@ -6,10 +6,10 @@ import { SAM_DEFAULTS, samProblem, type SamOptions } from '../../core/optim/sam.
 import { InputError, show } from '../../errors.ts';
 import { modelProblem, resolveModel } from '../../core/model/families/registry.ts';
 import { listDatasets, userData, userDataProblem, type UserData, type UserDatasetDefinition } from '../../core/data/sources.ts';
-import { isUserOptimizer, optimizerDefinition, listOptimizers } from '../../core/optim/registry.ts';
+import { type DefinedOptimizerName, isUserOptimizer, optimizerDefinition, listOptimizers, type OptimizerName } from '../../core/optim/registry.ts';
 import { resolveOptions, type Options } from '../../core/optim/optimizer.ts';
 import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
-import { CLEAN, listPerturbations, severityProblem } from '../../measure/perturb/registry.ts';
+import { CLEAN, listPerturbations, type PerturbationName, severityProblem } from '../../measure/perturb/registry.ts';
 import type { Sweeps } from '../../measure/metrics/robustness.ts';
 import { positiveInt } from '../../core/util/validate.ts';
 import { tuneProblem, type TuneSpec } from '../tune/options.ts';
@@ -20,8 +20,8 @@ import { fourierProblem } from '../../measure/metrics/fourier-heatmap.ts';
 export interface OptimizerEntry {
   /** How reports name this entry (default: the optimizer name), e.g. "momentum" for sgd + momentum. */
   readonly label?: string;
-  /** A registered optimizer, e.g. "sgd". */
-  readonly name: string;
+  /** A built-in optimizer's name, e.g. "sgd", or the `name` of one made with defineOptimizer. */
+  readonly name: OptimizerName | DefinedOptimizerName;
   readonly options?: Readonly<Record<string, unknown>>;
   readonly schedule?: Schedule;
   /** Wrap the optimizer in sharpness-aware minimisation: { rho (0.05), adaptive (false: SAM; true: ASAM) }; two gradients per step. */
@@ -29,6 +29,9 @@ export interface OptimizerEntry {
 }
 
 export type { TuneSpec };
+
+/** A suite's sweeps: each perturbation by name (a typo fails to compile), with its severities; `clean` takes none. */
+export type SuiteSweeps = { readonly [P in PerturbationName | typeof CLEAN]?: readonly number[] };
 
 export interface SuiteDefinition {
   readonly name: string;
@@ -53,7 +56,7 @@ export interface SuiteDefinition {
   readonly optimizers: readonly OptimizerEntry[];
   readonly seeds: readonly number[];
   /** Perturbation name -> severities. Clean accuracy is always measured. */
-  readonly perturbations: Sweeps;
+  readonly perturbations: SuiteSweeps;
   /**
    * How every optimizer trains (default { kind: 'standard' }): one regime, or several to
    * compare (a grid axis, the `regime` column): { kind: 'noise', sigma } or
@@ -88,9 +91,10 @@ export interface SuiteDefinition {
 }
 
 /** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
-export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset'> {
+export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset' | 'perturbations'> {
   /** The dataset's label: a built-in's name, or the name of the user's (`data`). */
   readonly dataset: string;
+  readonly perturbations: Sweeps;
   readonly optimizers: readonly ResolvedOptimizer[];
   readonly reference: string;
   readonly stepLogEvery: number;
@@ -98,7 +102,7 @@ export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset'> {
 
 export interface ResolvedOptimizer {
   readonly label: string;
-  readonly name: string;
+  readonly name: OptimizerName | DefinedOptimizerName;
   /** Defined with defineOptimizer outside the package: the suite's module registers it. */
   readonly user?: true;
   /** A user-defined optimizer's tuning range, recorded (built-ins' are in their definitions). */
