@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { compareCommand, type CompareFlags } from '../compare.ts';
 import { collect } from '../flags.ts';
+import { renderJson } from '../../src/present/compare/render.ts';
 
 export function register(program: Command): void {
   const fraction = (flag: string) => (v: string) => {
@@ -24,9 +25,10 @@ export function register(program: Command): void {
     .option('--fail-on-perf', 'exit 1 on a timing regression too')
     .option('--baseline-perf <file>', 'an `npm run perf` JSON file of the baseline')
     .option('--current-perf <file>', 'an `npm run perf` JSON file of the current run')
-    .action(async (flags: CompareFlags) => {
+    .option('--json', 'print compare.json on stdout instead of the markdown summary')
+    .action(async (flags: CompareFlags & { json?: boolean }) => {
       const r = await compareCommand(flags);
-      process.stdout.write(r.markdown);
+      process.stdout.write(flags.json ? renderJson(r.comparison) : r.markdown);
       process.stderr.write(`wrote ${join(r.out, 'compare.md')}, compare.csv, compare.json, compare.html\n`);
       process.exitCode = r.code;
     });

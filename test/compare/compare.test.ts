@@ -50,6 +50,12 @@ describe('optrobust compare', () => {
     expect(c.identical).toBe(true);
     expectEvery(c.rows, (x) => x.verdict === '~' && x.test === 'identical');
     for (const f of ['compare.md', 'compare.csv', 'compare.html']) expect(read(join(same, 'compare'), f).length).toBeGreaterThan(100);
+    // --json: compare.json itself on stdout, for scripts.
+    const out = mkdtempSync(join(tmpdir(), 'cmp-json-'));
+    const j = await cli(['compare', '--baseline', baseline, '--current', same, '--out', out, '--json']);
+    expect(j.code).toBe(0);
+    expect(j.stdout).toBe(read(out, 'compare.json'));
+    expect(JSON.parse(j.stdout).identical).toBe(true);
   });
 
   it("flags the weakened optimizer's accuracy as regressed, leaves the other ~, exit 1", async () => {
