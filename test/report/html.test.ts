@@ -1,4 +1,5 @@
 // report.html: self-contained, leads with findings, every chart rendered, strings from suites escaped.
+import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { ramp } from '../../src/present/report/heatmap.ts';
@@ -7,10 +8,19 @@ import { smallRun } from '../helpers/small-run.ts';
 
 describe('report.html', () => {
   let html = '';
+  let dir = '';
   beforeAll(async () => {
-    const { dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0, 1, 2] });
+    ({ dir } = await smallRun({ description: '<script>alert(1)</script> a & b <img src=x onerror=alert(2)>', seeds: [0, 1, 2] }));
     html = read(dir, 'report.html');
   }, 300_000);
+
+  it('links every file beside it, and only files that are there', () => {
+    const nav = html.slice(html.indexOf('<nav id="files">'), html.indexOf('</nav>'));
+    const links = [...nav.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]!);
+    const beside = readdirSync(dir).filter((f) => /\.(csv|json)$/.test(f) && f !== 'cells.jsonl');
+    expect(links.sort()).toEqual(beside.sort());
+    expect(links).toEqual(expect.arrayContaining(['results.csv', 'summary.csv', 'steps.csv', 'layers.csv', 'run.json']));
+  });
 
   it('shows a suite description with markup as text, never as markup', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

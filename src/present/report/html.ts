@@ -32,7 +32,7 @@ import {
 import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
-import { classesSection, hasClasses } from './classes.ts';
+import { classesSection } from './classes.ts';
 import { nearChance, nearChanceText } from '../../run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../run/results/masking-flags.ts';
 
@@ -598,7 +598,13 @@ figure.classes figcaption{font-size:.85em;max-width:17em} .ramp{display:inline-b
   `print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
 `;
 
-export async function reportHtml(view: RunView, manifest?: RunManifest): Promise<string> {
+/** A file beside the report, linked from it. */
+export interface RunFile {
+  readonly name: string;
+  readonly what: string;
+}
+
+export async function reportHtml(view: RunView, manifest?: RunManifest, files: readonly RunFile[] = []): Promise<string> {
   const { suite } = view;
   const look = new Lookup(view.summary);
   const models = suiteModels(suite);
@@ -608,6 +614,9 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
   const body = [
     `<h1>optrobust report: ${esc(suite.name)}</h1>`,
     `<p>${esc(suite.description)}<br><small>${setup}</small></p>`,
+    files.length
+      ? `<nav id="files"><small>Beside this report: ${files.map((f) => `<a href="${esc(f.name)}" title="${esc(f.what)}">${esc(f.name)}</a>`).join(' · ')}</small></nav>`
+      : '',
     alerts(view),
     await findings(view, look),
     await curves(view, look, M.accuracy.name, 'Accuracy against severity'),
@@ -622,8 +631,8 @@ export async function reportHtml(view: RunView, manifest?: RunManifest): Promise
     classesSection(view, manifest),
     relationsSection(view),
     configuration(view, manifest),
-    `<footer><small>Made by optrobust. Result files: results.csv, summary.csv, steps.csv, layers.csv` +
-      `${hasClasses(view) ? ', classes.csv' : ''} (see reports/README.md).</small></footer>`,
+    `<footer><small>Made by optrobust. ${files.length ? `Result files: ${files.map((f) => `${esc(f.name)} (${esc(f.what)})`).join('; ')}. ` : ''}` +
+      `Their columns: reports/README.md.</small></footer>`,
   ].join('\n');
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" ` +

@@ -6,7 +6,7 @@ import type { Suite } from '../../run/experiment/suite.ts';
 import type { CellRecord } from '../../run/experiment/store.ts';
 import type { RunManifest } from '../../run/experiment/manifest.ts';
 import { writeFileAtomic } from '../../core/util/atomic.ts';
-import { runView } from '../../run/results/view.ts';
+import { runView, type RunView } from '../../run/results/view.ts';
 import { resultsCsv } from './results-csv.ts';
 import { summaryCsv } from './summary-csv.ts';
 import { type CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
@@ -17,15 +17,31 @@ import { classesCsv, hasClasses } from './classes.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
 
+interface Output {
+  readonly name: string;
+  /** What it holds, for the report's list of files. */
+  readonly what: string;
+  /** Written for this run (default: always). */
+  readonly when?: (view: RunView) => boolean;
+  readonly render: (view: RunView, manifest: RunManifest | undefined, ahead: CellRows | undefined) => string;
+}
+
+/** A run's result files, in the order the report lists them: one line each. */
+const OUTPUTS: readonly Output[] = [
+  { name: 'results.csv', what: 'every measurement of every cell', render: (v) => resultsCsv(v) },
+  { name: 'summary.csv', what: 'means over seeds, intervals, tests against the reference, q-values', render: (v) => summaryCsv(v) },
+  { name: 'steps.csv', what: 'loss, learning rate and norms at every training step', render: (v, _m, a) => stepsCsv(v, a) },
+  { name: 'layers.csv', what: 'per-layer gradient, update and parameter norms', render: (v, _m, a) => layersCsv(v, a) },
+  { name: 'tuning.csv', what: 'every tuning trial', when: (v) => v.suite.tune !== undefined, render: (v) => tuningCsv(v) },
+  { name: 'fourier.csv', what: "each cell's Fourier heat map", when: (v) => v.suite.fourier !== undefined, render: (v) => fourierCsv(v) },
+  { name: 'classes.csv', what: 'accuracy per class', when: hasClasses, render: (v, m) => classesCsv(v, m) },
+];
+
 /** `ahead`: rows rendered while the run's cells finished (runGrid fills it), so that only joining is left. */
 export async function writeRunOutputs(dir: string, suite: Suite, records: readonly CellRecord[], manifest?: RunManifest, ahead?: CellRows): Promise<void> {
   const view = runView(suite, records);
-  writeFileAtomic(join(dir, 'results.csv'), resultsCsv(view));
-  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv(view));
-  writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(view, ahead));
-  writeFileAtomic(join(dir, 'layers.csv'), layersCsv(view, ahead));
-  if (suite.tune) writeFileAtomic(join(dir, 'tuning.csv'), tuningCsv(view));
-  if (suite.fourier) writeFileAtomic(join(dir, 'fourier.csv'), fourierCsv(view));
-  if (hasClasses(view)) writeFileAtomic(join(dir, 'classes.csv'), classesCsv(view, manifest));
-  writeFileAtomic(join(dir, 'report.html'), await reportHtml(view, manifest));
+  const written = OUTPUTS.filter((o) => o.when?.(view) ?? true);
+  for (const o of written) writeFileAtomic(join(dir, o.name), o.render(view, manifest, ahead));
+  const files = [...written.map(({ name, what }) => ({ name, what })), { name: 'run.json', what: 'the configuration, environment and timings' }];
+  writeFileAtomic(join(dir, 'report.html'), await reportHtml(view, manifest, files));
 }
