@@ -604,6 +604,8 @@ export interface RunFile {
   readonly what: string;
 }
 
+const fileLink = (f: RunFile) => `<a href="${esc(f.name)}" title="${esc(f.what)}">${esc(f.name)}</a>`;
+
 export async function reportHtml(view: RunView, manifest?: RunManifest, files: readonly RunFile[] = []): Promise<string> {
   const { suite } = view;
   const look = new Lookup(view.summary);
@@ -614,9 +616,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest, files: r
   const body = [
     `<h1>optrobust report: ${esc(suite.name)}</h1>`,
     `<p>${esc(suite.description)}<br><small>${setup}</small></p>`,
-    files.length
-      ? `<nav id="files"><small>Beside this report: ${files.map((f) => `<a href="${esc(f.name)}" title="${esc(f.what)}">${esc(f.name)}</a>`).join(' · ')}</small></nav>`
-      : '',
+    files.length ? `<nav id="files"><small>Beside this report: ${files.map(fileLink).join(' · ')}</small></nav>` : '',
     alerts(view),
     await findings(view, look),
     await curves(view, look, M.accuracy.name, 'Accuracy against severity'),
