@@ -188,8 +188,9 @@ describe('an imported model in a suite, then exported', () => {
     const theirs = JSON.parse(p.stdout) as number[];
     expect(theirs).toHaveLength(80);
     expect(Math.max(...theirs.map((v, i) => Math.abs(v - ours[i]!)))).toBeLessThan(1e-5);
-    // Imported back: the same layers and weights, so the very same numbers.
+    // Imported back: the same layers and weights, so the very same numbers; its metadata says it takes [0, 1] pixels as they are.
     const back = importOnnx(readFileSync(file), file);
+    expect(back.metadata).toEqual({ 'optrobust.preprocess': '{}' });
     const again = new Network(manifest.config.suite.model as ModelSpec, [1, 28, 28], 10, {}, { ...back.model, initial: back.weights });
     expect(Array.from(await again.predict(again.initWeights(0), x, 8))).toEqual(Array.from(ours));
     await again.release();

@@ -230,3 +230,10 @@ export class GraphBuilder {
     return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
   }
 }
+
+/** The model `bytes` with `props` added to its metadata_props (what a file says about itself to other tools). */
+export function withMetadata(bytes: Uint8Array, props: Readonly<Record<string, string>>): Uint8Array {
+  const model = onnx.ModelProto.decode(bytes);
+  model.metadataProps = [...(model.metadataProps ?? []), ...Object.entries(props).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }))];
+  return onnx.ModelProto.encode(model).finish();
+}

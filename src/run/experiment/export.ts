@@ -6,7 +6,8 @@
 import { InputError } from '../../errors.ts';
 import { buildModel } from '../../core/model/families/registry.ts';
 import { buildGraph } from '../../core/model/graphs.ts';
-import { EXPORT } from '../../core/onnx/graph.ts';
+import { EXPORT, withMetadata } from '../../core/onnx/graph.ts';
+import { PREPROCESS_KEY } from '../../core/model/families/onnx.ts';
 import { readManifest } from './manifest.ts';
 import { RunStore } from './store.ts';
 import { suiteArms, type CellKey } from './grid.ts';
@@ -68,5 +69,7 @@ export function exportCell(dir: string, sel: CellSelection): ExportedModel {
     throw new InputError(`${dir}/run.json: lacks the example shape and class count (made by an earlier optrobust); re-run the suite to export its models`);
   const graph = buildModel(arm.modelSpec, data.shape, data.numClasses);
   const weights = readWeights(dir, record.weights);
-  return { bytes: buildGraph(graph, 'predict', data.numClasses, EXPORT, weights), key: record.key };
+  // The graph takes [0, 1] pixels (an imported model's preprocessing is inside it): stated for `evaluate` and other tools.
+  const bytes = withMetadata(buildGraph(graph, 'predict', data.numClasses, EXPORT, weights), { [PREPROCESS_KEY]: '{}' });
+  return { bytes, key: record.key };
 }

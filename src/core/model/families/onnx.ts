@@ -13,7 +13,8 @@ import { affine } from '../layers/affine.ts';
 import { reshape } from '../layers/reshape.ts';
 import { importOnnx, readOnnxFile, type ImportedModel } from '../import/import.ts';
 import { OnnxFileError } from '../import/read.ts';
-import { checkFields, checkOneOf, first, type ModelFamily } from './family.ts';
+import { checkFields, checkOneOf, first, type ModelFamily, type Problem } from './family.ts';
+import { show } from '../../../errors.ts';
 
 export interface Preprocess {
   /** Multiplies [0, 1] pixels first (e.g. 255 for a model trained on bytes). */
@@ -70,6 +71,43 @@ function preprocessLayer(p: Preprocess, inShape: Shape): Layer {
   return affine('preprocess', inShape, scale, shift);
 }
 
+/** What is wrong with a preprocessing { scale?, mean?, std? } (from a suite, or a file's metadata), named under `field`. */
+function preprocessProblem(p: unknown, field: string): Problem | undefined {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return { field, value: p, expected: 'an object { scale?, mean?, std? }' };
+  const q = p as Record<string, unknown>;
+  const extra = Object.keys(q).find((k) => !['scale', 'mean', 'std'].includes(k));
+  if (extra) return { field: `${field}.${extra}`, value: q[extra], expected: 'no such field (scale, mean, std)' };
+  if (!checkNumbers(q.scale, false)) return { field: `${field}.scale`, value: q.scale, expected: 'a positive number' };
+  if (!checkNumbers(q.mean, true)) return { field: `${field}.mean`, value: q.mean, expected: 'a list of numbers, one per channel' };
+  if (!checkNumbers(q.std, true) || (q.std as number[] | undefined)?.some((x) => x <= 0))
+    return { field: `${field}.std`, value: q.std, expected: 'a list of positive numbers, one per channel' };
+  return undefined;
+}
+
+/**
+ * The metadata key (ONNX metadata_props) under which a file states the preprocessing its model
+ * expects, as JSON { "scale"?, "mean"?, "std"? } (the suite's `preprocess`); `export` writes {}
+ * (its graph takes [0, 1] pixels: the preprocessing is inside).
+ */
+export const PREPROCESS_KEY = 'optrobust.preprocess';
+
+/** The preprocessing the file's metadata states, checked; undefined when it states none. */
+function filePreprocess(m: ImportedModel, path: string): Preprocess | undefined {
+  const raw = m.metadata[PREPROCESS_KEY];
+  if (raw === undefined) return undefined;
+  let p: unknown;
+  try {
+    p = JSON.parse(raw);
+  } catch {
+    throw new OnnxFileError(`${path}: metadata ${PREPROCESS_KEY} = ${show(raw)}; expected JSON { "scale"?, "mean"?, "std"? }`);
+  }
+  const problem = preprocessProblem(p, `metadata ${PREPROCESS_KEY}`);
+  if (problem) throw new OnnxFileError(`${path}: ${problem.field} = ${show(problem.value)}; expected ${problem.expected}`);
+  return p as Preprocess;
+}
+
+const canonical = (p: Preprocess) => JSON.stringify({ scale: p.scale ?? 1, mean: p.mean ?? [0], std: p.std ?? [1] });
+
 const checkNumbers = (v: unknown, channels: boolean) =>
   v === undefined ||
   (channels
@@ -84,16 +122,7 @@ export const onnx: ModelFamily<OnnxSpec> = {
       () => checkFields(s, ['path', 'weights', 'preprocess', 'sha256']),
       () => (typeof s.path === 'string' && s.path.length > 0 ? undefined : { field: 'path', value: s.path, expected: 'the path of an .onnx file' }),
       () => checkOneOf(s, 'weights', ['file', 'seeded']),
-      () => {
-        const p = s.preprocess as Record<string, unknown> | undefined;
-        if (p === undefined) return undefined;
-        if (typeof p !== 'object' || p === null) return { field: 'preprocess', value: p, expected: 'an object { scale?, mean?, std? }' };
-        if (!checkNumbers(p.scale, false)) return { field: 'preprocess.scale', value: p.scale, expected: 'a positive number' };
-        if (!checkNumbers(p.mean, true)) return { field: 'preprocess.mean', value: p.mean, expected: 'a list of numbers, one per channel' };
-        if (!checkNumbers(p.std, true) || (p.std as number[] | undefined)?.some((x) => x <= 0))
-          return { field: 'preprocess.std', value: p.std, expected: 'a list of positive numbers, one per channel' };
-        return undefined;
-      },
+      () => (s.preprocess === undefined ? undefined : preprocessProblem(s.preprocess, 'preprocess')),
       () => {
         try {
           importSpec({ kind: 'onnx', path: resolve(s.path as string), sha256: s.sha256 as string | undefined });
@@ -113,16 +142,24 @@ export const onnx: ModelFamily<OnnxSpec> = {
     let model: ModelGraph = { ...m.model, initial: spec.weights === 'seeded' ? undefined : m.weights };
     // A flat input ([784]) fed images ([1, 28, 28]): flatten them first.
     if (m.inShape.length === 1 && inShape.length !== 1) model = prepend(model, reshape('flatten-input', inShape, m.inShape));
-    if (spec.preprocess) {
+    // The suite's (or evaluate's flags'), else the file's own; both, they must agree.
+    const stated = filePreprocess(m, spec.path);
+    if (spec.preprocess && stated && canonical(spec.preprocess) !== canonical(stated))
+      throw new OnnxFileError(
+        `${spec.path}: its metadata ${PREPROCESS_KEY} says ${JSON.stringify(stated)}, the suite (or --scale/--mean/--std) ` +
+          `${JSON.stringify(spec.preprocess)}; the model would be normalised wrongly: drop one`,
+      );
+    const preprocess = spec.preprocess ?? stated;
+    if (preprocess && canonical(preprocess) !== canonical({})) {
       const c = inShape[0]!;
       for (const [field, v] of [
-        ['mean', spec.preprocess.mean],
-        ['std', spec.preprocess.std],
+        ['mean', preprocess.mean],
+        ['std', preprocess.std],
       ] as const) {
         if (v && v.length !== 1 && v.length !== c)
           throw new OnnxFileError(`${spec.path}: preprocess.${field} has ${v.length} values; the dataset has ${c} channel(s)`);
       }
-      model = prepend(model, preprocessLayer(spec.preprocess, inShape));
+      model = prepend(model, preprocessLayer(preprocess, inShape));
     }
     return model;
   },

@@ -76,6 +76,8 @@ export interface ImportedModel {
   readonly inShape: Shape;
   readonly numClasses: number;
   readonly opset: number;
+  /** The file's metadata_props (key -> value), e.g. optrobust.preprocess (families/onnx.ts). */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 const numbers = (v: Val): Tensor | undefined =>
@@ -691,7 +693,8 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     if (weights[i]!.length !== size(s.shape))
       throw new OnnxFileError(`${file}: initializer "${sources[i]}" has ${weights[i]!.length} values; ${s.name} needs ${size(s.shape)}`);
   });
-  return { model: graphOut, weights, sources, inShape: input.shape, numClasses: logits.shape[0]!, opset };
+  const metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  return { model: graphOut, weights, sources, inShape: input.shape, numClasses: logits.shape[0]!, opset, metadata };
 }
 
 /** An ONNX file's bytes: a regular file within protobuf's 2 GiB message limit. */
