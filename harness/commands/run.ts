@@ -181,7 +181,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(
       `ran ${outcome.ran} cell(s) in ${outcome.wallSeconds.toFixed(1)} s; report: ${join(dir, 'report.html')} (also ` +
-        `results.csv, summary.csv, steps.csv, run.json)`,
+        `results.csv, summary.csv, ${config.suite.epochs > 0 ? 'steps.csv, ' : ''}run.json)`,
     );
     const problems = outcome.records.flatMap((r) => {
       const problem = r.kind === 'result' ? phaseNamed(r.phase).problem?.(r.result) : undefined;

@@ -93,7 +93,14 @@ export interface RunResult {
   readonly failures: number;
   readonly wallSeconds: number;
   /** The files the run wrote, by what they are. */
-  readonly files: { readonly report: string; readonly results: string; readonly summary: string; readonly steps: string; readonly manifest: string };
+  readonly files: {
+    readonly report: string;
+    readonly results: string;
+    readonly summary: string;
+    /** Absent when the suite trains nothing (0 epochs). */
+    readonly steps?: string;
+    readonly manifest: string;
+  };
 }
 
 /** Runs every cell of `suite` into `o.out` and returns what the report shows. */
@@ -114,7 +121,7 @@ export async function runSuite(suite: Suite, o: RunSuiteOptions): Promise<RunRes
       report: file('report.html'),
       results: file('results.csv'),
       summary: file('summary.csv'),
-      steps: file('steps.csv'),
+      ...(suite.epochs > 0 ? { steps: file('steps.csv') } : {}),
       manifest: file('run.json'),
     },
   };

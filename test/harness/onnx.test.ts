@@ -57,7 +57,10 @@ describe('optrobust evaluate', () => {
     expect(r.stderr).toContain('[1/1] pretrained/seed 0');
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/near chance/);
-    for (const f of RESULT_FILES) expect(existsSync(join(out, f)), f).toBe(true);
+    // No training, so no training files: the results, the summary and the report.
+    for (const f of RESULT_FILES) expect(existsSync(join(out, f)), f).toBe(f === 'results.csv' || f === 'summary.csv');
+    expect(read(out, 'report.html')).not.toMatch(/reference optimizer|steps\.csv|layers\.csv/);
+    expect(read(out, 'report.html')).toContain('none: the model as it is');
     const results = rows(out);
     const acc = (p: string) => Number(results.find((x) => x.perturbation === p && x.metric === 'accuracy')!.value);
     // 2,000 test images: PyTorch's fraction is a multiple of 1/2000, and so is ours.

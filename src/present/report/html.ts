@@ -522,6 +522,9 @@ function inputGradientTable(view: RunView, look: Lookup): string {
   );
 }
 
+/** Whether the run trained its models (an `evaluate` run has 0 epochs). */
+export const trained = (view: Pick<RunView, 'suite'>): boolean => view.suite.epochs > 0;
+
 function configuration(view: RunView, manifest?: RunManifest): string {
   const { suite } = view;
   const rows: [string, string][] = [
@@ -539,9 +542,10 @@ function configuration(view: RunView, manifest?: RunManifest): string {
           .join('; '),
       ),
     ],
-    ['batch size, epochs', `${suite.batchSize}, ${suite.epochs}`],
+    // A model evaluated as it is (`evaluate`, 0 epochs) has no training to describe.
+    ...(trained(view) ? [['batch size, epochs', `${suite.batchSize}, ${suite.epochs}`] as [string, string]] : []),
     ['seeds', esc(suite.seeds.join(', '))],
-    ['reference optimizer', esc(suite.reference)],
+    ...(trained(view) ? [['reference optimizer', esc(suite.reference)] as [string, string]] : [['training', 'none: the model as it is'] as [string, string]]),
   ];
   const env = manifest?.environment;
   if (env)
@@ -560,11 +564,12 @@ function configuration(view: RunView, manifest?: RunManifest): string {
     esc(a.entry.schedule ? JSON.stringify(a.entry.schedule) : 'constant'),
   ]);
   const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned lr'] : []), 'schedule'];
+  const optimizers = trained(view) ? `<div class="fit">${table(head, opt, 'config')}</div>` : '';
   return `<section><h2>Configuration</h2>${table(
     ['', ''],
     rows.map(([k, v]) => [`<b>${k}</b>`, v]),
     'kv',
-  )}<div class="fit">${table(head, opt, 'config')}</div></section>`;
+  )}${optimizers}</section>`;
 }
 
 const CSS =

@@ -10,7 +10,7 @@ import { runView, type RunView } from '../../run/results/view.ts';
 import { resultsCsv } from './results-csv.ts';
 import { summaryCsv } from './summary-csv.ts';
 import { type CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
-import { reportHtml } from './html.ts';
+import { reportHtml, trained } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
 import { fourierCsv } from './fourier.ts';
 import { classesCsv, hasClasses } from './classes.ts';
@@ -30,8 +30,8 @@ interface Output {
 const OUTPUTS: readonly Output[] = [
   { name: 'results.csv', what: 'every measurement of every cell', render: (v) => resultsCsv(v) },
   { name: 'summary.csv', what: 'means over seeds, intervals, tests against the reference, q-values', render: (v) => summaryCsv(v) },
-  { name: 'steps.csv', what: 'loss, learning rate and norms at every training step', render: (v, _m, a) => stepsCsv(v, a) },
-  { name: 'layers.csv', what: 'per-layer gradient, update and parameter norms', render: (v, _m, a) => layersCsv(v, a) },
+  { name: 'steps.csv', what: 'loss, learning rate and norms at every training step', when: trained, render: (v, _m, a) => stepsCsv(v, a) },
+  { name: 'layers.csv', what: 'per-layer gradient, update and parameter norms', when: trained, render: (v, _m, a) => layersCsv(v, a) },
   { name: 'tuning.csv', what: 'every tuning trial', when: (v) => v.suite.tune !== undefined, render: (v) => tuningCsv(v) },
   { name: 'fourier.csv', what: "each cell's Fourier heat map", when: (v) => v.suite.fourier !== undefined, render: (v) => fourierCsv(v) },
   { name: 'classes.csv', what: 'accuracy per class', when: hasClasses, render: (v, m) => classesCsv(v, m) },
