@@ -104,3 +104,45 @@ export { changePoints, noiseVariance, type ChangePoint } from './present/history
 
 // Running a suite in a pool of worker processes, as `optrobust run` does.
 export { runGrid, Interrupted, SILENT, type Progress, type RunOptions, type RunOutcome } from './runner/pool.ts';
+
+// Types the exported functions and classes above take or return: named so that users (and the API reference) can use them.
+export type { DatasetSpec } from './core/data/formats/format.ts';
+export type { IdxArray } from './core/data/idx.ts';
+export type { BoundName } from './core/model/bounds.ts';
+export type { CnnSpec, ConvSpec } from './core/model/families/cnn.ts';
+export type { Lenet5Spec } from './core/model/families/lenet5.ts';
+export type { MlpSpec } from './core/model/families/mlp.ts';
+export type { DenseInit } from './core/model/layers/dense.ts';
+export type { ResnetSpec } from './core/model/families/resnet.ts';
+export type {
+  ActivationName,
+  BackwardRequest,
+  BackwardResult,
+  ConvGeometry,
+  ForwardContext,
+  Init,
+  LayerValues,
+  Mode,
+  PoolGeometry,
+} from './core/model/layer.ts';
+export type { LogitLossName } from './core/model/logit-loss.ts';
+export type { InputGradResult, SessionKind, TrainStepResult } from './core/model/network.ts';
+export type { OptionsOf } from './core/optim/define.ts';
+export type { OptionSpec, OptionValue } from './core/optim/optimizer.ts';
+export type { Rng } from './core/util/rng.ts';
+export type { Direction } from './measure/metrics/catalog.ts';
+export type { Tally } from './measure/metrics/classification.ts';
+export type { InputGradientNorms } from './measure/metrics/input-gradients.ts';
+export type { Interval, TestResult } from './measure/metrics/stats.ts';
+export type { ImageShape, Levels, SeverityRange, Threat } from './measure/perturb/perturbation.ts';
+export type { HistoryOptions, HistoryPoint, HistoryRun } from './present/history/history.ts';
+export type { CellRows } from './present/report/steps-csv.ts';
+export type { NamedModel } from './run/experiment/grid.ts';
+export type { Attempt, Environment, Timings } from './run/experiment/manifest.ts';
+export type { AnyPhase } from './run/experiment/phases/index.ts';
+export type { RunPhasesOptions } from './run/experiment/run.ts';
+export type { RecordRows } from './run/results/view.ts';
+export type { Divergence } from './run/train/train.ts';
+export type { TuneChoice } from './run/tune/choose.ts';
+export type { TuneSpec } from './run/tune/options.ts';
+export type { WorkerPool } from './runner/start-pool.ts';
