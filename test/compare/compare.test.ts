@@ -37,6 +37,10 @@ interface Row {
   verdict: string;
   test: string;
   direction: string;
+  baseline: number;
+  current: number;
+  delta: number;
+  q: number;
 }
 const json = (dir: string) =>
   JSON.parse(read(join(dir, 'compare'), 'compare.json')) as { identical: boolean; rows: Row[]; correction: string; setupDifferences: string[] };
@@ -50,6 +54,10 @@ describe('optrobust compare', () => {
     expect(c.identical).toBe(true);
     expectEvery(c.rows, (x) => x.verdict === '~' && x.test === 'identical');
     for (const f of ['compare.md', 'compare.csv', 'compare.html']) expect(read(join(same, 'compare'), f).length).toBeGreaterThan(100);
+    // Bit-identical: one line, the rows folded away, no chart.
+    const html = read(join(same, 'compare'), 'compare.html');
+    expect(html).toContain(`<details id="rows"><summary>All ${c.rows.length} rows (every one identical)</summary>`);
+    expect(html).not.toContain('<figure>');
     // --json: compare.json itself on stdout, for scripts.
     const out = mkdtempSync(join(tmpdir(), 'cmp-json-'));
     const j = await cli(['compare', '--baseline', baseline, '--current', same, '--out', out, '--json']);
@@ -82,6 +90,19 @@ describe('optrobust compare', () => {
     // Regressions come first in compare.md.
     const md = read(join(weakened, 'compare'), 'compare.md');
     expect(md.indexOf('| regressed |')).toBeLessThan(md.indexOf('| changed |'));
+    // compare.html as people read it: accuracies in percent, their deltas in points, a sweep's
+    // score without a severity, p and q to two digits.
+    const html = read(join(weakened, 'compare'), 'compare.html');
+    const row = (metric: string, perturbation: string) =>
+      [...html.matchAll(/<tr class="[^"]*">(.*?)<\/tr>/g)]
+        .map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((t) => t[1]!))
+        .find((t) => t[1] === 'adam' && t[2] === perturbation && t[4] === metric)!;
+    const clean = row('accuracy', 'clean');
+    const want = c.rows.find((x) => x.optimizer === 'adam' && x.perturbation === 'clean' && x.metric === 'accuracy')!;
+    expect(clean.slice(5, 7)).toEqual([`${(100 * want.baseline).toFixed(1)}%`, `${(100 * want.current).toFixed(1)}%`]);
+    expect(clean[7]).toMatch(new RegExp(`^${(100 * want.delta).toFixed(1).replace('.', '\\.')} pts <small>`));
+    expect(clean[9]).toBe(String(Number(want.q.toPrecision(2))));
+    expect(row('accuracy_auc', 'gaussian_noise')[3]).toBe('–');
   });
 
   it('refuses runs whose setup differs, saying what differs, exit 2', async () => {

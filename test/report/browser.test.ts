@@ -239,6 +239,13 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     expect(chart.w).toBeGreaterThan(200);
     expect(chart.marks).toBeGreaterThan(10);
     expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
+    // The table fits the page at 1280 px, percentages and all.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    const accuracy = await page.$$eval('tr.regressed', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((cells) => cells[4] === 'accuracy'),
+    );
+    expect(accuracy.length).toBeGreaterThan(0);
+    for (const cells of accuracy) expect(cells[5]).toMatch(/^\d+\.\d%$/);
     await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 90_000);

@@ -4,7 +4,8 @@ import { portableReplacer } from '../../core/util/json.ts';
 import { toCsv } from '../report/csv.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { cell, esc, formatNumber } from '../report/format.ts';
-import { M } from '../../measure/metrics/catalog.ts';
+import { M, metricInfo } from '../../measure/metrics/catalog.ts';
+import { SCORE_METRICS } from '../../run/results/scores.ts';
 
 import { renderSvg } from '../report/charts.ts';
 import type { Comparison, CompareRow } from './compare.ts';
@@ -189,24 +190,38 @@ function accuracySpec(c: Comparison): TopLevelSpec {
   };
 }
 
+/** A value as people read it: fractions (accuracy) as percentages, deltas of them in points; p and q to 2 digits. */
+const fraction = (metric: string) => metricInfo(metric)?.unit === 'fraction';
+const value = (r: CompareRow, v: number) => (!Number.isFinite(v) ? '–' : fraction(r.metric) ? `${(100 * v).toFixed(1)}%` : short(v));
+const points = (r: CompareRow, v: number) => (!Number.isFinite(v) ? '–' : fraction(r.metric) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}` : short(v));
+const chance = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(2))) : '–');
+
+/** Bit-identical runs: the headline says it all; the rows stay one click away. */
+function results(c: Comparison, chart: string, rows: string): string {
+  if (!c.identical) return `${chart}<h2>Results</h2>${rows}`;
+  return `<details id="rows"><summary>All ${c.rows.length} rows (every one identical)</summary>${rows}</details>`;
+}
+
 export async function renderHtml(c: Comparison): Promise<string> {
   const table = (rows: readonly CompareRow[]) =>
     `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta ` +
     `(95% ` +
     `CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows)
       .map((r) => {
-        const delta = `${short(r.delta)} <small>(${short(r.ciLow)}, ${short(r.ciHigh)})</small>`;
+        const unit = fraction(r.metric) ? ' pts' : '';
+        const delta = `${points(r, r.delta)}${unit} <small>(${points(r, r.ciLow)}, ${points(r, r.ciHigh)})</small>`;
         const cells = [
           esc(r.verdict),
           esc(r.optimizer),
           esc(r.perturbation),
-          num(r.severity),
+          // A score is one number per sweep: its severity is no severity.
+          SCORE_METRICS.has(r.metric) ? '–' : num(r.severity),
           esc(r.metric),
-          short(r.baseline),
-          short(r.current),
+          value(r, r.baseline),
+          value(r, r.current),
           delta,
-          short(r.p),
-          short(r.q),
+          chance(r.p),
+          chance(r.q),
         ];
         return `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
       })
@@ -226,6 +241,6 @@ export async function renderHtml(c: Comparison): Promise<string> {
 ${notes(c)
   .map((n) => `<p><small>${esc(n)}</small></p>`)
   .join('')}
-${chart}<h2>Results</h2>${table(c.rows)}${c.perfRows.length ? `<h2>Timings</h2>${table(c.perfRows)}` : ''}
+${results(c, chart, table(c.rows))}${c.perfRows.length ? `<h2>Timings</h2>${table(c.perfRows)}` : ''}
 </body></html>\n`;
 }

@@ -7,6 +7,15 @@ import { M } from '../../measure/metrics/catalog.ts';
 import { CLEAN } from '../../measure/perturb/registry.ts';
 import type { Measurement } from '../experiment/measurement.ts';
 
+/** The metrics score rows carry: one number per sweep (their severity, 0, is a placeholder). */
+export const SCORE_METRICS: ReadonlySet<string> = new Set([
+  M.auc.name,
+  M.aucRelative.name,
+  M.corruptionError.name,
+  M.meanCorruptionError.name,
+  M.matchedAuc.name,
+]);
+
 /** The perturbation name score rows use for scores over every perturbation (the mCE). */
 export const ALL = 'all';
 
