@@ -31,6 +31,7 @@ export { RunStore, STORE_FILE, StoreError, type CellRecord } from './run/experim
 export {
   runSuite,
   runConfig,
+  checkRunFolder,
   usefulWorkers,
   type RunSuiteOptions,
   type RunConfigOptions,

@@ -1,12 +1,11 @@
 // `optrobust run`: a suite (or a prepared one: evaluate) resolved and checked before anything is
 // written, run through the pool, the table printed, the exit code from what happened.
 import { cpus } from 'node:os';
-import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { checkOwnFolder } from '../../src/core/util/paths.ts';
+import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { armName, parseShard, renderRunJson, runConfig, runView, usefulWorkers, warmCharts } from '../../src/index.ts';
+import { armName, checkRunFolder, parseShard, renderRunJson, runConfig, runView, usefulWorkers, warmCharts } from '../../src/index.ts';
 import { nearChance, nearChanceText } from '../../src/run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../src/run/results/masking-flags.ts';
 import { decodeProgress, loadDataFor, reportSkipped } from '../load-data.ts';
@@ -134,10 +133,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
         flags.out !== undefined && chosen && isAutoShard(flags.shard!)
           ? join(flags.out, `shard-${shard!.index}`)
           : (flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
-      if (existsSync(join(dir, 'run.json')))
-        throw new UsageError(`--out ${dir}: already holds a run; use --resume ${dir} to finish it, or choose another folder`);
-      // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
-      checkOwnFolder(dir, '--out', [], 'a run needs a new or empty folder');
+      checkRunFolder(dir, '--out', `use --resume ${dir} to finish it`);
     }
   } catch (e) {
     await pool?.destroy();

@@ -103,11 +103,20 @@ export interface RunResult {
   };
 }
 
+/**
+ * Refuses, before anything is written, a run folder that already holds a run (`resume` says how
+ * to finish it) or anything else; `flag` names where the path came from.
+ */
+export function checkRunFolder(dir: string, flag: string, resume?: string): void {
+  if (existsSync(join(dir, 'run.json'))) throw new UsageError(`${flag} ${dir}: already holds a run; ${resume ? `${resume}, ` : ''}or choose another folder`);
+  // Nothing is written into a folder that holds anything else (a foreign store, another tool's files).
+  checkOwnFolder(dir, flag, [], 'a run needs a new or empty folder');
+}
+
 /** Runs every cell of `suite` into `o.out` and returns what the report shows. */
 export async function runSuite(suite: Suite, o: RunSuiteOptions): Promise<RunResult> {
   const { config } = await runConfig(suite, o);
-  if (existsSync(join(o.out, 'run.json'))) throw new UsageError(`${o.out}: already holds a run; choose another folder`);
-  checkOwnFolder(o.out, 'out', [], 'a run needs a new or empty folder');
+  checkRunFolder(o.out, 'out');
   const workers = usefulWorkers(config, o.workers ?? 1);
   const outcome = await runGrid({ dir: o.out, config, workers, threads: o.threads ?? 1, progress: o.progress ?? SILENT, signal: o.signal });
   const file = (name: string) => join(o.out, name);

@@ -224,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     }
   });
 
-  it('compare.html opens with no console errors and its chart drawn', async () => {
+  it('compare.html opens with no console errors and its chart drawn, fitting 1280 and 1920 px', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });
     const cur = await smallRun({
       seeds: [0, 1, 2],
@@ -234,19 +234,22 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
       ],
     });
     const { out } = await compareCommand({ baseline: base.dir, current: cur.dir, alpha: 0.05, perfThreshold: 0.1, allowMismatch: true });
-    const { page, problems } = await open(join(out, 'compare.html'));
-    const chart = await page.$eval('figure svg', (s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path').length }));
-    expect(chart.w).toBeGreaterThan(200);
-    expect(chart.marks).toBeGreaterThan(10);
-    expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
-    // The table fits the page at 1280 px, percentages and all.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
-    const accuracy = await page.$$eval('tr.regressed', (rows) =>
-      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((cells) => cells[4] === 'accuracy'),
-    );
-    expect(accuracy.length).toBeGreaterThan(0);
-    for (const cells of accuracy) expect(cells[5]).toMatch(/^\d+\.\d%$/);
-    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
-    expect(problems).toEqual([]);
+    for (const width of [1280, 1920]) {
+      const { page, problems } = await open(join(out, 'compare.html'), width);
+      const chart = await page.$eval('figure svg', (s) => ({ w: s.getBoundingClientRect().width, marks: s.querySelectorAll('path').length }));
+      expect(chart.w).toBeGreaterThan(200);
+      expect(chart.marks).toBeGreaterThan(10);
+      expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
+      // The table fits the page, percentages and all.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      const accuracy = await page.$$eval('tr.regressed', (rows) =>
+        rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((cells) => cells[4] === 'accuracy'),
+      );
+      expect(accuracy.length).toBeGreaterThan(0);
+      for (const cells of accuracy) expect(cells[5]).toMatch(/^\d+\.\d%$/);
+      await page.screenshot({ path: join(SHOTS, `compare-${width}.png`), fullPage: true });
+      expect(problems).toEqual([]);
+      await page.close();
+    }
   }, 90_000);
 });

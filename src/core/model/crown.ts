@@ -73,7 +73,8 @@ const isNonlinear = (layer: Layer) => layer.kind.op === 'activation' || layer.ki
 /** Rank of [N, S, ...shape]: the axes past the first two, summed over for a bias. */
 const featureAxes = (shape: Shape) => shape.map((_, i) => i + 2);
 
-function lower(g: GraphBuilder, i: Interval): Bounds {
+/** An interval's two ends. */
+function ends(g: GraphBuilder, i: Interval): Bounds {
   return { l: g.node('Sub', [i.c, i.r]), u: g.node('Add', [i.c, i.r]) };
 }
 
@@ -253,7 +254,7 @@ export function buildCrownGraph(model: ModelGraph, numClasses: number, options: 
       let l = back(0);
       let u = g.node('Neg', [back(m)]);
       if (tighten) {
-        const ibp = lower(g, interval);
+        const ibp = ends(g, interval);
         l = g.node('Max', [l, ibp.l]);
         u = g.node('Min', [u, ibp.u]);
       }
@@ -266,18 +267,18 @@ export function buildCrownGraph(model: ModelGraph, numClasses: number, options: 
     const { layer, inputs } = nodes[i]!;
     const kind = layer.kind;
     if (kind.op === 'activation') {
-      const inB = lower(g, read(inputs[0]!));
+      const inB = ends(g, read(inputs[0]!));
       const slope = kind.slope ?? 0.01;
       if (kind.fn === 'relu') return linesStep(layer.inShapes[0]!, reluLines(g, inB, 0));
       if (kind.fn === 'leakyRelu' && slope >= 0 && slope <= 1) return linesStep(layer.inShapes[0]!, reluLines(g, inB, slope));
       if (kind.fn === 'tanh' || kind.fn === 'sigmoid') return linesStep(layer.inShapes[0]!, sShapedLines(g, inB, kind.fn));
-      return intervalStep(layer.outShape, lower(g, intervals[i]!));
+      return intervalStep(layer.outShape, ends(g, intervals[i]!));
     }
     if (kind.op === 'maxPool2d') {
       const { kernel, stride, pads } = kind.pool;
       const simple = kernel[0] === stride[0] && kernel[1] === stride[1] && pads.every((p) => p === 0);
-      if (!simple) return intervalStep(layer.outShape, lower(g, intervals[i]!));
-      return maxPoolStep(layer, lower(g, read(inputs[0]!)));
+      if (!simple) return intervalStep(layer.outShape, ends(g, intervals[i]!));
+      return maxPoolStep(layer, ends(g, read(inputs[0]!)));
     }
     return linearStep(i);
   }
