@@ -1,6 +1,7 @@
 // A suite's data as a command needs it (suiteDataInfo: its identity, loaded when not known), saying what a user would want to know on the way: how
 // far the decoding of a large image folder is, and which files were skipped as not images.
-import { suiteDataInfo, type DataInfo, type UserData } from '../src/index.ts';
+import { suiteDataInfo, type DataInfo } from '../src/internals.ts';
+import type { UserData } from '../src/index.ts';
 import { fancyTerminal } from './progress.ts';
 
 /** A decoding progress line for loads that take a while (a terminal gets one line redrawn). */

@@ -103,6 +103,8 @@ const run = await runSuite(defineSuite({ ...suite, name: 'api', trainLimit: 512,
     join(app, 'use.ts'),
     `import { createOptimizer, defineSuite, runSuite, type RunResult, type Suite, type Optimizer, type Perturbation, getPerturbation } from 'optrobust';
 import { NIGHTLY_OPTIMIZERS, defaultSuite } from 'optrobust/suites';
+import { RunStore, runPhases } from 'optrobust/internals';
+export const internals = [RunStore.name, runPhases.name];
 const opt: Optimizer = createOptimizer('adamw', { lr: 1e-3 });
 const suite: Suite = defineSuite({ ...defaultSuite, name: 'mine', optimizers: NIGHTLY_OPTIMIZERS.slice(0, 2), reference: undefined });
 const p: Perturbation = getPerturbation('fgsm');
@@ -111,6 +113,16 @@ export const later = (): Promise<RunResult> => runSuite(suite, { out: 'later', w
 `,
   );
   sh('npx', ['tsc', '-p', '.'], app);
+  // The public index is what users need; the harness's building blocks are behind optrobust/internals.
+  const keys = "import * as o from 'optrobust'; import * as i from 'optrobust/internals'; console.log(JSON.stringify([Object.keys(o), Object.keys(i)]))";
+  const index = sh('node', ['--input-type=module', '-e', keys], app);
+  const [publicNames, internalNames] = JSON.parse(index) as [string[], string[]];
+  for (const name of ['runSuite', 'defineSuite', 'defineOptimizer', 'getPerturbation', 'readManifest']) assert.ok(publicNames.includes(name), name);
+  for (const name of ['RunStore', 'runPhases', 'ModelBuilder', 'runGrid', 'buildGraph']) {
+    assert.ok(!publicNames.includes(name), `${name} is internal`);
+    assert.ok(internalNames.includes(name), `${name} in optrobust/internals`);
+  }
+  assert.ok(publicNames.length < 110, `the public index has ${publicNames.length} values`);
   // Built-in names are types: a misspelt optimizer or perturbation fails to compile.
   writeFileSync(
     join(app, 'typo.ts'),
@@ -118,6 +130,8 @@ export const later = (): Promise<RunResult> => runSuite(suite, { out: 'later', w
 import { smokeSuite } from 'optrobust/suites';
 export const a = defineSuite({ ...smokeSuite, name: 'a', optimizers: [{ name: 'adamm' }] });
 export const b = defineSuite({ ...smokeSuite, name: 'b', perturbations: { fgsmm: [0.1] } });
+export const c = defineSuite({ ...smokeSuite, name: 'c', dataset: 'mnistt' });
+export const d = defineSuite({ ...smokeSuite, name: 'd', dataset: 'mnist' });
 `,
   );
   writeFileSync(join(app, 'tsconfig.typo.json'), JSON.stringify({ extends: './tsconfig.json', files: ['typo.ts'] }));
@@ -129,6 +143,9 @@ export const b = defineSuite({ ...smokeSuite, name: 'b', perturbations: { fgsmm:
   }
   assert.match(typos, /typo\.ts\(3,\d+\): error TS\d+: Type '"adamm"' is not assignable/);
   assert.match(typos, /typo\.ts\(4,\d+\): error TS\d+: .*'fgsmm' does not exist/);
+  assert.match(typos, /typo\.ts\(5,\d+\): error TS\d+: Type '"mnistt"' is not assignable/);
+  // A built-in name, and a resolved suite's own (spread), compile.
+  assert.doesNotMatch(typos, /typo\.ts\((1|2|6),/);
 
   // (c) the command line
   assert.equal(sh('npx', ['optrobust', '--version'], app).trim(), pkg.version);

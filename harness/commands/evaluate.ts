@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { defineSuite } from '../../src/run/experiment/suite.ts';
 import type { Sweeps } from '../../src/measure/metrics/robustness.ts';
-import { listDatasets } from '../../src/index.ts';
+import { listDatasets, type DatasetName } from '../../src/index.ts';
 import type { Suite, SuiteDefinition } from '../../src/run/experiment/suite.ts';
 import { userFormats } from '../../src/core/data/formats/index.ts';
 import { UsageError } from '../../src/errors.ts';
@@ -64,7 +64,8 @@ function evaluationData(flags: EvaluateFlags, base: Suite | undefined): SuiteDef
   if (Object.keys(imageOptions).length) throw new UsageError('--channels and --size apply to --dataset image-folder only');
   if (!flags.dataset && base?.data) return { name: base.dataset, format: base.data.format, path: base.data.path, ...base.data.options };
   // Checked after the model (evaluationSuite): a model's own problems are named first.
-  return flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset';
+  // A name from the command line: defineSuite checks it against the built-in datasets.
+  return (flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset') as DatasetName;
 }
 
 /** The suite `evaluate` runs: the file as the model, 0 epochs, one arm labelled "pretrained". */

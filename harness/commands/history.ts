@@ -13,12 +13,12 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'run directories, or folders holding them')
     .option('--out <dir>', 'where history.csv and history.html go', 'reports/history')
     .option('--allow-mismatch', 'follow runs whose setups differ (epochs, data, hyperparameters); refused otherwise, as compare refuses them')
-    .action((dirs: string[], flags: { out: string; allowMismatch?: boolean }) => {
+    .action(async (dirs: string[], flags: { out: string; allowMismatch?: boolean }) => {
       checkOwnFolder(flags.out, '--out', ['history.csv', 'history.html'], 'history writes history.csv and history.html into a folder of their own');
       const h = buildHistory(dirs, { allowMismatch: flags.allowMismatch });
       mkdirSync(flags.out, { recursive: true });
       writeFileAtomic(join(flags.out, 'history.csv'), historyCsv(h));
-      writeFileAtomic(join(flags.out, 'history.html'), historyHtml(h));
+      writeFileAtomic(join(flags.out, 'history.html'), await historyHtml(h));
       const changes = h.series.reduce((n, s) => n + s.changes.length, 0);
       process.stdout.write(`${h.runs.length} runs, ${h.series.length} series, ${changes} change point(s) -> ${join(flags.out, 'history.html')}\n`);
       for (const s of h.latestRegressions) process.stdout.write(`REGRESSION from the latest run: ${s.arm} · ${s.perturbation} · ${s.metric}\n`);

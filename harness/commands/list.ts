@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { CLEAN, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, modelFamily, optimizerDefinition } from '../../src/index.ts';
+import { CLEAN, getPerturbation, listDatasets, listModels, listOptimizers, listPerturbations, optimizerDefinition } from '../../src/index.ts';
+import { modelFamily } from '../../src/internals.ts';
 import { datasetSource } from '../../src/core/data/sources.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { loadSuite } from '../load-suite.ts';

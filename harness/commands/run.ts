@@ -4,9 +4,9 @@ import { cpus } from 'node:os';
 import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { fileHash, gitState, isAutoShard, shardFromEnv, type Provenance } from '../../src/index.ts';
-import { armName, checkRunFolder, parseShard, renderRunJson, runConfig, runView, usefulWorkers, warmCharts } from '../../src/index.ts';
-import { nearChance, nearChanceText } from '../../src/run/results/chance.ts';
+import { fileHash, gitState, isAutoShard, parseShard, shardFromEnv, warmCharts, type Provenance } from '../../src/internals.ts';
+import { armName, checkRunFolder, renderRunJson, runConfig, runView, usefulWorkers } from '../../src/index.ts';
+import { nearChance, nearChanceText, unnormalised, unnormalisedText } from '../../src/run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../src/run/results/masking-flags.ts';
 import { decodeProgress, loadDataFor, reportSkipped } from '../load-data.ts';
 import { readManifest, type RunConfig, type RunManifest } from '../../src/run/experiment/manifest.ts';
@@ -185,6 +185,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     });
     for (const p of problems.slice(0, 5)) log(`optrobust: ${p}`);
     for (const n of nearChance(view)) log(`optrobust: warning: ${armName(view, n.arm)}: ${nearChanceText(n)}`);
+    for (const u of unnormalised(view)) log(`optrobust: warning: ${armName(view, u.arm)}: ${unnormalisedText(u)}`);
     for (const m of maskingSentences(maskingFlags(view))) log(`optrobust: warning: ${m}`);
     if (problems.length)
       log(

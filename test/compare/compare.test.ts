@@ -93,16 +93,33 @@ describe('optrobust compare', () => {
     // compare.html as people read it: accuracies in percent, their deltas in points, a sweep's
     // score without a severity, p and q to two digits.
     const html = read(join(weakened, 'compare'), 'compare.html');
+    const adam = /<section class="arm" id="arm-adam">.*?<\/section>/s.exec(html)![0];
     const row = (metric: string, perturbation: string) =>
-      [...html.matchAll(/<tr class="[^"]*">(.*?)<\/tr>/g)]
+      [...adam.matchAll(/<tr class="[^"]*">(.*?)<\/tr>/g)]
         .map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((t) => t[1]!))
-        .find((t) => t[1] === 'adam' && t[2] === perturbation && t[4] === metric)!;
+        .find((t) => t[1] === perturbation && t[3] === metric)!;
     const clean = row('accuracy', 'clean');
     const want = c.rows.find((x) => x.optimizer === 'adam' && x.perturbation === 'clean' && x.metric === 'accuracy')!;
-    expect(clean.slice(5, 7)).toEqual([`${(100 * want.baseline).toFixed(1)}%`, `${(100 * want.current).toFixed(1)}%`]);
-    expect(clean[7]).toMatch(new RegExp(`^${(100 * want.delta).toFixed(1).replace('.', '\\.')} pts <small>`));
-    expect(clean[9]).toBe(String(Number(want.q.toPrecision(2))));
-    expect(row('accuracy_auc', 'gaussian_noise')[3]).toBe('–');
+    expect(clean.slice(4, 6)).toEqual([`${(100 * want.baseline).toFixed(1)}%`, `${(100 * want.current).toFixed(1)}%`]);
+    expect(clean[6]).toMatch(new RegExp(`^${(100 * want.delta).toFixed(1).replace('.', '\\.')} pts <small>`));
+    expect(clean[8]).toBe(String(Number(want.q.toPrecision(2))));
+    expect(row('accuracy_auc', 'gaussian_noise')[2]).toBe('–');
+    // Grouped by optimizer: every row in its optimizer's group, each group's count in its heading.
+    for (const optimizer of ['sgd', 'adam']) {
+      const heading = `<section class="arm" id="arm-${optimizer}"><h3>${optimizer} <small>(\\d+) regressed, \\d+ improved, \\d+ changed of (\\d+) rows`;
+      const group = new RegExp(heading).exec(html)!;
+      const mine = c.rows.filter((x) => x.optimizer === optimizer);
+      expect(Number(group[2])).toBe(mine.length);
+      expect(Number(group[1])).toBe(mine.filter((x) => x.verdict === 'regressed').length);
+    }
+    // The headline per optimizer: clean accuracy baseline -> current, regressed marked.
+    const headlineRow = /<tr><th><a href="#arm-adam">adam<\/a><\/th>(.*?)<\/tr>/.exec(html)![1]!;
+    const pct = (v: number) => (100 * v).toFixed(1);
+    expect(headlineRow).toContain(`▼ ${pct(want.baseline)}% → ${pct(want.current)}% <small>(${pct(want.delta)})</small>`);
+    // A filter that needs no script: radio buttons whose CSS hides the other rows.
+    expect(html).toMatch(/<input type="radio" name="show" id="show-regressions">/);
+    expect(html).toMatch(/#show-regressions:checked~#groups tbody tr:not\(\.regressed\)[^{]*\{display:none\}/);
+    expect(html).not.toContain('<script');
   });
 
   it('refuses runs whose setup differs, saying what differs, exit 2', async () => {

@@ -56,4 +56,35 @@ describe('an ONNX file that states its preprocessing', () => {
       expect(existsSync(out)).toBe(false);
     });
   }
+
+  it('warns when nothing states the preprocessing and standardised input scores clearly higher; not when flags or the file state it', async () => {
+    const plain = join(tmp(), 'trained-lenet.onnx');
+    copyFileSync(LENET, plain);
+    const bare = join(tmp(), 'bare');
+    const r = await evaluate(plain, bare);
+    expect(r.code, r.stderr).toBe(0);
+    const warning = new RegExp(
+      'warning: pretrained: clean accuracy (\\d+\\.\\d)% as given, (\\d+\\.\\d)% on the test images standardised by their own mean and ' +
+        'standard deviation: does the model expect normalised input\\? If so, pass it \\(--mean ([\\d.]+) --std ([\\d.]+),',
+    ).exec(r.stderr);
+    expect(warning, r.stderr).not.toBeNull();
+    // The first number is the run's own clean accuracy; the second at least 5 points above it.
+    const clean = read(bare, 'results.csv')
+      .split('\n')
+      .find((l) => l.includes(',clean,0,accuracy,'))!;
+    expect(warning![1]).toBe((100 * Number(clean.split(',').at(-1))).toFixed(1));
+    expect(Number(warning![2]) - Number(warning![1])).toBeGreaterThanOrEqual(5);
+    // The statistics it suggests are the test images' own: Fashion-MNIST's are near 0.286 and 0.353.
+    expect(Number(warning![3])).toBeCloseTo(0.286, 1);
+    expect(Number(warning![4])).toBeCloseTo(0.353, 1);
+    expect(read(bare, 'report.html')).toContain('<li><b>normalisation?</b> pretrained: clean accuracy');
+    // Stated by flags, or by the file (even as {}): nothing to suggest.
+    for (const run of [
+      await evaluate(plain, join(tmp(), 'flags'), '--mean', String(ref.mean), '--std', String(ref.std)),
+      await evaluate(withPreprocess('{}'), join(tmp(), 'stated')),
+    ]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/normalised input/);
+    }
+  }, 300_000);
 });

@@ -26,6 +26,12 @@ describe('optrobust run --tune', () => {
     const html = read(dir, 'report.html');
     expect(html).toContain('Learning-rate tuning');
     expect(html).toContain('Robustness at matched clean accuracy');
+    // The chosen rates beside the findings' scores, as tuning.csv has them (an edge marked).
+    const findings = /<section id="findings">.*?<\/section>/s.exec(html)![0];
+    for (const c of chosen) {
+      const edge = c.at_edge ? ` <span class="edge" title="at the ${c.at_edge} edge of the tuning grid">` : '';
+      expect(findings).toContain(`<td><b>${c.optimizer}</b></td><td>${Number(c.lr)} <small>tuned</small>${edge}`);
+    }
     // Resuming a finished tuned run runs nothing and changes nothing.
     const before = read(dir, 'results.csv');
     const again = await cli(['run', '--resume', dir]);

@@ -97,7 +97,16 @@ describe('optrobust history', () => {
       expect(rows.filter((x) => x.optimizer === 'sgd' && x.change_point)).toEqual([]);
       const html = readFileSync(join(out, 'history.html'), 'utf8');
       expect(html).toContain('starts no change for the worse');
-      expect(html).toMatch(/change from night-4 \(commit 4444444444\)/);
+      expect(html).toMatch(/<td>▼ worse<\/td><td>change from night-4 \(commit 4444444444\)<\/td><td>\d+\.\d% → \d+\.\d%<\/td>/);
+      // The report's charting: a panel per perturbation, axes titled, runs numbered as in the runs table.
+      const svg = /<svg[\s\S]*?<\/svg>/.exec(html)![0];
+      for (const text of ['accuracy (%)', 'run (# in the table below)', 'clean', 'gaussian_noise', 'fgsm', 'rotation', 'sgd', 'adam'])
+        expect(svg).toContain(`>${text}<`);
+      // The change is drawn where it begins: a downward triangle in the clean panel.
+      expect(svg).toMatch(/aria-roledescription="point"/);
+      // Runs of a different setup are followed (--allow-mismatch) and flagged, each with its first difference.
+      expect(html).toContain('<b>3 of 6 runs differ in setup from the latest</b>');
+      expect((html.match(/<span class="bad">differs: optimizer adam/g) ?? []).length).toBe(3);
     },
   );
 

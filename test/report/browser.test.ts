@@ -14,6 +14,11 @@ import { smallRun } from '../helpers/small-run.ts';
 import { syntheticRun } from '../helpers/synthetic-run.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { compareCommand } from '../../harness/compare.ts';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { buildHistory } from '../../src/present/history/history.ts';
+import { historyHtml } from '../../src/present/history/render.ts';
+import { PALETTE } from '../../src/present/report/charts.ts';
 import { NIGHTLY_OPTIMIZERS, NIGHTLY_PERTURBATIONS } from '../../suites/nightly.ts';
 import { readManifest } from '../../src/run/experiment/manifest.ts';
 import { RunStore } from '../../src/run/experiment/store.ts';
@@ -90,8 +95,61 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     for (const width of [1280, 1920]) {
       await classMaps(join(dir, 'report.html'), width);
       await forestColours(join(dir, 'report.html'), width);
+      await galleryShown(join(dir, 'report.html'), width);
     }
   }, 300_000);
+
+  /**
+   * The gallery opened: every perturbation's images decoded and drawn at their size, every table within the page, and
+   * each arm's swatch in the colour the charts give that arm (read from the accuracy chart's legend).
+   */
+  async function galleryShown(file: string, width: number) {
+    const { page, problems } = await open(file, width);
+    await page.$$eval('#gallery details', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    const seen = await page.$$eval('#gallery details', (blocks) =>
+      blocks.map((d) => ({
+        name: d.querySelector('summary')!.firstChild!.textContent!.trim(),
+        images: [...d.querySelectorAll('img')].map((i) => ({ natural: i.naturalWidth, drawn: i.getBoundingClientRect().width })),
+        right: d.querySelector('table')!.getBoundingClientRect().right,
+      })),
+    );
+    expect(seen.map((b) => b.name)).toEqual(['clean', 'gaussian_noise', 'fgsm', 'rotation']);
+    expect(seen.map((b) => b.images.length)).toEqual([10, 20, 40, 10]);
+    for (const b of seen) {
+      expect(b.right).toBeLessThanOrEqual(width);
+      for (const i of b.images) {
+        expect(i.natural).toBe(28);
+        expect(i.drawn).toBeGreaterThanOrEqual(42);
+      }
+    }
+    const colours = await page.evaluate(() => {
+      const chart = [...document.querySelectorAll('figure svg')].find(
+        (s) => s.getAttribute('aria-label')?.includes('Accuracy against severity') || s.textContent?.includes('accuracy (%)'),
+      )!;
+      const legend: Record<string, string> = {};
+      for (const entry of chart.querySelectorAll('.role-legend-symbol')) {
+        const label = entry.parentElement!.querySelector('.role-legend-label text')?.textContent ?? '';
+        const style = getComputedStyle(entry.querySelector('path')!);
+        legend[label] = style.stroke === 'none' ? style.fill : style.stroke;
+      }
+      const swatches: Record<string, string> = {};
+      for (const key of document.querySelectorAll('#gallery .key'))
+        swatches[key.textContent!.trim()] = getComputedStyle(key.querySelector('.sw')!).backgroundColor;
+      const marks = [...document.querySelectorAll('#gallery .pr')].map((p) => ({
+        arm: p.getAttribute('title')!.split(':')[0]!,
+        colour: getComputedStyle(p.querySelector('.sw')!).backgroundColor,
+      }));
+      return { legend, swatches, marks };
+    });
+    expect(Object.keys(colours.swatches)).toEqual(['sgd', 'adam']);
+    for (const [arm, colour] of Object.entries(colours.swatches)) expect(colour).toBe(colours.legend[arm]);
+    expect(colours.marks.length).toBeGreaterThan(40);
+    for (const m of colours.marks) expect(m.colour).toBe(colours.swatches[m.arm]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    await page.locator('#gallery').screenshot({ path: join(SHOTS, `report-gallery-${width}.png`) });
+    expect(problems).toEqual([]);
+    await page.close();
+  }
 
   /** The forest plot as drawn: each arm's points in its legend entry's colour, and the reference (no row) not in the legend. */
   async function forestColours(file: string, width: number) {
@@ -224,6 +282,48 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     }
   });
 
+  it('history.html: the report’s charts, axes titled, each optimizer in its report colour, fitting 1280 and 1920 px', async () => {
+    const run = await smallRun({ seeds: [0, 1] });
+    const folder = mkdtempSync(join(tmpdir(), 'history-browser-'));
+    for (const night of [1, 2, 3, 4]) {
+      const dir = join(folder, `night-${night}`);
+      cpSync(run.dir, dir, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+      manifest.timings.startedAt = `2026-11-0${night}T02:00:00.000Z`;
+      writeFileSync(join(dir, 'run.json'), JSON.stringify(manifest));
+    }
+    const file = join(folder, 'history.html');
+    writeFileSync(file, await historyHtml(buildHistory([folder])));
+    for (const width of [1280, 1920]) {
+      const { page, problems } = await open(file, width);
+      const seen = await page.$eval('figure svg', (svg) => {
+        const texts = [...svg.querySelectorAll('text')].map((t) => t.textContent ?? '');
+        const legend: Record<string, string> = {};
+        for (const entry of svg.querySelectorAll('.role-legend-symbol')) {
+          const label = entry.parentElement!.querySelector('.role-legend-label text')?.textContent ?? '';
+          const style = getComputedStyle(entry.querySelector('path')!);
+          legend[label] = style.stroke === 'none' ? style.fill : style.stroke;
+        }
+        const box = svg.getBoundingClientRect();
+        return { texts, legend, right: box.right, w: box.width, marks: svg.querySelectorAll('path').length };
+      });
+      for (const t of ['accuracy (%)', 'run (# in the table below)', 'clean', 'gaussian_noise', 'fgsm', 'rotation']) expect(seen.texts).toContain(t);
+      // Run numbers on the x axis, whole numbers only.
+      expect(seen.texts).toEqual(expect.arrayContaining(['1', '2', '3', '4']));
+      expect(seen.texts.filter((t) => /^\d\.5$/.test(t))).toEqual([]);
+      const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+      expect(seen.legend).toEqual({ sgd: rgb(PALETTE[0]!), adam: rgb(PALETTE[1]!) });
+      expect(seen.w).toBeGreaterThan(400);
+      expect(seen.marks).toBeGreaterThan(10);
+      expect(seen.right).toBeLessThanOrEqual(width);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      expect(await page.locator('table tr').count()).toBeGreaterThanOrEqual(5);
+      await page.screenshot({ path: join(SHOTS, `history-${width}.png`), fullPage: true });
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+  }, 120_000);
+
   it('compare.html opens with no console errors and its chart drawn, fitting 1280 and 1920 px', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });
     const cur = await smallRun({
@@ -242,11 +342,27 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
       expect(await page.locator('tr.regressed').count()).toBeGreaterThan(0);
       // The table fits the page, percentages and all.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
-      const accuracy = await page.$$eval('tr.regressed', (rows) =>
-        rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((cells) => cells[4] === 'accuracy'),
+      const accuracy = await page.$$eval('#groups tr.regressed', (rows) =>
+        rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((cells) => cells[3] === 'accuracy'),
       );
       expect(accuracy.length).toBeGreaterThan(0);
-      for (const cells of accuracy) expect(cells[5]).toMatch(/^\d+\.\d%$/);
+      for (const cells of accuracy) expect(cells[4]).toMatch(/^\d+\.\d%$/);
+      // The headline per optimizer fits; the filters show what they say.
+      const headline = (await page.locator('table.headline').boundingBox())!;
+      expect(headline.x + headline.width).toBeLessThanOrEqual(width);
+      const visible = async () => page.$$eval('#groups tbody tr', (rows) => rows.filter((r) => r.getBoundingClientRect().height > 0).map((r) => r.className));
+      const all = await visible();
+      await page.click('label[for=show-regressions]');
+      const regressions = await visible();
+      expect(regressions.length).toBe(all.filter((c) => c.split(' ').includes('regressed')).length);
+      expect(regressions.length).toBeGreaterThan(0);
+      for (const c of regressions) expect(c.split(' ')).toContain('regressed');
+      await page.click('label[for=show-headline]');
+      for (const c of await visible()) expect(c.split(' ')).toContain('headline');
+      await page.click('label[for=show-changes]');
+      for (const c of await visible()) expect(c.split(' ')).not.toContain('same');
+      await page.click('label[for=show-all]');
+      expect((await visible()).length).toBe(all.length);
       await page.screenshot({ path: join(SHOTS, `compare-${width}.png`), fullPage: true });
       expect(problems).toEqual([]);
       await page.close();

@@ -40,7 +40,9 @@ describe('the headline score', () => {
       expect(line.trim().split(/\s+/).slice(1, 5)).toEqual(want.map((v) => `${v}%`));
       const row = new RegExp(`<tr><td><b>${optimizer}</b></td>(.*?)</tr>`).exec(scores)![1]!;
       const cells = [...row.matchAll(/<td>(?:<b>)?([\d.]+)/g)].map((m) => m[1]);
-      expect(cells.slice(0, 4)).toEqual(want);
+      // The learning rate first, then the scores.
+      expect(Number(cells[0])).toBe(SMALL.optimizers.find((o) => o.name === optimizer)!.options!.lr);
+      expect(cells.slice(1, 5)).toEqual(want);
     }
     expect(table).toContain('accuracy_auc');
   });

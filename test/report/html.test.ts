@@ -26,11 +26,16 @@ describe('report.html', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script');
     expect(html).toContain('a &amp; b &lt;img src=x onerror=alert(2)&gt;');
-    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<img src=x');
+    // The gallery's images are the only <img> elements, each a PNG data URI.
+    expect(html).not.toMatch(/<img (?!(class="delta" )?src="data:image\/png;base64,[A-Za-z0-9+/=]+" )/);
   });
 
   it('loads nothing from elsewhere: no scripts, stylesheets, images or fonts by URL', () => {
-    expect(html).not.toMatch(/<(script|link|img|iframe)\b/i);
+    expect(html).not.toMatch(/<(script|link|iframe)\b/i);
+    // Images only as data: URIs (the gallery's PNGs).
+    for (const m of html.matchAll(/<img\b[^>]*>/gi)) expect(m[0]).toMatch(/ src="data:image\/png;base64,/);
+    expect(html.match(/<img\b/g)?.length).toBeGreaterThan(10);
     expect(html).not.toMatch(/url\((?!#)|@import|https?:\/\/(?!www\.w3\.org\/)/i); // url(#id): SVG-local clip paths
   });
 
@@ -41,13 +46,16 @@ describe('report.html', () => {
     const section = html.slice(findings, html.indexOf('</section>', findings));
     expect(section).toMatch(/Clean accuracy: highest <b>(sgd|adam)<\/b>/);
     expect(section).toMatch(/Most robust <b>(sgd|adam)<\/b> under/);
-    expect(section).toMatch(/<th>arm<\/th><th>clean<\/th><th>gaussian_<wbr>noise<\/th><th>fgsm<\/th><th>rotation<\/th><th>mCE<\/th>/);
+    expect(section).toMatch(/<th>arm<\/th><th>lr<\/th><th>clean<\/th><th>gaussian_<wbr>noise<\/th><th>fgsm<\/th><th>rotation<\/th><th>mCE<\/th>/);
+    // Each arm's learning rate beside its scores (the suite's, here: it does not tune).
+    expect(section).toMatch(/<td><b>sgd<\/b><\/td><td>0\.1<\/td>/);
+    expect(section).toMatch(/<td><b>adam<\/b><\/td><td>0\.003<\/td>/);
     expect(section.match(/<svg/g)).toHaveLength(2);
   });
 
   it('draws every chart as a non-empty SVG and folds the per-severity tables, units in their headers', () => {
     // The per-class heat maps are checked below.
-    const svgs = html.replace(/<section id="classes">[\s\S]*?<\/section>/, '').match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    const svgs = html.replace(/<section id="(classes|confusion)">[\s\S]*?<\/section>/g, '').match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     // findings (2), accuracy against severity, training loss and gradient norm, gradients through depth
     expect(svgs).toHaveLength(6);
     for (const svg of svgs) expect(svg).toMatch(/<path[^>]* d="M[^"]{20,}/);

@@ -62,7 +62,7 @@ const KUZUSHIJI = ['お', 'き', 'す', 'つ', 'な', 'は', 'ま', 'や', 'れ'
 const CIFAR = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const fetchHint = (name: string) => `run \`optrobust data fetch ${name}\`, or pass --data-dir DIR`;
 
-export const DATASETS: Readonly<Record<string, DatasetSource>> = {
+const SOURCES = {
   'fashion-mnist-subset': {
     description: 'Fashion-MNIST, class-balanced subset shipped in this repository (10,000 train / 2,000 test)',
     format: 'idx',
@@ -140,7 +140,13 @@ export const DATASETS: Readonly<Record<string, DatasetSource>> = {
     folders: [],
     installHint: `${fetchHint('cifar10')} (a folder with CIFAR-10's binary version: data_batch_1.bin ... test_batch.bin)`,
   },
-};
+} satisfies Readonly<Record<string, DatasetSource>>;
+
+/** The built-in datasets by name. */
+export const DATASETS: Readonly<Record<string, DatasetSource>> = SOURCES;
+
+/** A built-in dataset's name: a suite's `dataset` is checked against them when it is compiled. */
+export type DatasetName = keyof typeof SOURCES;
 
 export function listDatasets(): string[] {
   return Object.keys(DATASETS);

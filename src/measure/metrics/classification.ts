@@ -23,7 +23,12 @@ export interface Tally {
   /** Per class (by label): examples and correct ones; empty when the tally was made without a class count. */
   readonly classCount: Float64Array;
   readonly classCorrect: Float64Array;
+  /** confusion[label * classes + predicted]: counted when the class count is at most CONFUSION_MAX_CLASSES, else empty. */
+  readonly confusion: Float64Array;
 }
+
+/** Above this many classes a confusion matrix is neither kept nor drawn (100 classes would be 10,000 numbers a point). */
+export const CONFUSION_MAX_CLASSES = 20;
 
 export const emptyTally = (classes = 0): Tally => ({
   correct: 0,
@@ -36,6 +41,7 @@ export const emptyTally = (classes = 0): Tally => ({
   binConfidence: new Float64Array(ECE_BINS),
   classCount: new Float64Array(classes),
   classCorrect: new Float64Array(classes),
+  confusion: new Float64Array(classes <= CONFUSION_MAX_CLASSES ? classes * classes : 0),
 });
 
 /** The bin of a confidence in (0, 1]: upper edges inclusive. */
@@ -73,6 +79,7 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
     const b = eceBin(confidence);
     t.binCount[b]! += 1;
     t.binConfidence[b]! += confidence;
+    if (t.confusion.length && label < t.classCount.length) t.confusion[label * t.classCount.length + arg]! += 1;
     if (arg === label) {
       t.correct++;
       t.binCorrect[b]! += 1;
@@ -98,6 +105,8 @@ export interface Scores {
   readonly nonFinite: number;
   /** Correct examples per class (by label), when the tally counted classes and every logit was finite. */
   readonly classCorrect?: readonly number[];
+  /** Examples by (label, predicted class), row-major, under the same conditions and at most CONFUSION_MAX_CLASSES classes. */
+  readonly confusion?: readonly number[];
 }
 
 export const scores = (t: Tally): Scores =>
@@ -111,6 +120,7 @@ export const scores = (t: Tally): Scores =>
         brier: t.brierSum / t.count,
         nonFinite: 0,
         ...(t.classCorrect.length ? { classCorrect: Array.from(t.classCorrect) } : {}),
+        ...(t.confusion.length ? { confusion: Array.from(t.confusion) } : {}),
       };
 
 /** Whether example i's logits are all finite. */

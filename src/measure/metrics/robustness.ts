@@ -7,8 +7,9 @@ import { CLEAN, getPerturbation } from '../perturb/registry.ts';
 import type { GradientOracle, ImageShape } from '../perturb/perturbation.ts';
 import { createRng } from '../../core/util/rng.ts';
 import { evaluate } from './evaluate.ts';
-import type { Scores } from './classification.ts';
 import type { PerturbedCache } from './perturbed-cache.ts';
+import type { WatchedScores } from './evaluate.ts';
+import { galleryPixels } from './gallery.ts';
 
 /** Perturbation name -> severities; "clean" (severity 0) is always evaluated. */
 export type Sweeps = Readonly<Record<string, readonly number[]>>;
@@ -28,9 +29,22 @@ export interface SweepPoint {
   readonly classCorrect?: readonly number[];
   /** An ensemble's (autoattack's): the fraction still correct after each of its attacks, in its `stages` order. */
   readonly stages?: readonly number[];
+  /** Examples by (label, predicted class), row-major: at clean and each perturbation's strongest severity (classification.ts). */
+  readonly confusion?: readonly number[];
+  /** The gallery's examples (the cell's `gallery` indices): their predicted classes, -1 where not finite. */
+  readonly predicted?: readonly number[];
+  /** The gallery's images as the model saw them (gallery.ts), in the cells that keep them. */
+  readonly pixels?: string;
 }
 
-const point = (perturbation: string, severity: number, s: Scores): SweepPoint => ({
+/** What a sweep records of the report's gallery: its examples, and which points keep their images. */
+export interface GalleryRequest {
+  readonly indices: readonly number[];
+  /** 'all': every point's images; 'model': only those a model shapes (attacks), the rest being the same in every cell of a seed. */
+  readonly images: 'all' | 'model' | 'none';
+}
+
+const point = (perturbation: string, severity: number, s: WatchedScores, confusion: boolean): SweepPoint => ({
   perturbation,
   severity,
   accuracy: s.accuracy,
@@ -39,6 +53,8 @@ const point = (perturbation: string, severity: number, s: Scores): SweepPoint =>
   brier: s.brier,
   ...(s.nonFinite ? { nonFinite: s.nonFinite } : {}),
   ...(s.classCorrect ? { classCorrect: s.classCorrect } : {}),
+  ...(confusion && s.confusion ? { confusion: s.confusion } : {}),
+  ...(s.predicted ? { predicted: s.predicted } : {}),
 });
 
 /** A certificate's point: the proved fraction, per class as well. */
@@ -69,13 +85,20 @@ export async function evaluateSweeps(
   gradient: GradientOracle,
   /** Keeps model-free perturbed sets across calls (cells); none: each is drawn afresh. */
   cache?: PerturbedCache,
+  gallery?: GalleryRequest,
 ): Promise<SweepPoint[]> {
-  const clean = await evaluate(net, params, split);
-  const points: SweepPoint[] = [point(CLEAN, 0, clean)];
+  const watch = gallery ? { watch: gallery.indices } : {};
+  const size = shape[0] * shape[1] * shape[2];
+  const pictured = (pt: SweepPoint, images: Float32Array, byModel: boolean): SweepPoint =>
+    gallery && (gallery.images === 'all' || (gallery.images === 'model' && byModel)) ? { ...pt, pixels: galleryPixels(images, gallery.indices, size) } : pt;
+  const clean = await evaluate(net, params, split, split.images, watch);
+  const points: SweepPoint[] = [pictured(point(CLEAN, 0, clean, true), split.images, false)];
   for (const [name, severities] of Object.entries(sweeps)) {
     if (name === CLEAN) continue;
     const p = getPerturbation(name);
+    const strongest = Math.max(...severities);
     for (const severity of severities) {
+      const scored = async (images: Float32Array) => point(name, severity, await evaluate(net, params, split, images, watch), severity === strongest);
       const input = { images: split.images, labels: split.labels, count: split.count, shape, rng: createRng(seed, `perturb:${name}:${severity}`), gradient };
       if (p.certify) {
         points.push(certifiedPoint(name, severity, await p.certify(input, severity), split.labels, clean.classCorrect?.length));
@@ -84,12 +107,12 @@ export async function evaluateSweeps(
       if (p.applyStaged && p.stages) {
         const { images, brokenBy } = await p.applyStaged(input, severity);
         const stages = p.stages.map((_, k) => brokenBy.reduce((a, b) => a + (b === -1 || b > k ? 1 : 0), 0) / split.count);
-        points.push({ ...point(name, severity, await evaluate(net, params, split, images)), stages });
+        points.push(pictured({ ...(await scored(images)), stages }, images, true));
         continue;
       }
       const make = () => p.apply(input, severity);
       const images = cache && !p.needsGradient ? await cache.get(split.images, `${seed}:${name}:${severity}`, make) : await make();
-      points.push(point(name, severity, await evaluate(net, params, split, images)));
+      points.push(pictured(await scored(images), images, p.needsGradient));
     }
   }
   return points;

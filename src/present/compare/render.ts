@@ -198,41 +198,104 @@ const chance = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(
 
 /** Bit-identical runs: the headline says it all; the rows stay one click away. */
 function results(c: Comparison, chart: string, rows: string): string {
-  if (!c.identical) return `${chart}<h2>Results</h2>${rows}`;
+  if (!c.identical) return `${chart}<h2>Every row, by optimizer</h2>${rows}`;
   return `<details id="rows"><summary>All ${c.rows.length} rows (every one identical)</summary>${rows}</details>`;
 }
 
+/** A row's arm as the groups name it: the optimizer, with the model and regime where the runs have several. */
+const armOf = (r: CompareRow, models: boolean) =>
+  [r.optimizer, ...(models ? [r.model] : []), ...(r.regime && r.regime !== STANDARD ? [r.regime] : [])].join(' · ');
+/** The headline score of a perturbation: clean accuracy, else the mean accuracy across the sweep. */
+const isHeadline = (r: CompareRow) => (r.perturbation === 'clean' && r.metric === M.accuracy.name) || r.metric === M.auc.name;
+const rowClass = (r: CompareRow) => `${r.verdict === '~' ? 'same' : esc(r.verdict)}${isHeadline(r) ? ' headline' : ''}`;
+const order = <T>(xs: readonly T[]) => [...new Set(xs)];
+
+const HEAD =
+  '<thead><tr><th>verdict</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th>' +
+  '<th>delta (95% CI)</th><th>p</th><th>q</th></tr></thead>';
+
+function rowCells(r: CompareRow): string {
+  const unit = fraction(r.metric) ? ' pts' : '';
+  const cells = [
+    esc(r.verdict),
+    esc(r.perturbation),
+    // A score is one number per sweep: its severity is no severity.
+    SCORE_METRICS.has(r.metric) ? '–' : num(r.severity),
+    esc(r.metric),
+    value(r, r.baseline),
+    value(r, r.current),
+    `${points(r, r.delta)}${unit} <small>(${points(r, r.ciLow)}, ${points(r, r.ciHigh)})</small>`,
+    chance(r.p),
+    chance(r.q),
+  ];
+  return `<tr class="${rowClass(r)}">${cells.map((x) => `<td>${x}</td>`).join('')}</tr>`;
+}
+
+/** Per optimizer, its headline score under each perturbation: baseline → current and the change in points, coloured by verdict. */
+function headlineTable(c: Comparison, models: boolean): string {
+  const rows = c.rows.filter(isHeadline);
+  if (!rows.length) return '';
+  const arms = order(rows.map((r) => armOf(r, models)));
+  const perturbations = order(['clean', ...rows.map((r) => r.perturbation)]).filter((p) => rows.some((r) => r.perturbation === p));
+  const body = arms.map((arm) => {
+    const cells = perturbations.map((p) => {
+      const r = rows.find((x) => armOf(x, models) === arm && x.perturbation === p);
+      if (!r) return '<td>–</td>';
+      const mark = r.verdict === 'regressed' ? '▼ ' : r.verdict === 'improved' ? '▲ ' : '';
+      const change = `${mark}${value(r, r.baseline)} → ${value(r, r.current)} <small>(${points(r, r.delta)})</small>`;
+      return `<td class="${rowClass(r)}" title="${esc(r.verdict)}, q = ${chance(r.q)}">${change}</td>`;
+    });
+    return `<tr><th><a href="#arm-${esc(arm)}">${esc(arm)}</a></th>${cells.join('')}</tr>`;
+  });
+  return (
+    `<h2>Headline per optimizer</h2><p><small>Clean accuracy and, per perturbation, the mean accuracy across its sweep ` +
+    `(accuracy_auc): baseline → current, the change in points in brackets; ▼ regressed, ▲ improved (verdicts as in the rows below).</small></p>` +
+    `<div class="fit"><table class="headline"><thead><tr><th>optimizer</th>${perturbations.map((p) => `<th>${esc(p)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${body.join('')}</tbody></table></div>`
+  );
+}
+
+/** Every row, one group per optimizer (perturbations in run order), with a filter that needs no script (radio buttons and CSS). */
+function groupedRows(c: Comparison, models: boolean): string {
+  const arms = order(c.rows.map((r) => armOf(r, models)));
+  const perturbations = order(c.rows.map((r) => r.perturbation));
+  const groups = arms.map((arm) => {
+    const mine = c.rows
+      .filter((r) => armOf(r, models) === arm)
+      .sort((a, b) => perturbations.indexOf(a.perturbation) - perturbations.indexOf(b.perturbation) || a.severity - b.severity);
+    const counts = ['regressed', 'improved', 'changed'].map((v) => `${mine.filter((r) => r.verdict === v).length} ${v}`).join(', ');
+    return (
+      `<section class="arm" id="arm-${esc(arm)}"><h3>${esc(arm)} <small>${counts} of ${mine.length} rows</small></h3>` +
+      `<table>${HEAD}<tbody>${mine.map(rowCells).join('')}</tbody></table></section>`
+    );
+  });
+  const filters = [
+    ['all', 'all rows', true],
+    ['changes', 'changes only'],
+    ['regressions', 'regressions only'],
+    ['headline', 'headline scores only'],
+  ] as const;
+  const radios = filters.map(
+    ([id, text, on]) => `<input type="radio" name="show" id="show-${id}"${on ? ' checked' : ''}><label for="show-${id}">${text}</label> `,
+  );
+  return `${radios.join('')}<div id="groups">${groups.join('')}</div>`;
+}
+
 export async function renderHtml(c: Comparison): Promise<string> {
-  const table = (rows: readonly CompareRow[]) =>
-    `<table><thead><tr><th>verdict</th><th>optimizer</th><th>perturbation</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta ` +
-    `(95% ` +
-    `CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows)
-      .map((r) => {
-        const unit = fraction(r.metric) ? ' pts' : '';
-        const delta = `${points(r, r.delta)}${unit} <small>(${points(r, r.ciLow)}, ${points(r, r.ciHigh)})</small>`;
-        const cells = [
-          esc(r.verdict),
-          esc(r.optimizer),
-          esc(r.perturbation),
-          // A score is one number per sweep: its severity is no severity.
-          SCORE_METRICS.has(r.metric) ? '–' : num(r.severity),
-          esc(r.metric),
-          value(r, r.baseline),
-          value(r, r.current),
-          delta,
-          chance(r.p),
-          chance(r.q),
-        ];
-        return `<tr class="${r.verdict === '~' ? 'same' : esc(r.verdict)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
-      })
-      .join('')}</tbody></table>`;
+  const models = manyModels(c.rows);
+  const timings = (rows: readonly CompareRow[]) =>
+    `<table><thead><tr><th>verdict</th><th>what</th><th>severity</th><th>metric</th><th>baseline</th><th>current</th><th>delta ` +
+    `(95% CI)</th><th>p</th><th>q</th></tr></thead><tbody>${sorted(rows).map(rowCells).join('')}</tbody></table>`;
   const chart = c.rows.some((r) => r.metric === M.accuracy.name) ? `<figure>${await renderSvg(accuracySpec(c))}</figure>` : '';
   const css =
-    `body{font:14px/1.45 system-ui,sans-serif;max-width:1240px;margin:0 ` +
-    `auto;padding:16px}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid ` +
-    `#eee;text-align:left}.regressed td:first-child{color:#D55E00;font-weight:bold}.improved ` +
-    `td:first-child{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px ` +
-    `12px}svg{max-width:100%;height:auto}@media print{body{max-width:none}}`;
+    `body{font:14px/1.45 system-ui,sans-serif;max-width:1880px;margin:0 ` +
+    `auto;padding:16px;box-sizing:border-box}p{max-width:80em}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid ` +
+    `#eee;text-align:left}.regressed td:first-child,td.regressed{color:#D55E00;font-weight:bold}.improved ` +
+    `td:first-child,td.improved{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px ` +
+    `12px}svg{max-width:100%;height:auto}.fit{max-width:100%;overflow-x:auto}table.headline td{white-space:nowrap}` +
+    `section.arm{display:inline-block;vertical-align:top;margin:0 24px 12px 0}input[name=show]{margin-left:12px}` +
+    `#show-changes:checked~#groups tbody tr.same,#show-regressions:checked~#groups tbody tr:not(.regressed),` +
+    `#show-headline:checked~#groups tbody tr:not(.headline){display:none}@media print{body{max-width:none}}`;
   const mismatch = c.setupDifferences.length
     ? `<div class="box"><b>The runs differ in setup</b><ul>${c.setupDifferences.map((d) => `<li>${esc(d)}</li>`).join('')}</ul></div>`
     : '';
@@ -241,6 +304,6 @@ export async function renderHtml(c: Comparison): Promise<string> {
 ${notes(c)
   .map((n) => `<p><small>${esc(n)}</small></p>`)
   .join('')}
-${results(c, chart, table(c.rows))}${c.perfRows.length ? `<h2>Timings</h2>${table(c.perfRows)}` : ''}
+${c.identical ? '' : headlineTable(c, models)}${results(c, chart, groupedRows(c, models))}${c.perfRows.length ? `<h2>Timings</h2>${timings(c.perfRows)}` : ''}
 </body></html>\n`;
 }

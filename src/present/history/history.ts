@@ -19,6 +19,8 @@ export interface HistoryRun {
   readonly time: string;
   readonly commit: string | undefined;
   readonly manifest: RunManifest;
+  /** How its setup differs from the latest run's (empty: the same); such runs are followed only when allowed. */
+  readonly differences: readonly string[];
 }
 
 export interface HistoryPoint {
@@ -81,15 +83,14 @@ export function buildHistory(paths: readonly string[], options: HistoryOptions =
   // A change of setup (epochs, data, an optimizer's options) is not a change of the code's
   // behaviour: such runs are refused, as compare refuses them, unless allowed.
   const newest = runs.at(-1)!;
-  const differing = options.allowMismatch
-    ? []
-    : runs.slice(0, -1).flatMap((r) => {
-        const d = setupDifferences(r.manifest, newest.manifest);
-        return d.length
-          ? [`${basename(r.dir)} (${d[0]!.replace('baseline', 'it').replace('current', 'the latest')}${d.length > 1 ? `, and ${d.length - 1} more` : ''})`]
-          : [];
-      });
-  if (differing.length)
+  const withDifferences: HistoryRun[] = runs.map((r) => ({
+    ...r,
+    differences: r === newest ? [] : setupDifferences(r.manifest, newest.manifest).map((d) => d.replace('baseline', 'it').replace('current', 'the latest')),
+  }));
+  const differing = withDifferences
+    .filter((r) => r.differences.length)
+    .map((r) => `${basename(r.dir)} (${r.differences[0]}${r.differences.length > 1 ? `, and ${r.differences.length - 1} more` : ''})`);
+  if (differing.length && !options.allowMismatch)
     throw new HistoryError(
       `${differing.length} run(s) differ in setup from the latest, ${basename(newest.dir)}: ${differing.slice(0, 3).join('; ')}` +
         `${differing.length > 3 ? '; ...' : ''}. A history follows one setup: leave them out, or pass --allow-mismatch`,
@@ -128,5 +129,5 @@ export function buildHistory(paths: readonly string[], options: HistoryOptions =
   const latestRegressions = series.filter(
     (s) => s.changes.some((c) => c.run === latest && c.regression) || (s.points.length > 0 && s.points[s.points.length - 1]!.run !== latest),
   );
-  return { runs, series, latestRegressions };
+  return { runs: withDifferences, series, latestRegressions };
 }

@@ -15,7 +15,7 @@ const DASHES = [
   [8, 3, 2, 3],
 ];
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-/** Width the page gives charts (the report is 1240 px wide with its margins). */
+/** Width the page gives charts (a 1280 px window less the margins; a wider page gives figures more columns, not wider charts). */
 export const PAGE_WIDTH = 1180;
 
 /**
@@ -50,11 +50,15 @@ export interface BandPoint {
   readonly mean: number;
   readonly low: number;
   readonly high: number;
+  /** A change marked at this point (history's change points): a red triangle for worse, a green one for better. */
+  readonly mark?: 'worse' | 'better';
 }
 
 /**
  * Small multiples, one per panel: each arm's mean as a line with points and its 95% band.
- * `percent`: values are fractions shown as percent on a fixed 0-100 axis.
+ * `percent`: values are fractions shown as percent on a fixed 0-100 axis (`fit`: an axis
+ * fitted to the values, for small changes over time). `xTitle` names the x axis under
+ * each panel; `integerX` labels whole numbers only (run numbers).
  */
 export function bandPanels(o: {
   title: string;
@@ -64,6 +68,9 @@ export function bandPanels(o: {
   percent: boolean;
   log?: boolean;
   panelWidth?: number;
+  xTitle?: string;
+  integerX?: boolean;
+  fit?: boolean;
 }): TopLevelSpec {
   const s = armScales(o.arms);
   const k = o.percent ? 100 : 1;
@@ -78,9 +85,23 @@ export function bandPanels(o: {
       mean: k * p.mean,
       low: k * (Number.isFinite(p.low) ? p.low : p.mean),
       high: k * (Number.isFinite(p.high) ? p.high : p.mean),
+      ...(p.mark ? { mark: p.mark } : {}),
     }));
-  const y = o.percent ? { scale: { domain: [0, 100] }, title: o.yTitle } : { scale: o.log ? { type: 'log' as const } : { zero: false }, title: o.yTitle };
-  const x = { field: 'x', type: 'quantitative' as const, title: null, axis: { labelOverlap: true } };
+  const y =
+    o.percent && !o.fit ? { scale: { domain: [0, 100] }, title: o.yTitle } : { scale: o.log ? { type: 'log' as const } : { zero: false }, title: o.yTitle };
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: o.xTitle ?? null,
+    axis: { labelOverlap: true, ...(o.integerX ? { tickMinStep: 1, format: 'd' } : {}) },
+  };
+  const changes = (['worse', 'better'] as const)
+    .filter((m) => values.some((v) => 'mark' in v && v.mark === m))
+    .map((m) => ({
+      transform: [{ filter: `datum.mark === '${m}'` }],
+      mark: { type: 'point' as const, shape: m === 'worse' ? 'triangle-down' : 'triangle-up', size: 110, filled: true, opacity: 1 },
+      encoding: { x, y: { field: 'mean', type: 'quantitative' as const, ...y }, color: { value: m === 'worse' ? '#C00000' : '#2ca02c' } },
+    }));
   return {
     $schema: SCHEMA,
     title: o.title,
@@ -97,6 +118,7 @@ export function bandPanels(o: {
           mark: { type: 'line', point: true, strokeWidth: 1.6, clip: true },
           encoding: { x, y: { field: 'mean', type: 'quantitative', ...y }, color: s.color, shape: s.shape, strokeDash: s.strokeDash },
         },
+        ...changes,
       ],
     },
     config: { legend: { orient: 'top', columns: Math.min(o.arms.length, 6), symbolOpacity: 1 } },

@@ -22,6 +22,8 @@ export interface HeatMap {
   readonly high: number;
   /** A cell's tooltip. */
   readonly tip: (row: number, column: number) => string;
+  /** Cells left out (the white of `low` shows through): a confusion matrix's zeros, most of a large one. */
+  readonly blank?: (row: number, column: number) => boolean;
 }
 
 const CELL_W = 22;
@@ -39,6 +41,7 @@ export function heatMapSvg(m: HeatMap & { readonly columnTitle?: string }): stri
     const label = r.length > 24 ? `${r.slice(0, 23)}…` : r;
     parts.push(`<text x="${labelWidth - 4}" y="${i * CELL_H + CELL_H - 3}" text-anchor="end" font-size="11">${esc(label)}</text>`);
     m.columns.forEach((_, j) => {
+      if (m.blank?.(i, j)) return;
       const v = m.values[i]![j]!;
       parts.push(
         `<rect x="${labelWidth + j * CELL_W}" y="${i * CELL_H}" width="${CELL_W - 1}" height="${CELL_H - 1}" fill="${ramp((v - m.low) / (m.high - m.low))}">` +

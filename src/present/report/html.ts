@@ -33,7 +33,9 @@ import { formatNumber } from './format.ts';
 import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 import { classesSection } from './classes.ts';
-import { nearChance, nearChanceText } from '../../run/results/chance.ts';
+import { GALLERY_CSS, gallerySection } from './gallery.ts';
+import { confusionSection } from './confusion.ts';
+import { nearChance, nearChanceText, unnormalised, unnormalisedText } from '../../run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../run/results/masking-flags.ts';
 
 import { esc } from './format.ts';
@@ -113,6 +115,7 @@ function alerts(view: RunView): string {
     if (problem) items.push(`<li><b>not finite</b>: ${esc(taskLabel(view.suite, r))}: ${esc(problem)}</li>`);
   }
   for (const n of nearChance(view)) items.push(`<li><b>near chance</b>: ${esc(armName(view, n.arm))}: ${esc(nearChanceText(n))}</li>`);
+  for (const u of unnormalised(view)) items.push(`<li><b>normalisation?</b> ${esc(armName(view, u.arm))}: ${esc(unnormalisedText(u))}</li>`);
   for (const m of maskingSentences(maskingFlags(view))) items.push(`<li><b>gradient masking?</b> ${esc(m)}</li>`);
   return items.length ? `<div class="alert" role="alert"><h2>Cells to look at</h2><ul>${items.join('')}</ul></div>` : '';
 }
@@ -180,7 +183,15 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
   return lines;
 }
 
-/** Arms x (clean, each perturbation's AUC, mCE): the headline numbers, best per column in bold. */
+/** The learning rate an arm trained with, beside its scores: the tuned one (marked at a grid edge) or the suite's. */
+function lrCell(view: RunView, a: Arm): string {
+  const choice = view.tuning?.get(a.id);
+  if (!choice) return typeof a.entry.options.lr === 'number' ? formatNumber(a.entry.options.lr) : '–';
+  const edge = choice.atEdge ? ` <span class="edge" title="at the ${choice.atEdge} edge of the tuning grid">${choice.atEdge === 'low' ? '↓' : '↑'}</span>` : '';
+  return `${formatNumber(choice.lr)} <small>tuned</small>${edge}`;
+}
+
+/** Arms x (lr, clean, each perturbation's AUC, mCE): the headline numbers, best per column in bold. */
 function scoresTable(view: RunView, look: Lookup, arms: readonly Arm[], accuracy: string, auc: string, withMce: boolean): string {
   const fams = families(view);
   const cols = [
@@ -192,8 +203,10 @@ function scoresTable(view: RunView, look: Lookup, arms: readonly Arm[], accuracy
     const values = arms.map((a) => look.get(a, c.p, 0, c.metric)?.stats.mean ?? Number.NaN).filter(Number.isFinite);
     return c.better === 'higher' ? Math.max(...values) : Math.min(...values);
   });
+  const withLr = trained(view);
   const rows = arms.map((a) => [
     `<b>${esc(armName(view, a))}</b>`,
+    ...(withLr ? [lrCell(view, a)] : []),
     ...cols.map((c, i) => {
       const r = look.get(a, c.p, 0, c.metric);
       if (!r || !Number.isFinite(r.stats.mean)) return '–';
@@ -201,7 +214,7 @@ function scoresTable(view: RunView, look: Lookup, arms: readonly Arm[], accuracy
       return `${r.stats.mean === best[i] ? `<b>${text}</b>` : text}${mark(r, view.suite.reference, c.better)}`;
     }),
   ]);
-  return `<div class="fit">${table(['arm', ...cols.map((c) => c.head)], rows, 'num scores')}</div>`;
+  return `<div class="fit">${table(['arm', ...(withLr ? ['lr'] : []), ...cols.map((c) => c.head)], rows, 'num scores')}</div>`;
 }
 
 async function findings(view: RunView, look: Lookup): Promise<string> {
@@ -575,7 +588,7 @@ function configuration(view: RunView, manifest?: RunManifest): string {
 const CSS =
   `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 ` +
-  `auto;max-width:1240px;padding:16px 20px;color:#1b1b1b;box-sizing:border-box}
+  `auto;max-width:1880px;padding:16px 20px;color:#1b1b1b;box-sizing:border-box} p,ul{max-width:80em}
 h1{font-size:1.6em;margin:.2em ` +
   `0} h2{font-size:1.25em;margin:1.4em 0 .4em;border-bottom:1px solid #ddd} h3{font-size:1.05em;margin:1em 0 ` +
   `.3em}
@@ -599,6 +612,9 @@ table.config ` +
   `code{font-size:.9em}
 details{margin:.2em 0} summary{cursor:pointer;padding:2px 0}
 figure.classes figcaption{font-size:.85em;max-width:17em} .ramp{display:inline-block;width:120px;height:10px;border:1px solid #ccc;vertical-align:middle}
+` +
+  GALLERY_CSS +
+  `
 @media ` +
   `print{body{max-width:none;font-size:11px}.fit{overflow:visible}section{break-inside:avoid}details{display:block}}
 `;
@@ -625,6 +641,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest, files: r
     alerts(view),
     await findings(view, look),
     await curves(view, look, M.accuracy.name, 'Accuracy against severity'),
+    gallerySection(view, manifest),
     severityTables(view, look, M.accuracy.name, 'Accuracy by severity'),
     await matchedSection(view, look),
     await tuningSection(view),
@@ -634,6 +651,7 @@ export async function reportHtml(view: RunView, manifest?: RunManifest, files: r
     inputGradientTable(view, look),
     fourierSection(view),
     classesSection(view, manifest),
+    confusionSection(view, manifest),
     relationsSection(view),
     configuration(view, manifest),
     `<footer><small>Made by optrobust. ${files.length ? `Result files: ${files.map((f) => `${esc(f.name)} (${esc(f.what)})`).join('; ')}. ` : ''}` +

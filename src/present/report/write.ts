@@ -14,6 +14,7 @@ import { reportHtml, trained } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
 import { fourierCsv } from './fourier.ts';
 import { classesCsv, hasClasses } from './classes.ts';
+import { confusionCsv, hasConfusion } from './confusion.ts';
 
 export const RESULT_FILES = ['results.csv', 'summary.csv', 'steps.csv', 'layers.csv'] as const;
 
@@ -35,6 +36,12 @@ const OUTPUTS: readonly Output[] = [
   { name: 'tuning.csv', what: 'every tuning trial', when: (v) => v.suite.tune !== undefined, render: (v) => tuningCsv(v) },
   { name: 'fourier.csv', what: "each cell's Fourier heat map", when: (v) => v.suite.fourier !== undefined, render: (v) => fourierCsv(v) },
   { name: 'classes.csv', what: 'accuracy per class', when: hasClasses, render: (v, m) => classesCsv(v, m) },
+  {
+    name: 'confusion.csv',
+    what: 'confusion matrices at clean and each strongest severity',
+    when: hasConfusion,
+    render: (v, m) => confusionCsv(v, m),
+  },
 ];
 
 /** `ahead`: rows rendered while the run's cells finished (runGrid fills it), so that only joining is left. */

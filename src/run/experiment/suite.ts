@@ -5,7 +5,7 @@ import { regimeLabel, trainingProblem, type TrainingSpec } from '../train/regime
 import { SAM_DEFAULTS, samProblem, type SamOptions } from '../../core/optim/sam.ts';
 import { InputError, show } from '../../errors.ts';
 import { modelProblem, resolveModel } from '../../core/model/families/registry.ts';
-import { listDatasets, userData, userDataProblem, type UserData, type UserDatasetDefinition } from '../../core/data/sources.ts';
+import { listDatasets, userData, userDataProblem, type DatasetName, type UserData, type UserDatasetDefinition } from '../../core/data/sources.ts';
 import { type DefinedOptimizerName, isUserOptimizer, optimizerDefinition, listOptimizers, type OptimizerName } from '../../core/optim/registry.ts';
 import { resolveOptions, type Options } from '../../core/optim/optimizer.ts';
 import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
@@ -41,7 +41,7 @@ export interface SuiteDefinition {
    * folder of it), or the user's: { name, format: 'image-folder' | 'numpy', path, ...options }
    * (docs: README "Your own data"; --data-dir for another path).
    */
-  readonly dataset: string | UserDatasetDefinition;
+  readonly dataset: DatasetName | CheckedDatasetName | UserDatasetDefinition;
   /** A resolved suite's user dataset (defineSuite moves it here from `dataset`, which keeps the label). */
   readonly data?: UserData;
   /** Use only the first N training / test examples (small suites for tests). */
@@ -90,10 +90,14 @@ export interface SuiteDefinition {
   readonly tune?: TuneSpec;
 }
 
+declare const checked: unique symbol;
+/** A dataset label defineSuite has checked (a resolved suite's): spread into a new definition, it needs no second spelling check. */
+export type CheckedDatasetName = string & { readonly [checked]: true };
+
 /** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
 export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset' | 'perturbations'> {
   /** The dataset's label: a built-in's name, or the name of the user's (`data`). */
-  readonly dataset: string;
+  readonly dataset: CheckedDatasetName;
   readonly perturbations: Sweeps;
   readonly optimizers: readonly ResolvedOptimizer[];
   readonly reference: string;
@@ -125,6 +129,11 @@ export const isSeed = (v: unknown): v is number => Number.isInteger(v) && (v as 
 /** What a name that labels results may look like: it is never a path. */
 export const LABEL = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 
+/**
+ * Checks a suite and resolves its defaults. A definition names built-in datasets, optimizers and
+ * perturbations by their types, so a typo fails to compile; a suite already resolved (one of
+ * optrobust/suites, or run.json's) may be spread into a new one, its dataset name carried as checked.
+ */
 export function defineSuite(def: SuiteDefinition): Suite {
   const name = typeof def?.name === 'string' && def.name.length > 0 ? def.name : '(unnamed)';
   const fail = (field: string, value: unknown, expected: string): never => {
@@ -247,7 +256,10 @@ export function defineSuite(def: SuiteDefinition): Suite {
 const LABEL_EXPECTED = 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)';
 
 /** The suite's dataset as a resolved suite holds it: a built-in's name, or a user dataset's label with its `data`. */
-function resolveDataset(def: SuiteDefinition, fail: (field: string, value: unknown, expected: string) => never): { dataset: string; data?: UserData } {
+function resolveDataset(
+  def: SuiteDefinition,
+  fail: (field: string, value: unknown, expected: string) => never,
+): { dataset: CheckedDatasetName; data?: UserData } {
   const d = def.dataset;
   if (typeof d === 'object' && d !== null && !Array.isArray(d)) {
     if (!(typeof d.name === 'string' && LABEL.test(d.name))) fail('dataset.name', d.name, LABEL_EXPECTED);
@@ -255,7 +267,7 @@ function resolveDataset(def: SuiteDefinition, fail: (field: string, value: unkno
     const { name: _n, format, path, ...options } = d;
     const problem = userDataProblem(format, path, options);
     if (problem) fail(...problem);
-    return { dataset: d.name, data: userData(d) };
+    return { dataset: d.name as CheckedDatasetName, data: userData(d) };
   }
   if (def.data !== undefined) {
     // A resolved suite read back (run.json, a re-validation): its user dataset is checked again.
@@ -263,9 +275,9 @@ function resolveDataset(def: SuiteDefinition, fail: (field: string, value: unkno
     const u = def.data;
     const problem = userDataProblem(u?.format, u?.path, u?.options ?? {});
     if (problem) fail(...problem);
-    return { dataset: d as string, data: { format: u.format, path: u.path, options: u.options ?? {} } };
+    return { dataset: d as CheckedDatasetName, data: { format: u.format, path: u.path, options: u.options ?? {} } };
   }
   if (typeof d !== 'string' || !listDatasets().includes(d))
     fail('dataset', d, `one of ${listDatasets().join(', ')}, or your own: { name, format: 'image-folder' | 'numpy', path, ...options }`);
-  return { dataset: d as string };
+  return { dataset: d as CheckedDatasetName };
 }

@@ -106,6 +106,9 @@ function filePreprocess(m: ImportedModel, path: string): Preprocess | undefined 
   return p as Preprocess;
 }
 
+/** Whether the model's preprocessing is stated, by the spec (a suite, evaluate's flags) or by the file's metadata ({} included). */
+export const statesPreprocess = (spec: OnnxSpec): boolean => spec.preprocess !== undefined || filePreprocess(importSpec(spec), spec.path) !== undefined;
+
 const canonical = (p: Preprocess) => JSON.stringify({ scale: p.scale ?? 1, mean: p.mean ?? [0], std: p.std ?? [1] });
 
 const checkNumbers = (v: unknown, channels: boolean) =>

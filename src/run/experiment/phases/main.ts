@@ -9,6 +9,9 @@ import { gridCells, shardCells, armId } from '../grid.ts';
 import { train, type Divergence, type StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
 import { classCounts, evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
+import { galleryIndices } from '../../../measure/metrics/gallery.ts';
+import { normalisationProbe, type NormalisationProbe } from '../../../measure/metrics/normalisation.ts';
+import { statesPreprocess } from '../../../core/model/families/onnx.ts';
 import { maskingChecks } from '../../../measure/metrics/masking.ts';
 import { sharpness, SHARPNESS_DEFAULTS, type Sharpness } from '../../../measure/metrics/sharpness.ts';
 import { robustRadius, ROBUST_RADIUS_DEFAULTS, type RobustRadius } from '../../../measure/metrics/robust-radius.ts';
@@ -60,7 +63,11 @@ export interface CellResult {
   readonly eval: readonly SweepPoint[] | null;
   /** Test examples per class, the denominators of the points' per-class counts (absent in older records). */
   readonly classCounts?: readonly number[];
+  /** The first seed's cells: the test examples of the report's gallery, whose predictions (and images) the points carry. */
+  readonly gallery?: { readonly indices: readonly number[]; readonly labels: readonly number[]; readonly shape: readonly [number, number, number] };
   readonly inputGradients: InputGradientNorms | null;
+  /** A pretrained ONNX model scored with no stated preprocessing: its clean accuracy on standardised test images. */
+  readonly normalisation?: NormalisationProbe;
   /** The Hessian of the training loss at the end (suites with `sharpness`). */
   readonly sharpness?: Sharpness;
   /** The median minimal PGD radius over test examples (suites with `robustRadius`). */
@@ -143,7 +150,17 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     if (result.diverged) return { ...base, eval: null, inputGradients: null };
     ctx.keepWeights?.(result.weights);
     const oracle = memoizeFor(gradientOracle(net, result.weights), testSplit.images);
-    const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
+    // The gallery: the first seed's cells record its predictions; the reference arm's keep every image, the others an attack's.
+    const gallery =
+      key.seed === suite.seeds[0]
+        ? ({ indices: galleryIndices(testSplit.labels, testSplit.count, net.numClasses), images: key.optimizer === suite.reference ? 'all' : 'model' } as const)
+        : undefined;
+    const evalPoints = await evaluateSweeps(net, result.weights, testSplit, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed, gallery);
+    // A pretrained file scored without stated preprocessing: would standardising its input have scored it higher?
+    const probe =
+      suite.epochs === 0 && arm.modelSpec.kind === 'onnx' && !statesPreprocess(arm.modelSpec)
+        ? await normalisationProbe(net, result.weights, testSplit, dataset.shape)
+        : undefined;
     const inputGradients = await inputGradientNorms(oracle, testSplit.images, testSplit.labels, testSplit.count);
     const sharp = suite.sharpness ? await sharpness(net, result.weights, trainSplit, { ...SHARPNESS_DEFAULTS, ...suite.sharpness, seed: key.seed }) : undefined;
     const radius = suite.robustRadius ? await robustRadius(oracle, testSplit, { ...ROBUST_RADIUS_DEFAULTS, ...suite.robustRadius }) : undefined;
@@ -155,6 +172,8 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
       ...base,
       eval: evalPoints,
       classCounts: classCounts(testSplit.labels, testSplit.count, net.numClasses),
+      ...(probe ? { normalisation: probe } : {}),
+      ...(gallery ? { gallery: { indices: gallery.indices, labels: gallery.indices.map((i) => testSplit.labels[i]!), shape: dataset.shape } } : {}),
       inputGradients,
       ...(sharp ? { sharpness: sharp } : {}),
       ...(radius ? { robustRadius: radius } : {}),
