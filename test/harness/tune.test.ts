@@ -23,9 +23,25 @@ describe('optrobust run --tune', () => {
     for (const c of chosen) expect(new Set(results.filter((x) => x.optimizer === c.optimizer).map((x) => x.lr))).toEqual(new Set([c.lr]));
     const matched = results.filter((x) => x.metric === 'matched_accuracy' && x.perturbation === 'clean');
     expect(matched.map((x) => x.optimizer)).toEqual(['sgd', 'adam']);
+    // Time to target, from the main cells' validation checkpoints as the store holds them: the target is the lower of the
+    // optimizers' final validation accuracies (one seed), and each cell's time the first checkpoint at or above it.
+    const mains = read(dir, 'cells.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { phase: string; key: { optimizer: string }; result: { validation?: { step: number; accuracy: number }[] } })
+      .filter((x) => x.phase === 'main');
+    const target = Math.min(...mains.map((x) => x.result.validation!.at(-1)!.accuracy));
+    const steps = results.filter((x) => x.metric === 'steps_to_target');
+    expect(steps.map((x) => x.optimizer)).toEqual(['sgd', 'adam']);
+    for (const x of steps) {
+      const checkpoints = mains.find((m) => m.key.optimizer === x.optimizer)!.result.validation!;
+      expect(Number(x.value)).toBe(checkpoints.find((c) => c.accuracy >= target)!.step);
+    }
     const html = read(dir, 'report.html');
     expect(html).toContain('Learning-rate tuning');
     expect(html).toContain('Robustness at matched clean accuracy');
+    expect(html).toContain('<th>steps to target</th>');
+    expect(html).toMatch(/<td>\d+ <small>≈ [\d.]+ s<\/small><\/td><\/tr>/);
     // The chosen rates beside the findings' scores, as tuning.csv has them (an edge marked).
     const findings = /<section id="findings">.*?<\/section>/s.exec(html)![0];
     for (const c of chosen) {

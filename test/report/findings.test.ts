@@ -12,6 +12,7 @@ import { syntheticRun } from '../helpers/synthetic-run.ts';
 
 describe('findings', () => {
   let section = '';
+  let summary: Record<string, string>[] = [];
   beforeAll(async () => {
     const dir = await syntheticRun({
       name: 'findings',
@@ -29,6 +30,16 @@ describe('findings', () => {
       perturbations: { gaussian_noise: [0.1, 0.2, 0.3], fgsm: [0.05, 0.1] },
     });
     const html = read(dir, 'report.html');
+    const [head, ...lines] = read(dir, 'summary.csv').trim().split('\n');
+    const cols = head!.split(',');
+    summary = lines.map((l) =>
+      Object.fromEntries(
+        l
+          .replace(/"[^"]*"/g, 'Q')
+          .split(',')
+          .map((v, i) => [cols[i]!, v]),
+      ),
+    );
     const at = html.indexOf('<section id="findings">');
     section = html.slice(at, html.indexOf('</section>', at));
   });
@@ -43,5 +54,20 @@ describe('findings', () => {
     expect(section).toMatch(/Most robust <b>adam<\/b> under every perturbation: gaussian_noise \([\d.]+%[^)]*\); fgsm \([\d.]+%[^)]*\)\./);
     expect(section).toMatch(/Least robust <b>sgd<\/b> under every perturbation: gaussian_noise \([\d.]+%\); fgsm \([\d.]+%\)\./);
     expect(section).not.toMatch(/Most robust <b>(sgd|rmsprop)<\/b>/);
+  });
+
+  it('says how decisive the run could be: the range of detectable differences and of seeds for 2 points, as summary.csv has them', () => {
+    const auc = summary.filter((r) => r.metric === 'accuracy_auc' && r.detectable_diff !== '');
+    // adam and rmsprop against sgd under two perturbations.
+    expect(auc).toHaveLength(4);
+    const pts = auc.map((r) => 100 * Number(r.detectable_diff)).sort((a, b) => a - b);
+    const seeds = auc.map((r) => Number(r.seeds_needed)).sort((a, b) => a - b);
+    const m = new RegExp(
+      'Power: with 3 seeds, these differences could be detected \\(80% power, p &lt; 0\\.05\\) only from ([\\d.]+)-([\\d.]+) pts ' +
+        '\\(median ([\\d.]+)\\); detecting 2 pts would take (\\d+)-(\\d+) seeds \\(median (\\d+)\\)',
+    ).exec(section);
+    expect(m, section).not.toBeNull();
+    expect(m!.slice(1, 4)).toEqual([pts[0]!, pts[3]!, pts[1]!].map((v) => v.toFixed(1)));
+    expect(m!.slice(4, 7).map(Number)).toEqual([seeds[0], seeds[3], seeds[1]]);
   });
 });

@@ -127,6 +127,13 @@ export const M = {
   matchedEpoch: m('matched_epoch', 'epoch', 'diagnostic', 0, 'the epoch the matched checkpoint falls in'),
   matchedValAccuracy: m('matched_val_accuracy', 'fraction', 'diagnostic', 0, 'validation accuracy at the matched checkpoint'),
   matchedGap: m('matched_gap', 'fraction', 'diagnostic', 0, 'matched validation accuracy minus the target'),
+  stepsToTarget: m(
+    'steps_to_target',
+    'step',
+    'diagnostic',
+    0,
+    'the first validation checkpoint at which accuracy reached the matched target (AlgoPerf-style time to target); NaN: never reached',
+  ),
   auc: m(
     'accuracy_auc',
     'fraction',

@@ -10,7 +10,8 @@ let cdf: ((x: number, df: number) => number) | undefined;
 let quantile: ((p: number, df: number) => number) | undefined;
 /** Student's t distribution function. */
 export const tCdf = (x: number, df: number): number => (cdf ??= require('@stdlib/stats-base-dists-t-cdf') as typeof tCdf)(x, df);
-const tQuantile = (p: number, df: number): number => (quantile ??= require('@stdlib/stats-base-dists-t-quantile') as typeof tQuantile)(p, df);
+/** Student's t quantile function. */
+export const tQuantile = (p: number, df: number): number => (quantile ??= require('@stdlib/stats-base-dists-t-quantile') as typeof tQuantile)(p, df);
 import { mean, variance } from './summary.ts';
 
 export interface Interval {
@@ -32,6 +33,8 @@ export interface TestResult {
   readonly ciHigh: number;
   /** Two-sided p-value; NaN when the test is undefined (n < 2). */
   readonly p: number;
+  /** A paired test's: the standard deviation of the paired differences (what its power depends on). */
+  readonly sd?: number;
 }
 
 /** Two-sided p-value of a t statistic; a zero-variance difference gives p = 1 (no change) or 0. */
@@ -60,8 +63,8 @@ export function pairedTest(a: readonly number[], b: readonly number[]): TestResu
   if (a.length !== b.length) throw new Error(`paired test needs equal lengths, got ${a.length} and ${b.length}`);
   const d = a.map((v, i) => v - b[i]!).filter((_v, i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
   const { n, mean: diff, std, ciLow, ciHigh } = describe(d);
-  if (n < 2 || (n < 3 && std === 0 && diff !== 0)) return { n, diff, ciLow, ciHigh, p: Number.NaN };
-  return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1) };
+  if (n < 2 || (n < 3 && std === 0 && diff !== 0)) return { n, diff, ciLow, ciHigh, p: Number.NaN, sd: std };
+  return { n, diff, ciLow, ciHigh, p: twoSided(diff / (std / Math.sqrt(n)), n - 1), sd: std };
 }
 
 /** Welch's unequal-variance t-test on mean(a) − mean(b), over the finite values of each. */

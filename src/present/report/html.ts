@@ -14,7 +14,7 @@ import { armName, type RunView, type SummaryRow } from '../../run/results/view.t
 import { ALL } from '../../run/results/scores.ts';
 import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../../run/experiment/grid.ts';
 import { phaseResults } from '../../run/experiment/phase.ts';
-import { checkpointsPerEpoch, main } from '../../run/experiment/phases/main.ts';
+import { checkpointsPerEpoch, main, type CellResult } from '../../run/experiment/phases/main.ts';
 import { tune } from '../../run/experiment/phases/tune.ts';
 import { taskLabel } from '../../run/experiment/run.ts';
 import { phaseNamed } from '../../run/experiment/phases/index.ts';
@@ -34,6 +34,7 @@ import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 import { classesSection } from './classes.ts';
 import { GALLERY_CSS, gallerySection } from './gallery.ts';
+import { detectableDifference, MAX_SEEDS, seedsNeeded, STATED_DIFFERENCE } from '../../measure/metrics/power.ts';
 import { confusionSection } from './confusion.ts';
 import { nearChance, nearChanceText, unnormalised, unnormalisedText } from '../../run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../run/results/masking-flags.ts';
@@ -180,7 +181,31 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
       `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant ` +
         `(Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds; n.s.: not significant).`,
     );
+  const power = powerSentence(tested);
+  if (power) lines.push(power);
   return lines;
+}
+
+/**
+ * How decisive the run could be (power.ts): over the headline differences it tested, the
+ * smallest it could detect at 80% power, and the seeds that 2 points would take.
+ */
+function powerSentence(tested: readonly SummaryRow[]): string | undefined {
+  const paired = tested.filter((r) => r.vsReference?.sd !== undefined && r.vsReference.n >= 2);
+  if (!paired.length) return undefined;
+  const n = paired[0]!.vsReference!.n;
+  const sorted = (xs: number[]) => xs.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const detectable = sorted(paired.map((r) => detectableDifference(r.vsReference!.sd!, r.vsReference!.n)));
+  const seeds = sorted(paired.map((r) => seedsNeeded(STATED_DIFFERENCE, r.vsReference!.sd!)));
+  if (!detectable.length || !seeds.length) return undefined;
+  const median = (xs: number[]) => xs[Math.floor((xs.length - 1) / 2)]!;
+  const count = (v: number) => (Number.isFinite(v) ? String(v) : `more than ${MAX_SEEDS}`);
+  return (
+    `Power: with ${n} seeds, these differences could be detected (80% power, p &lt; ${ALPHA}) only from ` +
+    `${(100 * detectable[0]!).toFixed(1)}-${(100 * detectable.at(-1)!).toFixed(1)} pts (median ${(100 * median(detectable)).toFixed(1)}); ` +
+    `detecting ${100 * STATED_DIFFERENCE} pts would take ${count(seeds[0]!)}-${count(seeds.at(-1)!)} seeds (median ${count(median(seeds))}), ` +
+    `from the spread of each difference over these seeds (summary.csv: detectable_diff, seeds_needed).`
+  );
 }
 
 /** The learning rate an arm trained with, beside its scores: the tuned one (marked at a grid edge) or the suite's. */
@@ -346,6 +371,24 @@ function severityTables(view: RunView, look: Lookup, metric: string, title: stri
 
 // ---------------------------------------------------------------- matched, tuning
 
+/** An arm's steps to the matched target (mean over the seeds that reached it) and the training time that took at its measured speed. */
+function timeToTarget(view: RunView, look: Lookup, a: Arm): string {
+  const s = look.get(a, 'train', 0, M.stepsToTarget.name)?.stats;
+  if (!s) return '–';
+  const seeds = s.n + s.nonFinite;
+  if (s.n === 0) return `never <small>(0 of ${seeds} seeds)</small>`;
+  // Seconds per training step from the arm's main cells (their recorded training stage).
+  const rates = view.records.flatMap((r) => {
+    if (r.kind !== 'result' || r.phase !== main.name || armId(r.key) !== a.id) return [];
+    const steps = (r.result as CellResult).train.steps;
+    return r.stages?.train !== undefined && steps > 0 ? [r.stages.train / steps] : [];
+  });
+  const seconds = rates.length ? (s.mean * rates.reduce((x, y) => x + y, 0)) / rates.length : Number.NaN;
+  const time = Number.isFinite(seconds) ? ` <small>≈ ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s</small>` : '';
+  const partial = s.nonFinite ? ` <small>(${s.n} of ${seeds} seeds)</small>` : '';
+  return `${formatNumber(Math.round(s.mean))}${time}${partial}`;
+}
+
 async function matchedSection(view: RunView, look: Lookup): Promise<string> {
   const { suite } = view;
   const gaps = view.summary.filter((r) => r.metric === M.matchedGap.name);
@@ -360,6 +403,7 @@ async function matchedSection(view: RunView, look: Lookup): Promise<string> {
       step ? formatNumber(Math.round(step.stats.mean)) : '–',
       val ? pct(val.stats.mean) : '–',
       gap ? pts(gap.stats.mean) : '–',
+      timeToTarget(view, look, a),
     ];
   });
   const target =
@@ -371,11 +415,14 @@ async function matchedSection(view: RunView, look: Lookup): Promise<string> {
     `at the checkpoint (measured ${checkpointsPerEpoch(suite)} times per epoch on the validation split) whose ` +
     `validation accuracy is closest to a common target: ` +
     `${target}. ` +
-    `The largest gap to the target is ${pct(worst, 2)} points.</p>`;
+    `The largest gap to the target is ${pct(worst, 2)} points. Steps to target (AlgoPerf's time to target): the first ` +
+    `checkpoint at which validation accuracy reached the target, mean over the seeds that reached it, and about how long ` +
+    `that took at the arm's measured training speed.</p>`;
   const scores = groups(view)
     .map((g) => `${g.label ? `<h3>${esc(g.label)}</h3>` : ''}${scoresTable(view, look, g.arms, M.matchedAccuracy.name, M.matchedAuc.name, false)}`)
     .join('');
-  const checkpoints = `<div class="fit">${table(['arm', 'checkpoint step', 'validation accuracy (%)', 'gap to target (pts)'], rows, 'num')}</div>`;
+  const heads = ['arm', 'checkpoint step', 'validation accuracy (%)', 'gap to target (pts)', 'steps to target'];
+  const checkpoints = `<div class="fit">${table(heads, rows, 'num')}</div>`;
   const chart = await curves(view, look, M.matchedAccuracy.name, 'Accuracy against severity at matched clean accuracy');
   const tables = severityTables(view, look, M.matchedAccuracy.name, 'Accuracy by severity at matched clean accuracy');
   return `<section id="matched"><h2>Robustness at matched clean accuracy</h2>${intro}${checkpoints}${scores}${chart}${tables}</section>`;

@@ -1,10 +1,13 @@
 // summary.csv: per (arm, perturbation, severity, metric) across seeds: n, mean, std,
 // Student-t 95% interval, and the paired difference from the reference arm with its p-value
-// and its Benjamini-Hochberg q-value (the report's marks and compare's test use q).
+// and its Benjamini-Hochberg q-value (the report's marks and compare's test use q); then how
+// decisive that test could be (power.ts): the smallest difference it detects at 80% power,
+// and for accuracies the seeds it would take to detect 2 points.
 import { toCsv } from './csv.ts';
 import type { RunView } from '../../run/results/view.ts';
 import { metricInfo } from '../../measure/metrics/catalog.ts';
 import { cell } from './format.ts';
+import { detectableDifference, seedsNeeded, STATED_DIFFERENCE } from '../../measure/metrics/power.ts';
 
 export const SUMMARY_COLUMNS = [
   'model',
@@ -26,6 +29,8 @@ export const SUMMARY_COLUMNS = [
   'diff_ci95_high',
   'p_value',
   'q_value',
+  'detectable_diff',
+  'seeds_needed',
 ] as const;
 
 export function summaryCsv(view: RunView): string {
@@ -55,6 +60,8 @@ export function summaryCsv(view: RunView): string {
         t?.ciHigh,
         t?.p,
         t?.q,
+        t?.sd === undefined ? undefined : detectableDifference(t.sd, t.n),
+        t?.sd === undefined || metricInfo(r.metric).unit !== 'fraction' ? undefined : seedsNeeded(STATED_DIFFERENCE, t.sd),
       ].map(cell);
     }),
   );

@@ -29,6 +29,8 @@ export interface MatchedKey extends CellKey {
 export interface MatchedInput {
   readonly lr: number;
   readonly target: number;
+  /** The first checkpoint step whose validation accuracy reached the target; null: none did. */
+  readonly reached?: number | null;
 }
 
 export interface MatchedResult {
@@ -37,12 +39,14 @@ export interface MatchedResult {
   readonly valAccuracy: number;
   readonly target: number;
   readonly eval: readonly SweepPoint[];
+  /** The main cell's first checkpoint at or above the target (time to target, in steps); null: never (absent in older records). */
+  readonly stepsToTarget?: number | null;
 }
 
 export interface MatchPlan {
   /** Target validation accuracy per (model, regime), keyed "model|regime". */
   readonly targets: ReadonlyMap<string, number>;
-  readonly cells: { readonly key: MatchedKey; readonly target: number }[];
+  readonly cells: { readonly key: MatchedKey; readonly target: number; readonly reached: number | null }[];
 }
 
 const groupOf = (k: { readonly model: string; readonly regime: string }) => `${k.model}|${k.regime}`;
@@ -70,7 +74,8 @@ export function matchPlan(suite: Suite, records: readonly CellRecord[]): MatchPl
     const target = targets.get(groupOf(key))!;
     let best = result.validation![0]!;
     for (const c of result.validation!) if (Math.abs(c.accuracy - target) < Math.abs(best.accuracy - target)) best = c;
-    return { key: { model: key.model, regime: key.regime, optimizer: key.optimizer, seed: key.seed, step: best.step }, target };
+    const reached = result.validation!.find((c) => c.accuracy >= target)?.step ?? null;
+    return { key: { model: key.model, regime: key.regime, optimizer: key.optimizer, seed: key.seed, step: best.step }, target, reached };
   });
   return { targets, cells };
 }
@@ -85,7 +90,7 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     const choices = tunedChoices(suite, records);
     const plan = matchPlan(suite, records);
     if (!choices || !plan) return undefined;
-    return plan.cells.map(({ key, target }) => ({ key, input: { lr: choices.get(armId(key))!.lr, target } }));
+    return plan.cells.map(({ key, target, reached }) => ({ key, input: { lr: choices.get(armId(key))!.lr, target, reached } }));
   },
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
@@ -105,7 +110,7 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     const val = await evaluate(net, r.weights, split.validation);
     const oracle = memoizeFor(gradientOracle(net, r.weights), test.images);
     const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
-    return { lr: input.lr, epoch, valAccuracy: val.accuracy, target: input.target, eval: points };
+    return { lr: input.lr, epoch, valAccuracy: val.accuracy, target: input.target, eval: points, stepsToTarget: input.reached ?? null };
   },
   outcome: (r) => `validation ${(100 * r.valAccuracy).toFixed(1)}% (target ${(100 * r.target).toFixed(1)}%)`,
   problem: (r) => nonFiniteProblem(r.eval),
@@ -124,6 +129,7 @@ export function matchedMeasurements(key: CellKey & { readonly step: number }, r:
   train(M.matchedEpoch.name, r.epoch);
   train(M.matchedValAccuracy.name, r.valAccuracy);
   train(M.matchedGap.name, r.valAccuracy - r.target);
+  if (r.stepsToTarget !== undefined) train(M.stepsToTarget.name, r.stepsToTarget ?? Number.NaN);
   for (const p of r.eval) {
     const add = at(p.perturbation, p.severity);
     add(M.matchedAccuracy.name, p.accuracy);
