@@ -12,6 +12,7 @@ export {
   type CheckedDatasetName,
 } from './run/experiment/suite.ts';
 export { runSuite, runConfig, checkRunFolder, usefulWorkers, type RunSuiteOptions, type RunConfigOptions, type RunResult } from './runner/run-suite.ts';
+export { evaluateModel, evaluationSuite, type EvaluateModelOptions } from './runner/evaluate-model.ts';
 export { readManifest, type RunConfig, type RunManifest } from './run/experiment/manifest.ts';
 export { runView, armName, type RunView, type Series, type SummaryRow } from './run/results/view.ts';
 export { metricInfo, listMetrics, type MetricInfo } from './measure/metrics/catalog.ts';

@@ -1,9 +1,8 @@
 // `optrobust evaluate`: an ONNX classifier as trained, through the perturbation sweep.
 import { cpus } from 'node:os';
 import { MiB, readRegularText } from '../../src/core/util/paths.ts';
-import { basename } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { defineSuite } from '../../src/run/experiment/suite.ts';
+import { evaluationSuite } from '../../src/runner/evaluate-model.ts';
 import type { Sweeps } from '../../src/measure/metrics/robustness.ts';
 import { listDatasets, type DatasetName } from '../../src/index.ts';
 import type { Suite, SuiteDefinition } from '../../src/run/experiment/suite.ts';
@@ -68,20 +67,16 @@ function evaluationData(flags: EvaluateFlags, base: Suite | undefined): SuiteDef
   return (flags.dataset ?? base?.dataset ?? 'fashion-mnist-subset') as DatasetName;
 }
 
-/** The suite `evaluate` runs: the file as the model, 0 epochs, one arm labelled "pretrained". */
-async function evaluationSuite(flags: EvaluateFlags): Promise<Suite> {
+/** The suite `evaluate` runs: the library's evaluationSuite from the flags. */
+async function evaluationSuiteFrom(flags: EvaluateFlags): Promise<Suite> {
   const base = flags.suite ? await loadSuite(flags.suite) : undefined;
   const preprocess = flags.scale !== undefined || flags.mean || flags.std ? { scale: flags.scale, mean: flags.mean, std: flags.std } : undefined;
-  const suite = defineSuite({
-    name: 'evaluate',
-    description: `${basename(flags.model)} evaluated as trained (no training)`,
+  const suite = evaluationSuite({
+    model: flags.model,
     dataset: evaluationData(flags, base),
-    testLimit: flags.testLimit ?? base?.testLimit,
-    model: { kind: 'onnx', path: flags.model, weights: 'file', ...(preprocess ? { preprocess } : {}) },
+    ...(preprocess ? { preprocess } : {}),
+    ...((flags.testLimit ?? base?.testLimit) !== undefined ? { testLimit: flags.testLimit ?? base?.testLimit } : {}),
     batchSize: base?.batchSize ?? 128,
-    epochs: 0,
-    // No optimizer steps: sgd at lr 0 stands for "as trained".
-    optimizers: [{ label: 'pretrained', name: 'sgd', options: { lr: 0 } }],
     seeds: flags.seeds,
     perturbations: flags.perturbations ? readPerturbations(flags.perturbations) : (base?.perturbations ?? (await loadSuite('default')).perturbations),
   });
@@ -140,7 +135,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
     .option('--json', "print the run's headline scores as one JSON object on stdout instead of the table")
     .action(async (flags: EvaluateFlags) => {
-      const prepared = await evaluationSuite(flags);
+      const prepared = await evaluationSuiteFrom(flags);
       process.exitCode = await runCommand({
         suite: 'evaluate',
         prepared,

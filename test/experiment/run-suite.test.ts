@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineSuite, InputError, runConfig, runSuite } from '../../src/index.ts';
+import { defineSuite, evaluateModel, InputError, runConfig, runSuite } from '../../src/index.ts';
 import smoke from '../../suites/smoke.ts';
-import { cli } from '../helpers/cli.ts';
+import { cli, ROOT } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'optrobust-api-'));
 
@@ -77,4 +77,33 @@ describe('runSuite', () => {
     await expect(runSuite(smoke, { out: occupied })).rejects.toThrow(/notes\.txt/);
     expect(readFileSync(join(occupied, 'notes.txt'), 'utf8')).toBe('mine');
   }, 60_000);
+});
+
+describe('evaluateModel', () => {
+  it('evaluates an ONNX file as `optrobust evaluate` does, byte for byte, with its warnings in the view', async () => {
+    const root = tmp();
+    const model = join(ROOT, 'test', 'fixtures', 'onnx', 'trained-lenet.onnx');
+    const perturbations = { fgsm: [0.03], gaussian_noise: [0.1] };
+    const api = await evaluateModel({ model, dataset: 'fashion-mnist-subset', perturbations, testLimit: 300 }, { out: join(root, 'api') });
+    const command = await cli([
+      'evaluate',
+      '--model',
+      model,
+      '--dataset',
+      'fashion-mnist-subset',
+      '--perturbations',
+      JSON.stringify(perturbations),
+      '--test-limit',
+      '300',
+      '--out',
+      join(root, 'cli'),
+    ]);
+    expect(command.code, command.stderr).toBe(0);
+    for (const file of ['results.csv', 'summary.csv', 'classes.csv'])
+      expect(readFileSync(join(root, 'api', file), 'utf8'), file).toBe(readFileSync(join(root, 'cli', file), 'utf8'));
+    expect(api.failures).toBe(0);
+    expect(api.view.arms.map((a) => a.optimizer)).toEqual(['pretrained']);
+    // Nothing trained, nothing kept: no weights folder.
+    expect(existsSync(join(root, 'api', 'weights'))).toBe(false);
+  }, 300_000);
 });
