@@ -115,7 +115,8 @@ describe('optrobust compare', () => {
     // The headline per optimizer: clean accuracy baseline -> current, regressed marked.
     const headlineRow = /<tr><th><a href="#arm-adam">adam<\/a><\/th>(.*?)<\/tr>/.exec(html)![1]!;
     const pct = (v: number) => (100 * v).toFixed(1);
-    expect(headlineRow).toContain(`▼ ${pct(want.baseline)}% → ${pct(want.current)}% <small>(${pct(want.delta)})</small>`);
+    expect(headlineRow).toContain(`title="${pct(want.baseline)}% → ${pct(want.current)}%: regressed, q = `);
+    expect(headlineRow).toContain(`▼ ${pct(want.current)}%<br><small>${pct(want.delta)}</small>`);
     // A filter that needs no script: radio buttons whose CSS hides the other rows.
     expect(html).toMatch(/<input type="radio" name="show" id="show-regressions">/);
     expect(html).toMatch(/#show-regressions:checked~#groups tbody tr:not\(\.regressed\)[^{]*\{display:none\}/);

@@ -324,6 +324,37 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     }
   }, 120_000);
 
+  it('compare.html at nightly size (12 optimizers x 13 perturbations): the headline per optimizer and every group fit 1280 px', async () => {
+    const shape = {
+      name: 'nightly-shape',
+      description: 'synthetic numbers',
+      dataset: 'fashion-mnist-subset',
+      model: { kind: 'mlp', hidden: [256, 128] },
+      batchSize: 128,
+      epochs: 4,
+      optimizers: NIGHTLY_OPTIMIZERS,
+      perturbations: NIGHTLY_PERTURBATIONS,
+    } as const;
+    // Other seeds, other synthetic numbers: a comparison with changes to show.
+    const base = await syntheticRun({ ...shape, seeds: [0, 1, 2] });
+    const cur = await syntheticRun({ ...shape, seeds: [3, 4, 5] });
+    const { out } = await compareCommand({ baseline: base, current: cur, alpha: 0.05, perfThreshold: 0.1, allowMismatch: true });
+    const { page, problems } = await open(join(out, 'compare.html'), 1280);
+    const headline = page.locator('table.headline');
+    expect(await headline.locator('tbody tr').count()).toBe(NIGHTLY_OPTIMIZERS.length);
+    expect(await headline.locator('thead th').count()).toBe(1 + 1 + Object.keys(NIGHTLY_PERTURBATIONS).length);
+    const box = (await headline.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(1280);
+    for (const group of await page.locator('section.arm table').all()) {
+      const b = (await group.boundingBox())!;
+      expect(b.x + b.width).toBeLessThanOrEqual(1280);
+    }
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: join(SHOTS, 'compare-nightly-shape-1280.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 300_000);
+
   it('compare.html opens with no console errors and its chart drawn, fitting 1280 and 1920 px', async () => {
     const base = await smallRun({ seeds: [0, 1, 2] });
     const cur = await smallRun({

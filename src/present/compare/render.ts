@@ -193,7 +193,12 @@ function accuracySpec(c: Comparison): TopLevelSpec {
 /** A value as people read it: fractions (accuracy) as percentages, deltas of them in points; p and q to 2 digits. */
 const fraction = (metric: string) => metricInfo(metric)?.unit === 'fraction';
 const value = (r: CompareRow, v: number) => (!Number.isFinite(v) ? '–' : fraction(r.metric) ? `${(100 * v).toFixed(1)}%` : short(v));
-const points = (r: CompareRow, v: number) => (!Number.isFinite(v) ? '–' : fraction(r.metric) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}` : short(v));
+/** Points with their sign; a change that rounds to zero is 0.0, neither +0.0 nor -0.0. */
+const signedPoints = (v: number) => {
+  const text = Math.abs(100 * v).toFixed(1);
+  return text === '0.0' ? text : `${v > 0 ? '+' : '-'}${text}`;
+};
+const points = (r: CompareRow, v: number) => (!Number.isFinite(v) ? '–' : fraction(r.metric) ? signedPoints(v) : short(v));
 const chance = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(2))) : '–');
 
 /** Bit-identical runs: the headline says it all; the rows stay one click away. */
@@ -242,14 +247,16 @@ function headlineTable(c: Comparison, models: boolean): string {
       const r = rows.find((x) => armOf(x, models) === arm && x.perturbation === p);
       if (!r) return '<td>–</td>';
       const mark = r.verdict === 'regressed' ? '▼ ' : r.verdict === 'improved' ? '▲ ' : '';
-      const change = `${mark}${value(r, r.baseline)} → ${value(r, r.current)} <small>(${points(r, r.delta)})</small>`;
-      return `<td class="${rowClass(r)}" title="${esc(r.verdict)}, q = ${chance(r.q)}">${change}</td>`;
+      // Current over the change: narrow enough for 13 perturbations in 1280 px; the baseline in the tooltip and the rows below.
+      const title = `${value(r, r.baseline)} → ${value(r, r.current)}: ${esc(r.verdict)}, q = ${chance(r.q)}`;
+      return `<td class="${rowClass(r)}" title="${title}">${mark}${value(r, r.current)}<br><small>${points(r, r.delta)}</small></td>`;
     });
     return `<tr><th><a href="#arm-${esc(arm)}">${esc(arm)}</a></th>${cells.join('')}</tr>`;
   });
   return (
     `<h2>Headline per optimizer</h2><p><small>Clean accuracy and, per perturbation, the mean accuracy across its sweep ` +
-    `(accuracy_auc): baseline → current, the change in points in brackets; ▼ regressed, ▲ improved (verdicts as in the rows below).</small></p>` +
+    `(accuracy_auc): the current run's, and under it the change from the baseline in points (hover for both values); ` +
+    `▼ regressed, ▲ improved (verdicts as in the rows below).</small></p>` +
     `<div class="fit"><table class="headline"><thead><tr><th>optimizer</th>${perturbations.map((p) => `<th>${esc(p)}</th>`).join('')}</tr></thead>` +
     `<tbody>${body.join('')}</tbody></table></div>`
   );
@@ -292,7 +299,7 @@ export async function renderHtml(c: Comparison): Promise<string> {
     `auto;padding:16px;box-sizing:border-box}p{max-width:80em}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid ` +
     `#eee;text-align:left}.regressed td:first-child,td.regressed{color:#D55E00;font-weight:bold}.improved ` +
     `td:first-child,td.improved{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px ` +
-    `12px}svg{max-width:100%;height:auto}.fit{max-width:100%;overflow-x:auto}table.headline td{white-space:nowrap}` +
+    `12px}svg{max-width:100%;height:auto}.fit{max-width:100%;overflow-x:auto}table.headline td,table.headline th{white-space:nowrap;text-align:right}table.headline th:first-child{text-align:left}` +
     `section.arm{display:inline-block;vertical-align:top;margin:0 24px 12px 0}input[name=show]{margin-left:12px}` +
     `#show-changes:checked~#groups tbody tr.same,#show-regressions:checked~#groups tbody tr:not(.regressed),` +
     `#show-headline:checked~#groups tbody tr:not(.headline){display:none}@media print{body{max-width:none}}`;
