@@ -10,6 +10,7 @@ import { evaluate } from './evaluate.ts';
 import type { PerturbedCache } from './perturbed-cache.ts';
 import type { WatchedScores } from './evaluate.ts';
 import { galleryPixels } from './gallery.ts';
+import { packBits } from './test-noise.ts';
 
 /** Perturbation name -> severities; "clean" (severity 0) is always evaluated. */
 export type Sweeps = Readonly<Record<string, readonly number[]>>;
@@ -35,6 +36,8 @@ export interface SweepPoint {
   readonly predicted?: readonly number[];
   /** The gallery's images as the model saw them (gallery.ts), in the cells that keep them. */
   readonly pixels?: string;
+  /** Every test example's outcome (1: correct, or proved for a certificate), packed (test-noise.ts). */
+  readonly outcomes?: string;
 }
 
 /** What a sweep records of the report's gallery: its examples, and which points keep their images. */
@@ -55,6 +58,7 @@ const point = (perturbation: string, severity: number, s: WatchedScores, confusi
   ...(s.classCorrect ? { classCorrect: s.classCorrect } : {}),
   ...(confusion && s.confusion ? { confusion: s.confusion } : {}),
   ...(s.predicted ? { predicted: s.predicted } : {}),
+  outcomes: packBits(s.correct),
 });
 
 /** A certificate's point: the proved fraction, per class as well. */
@@ -65,7 +69,13 @@ function certifiedPoint(perturbation: string, severity: number, proved: Uint8Arr
     n += v;
     if (v && classCorrect) classCorrect[labels[i]!]! += 1;
   });
-  return { perturbation, severity, accuracy: proved.length ? n / proved.length : Number.NaN, ...(classCorrect ? { classCorrect } : {}) };
+  return {
+    perturbation,
+    severity,
+    accuracy: proved.length ? n / proved.length : Number.NaN,
+    ...(classCorrect ? { classCorrect } : {}),
+    outcomes: packBits(proved),
+  };
 }
 
 /** Test examples per class: the denominators of every point's `classCorrect`. */

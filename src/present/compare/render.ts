@@ -299,7 +299,8 @@ export async function renderHtml(c: Comparison): Promise<string> {
     `auto;padding:16px;box-sizing:border-box}p{max-width:80em}table{border-collapse:collapse;font-size:.9em}td,th{padding:2px 8px;border-bottom:1px solid ` +
     `#eee;text-align:left}.regressed td:first-child,td.regressed{color:#D55E00;font-weight:bold}.improved ` +
     `td:first-child,td.improved{color:#0072B2;font-weight:bold}.same{color:#666}.box{border:2px solid #D55E00;padding:4px ` +
-    `12px}svg{max-width:100%;height:auto}.fit{max-width:100%;overflow-x:auto}table.headline td,table.headline th{white-space:nowrap;text-align:right}table.headline th:first-child{text-align:left}` +
+    `12px}svg{max-width:100%;height:auto}.fit{max-width:100%;overflow-x:auto}` +
+    `table.headline td,table.headline th{white-space:nowrap;text-align:right}table.headline th:first-child{text-align:left}` +
     `section.arm{display:inline-block;vertical-align:top;margin:0 24px 12px 0}input[name=show]{margin-left:12px}` +
     `#show-changes:checked~#groups tbody tr.same,#show-regressions:checked~#groups tbody tr:not(.regressed),` +
     `#show-headline:checked~#groups tbody tr:not(.headline){display:none}@media print{body{max-width:none}}`;

@@ -183,7 +183,26 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
     );
   const power = powerSentence(tested);
   if (power) lines.push(power);
+  const noise = testNoiseSentence(view.summary.filter((r) => r.metric === accuracy && group.arms.some((a) => a.id === armId(r.arm))));
+  if (noise) lines.push(noise);
   return lines;
+}
+
+/** The test set's share of the uncertainty beside the seeds' (test-noise.ts), over the accuracy differences from the reference. */
+function testNoiseSentence(rows: readonly SummaryRow[]): string | undefined {
+  const both = rows.flatMap((r) => {
+    const t = r.vsReference;
+    return t?.seTest !== undefined && t.sd !== undefined && t.n >= 2 && Number.isFinite(t.seTest) ? [{ test: t.seTest, seeds: t.sd / Math.sqrt(t.n) }] : [];
+  });
+  if (!both.length) return undefined;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const test = median(both.map((b) => b.test));
+  const seeds = median(both.map((b) => b.seeds));
+  return (
+    `The test images are a sample too: an accuracy difference's standard error from the test set is ${(100 * test).toFixed(1)} pts ` +
+    `(median over ${both.length} differences), beside ${(100 * seeds).toFixed(1)} pts from the seeds; the tests above are the seeds', ` +
+    `so they speak for this test set (summary.csv: diff_se_seeds, diff_se_test).`
+  );
 }
 
 /**

@@ -31,6 +31,8 @@ export const SUMMARY_COLUMNS = [
   'q_value',
   'detectable_diff',
   'seeds_needed',
+  'diff_se_seeds',
+  'diff_se_test',
 ] as const;
 
 export function summaryCsv(view: RunView): string {
@@ -62,6 +64,8 @@ export function summaryCsv(view: RunView): string {
         t?.q,
         t?.sd === undefined ? undefined : detectableDifference(t.sd, t.n),
         t?.sd === undefined || metricInfo(r.metric).unit !== 'fraction' ? undefined : seedsNeeded(STATED_DIFFERENCE, t.sd),
+        t?.sd === undefined || t.n < 2 ? undefined : t.sd / Math.sqrt(t.n),
+        t?.seTest,
       ].map(cell);
     }),
   );

@@ -13,6 +13,8 @@ import { M, metricInfo } from '../../measure/metrics/catalog.ts';
 import { scoreMeasurements } from './scores.ts';
 import { benjaminiHochberg } from '../../measure/metrics/fdr.ts';
 import { TRAIN, type Measurement } from '../experiment/measurement.ts';
+import { testSetError, unpackBits } from '../../measure/metrics/test-noise.ts';
+import type { SweepPoint } from '../../measure/metrics/robustness.ts';
 
 export interface Series {
   readonly arm: ArmKey;
@@ -33,7 +35,34 @@ export interface SummaryRow {
    * over shared seeds, with its Benjamini-Hochberg q-value among all arms' tests of the same
    * metric (the correction compare applies); null for the reference itself.
    */
-  readonly vsReference: (TestResult & { readonly q: number }) | null;
+  readonly vsReference: (TestResult & { readonly q: number; readonly seTest?: number }) | null;
+}
+
+/**
+ * The test-set standard error of an accuracy difference from the reference (test-noise.ts),
+ * from the main cells' per-example outcomes over the seeds both arms have; undefined when the
+ * records do not hold them (made before they were kept).
+ */
+function accuracyTestError(suite: Suite, records: readonly CellRecord[], s: Series, seeds: readonly number[]): number | undefined {
+  const outcomes = (arm: ArmKey) =>
+    seeds.map((seed) => {
+      const record = records.find((r) => r.kind === 'result' && r.phase === 'main' && r.key.seed === seed && armId(r.key) === armId(arm));
+      const points = record?.kind === 'result' ? (record.result as { eval?: readonly SweepPoint[] | null }).eval : undefined;
+      const point = points?.find((p) => p.perturbation === s.perturbation && p.severity === s.severity);
+      return point?.outcomes;
+    });
+  const mine = outcomes(s.arm);
+  const theirs = outcomes(referenceArm(suite, s.arm));
+  if (!seeds.length || [...mine, ...theirs].some((o) => o === undefined)) return undefined;
+  // The packed length rounds up to bytes: the cells' class counts say how many examples there were.
+  const record = records.find((r) => r.kind === 'result' && r.phase === 'main' && armId(r.key) === armId(s.arm));
+  const classCounts = record?.kind === 'result' ? (record.result as { classCounts?: readonly number[] }).classCounts : undefined;
+  if (!classCounts) return undefined;
+  const n = classCounts.reduce((a, b) => a + b, 0);
+  return testSetError(
+    mine.map((o) => unpackBits(o!, n)),
+    theirs.map((o) => unpackBits(o!, n)),
+  );
 }
 
 export interface RecordRows {
@@ -147,6 +176,14 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     const idx = series.map((s, i) => (s.metric === metric && tests[i] ? i : -1)).filter((i) => i >= 0);
     benjaminiHochberg(idx.map((i) => tests[i]!.p)).forEach((v, k) => q.set(idx[k]!, v));
   }
+  // Accuracy differences also carry their test-set error, where the records hold per-example outcomes.
+  const testError = (s: Series) => {
+    if (s.metric !== M.accuracy.name) return {};
+    const ref = groups.get(seriesId(referenceArm(suite, s.arm), s.perturbation, s.severity, s.metric));
+    const seeds = [...s.bySeed.keys()].filter((x) => ref?.bySeed.has(x));
+    const seTest = accuracyTestError(suite, ordered, s, seeds);
+    return seTest === undefined ? {} : { seTest };
+  };
   const summary = series.map((s, i): SummaryRow => {
     const values = [...s.bySeed.values()];
     const t = tests[i];
@@ -156,7 +193,7 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
       severity: s.severity,
       metric: s.metric,
       stats: metricInfo(s.metric).unit === 'fraction' ? describeFraction(values) : describe(values),
-      vsReference: t ? { ...t, q: q.get(i)! } : null,
+      vsReference: t ? { ...t, q: q.get(i)!, ...testError(s) } : null,
     };
   });
   const models = new Set(arms.map((a) => a.model)).size > 1;
