@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ALPHA, detectableDifference, normalCdf, pairedPower, POWER, seedsNeeded, STATED_DIFFERENCE } from '../../src/measure/metrics/power.ts';
 import { pairedTest, tQuantile } from '../../src/measure/metrics/stats.ts';
 import { createRng } from '../../src/core/util/rng.ts';
-import { read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
+import { csvRows } from '../helpers/csv-rows.ts';
 
 const TRIALS = 20_000;
 
@@ -68,16 +68,7 @@ describe('power of the paired t-test', () => {
 
   it("summary.csv: the detectable difference from each row's own interval, and seeds needed for accuracies only", async () => {
     const { dir } = await smallRun({ seeds: [0, 1, 2] });
-    const [head, ...lines] = read(dir, 'summary.csv').trim().split('\n');
-    const cols = head!.split(',');
-    const rows = lines.map((l) =>
-      Object.fromEntries(
-        l
-          .replace(/"[^"]*"/g, 'Q')
-          .split(',')
-          .map((v, i) => [cols[i]!, v]),
-      ),
-    );
+    const rows = csvRows(dir, 'summary.csv');
     const tested = rows.filter((r) => r.diff !== '' && r.optimizer === 'adam');
     expect(tested.length).toBeGreaterThan(10);
     for (const r of tested.filter((x) => x.metric === 'accuracy')) {

@@ -9,6 +9,7 @@ import { createRng } from '../../src/core/util/rng.ts';
 import { tQuantile } from '../../src/measure/metrics/stats.ts';
 import { read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
+import { csvRows } from '../helpers/csv-rows.ts';
 
 describe('per-example outcomes and the test-set error', () => {
   it('packs and unpacks any number of outcomes exactly', () => {
@@ -58,16 +59,7 @@ describe('per-example outcomes and the test-set error', () => {
 
   it("summary.csv: the seeds' and the test set's standard errors of each accuracy difference, recomputed from cells.jsonl", async () => {
     const { dir } = await smallRun({ seeds: [0, 1, 2] });
-    const [head, ...lines] = read(dir, 'summary.csv').trim().split('\n');
-    const cols = head!.split(',');
-    const rows = lines.map((l) =>
-      Object.fromEntries(
-        l
-          .replace(/"[^"]*"/g, 'Q')
-          .split(',')
-          .map((v, i) => [cols[i]!, v]),
-      ),
-    );
+    const rows = csvRows(dir, 'summary.csv');
     type Point = { perturbation: string; severity: number; outcomes: string };
     const cells = read(dir, 'cells.jsonl')
       .trim()

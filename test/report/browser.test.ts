@@ -204,18 +204,20 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     expect(problems).toEqual([]);
   }
 
+  /** The nightly suite's shape (12 optimizers x 13 perturbations) with synthetic numbers. */
+  const NIGHTLY_SHAPE = {
+    name: 'nightly-shape',
+    description: 'synthetic numbers',
+    dataset: 'fashion-mnist-subset',
+    model: { kind: 'mlp', hidden: [256, 128] },
+    batchSize: 128,
+    epochs: 4,
+    optimizers: NIGHTLY_OPTIMIZERS,
+    perturbations: NIGHTLY_PERTURBATIONS,
+  } as const;
+
   it('report.html at nightly size (12 optimizers x 13 perturbations) fits 1280 px', async () => {
-    const dir = await syntheticRun({
-      name: 'nightly-shape',
-      description: 'synthetic numbers',
-      dataset: 'fashion-mnist-subset',
-      model: { kind: 'mlp', hidden: [256, 128] },
-      batchSize: 128,
-      epochs: 4,
-      optimizers: NIGHTLY_OPTIMIZERS,
-      seeds: [0, 1, 2],
-      perturbations: NIGHTLY_PERTURBATIONS,
-    });
+    const dir = await syntheticRun({ ...NIGHTLY_SHAPE, seeds: [0, 1, 2] });
     await checkReport(join(dir, 'report.html'), 'report-nightly-shape.png', 6);
   }, 300_000);
 
@@ -325,19 +327,9 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
   }, 120_000);
 
   it('compare.html at nightly size (12 optimizers x 13 perturbations): the headline per optimizer and every group fit 1280 px', async () => {
-    const shape = {
-      name: 'nightly-shape',
-      description: 'synthetic numbers',
-      dataset: 'fashion-mnist-subset',
-      model: { kind: 'mlp', hidden: [256, 128] },
-      batchSize: 128,
-      epochs: 4,
-      optimizers: NIGHTLY_OPTIMIZERS,
-      perturbations: NIGHTLY_PERTURBATIONS,
-    } as const;
     // Other seeds, other synthetic numbers: a comparison with changes to show.
-    const base = await syntheticRun({ ...shape, seeds: [0, 1, 2] });
-    const cur = await syntheticRun({ ...shape, seeds: [3, 4, 5] });
+    const base = await syntheticRun({ ...NIGHTLY_SHAPE, seeds: [0, 1, 2] });
+    const cur = await syntheticRun({ ...NIGHTLY_SHAPE, seeds: [3, 4, 5] });
     const { out } = await compareCommand({ baseline: base, current: cur, alpha: 0.05, perfThreshold: 0.1, allowMismatch: true });
     const { page, problems } = await open(join(out, 'compare.html'), 1280);
     const headline = page.locator('table.headline');

@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { syntheticRun } from '../helpers/synthetic-run.ts';
+import { csvRows } from '../helpers/csv-rows.ts';
 
 describe('findings', () => {
   let section = '';
@@ -30,16 +31,7 @@ describe('findings', () => {
       perturbations: { gaussian_noise: [0.1, 0.2, 0.3], fgsm: [0.05, 0.1] },
     });
     const html = read(dir, 'report.html');
-    const [head, ...lines] = read(dir, 'summary.csv').trim().split('\n');
-    const cols = head!.split(',');
-    summary = lines.map((l) =>
-      Object.fromEntries(
-        l
-          .replace(/"[^"]*"/g, 'Q')
-          .split(',')
-          .map((v, i) => [cols[i]!, v]),
-      ),
-    );
+    summary = csvRows(dir, 'summary.csv');
     const at = html.indexOf('<section id="findings">');
     section = html.slice(at, html.indexOf('</section>', at));
   });
