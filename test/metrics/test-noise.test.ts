@@ -90,6 +90,21 @@ describe('per-example outcomes and the test-set error', () => {
       // The seeds' SE: the interval's half-width over t(0.975, 2).
       expect(Number(r.diff_se_seeds)).toBeCloseTo((Number(r.diff_ci95_high) - Number(r.diff_ci95_low)) / 2 / tQuantile(0.975, 2), 6);
     }
+    // accuracy_auc: per example, the trapezoid under its own outcomes (clean at severity 0) over the severity range.
+    const sweeps: Record<string, number[]> = { gaussian_noise: [0.1, 0.3], fgsm: [0.05], rotation: [30] };
+    const area = (xs: number[], ys: number[]) => xs.slice(1).reduce((a, x, k) => a + ((ys[k]! + ys[k + 1]!) / 2) * (x - xs[k]!), 0) / xs.at(-1)!;
+    for (const [p, sev] of Object.entries(sweeps)) {
+      const r = rows.find((x) => x.metric === 'accuracy_auc' && x.optimizer === 'adam' && x.perturbation === p)!;
+      const auc = (optimizer: string, seed: number) => {
+        const clean = outcomes(optimizer, seed, 'clean', 0);
+        const at = sev.map((s) => outcomes(optimizer, seed, p, s));
+        return clean.map((c, i) => area([0, ...sev], [c, ...at.map((o) => o[i]!)]));
+      };
+      const e = Array.from({ length: 200 }, (_, i) => [0, 1, 2].reduce((sum, seed) => sum + auc('adam', seed)[i]! - auc('sgd', seed)[i]!, 0) / 3);
+      const mean = e.reduce((s, v) => s + v, 0) / 200;
+      expect(mean).toBeCloseTo(Number(r.diff), 6);
+      expect(Number(r.diff_se_test)).toBeCloseTo(Math.sqrt(e.reduce((s, v) => s + (v - mean) ** 2, 0) / 199 / 200), 6);
+    }
     expect(rows.find((r) => r.metric === 'loss' && r.optimizer === 'adam')!.diff_se_test).toBe('');
   }, 300_000);
 });

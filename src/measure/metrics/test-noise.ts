@@ -22,8 +22,12 @@ export function unpackBits(packed: string, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 3]! >> (i & 7)) & 1);
 }
 
-/** The test-set standard error of mean(arm) - mean(reference), from per-seed per-example outcomes of equal length (paired by seed). */
-export function testSetError(arm: readonly Uint8Array[], reference: readonly Uint8Array[]): number {
+/**
+ * The test-set standard error of mean(arm) - mean(reference), from per-seed per-example outcomes
+ * of equal length (paired by seed): 0/1, or any per-example score (an example's area under its
+ * accuracy-severity curve).
+ */
+export function testSetError(arm: readonly ArrayLike<number>[], reference: readonly ArrayLike<number>[]): number {
   const seeds = Math.min(arm.length, reference.length);
   const n = arm[0]?.length ?? 0;
   if (seeds === 0 || n < 2 || [...arm, ...reference].some((a) => a.length !== n)) return Number.NaN;

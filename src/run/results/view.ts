@@ -10,7 +10,8 @@ import { tunedChoices } from '../experiment/phases/tune.ts';
 import type { TuneChoice } from '../tune/choose.ts';
 import { describe, describeFraction, pairedTest, type Interval, type TestResult } from '../../measure/metrics/stats.ts';
 import { M, metricInfo } from '../../measure/metrics/catalog.ts';
-import { scoreMeasurements } from './scores.ts';
+import { areaUnderCurve, scoreMeasurements } from './scores.ts';
+import { CLEAN } from '../../measure/perturb/registry.ts';
 import { benjaminiHochberg } from '../../measure/metrics/fdr.ts';
 import { TRAIN, type Measurement } from '../experiment/measurement.ts';
 import { testSetError, unpackBits } from '../../measure/metrics/test-noise.ts';
@@ -39,30 +40,39 @@ export interface SummaryRow {
 }
 
 /**
- * The test-set standard error of an accuracy difference from the reference (test-noise.ts),
- * from the main cells' per-example outcomes over the seeds both arms have; undefined when the
- * records do not hold them (made before they were kept).
+ * The test-set standard error of a difference from the reference (test-noise.ts) in accuracy at
+ * a point, or in a perturbation's accuracy_auc (per example, the same area over its outcomes:
+ * the score is linear in them), from the main cells' per-example outcomes over the seeds both
+ * arms have; undefined when the records do not hold them (made before they were kept).
  */
-function accuracyTestError(suite: Suite, records: readonly CellRecord[], s: Series, seeds: readonly number[]): number | undefined {
-  const outcomes = (arm: ArmKey) =>
-    seeds.map((seed) => {
-      const record = records.find((r) => r.kind === 'result' && r.phase === 'main' && r.key.seed === seed && armId(r.key) === armId(arm));
-      const points = record?.kind === 'result' ? (record.result as { eval?: readonly SweepPoint[] | null }).eval : undefined;
-      const point = points?.find((p) => p.perturbation === s.perturbation && p.severity === s.severity);
-      return point?.outcomes;
-    });
-  const mine = outcomes(s.arm);
-  const theirs = outcomes(referenceArm(suite, s.arm));
+function testError(suite: Suite, records: readonly CellRecord[], s: Series, seeds: readonly number[]): number | undefined {
+  const cell = (arm: ArmKey, seed: number) => {
+    const record = records.find((r) => r.kind === 'result' && r.phase === 'main' && r.key.seed === seed && armId(r.key) === armId(arm));
+    return record?.kind === 'result' ? (record.result as { eval?: readonly SweepPoint[] | null; classCounts?: readonly number[] }) : undefined;
+  };
+  // The packed bits round up to bytes: the cell's class counts say how many examples there were.
+  const bits = (arm: ArmKey, seed: number, perturbation: string, severity: number): Uint8Array | undefined => {
+    const c = cell(arm, seed);
+    const packed = c?.eval?.find((p) => p.perturbation === perturbation && p.severity === severity)?.outcomes;
+    return packed && c?.classCounts
+      ? unpackBits(
+          packed,
+          c.classCounts.reduce((a, b) => a + b, 0),
+        )
+      : undefined;
+  };
+  const severities = suite.perturbations[s.perturbation] ?? [];
+  const outcomes = (arm: ArmKey, seed: number): ArrayLike<number> | undefined => {
+    if (s.metric === M.accuracy.name) return bits(arm, seed, s.perturbation, s.severity);
+    const clean = bits(arm, seed, CLEAN, 0);
+    const points = severities.map((sev) => bits(arm, seed, s.perturbation, sev));
+    if (!clean || points.some((p) => !p)) return undefined;
+    return Float64Array.from(clean, (c, i) => areaUnderCurve(c, new Map(severities.map((sev, k) => [sev, points[k]![i]!]))));
+  };
+  const mine = seeds.map((seed) => outcomes(s.arm, seed));
+  const theirs = seeds.map((seed) => outcomes(referenceArm(suite, s.arm), seed));
   if (!seeds.length || [...mine, ...theirs].some((o) => o === undefined)) return undefined;
-  // The packed length rounds up to bytes: the cells' class counts say how many examples there were.
-  const record = records.find((r) => r.kind === 'result' && r.phase === 'main' && armId(r.key) === armId(s.arm));
-  const classCounts = record?.kind === 'result' ? (record.result as { classCounts?: readonly number[] }).classCounts : undefined;
-  if (!classCounts) return undefined;
-  const n = classCounts.reduce((a, b) => a + b, 0);
-  return testSetError(
-    mine.map((o) => unpackBits(o!, n)),
-    theirs.map((o) => unpackBits(o!, n)),
-  );
+  return testSetError(mine as ArrayLike<number>[], theirs as ArrayLike<number>[]);
 }
 
 export interface RecordRows {
@@ -177,11 +187,11 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
     benjaminiHochberg(idx.map((i) => tests[i]!.p)).forEach((v, k) => q.set(idx[k]!, v));
   }
   // Accuracy differences also carry their test-set error, where the records hold per-example outcomes.
-  const testError = (s: Series) => {
-    if (s.metric !== M.accuracy.name) return {};
+  const withTestError = (s: Series) => {
+    if (s.metric !== M.accuracy.name && s.metric !== M.auc.name) return {};
     const ref = groups.get(seriesId(referenceArm(suite, s.arm), s.perturbation, s.severity, s.metric));
     const seeds = [...s.bySeed.keys()].filter((x) => ref?.bySeed.has(x));
-    const seTest = accuracyTestError(suite, ordered, s, seeds);
+    const seTest = testError(suite, ordered, s, seeds);
     return seTest === undefined ? {} : { seTest };
   };
   const summary = series.map((s, i): SummaryRow => {
@@ -193,7 +203,7 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
       severity: s.severity,
       metric: s.metric,
       stats: metricInfo(s.metric).unit === 'fraction' ? describeFraction(values) : describe(values),
-      vsReference: t ? { ...t, q: q.get(i)!, ...testError(s) } : null,
+      vsReference: t ? { ...t, q: q.get(i)!, ...withTestError(s) } : null,
     };
   });
   const models = new Set(arms.map((a) => a.model)).size > 1;
