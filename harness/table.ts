@@ -11,6 +11,8 @@ import { armName, type RunView } from '../src/run/results/view.ts';
 import { armId } from '../src/run/experiment/grid.ts';
 import { phaseResults } from '../src/run/experiment/phase.ts';
 import { main } from '../src/run/experiment/phases/main.ts';
+import { decisiveness, Q_ALPHA } from '../src/run/results/decisiveness.ts';
+import { MAX_SEEDS, STATED_DIFFERENCE } from '../src/measure/metrics/power.ts';
 
 export function accuracyTable(view: RunView, width = 100): string {
   const { suite } = view;
@@ -59,4 +61,18 @@ export function accuracyTable(view: RunView, width = 100): string {
       ].join('\n'),
     ),
   ].join('\n\n');
+}
+
+/** Under the table: how decisive its comparisons could be (the report's last finding, shortened); '' when nothing was tested by pairs. */
+export function decisivenessLine(view: RunView): string {
+  const d = decisiveness(view);
+  if (!d) return '';
+  const p = (v: number) => (100 * v).toFixed(1);
+  const seeds = (v: number) => (Number.isFinite(v) ? String(v) : `over ${MAX_SEEDS}`);
+  return (
+    `${d.significant} of ${d.tested} robustness differences from ${view.suite.reference} are significant (q < ${Q_ALPHA}). With ${d.seeds} seeds\n` +
+    `only differences of ${p(d.detectable.low)}-${p(d.detectable.high)} pts (median ${p(d.detectable.median)}) were detectable at 80% power; ` +
+    `${100 * STATED_DIFFERENCE} pts would take\n${seeds(d.seedsFor.low)}-${seeds(d.seedsFor.high)} seeds (median ${seeds(d.seedsFor.median)}): ` +
+    `summary.csv's detectable_diff and seeds_needed.`
+  );
 }

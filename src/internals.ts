@@ -68,3 +68,6 @@ export type { TuneSpec } from './run/tune/options.ts';
 export type { WorkerPool } from './runner/start-pool.ts';
 export { normalisationProbe, NORMALISATION_GAIN, type NormalisationProbe } from './measure/metrics/normalisation.ts';
 export { galleryIndices, galleryPixels, decodePixels, GALLERY_SIZE } from './measure/metrics/gallery.ts';
+export { decisiveness, Q_ALPHA, type Decisiveness, type Range } from './run/results/decisiveness.ts';
+export { packBits, unpackBits, testSetError } from './measure/metrics/test-noise.ts';
+export { pairedPower, detectableDifference, seedsNeeded, normalCdf, POWER, ALPHA, STATED_DIFFERENCE, MAX_SEEDS } from './measure/metrics/power.ts';

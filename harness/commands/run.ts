@@ -20,7 +20,7 @@ import { Interrupted, runGrid } from '../../src/runner/pool.ts';
 import { adoptPrestarted, startPool, type WorkerPool } from '../../src/runner/start-pool.ts';
 import type { Shard } from '../../src/run/experiment/grid.ts';
 import { createProgress } from '../progress.ts';
-import { accuracyTable } from '../table.ts';
+import { accuracyTable, decisivenessLine } from '../table.ts';
 import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seedList } from '../flags.ts';
 
 const stamp = () =>
@@ -172,7 +172,10 @@ export async function runCommand(flags: RunFlags): Promise<number> {
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     const view = runView(config.suite, outcome.records);
     if (flags.json) process.stdout.write(renderRunJson({ dir, view, ran: outcome.ran, failures: outcome.failures, wallSeconds: outcome.wallSeconds }));
-    else process.stdout.write(`\n${accuracyTable(view)}\n\n`);
+    else {
+      const decisive = decisivenessLine(view);
+      process.stdout.write(`\n${accuracyTable(view)}\n\n${decisive ? `${decisive}\n\n` : ''}`);
+    }
     if (config.suite.tune && config.shard)
       log('tuned run, sharded: the matched-accuracy cells run after `optrobust merge` with `optrobust run --resume MERGED`');
     log(

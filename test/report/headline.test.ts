@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { SMALL, smallRun } from '../helpers/small-run.ts';
-import { accuracyTable } from '../../harness/table.ts';
+import { accuracyTable, decisivenessLine } from '../../harness/table.ts';
 import { runView } from '../../src/run/results/view.ts';
 import { defineSuite } from '../../src/run/experiment/suite.ts';
 import type { CellRecord } from '../../src/run/experiment/store.ts';
@@ -57,5 +57,21 @@ describe('the headline score', () => {
     const adam = summary.find((r) => r.optimizer === 'adam' && r.perturbation === 'fgsm' && r.metric === 'accuracy_auc')!;
     expect(Number(adam.q_value)).toBeGreaterThanOrEqual(Number(adam.p_value));
     expect(Number(adam.q_value)).toBeLessThanOrEqual(1);
+  });
+
+  it("says under the terminal table what the report's last finding says: significant differences, what was detectable, seeds for 2 points", () => {
+    const line = decisivenessLine(runView(defineSuite({ ...SMALL, seeds: [0, 1, 2] }), records));
+    const summary = csvRows(read(dir, 'summary.csv')).filter((r) => r.metric === 'accuracy_auc' && r.detectable_diff !== '');
+    // adam against sgd under three perturbations.
+    expect(summary).toHaveLength(3);
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    const pts = sorted(summary.map((r) => 100 * Number(r.detectable_diff))).map((v) => v.toFixed(1));
+    const seeds = sorted(summary.map((r) => Number(r.seeds_needed))).map(String);
+    const significant = summary.filter((r) => Number(r.q_value) < 0.05).length;
+    expect(line).toBe(
+      `${significant} of 3 robustness differences from sgd are significant (q < 0.05). With 3 seeds\n` +
+        `only differences of ${pts[0]}-${pts[2]} pts (median ${pts[1]}) were detectable at 80% power; 2 pts would take\n` +
+        `${seeds[0]}-${seeds[2]} seeds (median ${seeds[1]}): summary.csv's detectable_diff and seeds_needed.`,
+    );
   });
 });

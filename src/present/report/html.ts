@@ -34,7 +34,8 @@ import { relationsSection } from './relations-section.ts';
 import { fourierSection } from './fourier.ts';
 import { classesSection } from './classes.ts';
 import { GALLERY_CSS, gallerySection } from './gallery.ts';
-import { detectableDifference, MAX_SEEDS, seedsNeeded, STATED_DIFFERENCE } from '../../measure/metrics/power.ts';
+import { MAX_SEEDS, STATED_DIFFERENCE } from '../../measure/metrics/power.ts';
+import { decisiveness } from '../../run/results/decisiveness.ts';
 import { confusionSection } from './confusion.ts';
 import { nearChance, nearChanceText, unnormalised, unnormalisedText } from '../../run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../run/results/masking-flags.ts';
@@ -181,7 +182,7 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
       `${tested.filter(significant).length} of ${tested.length} differences from ${esc(ref)} are significant ` +
         `(Benjamini-Hochberg q &lt; ${ALPHA} over ${view.suite.seeds.length} seeds; n.s.: not significant).`,
     );
-  const power = powerSentence(tested);
+  const power = powerSentence(view, group.arms);
   if (power) lines.push(power);
   const noise = testNoiseSentence(view.summary.filter((r) => r.metric === accuracy && group.arms.some((a) => a.id === armId(r.arm))));
   if (noise) lines.push(noise);
@@ -205,25 +206,17 @@ function testNoiseSentence(rows: readonly SummaryRow[]): string | undefined {
   );
 }
 
-/**
- * How decisive the run could be (power.ts): over the headline differences it tested, the
- * smallest it could detect at 80% power, and the seeds that 2 points would take.
- */
-function powerSentence(tested: readonly SummaryRow[]): string | undefined {
-  const paired = tested.filter((r) => r.vsReference?.sd !== undefined && r.vsReference.n >= 2);
-  if (!paired.length) return undefined;
-  const n = paired[0]!.vsReference!.n;
-  const sorted = (xs: number[]) => xs.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const detectable = sorted(paired.map((r) => detectableDifference(r.vsReference!.sd!, r.vsReference!.n)));
-  const seeds = sorted(paired.map((r) => seedsNeeded(STATED_DIFFERENCE, r.vsReference!.sd!)));
-  if (!detectable.length || !seeds.length) return undefined;
-  const median = (xs: number[]) => xs[Math.floor((xs.length - 1) / 2)]!;
+/** How decisive the run could be (decisiveness.ts), as the findings' sentence. */
+function powerSentence(view: RunView, arms: readonly Arm[]): string | undefined {
+  const d = decisiveness(view, arms);
+  if (!d) return undefined;
+  const p = (v: number) => (100 * v).toFixed(1);
   const count = (v: number) => (Number.isFinite(v) ? String(v) : `more than ${MAX_SEEDS}`);
   return (
-    `Power: with ${n} seeds, these differences could be detected (80% power, p &lt; ${ALPHA}) only from ` +
-    `${(100 * detectable[0]!).toFixed(1)}-${(100 * detectable.at(-1)!).toFixed(1)} pts (median ${(100 * median(detectable)).toFixed(1)}); ` +
-    `detecting ${100 * STATED_DIFFERENCE} pts would take ${count(seeds[0]!)}-${count(seeds.at(-1)!)} seeds (median ${count(median(seeds))}), ` +
-    `from the spread of each difference over these seeds (summary.csv: detectable_diff, seeds_needed).`
+    `Power: with ${d.seeds} seeds, these differences could be detected (80% power, p &lt; ${ALPHA}) only from ` +
+    `${p(d.detectable.low)}-${p(d.detectable.high)} pts (median ${p(d.detectable.median)}); ` +
+    `detecting ${100 * STATED_DIFFERENCE} pts would take ${count(d.seedsFor.low)}-${count(d.seedsFor.high)} seeds ` +
+    `(median ${count(d.seedsFor.median)}), from the spread of each difference over these seeds (summary.csv: detectable_diff, seeds_needed).`
   );
 }
 
