@@ -79,8 +79,13 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
       expect(c.h).toBeGreaterThan(100);
       expect(c.marks).toBeGreaterThan(2);
     }
-    // No horizontal overflow of the page at 1280 px; the findings are the first section.
+    // No horizontal overflow of the page at 1280 px, and no table scrolling inside its box either; the findings are the first section.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.$$eval('details', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    const wide = await page.$$eval('table', (ts) =>
+      ts.map((t) => ({ right: t.getBoundingClientRect().right, where: t.closest('section')?.id ?? '' })).filter((t) => t.right > 1280),
+    );
+    expect(wide).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('section')?.id)).toBe('findings');
     expect(await page.locator('#findings table.scores tbody tr').count()).toBeGreaterThan(1);
     const path = join(SHOTS, shot);

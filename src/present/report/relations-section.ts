@@ -17,12 +17,14 @@ export function relationsSection(view: RunView): string {
     const strong = Number.isFinite(r.low) && (r.low > 0 || r.high < 0);
     return `<td title="n = ${r.n} cells">${strong ? '<b>' : ''}${fmt(r.rho)}${strong ? '</b>' : ''} <small>[${fmt(r.low)}, ${fmt(r.high)}]</small></td>`;
   };
-  const head = `<tr><th>explanation</th>${families.map((f) => `<th>${esc(f)}</th>`).join('')}</tr>`;
-  const body = explanations.map((e) => `<tr><td>${esc(e)}</td>${families.map((f) => cell(e, f)).join('')}</tr>`).join('');
+  // A row per perturbation, a column per explanation: a nightly suite has 13 perturbations and a
+  // few explanations, and this way round the table fits 1280 px (the other way it was 1,619 px).
+  const head = `<tr><th>perturbation</th>${explanations.map((e) => `<th>${esc(e)}</th>`).join('')}</tr>`;
+  const body = families.map((f) => `<tr><td>${esc(f)}</td>${explanations.map((e) => cell(e, f)).join('')}</tr>`).join('');
   return (
-    `<section><h2>Relations</h2><p class="note">Spearman's rank correlation across the run's cells (optimizer × ` +
-    `seed, n = ${rows[0]!.n}) between each candidate explanation and robustness, the ` +
-    `<code>${esc(robustness)}</code> of each perturbation; in brackets a percentile bootstrap 95% interval over ` +
+    `<section id="relations"><h2>Relations</h2><p class="note">Spearman's rank correlation across the run's cells (optimizer × ` +
+    `seed, n = ${rows[0]!.n}) between each candidate explanation (columns) and robustness, the ` +
+    `<code>${esc(robustness)}</code> of each perturbation (rows); in brackets a percentile bootstrap 95% interval over ` +
     `cells (${BOOTSTRAP_RESAMPLES} resamples). Bold: the interval excludes 0. A correlation across optimizers is a ` +
     `clue, not a cause: optimizers differ in many ways at once.</p><div class="fit"><table ` +
     `class="num">${head}${body}</table></div></section>`
