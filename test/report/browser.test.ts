@@ -152,6 +152,29 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     for (const m of colours.marks) expect(m.colour).toBe(colours.swatches[m.arm]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
     await page.locator('#gallery').screenshot({ path: join(SHOTS, `report-gallery-${width}.png`) });
+    // The confusion matrices: inside the page, and each cell's colour the legend's, read off linearly between its ends at the cell's share.
+    await page.$$eval('#confusion details', (ds) => ds.forEach((d) => ((d as HTMLDetailsElement).open = true)));
+    const confusion = await page.evaluate(() => {
+      const stops = (document.querySelector('#confusion .ramp') as HTMLElement).style.backgroundImage.match(/rgb\(\d+, \d+, \d+\)/g)!;
+      const cells = [...document.querySelectorAll('#confusion rect')].map((r) => ({
+        share: Number(/\(([\d.]+)%\)$/.exec(r.querySelector('title')!.textContent!)?.[1]),
+        fill: getComputedStyle(r).fill,
+      }));
+      const right = Math.max(...[...document.querySelectorAll('#confusion figure')].map((f) => f.getBoundingClientRect().right));
+      return { first: stops[0]!, last: stops.at(-1)!, cells, right, figures: document.querySelectorAll('#confusion figure').length };
+    });
+    // 4 points (clean and three strongest severities) x 2 optimizers.
+    expect(confusion.figures).toBe(8);
+    expect(confusion.right).toBeLessThanOrEqual(width);
+    const ends = [confusion.first, confusion.last].map((c) => c.match(/\d+/g)!.map(Number));
+    expect(confusion.cells.length).toBeGreaterThan(80);
+    for (const c of confusion.cells) {
+      const t = c.share / 100;
+      // The tooltip's share has one decimal: within one step of the colour's rounding either way.
+      const want = ends[0]!.map((lo, i) => lo + (ends[1]![i]! - lo) * t);
+      const got = c.fill.match(/\d+/g)!.map(Number);
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1.5));
+    }
     expect(problems).toEqual([]);
     await page.close();
   }

@@ -1,31 +1,17 @@
 // classes.csv: per-class accuracy for every cell, perturbation and severity, with class names;
 // the per-class counts sum back to the overall accuracy of results.csv.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { read } from '../helpers/cli.ts';
 import { smallRun } from '../helpers/small-run.ts';
+import { csvRows } from '../helpers/csv-rows.ts';
 import { CLASS_COLUMNS } from '../../src/present/report/classes.ts';
-
-const table = (text: string) => {
-  const [head, ...lines] = text.trim().split('\n');
-  const cols = head!.split(',');
-  // Quoted cells (the options JSON, a model label with commas) become one placeholder each.
-  return lines.map((l) =>
-    Object.fromEntries(
-      l
-        .replace(/"(?:[^"]|"")*"/g, 'Q')
-        .split(',')
-        .map((v, i) => [cols[i]!, v]),
-    ),
-  );
-};
 
 describe('classes.csv', () => {
   let classes: Record<string, string>[] = [];
   let results: Record<string, string>[] = [];
   beforeAll(async () => {
     const { dir } = await smallRun({ seeds: [0, 1] });
-    classes = table(read(dir, 'classes.csv'));
-    results = table(read(dir, 'results.csv'));
+    classes = csvRows(dir, 'classes.csv');
+    results = csvRows(dir, 'results.csv');
   }, 300_000);
 
   it('has a row per cell, point and class, named as the dataset names its classes', () => {

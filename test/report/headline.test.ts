@@ -4,16 +4,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { read } from '../helpers/cli.ts';
 import { SMALL, smallRun } from '../helpers/small-run.ts';
+import { csvRows } from '../helpers/csv-rows.ts';
 import { accuracyTable, decisivenessLine } from '../../harness/table.ts';
 import { runView } from '../../src/run/results/view.ts';
 import { defineSuite } from '../../src/run/experiment/suite.ts';
 import type { CellRecord } from '../../src/run/experiment/store.ts';
-
-const csvRows = (text: string) => {
-  const [head, ...lines] = text.trim().split('\n');
-  const cols = head!.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
-};
 
 describe('the headline score', () => {
   let dir = '';
@@ -23,7 +18,7 @@ describe('the headline score', () => {
   }, 300_000);
 
   it('is the same number in the terminal table, summary.csv and the report', () => {
-    const summary = csvRows(read(dir, 'summary.csv'));
+    const summary = csvRows(dir, 'summary.csv');
     const expected = (optimizer: string, p: string) => {
       const row = summary.find(
         (r) => r.optimizer === optimizer && r.perturbation === p && r.severity === '0' && r.metric === (p === 'clean' ? 'accuracy' : 'accuracy_auc'),
@@ -53,7 +48,7 @@ describe('the headline score', () => {
     const against = findings.match(/pts against sgd[^)<]*\)?/g) ?? [];
     expect(against.length).toBeGreaterThan(0);
     for (const a of against) expect(a).toMatch(/pts against sgd, (q = [\d.]+|n\.s\. \(q = [\d.]+\)|q = &lt; 0\.001)/);
-    const summary = csvRows(read(dir, 'summary.csv'));
+    const summary = csvRows(dir, 'summary.csv');
     const adam = summary.find((r) => r.optimizer === 'adam' && r.perturbation === 'fgsm' && r.metric === 'accuracy_auc')!;
     expect(Number(adam.q_value)).toBeGreaterThanOrEqual(Number(adam.p_value));
     expect(Number(adam.q_value)).toBeLessThanOrEqual(1);
@@ -61,7 +56,7 @@ describe('the headline score', () => {
 
   it("says under the terminal table what the report's last finding says: significant differences, what was detectable, seeds for 2 points", () => {
     const line = decisivenessLine(runView(defineSuite({ ...SMALL, seeds: [0, 1, 2] }), records));
-    const summary = csvRows(read(dir, 'summary.csv')).filter((r) => r.metric === 'accuracy_auc' && r.detectable_diff !== '');
+    const summary = csvRows(dir, 'summary.csv').filter((r) => r.metric === 'accuracy_auc' && r.detectable_diff !== '');
     // adam against sgd under three perturbations.
     expect(summary).toHaveLength(3);
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);

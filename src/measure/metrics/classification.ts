@@ -47,8 +47,8 @@ export const emptyTally = (classes = 0): Tally => ({
 /** The bin of a confidence in (0, 1]: upper edges inclusive. */
 export const eceBin = (confidence: number): number => Math.min(ECE_BINS - 1, Math.max(0, Math.ceil(confidence * ECE_BINS) - 1));
 
-/** Adds `n` examples' logits ([n, classes]) with their labels to the tally. */
-export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<number | bigint>, n: number, classes: number): void {
+/** Adds `n` examples' logits ([n, classes]) with their labels to the tally; `predictions` (n long) gets each example's class (-1: not finite). */
+export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<number | bigint>, n: number, classes: number, predictions?: Int32Array): void {
   for (let i = 0; i < n; i++) {
     const row = i * classes;
     let max = -Infinity;
@@ -65,6 +65,7 @@ export function tallyLogits(t: Tally, logits: Float32Array, labels: ArrayLike<nu
     t.count++;
     const label = Number(labels[i]!);
     if (label < t.classCount.length) t.classCount[label]! += 1;
+    if (predictions) predictions[i] = finite ? arg : -1;
     if (!finite) {
       t.nonFinite++;
       continue;

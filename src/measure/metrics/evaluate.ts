@@ -1,7 +1,7 @@
 // Clean evaluation: accuracy and mean loss of a model over a split, in fixed-size batches.
 import type { Network } from '../../core/model/network.ts';
 import type { Split } from '../../core/data/dataset.ts';
-import { emptyTally, finiteRow, scores, tallyLogits, type Scores } from './classification.ts';
+import { emptyTally, scores, tallyLogits, type Scores } from './classification.ts';
 
 export const EVAL_BATCH = 500;
 
@@ -26,25 +26,13 @@ export async function evaluate(
   const classes = net.numClasses;
   const d = images.length / split.count;
   const tally = emptyTally(classes);
-  const predicted = o.watch?.map(() => -1);
-  // 1 where the example is classified correctly (its logits finite, their first maximum at its label).
-  const correct = new Uint8Array(split.count);
+  // Every example's class as the tally found it (its first maximum; -1 where the logits were not finite).
+  const classOf = new Int32Array(split.count);
   for (let start = 0; start < split.count; start += batch) {
     const n = Math.min(batch, split.count - start);
     const logits = await net.predict(params, images.subarray(start * d, (start + n) * d), n);
-    tallyLogits(tally, logits, split.labels.subarray(start, start + n), n, classes);
-    for (let i = 0; i < n; i++) {
-      if (!finiteRow(logits, i, classes)) continue;
-      const row = logits.subarray(i * classes, (i + 1) * classes);
-      let arg = 0;
-      for (let c = 1; c < classes; c++) if (row[c]! > row[arg]!) arg = c;
-      correct[start + i] = arg === split.labels[start + i] ? 1 : 0;
-    }
-    o.watch?.forEach((i, k) => {
-      if (i < start || i >= start + n || !finiteRow(logits, i - start, classes)) return;
-      const row = logits.subarray((i - start) * classes, (i - start + 1) * classes);
-      predicted![k] = row.indexOf(Math.max(...row));
-    });
+    tallyLogits(tally, logits, split.labels.subarray(start, start + n), n, classes, classOf.subarray(start, start + n));
   }
-  return predicted ? { ...scores(tally), predicted, correct } : { ...scores(tally), correct };
+  const correct = Uint8Array.from(classOf, (c, i) => (c === split.labels[i] ? 1 : 0));
+  return o.watch ? { ...scores(tally), predicted: o.watch.map((i) => classOf[i]!), correct } : { ...scores(tally), correct };
 }

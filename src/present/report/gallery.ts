@@ -36,8 +36,13 @@ function galleryCells(view: RunView): Pictured[] {
 const findPoint = (r: CellResult, perturbation: string, severity: number): SweepPoint | undefined =>
   r.eval?.find((p) => p.perturbation === perturbation && p.severity === severity);
 
-/** The k-th image of a point's pixels. */
-const imageAt = (pixels: string, k: number, size: number): Uint8Array => decodePixels(pixels).subarray(k * size, (k + 1) * size);
+/** A point's pixels, decoded once however many images and rows read them. */
+const decoded = new WeakMap<SweepPoint, Uint8Array>();
+const pixelsOf = (p: SweepPoint): Uint8Array => {
+  let px = decoded.get(p);
+  if (!px) decoded.set(p, (px = decodePixels(p.pixels!)));
+  return px;
+};
 
 /** Adversarial minus clean, grey at 0, scaled by `gain` (clamped to 0-255). */
 function magnified(adv: Uint8Array, clean: Uint8Array, gain: number): Uint8Array {
@@ -76,7 +81,9 @@ export function gallerySection(view: RunView, manifest?: RunManifest): string {
   const size = shape[0] * shape[1] * shape[2];
   const classCount = cells[0]!.result.classCounts?.length ?? 0;
   const names = classNames(view, manifest, classCount);
-  const shared = (perturbation: string, severity: number) => cells.map((c) => findPoint(c.result, perturbation, severity)?.pixels).find((p) => p !== undefined);
+  /** A point's pixels from the first cell that kept them (a corruption's are the same in every cell of the seed). */
+  const shared = (perturbation: string, severity: number) => cells.map((c) => findPoint(c.result, perturbation, severity)).find((p) => p?.pixels !== undefined);
+  const imageAt = (p: SweepPoint, k: number) => pixelsOf(p).subarray(k * size, (k + 1) * size);
   const scale = (factor: number): [number, number] => {
     const f = Math.min(factor, 64 / Math.max(shape[1], shape[2]));
     return [Math.round(shape[2] * f), Math.round(shape[1] * f)];
@@ -85,12 +92,13 @@ export function gallerySection(view: RunView, manifest?: RunManifest): string {
   const [aw, ah] = scale(1.5);
   const head = `<tr><th></th>${indices.map((_, k) => `<th>${esc(names[labels[k]!] ?? '?')}</th>`).join('')}</tr>`;
   const headAttack = `<tr><th></th><th></th>${indices.map((_, k) => `<th>${esc(names[labels[k]!] ?? '?')}</th>`).join('')}</tr>`;
-  const cleanPixels = shared(CLEAN, 0);
-  const images = (pixels: string | undefined, perturbation: string, severity: number) =>
+  const cleanPoint = shared(CLEAN, 0);
+  const clean = cleanPoint ? pixelsOf(cleanPoint) : undefined;
+  const images = (pictured: SweepPoint | undefined, perturbation: string, severity: number) =>
     indices
       .map((_, k) => {
         const what = `${names[labels[k]!]} (test image ${indices[k]}) under ${perturbation === CLEAN ? 'no perturbation' : `${perturbation} ${severity}`}`;
-        const picture = pixels ? img(pngDataUri(imageAt(pixels, k, size), shape), w, h, what) : '<small>image not kept</small>';
+        const picture = pictured ? img(pngDataUri(imageAt(pictured, k), shape), w, h, what) : '<small>image not kept</small>';
         const predictions = cells.map((c) => prediction(view, c, findPoint(c.result, perturbation, severity), k, labels[k]!, names));
         return `<td>${picture}<div>${predictions.join('')}</div></td>`;
       })
@@ -98,7 +106,7 @@ export function gallerySection(view: RunView, manifest?: RunManifest): string {
   const blocks: string[] = [];
   blocks.push(
     `<details open><summary>clean</summary><div class="fit"><table class="gallery">${head}` +
-      `<tr><th>clean</th>${images(cleanPixels, CLEAN, 0)}</tr></table></div></details>`,
+      `<tr><th>clean</th>${images(cleanPoint, CLEAN, 0)}</tr></table></div></details>`,
   );
   for (const [perturbation, severities] of Object.entries(view.suite.perturbations)) {
     if (perturbation === CLEAN || !severities.length) continue;
@@ -115,13 +123,12 @@ export function gallerySection(view: RunView, manifest?: RunManifest): string {
     }
     const rows: string[] = [];
     for (const s of severities) {
-      const clean = cleanPixels ? decodePixels(cleanPixels) : undefined;
       // One gain per severity, for every arm and image: the largest change maps to full contrast.
       let largest = 0;
       for (const c of cells) {
-        const px = findPoint(c.result, perturbation, s)?.pixels;
-        if (!px || !clean) continue;
-        decodePixels(px).forEach((v, j) => (largest = Math.max(largest, Math.abs(v - clean[j]!))));
+        const point = findPoint(c.result, perturbation, s);
+        if (!point?.pixels || !clean) continue;
+        pixelsOf(point).forEach((v, j) => (largest = Math.max(largest, Math.abs(v - clean[j]!))));
       }
       const gain = largest > 0 ? 127 / largest : 1;
       cells.forEach((c, row) => {
@@ -129,7 +136,7 @@ export function gallerySection(view: RunView, manifest?: RunManifest): string {
         const tds = indices
           .map((_, k) => {
             const label = names[labels[k]!];
-            const adv = point?.pixels ? imageAt(point.pixels, k, size) : undefined;
+            const adv = point?.pixels ? imageAt(point, k) : undefined;
             const advImg = adv
               ? img(pngDataUri(adv, shape), aw, ah, `${label}: ${perturbation} ${s} against ${armName(view, c.arm)}'s model`)
               : '<small>–</small>';
