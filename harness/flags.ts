@@ -63,3 +63,10 @@ export const fraction = (flag: string) => (v: string) => {
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`${flag} expects a number between 0 and 1, got "${v}"`);
   return n;
 };
+/** Seconds, 0 allowed (off), at most a day. */
+export const seconds = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!(v.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 86_400))
+    throw new InvalidArgumentError(`${flag} expects seconds from 0 (off) to 86400, got "${v}"`);
+  return n;
+};

@@ -31,7 +31,7 @@ export {
   type UpdateArgs,
 } from './core/optim/define.ts';
 export { checkTrajectory, replayTrajectory, TRAJECTORY_FORMAT, type Trajectory, type CheckResult, type Tolerance } from './core/optim/trajectory.ts';
-export type { Optimizer, OptimizerDefinition, Options, TensorRole } from './core/optim/optimizer.ts';
+export type { Optimizer, OptimizerDefinition, OptimizerState, Options, TensorRole } from './core/optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './core/optim/schedule.ts';
 export { Network, type NetworkOptions } from './core/model/network.ts';
 export { importOnnxFile, SUPPORTED_OPS, type ImportedModel } from './core/model/import/import.ts';
@@ -45,7 +45,7 @@ export type { UserData, UserDatasetDefinition, DatasetName } from './core/data/s
 export type { Dataset, Split } from './core/data/dataset.ts';
 export { DataError } from './core/data/idx.ts';
 export { fetchDataset, FetchInterrupted, type FetchOptions } from './core/data/fetch.ts';
-export { train, type TrainOptions, type TrainResult, type StepRecord } from './run/train/train.ts';
+export { train, TrainingStopped, type TrainOptions, type TrainResult, type TrainState, type Snapshots, type StepRecord } from './run/train/train.ts';
 export { getPerturbation, listPerturbations, CLEAN, type PerturbationName } from './measure/perturb/registry.ts';
 export type { Perturbation, PerturbInput, GradientOracle } from './measure/perturb/perturbation.ts';
 export { evaluate, type EvaluateOptions, type WatchedScores } from './measure/metrics/evaluate.ts';

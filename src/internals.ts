@@ -19,7 +19,29 @@ export { PHASES, phaseNamed } from './run/experiment/phases/index.ts';
 export type { CellResult, TensorInfo, Checkpoint } from './run/experiment/phases/main.ts';
 export type { TuneKey, TuneResult } from './run/experiment/phases/tune.ts';
 export type { MatchedKey, MatchedResult } from './run/experiment/phases/matched.ts';
-export { runPhases, runTask, inProcess, missingTasks, taskLabel, type Task, type Outcome, type Executor, type RunHooks } from './run/experiment/run.ts';
+export {
+  runPhases,
+  runTask,
+  inProcess,
+  missingTasks,
+  taskLabel,
+  type Task,
+  type Outcome,
+  type Executor,
+  type RunHooks,
+  type TaskCheckpoints,
+} from './run/experiment/run.ts';
+export {
+  cellCheckpoints,
+  listCheckpoints,
+  readCheckpoint,
+  writeCheckpoint,
+  CHECKPOINTS_DIR,
+  type CellCheckpoints,
+  type CheckpointHeader,
+  type CheckpointInfo,
+  type CheckpointSettings,
+} from './run/experiment/checkpoints.ts';
 export { RunStore, STORE_FILE, StoreError, type CellRecord } from './run/experiment/store.ts';
 export { acquireLock, LockedError } from './run/experiment/lock.ts';
 export { writeManifest, runIdentity, environment, MANIFEST_FORMAT } from './run/experiment/manifest.ts';

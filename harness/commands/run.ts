@@ -1,10 +1,10 @@
 // `optrobust run`: a suite (or a prepared one: evaluate) resolved and checked before anything is
 // written, run through the pool, the table printed, the exit code from what happened.
 import { cpus } from 'node:os';
-import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { fileHash, gitState, isAutoShard, parseShard, shardFromEnv, warmCharts, type Provenance } from '../../src/internals.ts';
+import { fileHash, gitState, isAutoShard, parseShard, runIdentity, shardFromEnv, warmCharts, type Provenance } from '../../src/internals.ts';
 import { armName, checkRunFolder, renderRunJson, runConfig, runView, usefulWorkers } from '../../src/index.ts';
 import { nearChance, nearChanceText, unnormalised, unnormalisedText } from '../../src/run/results/chance.ts';
 import { maskingFlags, maskingSentences } from '../../src/run/results/masking-flags.ts';
@@ -16,12 +16,12 @@ import type { Suite } from '../../src/run/experiment/suite.ts';
 import { UsageError, WriteError } from '../../src/errors.ts';
 import { SHIPPED_SUITES } from '../../suites/index.ts';
 import { applyOverrides, importRunModules, loadSuite, suiteFile } from '../load-suite.ts';
-import { Interrupted, runGrid } from '../../src/runner/pool.ts';
+import { CHECKPOINT_EVERY, Interrupted, runGrid } from '../../src/runner/pool.ts';
 import { adoptPrestarted, startPool, type WorkerPool } from '../../src/runner/start-pool.ts';
 import type { Shard } from '../../src/run/experiment/grid.ts';
 import { createProgress } from '../progress.ts';
 import { accuracyTable, decisivenessLine } from '../table.ts';
-import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seedList } from '../flags.ts';
+import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seconds, seedList } from '../flags.ts';
 
 const stamp = () =>
   new Date()
@@ -57,9 +57,12 @@ export interface RunFlags {
   json?: boolean;
   /** A suite built here (evaluate) instead of --suite. */
   prepared?: Suite;
+  /** Seconds between a training cell's checkpoints (0: none). */
+  checkpointEvery?: number;
 }
 
 export async function runCommand(flags: RunFlags): Promise<number> {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   let dir: string;
   let config: RunConfig;
   let previous: RunManifest | undefined;
@@ -129,17 +132,26 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       config = checked.config;
       // Engines give every array task the same command line: with --shard auto, --out names the
       // run's folder and each task writes its own shard-K inside it (`optrobust merge DIR` joins them).
-      dir =
-        flags.out !== undefined && chosen && isAutoShard(flags.shard!)
-          ? join(flags.out, `shard-${shard!.index}`)
-          : (flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
-      checkRunFolder(dir, '--out', `use --resume ${dir} to finish it`);
+      const auto = flags.out !== undefined && chosen !== undefined && isAutoShard(flags.shard!);
+      dir = auto
+        ? join(flags.out!, `shard-${shard!.index}`)
+        : (flags.out ?? join('reports', `${suite.name}-${stamp()}${shard ? `-shard${shard.index}of${shard.count}` : ''}`));
+      // An engine requeues a preempted task with the same command line: its shard continues
+      // (from its cells' checkpoints) when it is this very run; anything else is refused.
+      const earlier = auto && existsSync(join(dir, 'run.json')) ? readManifest(dir) : undefined;
+      if (earlier && earlier.identity !== runIdentity(config))
+        throw new UsageError(`--out ${flags.out}: ${dir} holds another run (a different suite, data or shard); choose another folder for this one`);
+      if (earlier) {
+        previous = earlier;
+        config = earlier.config;
+        provenance = undefined;
+        log(`optrobust: ${dir} holds this shard's earlier attempt: continuing it`);
+      } else checkRunFolder(dir, '--out', `use --resume ${dir} to finish it`);
     }
   } catch (e) {
     await pool?.destroy();
     throw e;
   }
-  const log = (s: string) => process.stderr.write(`${s}\n`);
   const interrupt = new AbortController();
   // ^C, and a batch engine's SIGTERM (Kubernetes, Slurm's preemption) or a closed terminal's
   // SIGHUP: no new cells, stored ones stay stored, exit 130 ("interrupted", so a retry policy
@@ -168,6 +180,7 @@ export async function runCommand(flags: RunFlags): Promise<number> {
       signal: interrupt.signal,
       provenance,
       pool,
+      ...(flags.checkpointEvery !== undefined ? { checkpointEvery: flags.checkpointEvery } : {}),
     });
     if (!flags.out && !flags.resume && basename(dirname(resolve(dir))) === 'reports') linkLatest(dir);
     const view = runView(config.suite, outcome.records);
@@ -232,7 +245,12 @@ export function register(program: Command): void {
         .argParser(positiveInt('--workers', coreBound(), ` (${PER_CORE} per core on this machine)`)),
     )
     .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads', coreBound(), ` (${PER_CORE} per core on this machine)`), 1)
-    .option('--resume <dir>', 'finish an interrupted run: only the missing cells run')
+    .option('--resume <dir>', 'finish an interrupted run: only the missing cells run, a checkpointed cell from its checkpoint')
+    .addOption(
+      new Option('--checkpoint-every <seconds>', "save a training cell's state this often, so a stopped run loses at most that much of it (0: never)")
+        .default(CHECKPOINT_EVERY)
+        .argParser(seconds('--checkpoint-every')),
+    )
     .option(
       '--shard <k/n|auto[/n]>',
       'run slice k of n of the grid (join slices with `optrobust merge`); auto: from the batch engine (Kubernetes, Slurm, AWS Batch, GitLab)',

@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type Tinypool from 'tinypool';
-import { RunStore, type CellRecord } from '../run/experiment/store.ts';
+import { RunStore, recordId, type CellRecord } from '../run/experiment/store.ts';
 import { acquireLock } from '../run/experiment/lock.ts';
 import type { Provenance } from '../run/experiment/provenance.ts';
 import { removeStaleTemporaries } from '../core/util/atomic.ts';
 import { WEIGHTS_DIR } from '../run/experiment/weights.ts';
+import { CHECKPOINTS_DIR, listCheckpoints, removeCheckpoint } from '../run/experiment/checkpoints.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../run/experiment/manifest.ts';
 import { runPhases, taskLabel, type Executor, type Outcome } from '../run/experiment/run.ts';
 import { GRID, phaseNamed } from '../run/experiment/phases/index.ts';
@@ -49,7 +50,18 @@ export interface RunOptions {
   readonly provenance?: Provenance;
   /** Worker processes started earlier (startPool), so that they start while the caller loads the suite and data. */
   readonly pool?: WorkerPool;
+  /**
+   * Seconds between a training cell's checkpoints (default CHECKPOINT_EVERY; 0: none). A
+   * stopped run's training cells also checkpoint as they stop; --resume continues them.
+   */
+  readonly checkpointEvery?: number;
 }
+
+/** The default seconds between a cell's checkpoints. */
+export const CHECKPOINT_EVERY = 60;
+
+/** How long a stopped run waits for its cells to checkpoint before it stops their workers (milliseconds). */
+export const STOP_GRACE_MS = 20_000;
 
 export interface RunOutcome {
   readonly records: CellRecord[];
@@ -66,8 +78,10 @@ export class Interrupted extends Error {
   constructor(
     readonly dir: string,
     readonly stored: number,
+    /** Cells with a checkpoint to continue from. */
+    readonly checkpointed = 0,
   ) {
-    super(`interrupted; ${stored} finished cell(s) are stored in ${dir}`);
+    super(`interrupted; ${stored} finished cell(s) are stored in ${dir}${checkpointed ? `, ${checkpointed} more checkpointed part-way` : ''}`);
     this.name = 'Interrupted';
   }
 }
@@ -100,7 +114,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   const store = new RunStore(o.dir, identity);
   store.repair();
   // A killed writer's half-written files (we hold the lock, so they are nobody's now).
-  for (const d of [o.dir, join(o.dir, WEIGHTS_DIR)]) removeStaleTemporaries(d);
+  for (const d of [o.dir, join(o.dir, WEIGHTS_DIR), join(o.dir, CHECKPOINTS_DIR)]) removeStaleTemporaries(d);
   const { suite } = o.config;
   // Timings accumulate over attempts: a resumed run's run.json covers the whole run, not its last part.
   const before = o.previous?.timings;
@@ -108,6 +122,8 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
   // written just after each record, so a kill can land between the two): cell times come from
   // the records, and the last earlier attempt is credited with the cells it stored.
   const stored = store.records();
+  // A cell stored just before its checkpoint was removed (the run was killed between the two).
+  for (const r of stored) if (r.kind === 'result') removeCheckpoint(o.dir, recordId(r));
   const cellSeconds: Record<string, number> = { ...(before?.cellSeconds ?? {}) };
   for (const r of stored)
     if (r.phase === GRID.name && r.seconds !== undefined) cellSeconds[`${armId(r.key)}/${r.key.seed}`] = Math.round(r.seconds * 1000) / 1000;
@@ -174,8 +190,17 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
     fatal ??= why;
     void (o.pool ?? ownPool)?.tinypool.destroy();
   };
-  const onAbort = () => stop(new Interrupted(o.dir, store.records().length));
+  let grace: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    fatal ??= new Interrupted(o.dir, 0);
+    // Each running cell checkpoints after its current step and its worker exits; what has not
+    // within the grace period is stopped where it is (its last checkpoint stands).
+    (o.pool ?? ownPool)?.signal('SIGTERM');
+    grace = setTimeout(() => void (o.pool ?? ownPool)?.tinypool.destroy(), STOP_GRACE_MS);
+  };
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  const every = o.checkpointEvery ?? CHECKPOINT_EVERY;
+  const checkpoints = every > 0 ? { dir: o.dir, every } : undefined;
 
   const execute: Executor = async (tasks, done) => {
     if (fatal) return;
@@ -186,7 +211,7 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
       for (let t = queue.shift(); t && !fatal; t = queue.shift()) {
         const label = taskLabel(suite, t);
         o.progress.begin(label);
-        const task: WorkerTask = { ...t, config: o.config, threads: o.threads };
+        const task: WorkerTask = { ...t, config: o.config, threads: o.threads, ...(checkpoints ? { checkpoints } : {}) };
         // A cell's own error comes back as its outcome; a rejection is the worker process
         // failing (it died, or its pipe closed: EPIPE).
         let died = false;
@@ -238,8 +263,10 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
     });
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(grace);
     await (o.pool ?? ownPool)?.destroy();
   }
+  if (fatal instanceof Interrupted) throw new Interrupted(o.dir, store.records().length, listCheckpoints(o.dir).length);
   if (fatal) throw fatal;
   const wallSeconds = (performance.now() - started) / 1000;
   const records = store.records();

@@ -82,6 +82,8 @@ export interface RunSuiteOptions extends Omit<RunConfigOptions, 'onDecode'> {
   /** Aborting stops the run (no new cells; stored ones stay stored): runSuite rejects with Interrupted. */
   readonly signal?: AbortSignal;
   readonly progress?: Progress;
+  /** Seconds between a training cell's checkpoints (default 60; 0: none); a stopped run's cells checkpoint as they stop. */
+  readonly checkpointEvery?: number;
 }
 
 export interface RunResult {
@@ -118,7 +120,15 @@ export async function runSuite(suite: Suite, o: RunSuiteOptions): Promise<RunRes
   const { config } = await runConfig(suite, o);
   checkRunFolder(o.out, 'out');
   const workers = usefulWorkers(config, o.workers ?? 1);
-  const outcome = await runGrid({ dir: o.out, config, workers, threads: o.threads ?? 1, progress: o.progress ?? SILENT, signal: o.signal });
+  const outcome = await runGrid({
+    dir: o.out,
+    config,
+    workers,
+    threads: o.threads ?? 1,
+    progress: o.progress ?? SILENT,
+    signal: o.signal,
+    ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
+  });
   const file = (name: string) => join(o.out, name);
   return {
     dir: o.out,

@@ -15,6 +15,8 @@ export interface WorkerPool {
   /** Has every worker load the suite's data (and its modules) now, in parallel with the caller. */
   warm(suite: Pick<RunConfig['suite'], 'dataset' | 'data'>, dataDir: string | undefined, modules?: RunConfig['modules']): void;
   destroy(): Promise<void>;
+  /** Sends a signal to every worker process (the run's stop: SIGTERM, on which a cell checkpoints and its worker exits). */
+  signal(signal: NodeJS.Signals): void;
   /** @internal */
   readonly tinypool: Tinypool;
 }
@@ -47,6 +49,15 @@ export function startPool(workers: number, workerFile?: URL): WorkerPool {
     async destroy() {
       await Promise.all(warming);
       await tinypool.destroy();
+    },
+    signal(signal) {
+      // A child-process worker's threadId is its process id.
+      for (const w of tinypool.threads)
+        try {
+          process.kill(w.threadId, signal);
+        } catch {
+          // It has exited already.
+        }
     },
   };
 }

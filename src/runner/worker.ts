@@ -6,11 +6,14 @@ import { importOnce } from '../core/util/import-module.ts';
 import type { Dataset } from '../core/data/dataset.ts';
 import { PerturbedCache } from '../measure/metrics/perturbed-cache.ts';
 import { runTask, type Outcome, type Task } from '../run/experiment/run.ts';
-import type { RunConfig } from '../run/experiment/manifest.ts';
+import { runIdentity, type RunConfig } from '../run/experiment/manifest.ts';
+import type { CellCheckpoints } from '../run/experiment/checkpoints.ts';
 
 export interface WorkerTask extends Task {
   readonly config: RunConfig;
   readonly threads: number;
+  /** Mid-cell checkpoints: the run folder, and seconds between them. */
+  readonly checkpoints?: { readonly dir: string; readonly every: number };
 }
 
 /** Loads the suite's data ahead of the first cell (startPool's warm). */
@@ -34,9 +37,28 @@ async function dataFor(suite: WarmTask['warm']['suite'], dataDir: string | undef
 }
 const perturbed = new PerturbedCache();
 
-// ^C in a terminal reaches the whole process group; the parent decides what stops (it tears
-// the pool down), so a cell is never recorded as failed because its worker saw the signal.
+// ^C in a terminal (and a closed terminal's SIGHUP) reaches the whole process group; the
+// parent decides what stops, so a cell is never recorded as failed because its worker saw
+// the signal. The parent stops a worker with SIGTERM (a batch engine may send it to every
+// process too): a training cell saves a checkpoint after its current step and stops; a cell
+// past training saves the training it holds; then the worker exits.
 process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+let stopping = false;
+let current: (CellCheckpoints & { flush(): void }) | undefined;
+const onTerm = () => {
+  stopping = true;
+  if (current?.training) return;
+  try {
+    current?.flush();
+  } catch {
+    // The earlier checkpoint, if any, stands; the cell is not lost, only its latest training.
+  }
+  // Then the signal's own effect: re-raised with the default disposition, the worker ends.
+  process.off('SIGTERM', onTerm);
+  process.kill(process.pid, 'SIGTERM');
+};
+process.on('SIGTERM', onTerm);
 
 export default async function runWorkerTask(task: WorkerTask | WarmTask): Promise<Outcome | null> {
   if ('warm' in task) {
@@ -64,5 +86,12 @@ export default async function runWorkerTask(task: WorkerTask | WarmTask): Promis
       seconds: 0,
     };
   }
-  return runTask({ suite: config.suite, dataset, threads, perturbed }, task, config.keepWeights ?? false);
+  const checkpoints = task.checkpoints && {
+    dir: task.checkpoints.dir,
+    every: task.checkpoints.every,
+    identity: runIdentity(config),
+    stopping: () => stopping,
+    track: (cell: typeof current) => (current = cell),
+  };
+  return runTask({ suite: config.suite, dataset, threads, perturbed }, task, config.keepWeights ?? false, checkpoints);
 }

@@ -127,3 +127,16 @@ describe('an attack defined for more classes than the data has', () => {
     });
   }
 });
+
+describe('run: --checkpoint-every', () => {
+  for (const value of ['x', '-1', '1e9', '']) {
+    it(JSON.stringify(value), async () => {
+      const out = join(tmp(), 'never');
+      await refused(
+        ['run', '--suite', 'smoke', '--checkpoint-every', value, '--out', out],
+        new RegExp(`--checkpoint-every expects seconds from 0 \\(off\\) to 86400, got "${value}"`),
+        out,
+      );
+    });
+  }
+});

@@ -98,6 +98,16 @@ describe('--shard auto through the command line', () => {
       const merged = join(base, '..', 'merged');
       expect((await cli(['merge', base, '--out', merged])).code).toBe(0);
       for (const f of FILES) expect(readFileSync(join(merged, f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
+      if (engine !== 'kubernetes') return;
+      // The engine requeues a task with the same command line: its shard continues (here: nothing left to run).
+      const again = await cli([...SMOKE, '--shard', 'auto/2', '--out', base], undefined, { ...CLEAR, ...env(1) });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`${join(base, 'shard-1')} holds this shard's earlier attempt: continuing it`);
+      expect(again.stderr).toMatch(/ran 0 cell\(s\)/);
+      // Another run's task pointed at the same folder is refused, nothing written.
+      const other = await cli([...SMOKE, '--seeds', '5', '--shard', 'auto/2', '--out', base], undefined, { ...CLEAR, ...env(1) });
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(`--out ${base}: ${join(base, 'shard-1')} holds another run (a different suite, data or shard); choose another folder`);
     }, 300_000);
   }
 

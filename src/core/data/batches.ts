@@ -30,12 +30,12 @@ export class BatchLoader {
     return Math.ceil(this.split.count / this.batchSize);
   }
 
-  /** One epoch of batches in a fresh random order. */
-  *epoch(): Generator<Batch> {
+  /** One epoch of batches in a fresh random order; `from` skips its first batches (a resumed run's). */
+  *epoch(from = 0): Generator<Batch> {
     const order = permutation(this.split.count, this.rng);
     const { images, labels } = this.split;
     const d = this.pixels;
-    for (let start = 0; start < order.length; start += this.batchSize) {
+    for (let start = from * this.batchSize; start < order.length; start += this.batchSize) {
       const n = Math.min(this.batchSize, order.length - start);
       for (let k = 0; k < n; k++) {
         const idx = order[start + k]!;
@@ -44,5 +44,10 @@ export class BatchLoader {
       }
       yield { x: this.x, y: this.y, n };
     }
+  }
+
+  /** Passes over an epoch without reading it (the order is still drawn, so the next epoch is the one it would be). */
+  skipEpoch(): void {
+    permutation(this.split.count, this.rng);
   }
 }

@@ -2,10 +2,11 @@
 // an option schema, per-tensor state `init`, and one fused `update` loop per tensor)
 // and `createOptimizer` turns a definition plus user options into a stateful object
 // with torch.optim's step semantics.
-import { Arena } from './simd/arena.ts';
+import { Arena, Region } from './simd/arena.ts';
 import { InputError, show } from '../../errors.ts';
 import type { TensorRole } from '../model/layer.ts';
 import type { KernelSource } from './simd/wat.ts';
+import { captureState, restoreState } from './state.ts';
 
 export type { TensorRole };
 
@@ -122,6 +123,20 @@ export interface Optimizer {
    * classifier head's tensors (Muon leaves those to its fallback).
    */
   adopt(params: readonly Float32Array[], shapes?: readonly (readonly number[])[], roles?: readonly TensorRole[]): Float32Array[];
+  /**
+   * The steps taken and every tensor's state, as data (a mid-cell checkpoint keeps it); the
+   * parameters themselves are not in it. Throws StateNotCapturable for a state that is not data.
+   */
+  saveState(): OptimizerState;
+  /** Continues from `saveState`'s data: after `adopt` (given the checkpoint's parameters), before any step. */
+  loadState(state: OptimizerState): void;
+}
+
+/** What `Optimizer.saveState` captures. */
+export interface OptimizerState {
+  readonly name: string;
+  readonly steps: number;
+  readonly tensors: readonly unknown[];
 }
 
 export class OptionError extends InputError {}
@@ -249,6 +264,21 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
       if (!states) throw new Error(`${def.name}.absorbCurvature: call it after a step`);
       if (grads.length !== states.length) throw new Error(`${def.name}.absorbCurvature: ${grads.length} gradients, state holds ${states.length} tensors`);
       def.curvature.absorb(grads, states, o, batch);
+    },
+    saveState() {
+      // The parameters' home (a region whose view `home` returns) is the weights, kept apart.
+      const homes = new Set((states ?? []).map((st) => def.home?.(st)));
+      const skip = new Set<unknown>();
+      for (const st of states ?? []) for (const v of Object.values(st as object)) if (v instanceof Region && homes.has(v.array)) skip.add(v);
+      return { name: def.name, steps: t, tensors: (states ?? []).map((st, i) => captureState(st, `${def.name} state of tensor ${i}`, skip)) };
+    },
+    loadState(saved) {
+      if (!states) throw new Error(`${def.name}.loadState: call adopt first`);
+      if (t !== 0) throw new Error(`${def.name}.loadState: call it before the first step`);
+      if (saved.name !== def.name || saved.tensors.length !== states.length)
+        throw new Error(`${def.name}.loadState: the state is ${saved.name}'s for ${saved.tensors.length} tensors, this optimizer has ${states.length}`);
+      states = states.map((st, i) => restoreState(st, saved.tensors[i]) as S);
+      t = saved.steps;
     },
     evaluationParams(params) {
       const point = def.evaluationPoint;

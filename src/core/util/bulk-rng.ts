@@ -24,6 +24,16 @@ export class BulkRng {
     this.s3 = word() | 1; // never the all-zero state
   }
 
+  /** Where the stream is (its 128 bits), for a checkpoint. */
+  get position(): readonly [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  /** Continues from a `position`. */
+  set position(p: readonly [number, number, number, number]) {
+    this.save(...p);
+  }
+
   /** The next 32 random bits, as an unsigned integer. */
   nextUint32(): number {
     let { s0, s1, s2, s3 } = this;

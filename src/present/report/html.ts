@@ -392,7 +392,8 @@ function timeToTarget(view: RunView, look: Lookup, a: Arm): string {
   // Seconds per training step from the arm's main cells (their recorded training stage).
   const rates = view.records.flatMap((r) => {
     if (r.kind !== 'result' || r.phase !== main.name || armId(r.key) !== a.id) return [];
-    const steps = (r.result as CellResult).train.steps;
+    // A cell continued from a checkpoint timed only the steps after it.
+    const steps = (r.result as CellResult).train.steps - (r.resumedFrom ?? 0);
     return r.stages?.train !== undefined && steps > 0 ? [r.stages.train / steps] : [];
   });
   const seconds = rates.length ? (s.mean * rates.reduce((x, y) => x + y, 0)) / rates.length : Number.NaN;

@@ -8,6 +8,7 @@ import type { CellKey, Shard } from './grid.ts';
 import type { CellRecord } from './store.ts';
 import type { Measurement } from './measurement.ts';
 import type { PerturbedCache } from '../../measure/metrics/perturbed-cache.ts';
+import type { CellCheckpoints } from './checkpoints.ts';
 
 export interface CellContext {
   readonly suite: Suite;
@@ -20,6 +21,8 @@ export interface CellContext {
   readonly perturbed?: PerturbedCache;
   /** Marks the end of a stage of the cell (setup, train, evaluate): its seconds go into the record, for the benchmarks. */
   readonly lap?: (stage: string) => void;
+  /** This cell's mid-cell checkpoints, when the run keeps them (phases train through shared.ts's trainCell). */
+  readonly checkpoints?: CellCheckpoints;
 }
 
 export interface PlanInput {

@@ -8,6 +8,7 @@ import { cellLabel } from './grid.ts';
 import { keyOf, recordId, type CellRecord, type RunStore } from './store.ts';
 import { writeWeights } from './weights.ts';
 import type { CellContext } from './phase.ts';
+import { cellCheckpoints, removeCheckpoint, type CellCheckpoints, type CheckpointSettings } from './checkpoints.ts';
 import { PerturbedCache } from '../../measure/metrics/perturbed-cache.ts';
 import { PHASES, phaseNamed, type AnyPhase, GRID } from './phases/index.ts';
 
@@ -24,6 +25,8 @@ export type Outcome =
       readonly seconds: number;
       /** Seconds per stage of the cell, where its phase marks them (CellContext.lap). */
       readonly stages?: Readonly<Record<string, number>>;
+      /** The training step the cell continued from (its checkpoint's). */
+      readonly resumedFrom?: number;
       readonly error?: undefined /** The trained model's final weights, when the run keeps them. */;
       readonly weights?: Float32Array[];
     }
@@ -96,10 +99,13 @@ export async function runPhases(o: RunPhasesOptions): Promise<number> {
                 result: outcome.result,
                 seconds: outcome.seconds,
                 ...(outcome.stages ? { stages: outcome.stages } : {}),
+                ...(outcome.resumedFrom !== undefined ? { resumedFrom: outcome.resumedFrom } : {}),
                 ...(weights ? { weights } : {}),
               }
             : { kind: 'failure', phase: task.phase, key: task.key, error: outcome.error, seconds: outcome.seconds };
         o.store.append(record);
+        // Stored: its checkpoint has served (a failed cell keeps it, for the retry).
+        if (record.kind === 'result') removeCheckpoint(o.store.dir, keyOf(task.phase, task.key));
         ran++;
         o.hooks?.cellDone?.(task, outcome, record);
       });
@@ -110,8 +116,17 @@ export async function runPhases(o: RunPhasesOptions): Promise<number> {
   return ran;
 }
 
-/** Runs one task in this process (the worker pool runs the same); `keepWeights` collects a trained model's final weights. */
-export async function runTask(ctx: CellContext, task: Task, keepWeights = false): Promise<Outcome> {
+/** A cell's checkpoints, and who wants to know which cell is running (a worker's stop handler). */
+export interface TaskCheckpoints extends CheckpointSettings {
+  readonly track?: (cell: (CellCheckpoints & { flush(): void }) | undefined) => void;
+}
+
+/**
+ * Runs one task in this process (the worker pool runs the same); `keepWeights` collects a
+ * trained model's final weights; with `checkpoints` the cell continues from its checkpoint
+ * and leaves new ones.
+ */
+export async function runTask(ctx: CellContext, task: Task, keepWeights = false, checkpoints?: TaskCheckpoints): Promise<Outcome> {
   const start = performance.now();
   const seconds = () => (performance.now() - start) / 1000;
   let weights: Float32Array[] | undefined;
@@ -122,16 +137,27 @@ export async function runTask(ctx: CellContext, task: Task, keepWeights = false)
     stages[stage] = Math.round(now - last) / 1000;
     last = now;
   };
+  const cell = checkpoints ? cellCheckpoints(checkpoints, keyOf(task.phase, task.key)) : undefined;
+  checkpoints?.track?.(cell);
   const context: CellContext = {
     ...ctx,
     lap,
+    ...(cell ? { checkpoints: cell } : {}),
     ...(keepWeights ? { keepWeights: (w: readonly Float32Array[]) => (weights = w.map((t) => Float32Array.from(t))) } : {}),
   };
   try {
     const result = await phaseNamed(task.phase).run(context, task.key, task.input);
-    return { result, seconds: seconds(), ...(Object.keys(stages).length ? { stages } : {}), ...(weights ? { weights } : {}) };
+    return {
+      result,
+      seconds: seconds(),
+      ...(Object.keys(stages).length ? { stages } : {}),
+      ...(cell?.resumedFrom !== undefined ? { resumedFrom: cell.resumedFrom } : {}),
+      ...(weights ? { weights } : {}),
+    };
   } catch (e) {
     return { error: e instanceof Error ? (e.stack ?? e.message) : String(e), seconds: seconds() };
+  } finally {
+    checkpoints?.track?.(undefined);
   }
 }
 

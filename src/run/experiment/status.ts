@@ -2,8 +2,9 @@
 // the cells stored per phase, those still to run (later phases are planned only once the
 // earlier ones finish), failures, attempts, and whether a writer holds it now.
 import { readManifest, type RunManifest } from './manifest.ts';
-import { recordId, RunStore } from './store.ts';
-import { missingTasks } from './run.ts';
+import { keyOf, recordId, RunStore } from './store.ts';
+import { missingTasks, taskLabel } from './run.ts';
+import { listCheckpoints } from './checkpoints.ts';
 import { PHASES } from './phases/index.ts';
 import { lockHolder, type Owner } from './lock.ts';
 
@@ -15,6 +16,23 @@ export interface RunStatus {
   readonly writer?: Owner;
   /** Nothing left to run and no failure. */
   readonly complete: boolean;
+  /** Cells not stored that have a checkpoint: where their training stands (running now, or stopped there). */
+  readonly checkpointed: readonly {
+    readonly phase: string;
+    readonly cell: string;
+    readonly step: number;
+    readonly total?: number;
+    /** Training had finished (the cell was evaluating). */
+    readonly trained: boolean;
+    readonly savedAt: string;
+  }[];
+  /**
+   * Seconds the cells still to run would take (those planned so far: later phases are planned
+   * when earlier ones finish) at the measured mean duration of each phase's stored cells, a
+   * checkpointed cell's trained share counted done, spread over the last attempt's workers;
+   * null while a phase with cells to run has none stored to measure.
+   */
+  readonly etaSeconds: number | null;
 }
 
 export function runStatus(dir: string): RunStatus {
@@ -30,5 +48,52 @@ export function runStatus(dir: string): RunStatus {
     return { name: p.name, stored: mine.filter((r) => r.kind === 'result').length, failed: failed.length, todo: todo.filter((t) => t.phase === p.name).length };
   }).filter((p) => p.stored + p.failed + p.todo > 0);
   const writer = lockHolder(dir);
-  return { manifest, phases, ...(writer ? { writer } : {}), complete: todo.length === 0 && phases.every((p) => p.failed === 0) };
+  const headers = new Map(
+    listCheckpoints(dir)
+      .filter((c) => c.identity === manifest.identity)
+      .map((c) => [c.cell, c]),
+  );
+  const checkpointed = todo.flatMap((t) => {
+    const c = headers.get(keyOf(t.phase, t.key));
+    return c
+      ? [
+          {
+            phase: t.phase,
+            cell: taskLabel(suite, t),
+            step: c.step,
+            ...(c.total !== undefined ? { total: c.total } : {}),
+            trained: c.trained,
+            savedAt: c.savedAt,
+          },
+        ]
+      : [];
+  });
+  let eta: number | null = 0;
+  for (const p of PHASES) {
+    const left = todo.filter((t) => t.phase === p.name);
+    if (!left.length) continue;
+    const timed = records.filter((r) => r.kind === 'result' && r.phase === p.name && r.seconds !== undefined && r.resumedFrom === undefined);
+    if (!timed.length) {
+      eta = null;
+      break;
+    }
+    const mean = timed.reduce((a, r) => a + r.seconds!, 0) / timed.length;
+    // The share of a cell's time its training takes (the rest is evaluation), from the stages recorded.
+    const staged = timed.filter((r) => r.kind === 'result' && r.stages?.train !== undefined);
+    const trainShare = staged.length
+      ? staged.reduce((a, r) => a + (r.kind === 'result' ? r.stages!.train! / Math.max(r.seconds!, 1e-9) : 0), 0) / staged.length
+      : 1;
+    const done = checkpointed
+      .filter((c) => c.phase === p.name)
+      .reduce((a, c) => a + trainShare * (c.trained ? 1 : c.total ? Math.min(1, c.step / c.total) : 0), 0);
+    eta += ((left.length - done) * mean) / Math.max(1, Math.min(left.length, manifest.timings.workers));
+  }
+  return {
+    manifest,
+    phases,
+    ...(writer ? { writer } : {}),
+    complete: todo.length === 0 && phases.every((p) => p.failed === 0),
+    checkpointed,
+    etaSeconds: eta === null ? null : Math.round(eta),
+  };
 }

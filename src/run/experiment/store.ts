@@ -27,6 +27,8 @@ export type CellRecord =
       readonly seconds?: number;
       /** Seconds per stage (setup, train, evaluate), for the benchmarks; absent in older records. */
       readonly stages?: Readonly<Record<string, number>>;
+      /** The training step this attempt continued from (the cell's checkpoint); absent when it started at step 0. */
+      readonly resumedFrom?: number;
       readonly weights?: WeightsRef;
     }
   | { readonly kind: 'failure'; readonly phase: string; readonly key: CellKey; readonly error: string; readonly seconds?: number };

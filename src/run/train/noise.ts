@@ -20,6 +20,16 @@ export class StepNoise {
     this.buffers = net.noise.map((z) => new Float32Array(batchSize * size(z.shape)));
   }
 
+  /** Where every stream is, for a checkpoint. */
+  get positions(): (readonly [number, number, number, number])[] {
+    return this.streams.map((s) => s.position);
+  }
+
+  set positions(p: readonly (readonly [number, number, number, number])[]) {
+    if (p.length !== this.streams.length) throw new Error(`StepNoise: ${p.length} stream positions for ${this.streams.length} streams`);
+    p.forEach((q, i) => (this.streams[i]!.position = q));
+  }
+
   /** The masks for a step of `n` examples (views reused by the next call). */
   next(n: number): Float32Array[] {
     return this.net.noise.map((z, i) => {

@@ -5,6 +5,8 @@ import type { Network } from '../../core/model/network.ts';
 import type { Split } from '../../core/data/dataset.ts';
 import { BatchLoader } from '../../core/data/batches.ts';
 import { createOptimizer } from '../../core/optim/registry.ts';
+import type { OptimizerState } from '../../core/optim/optimizer.ts';
+import { StateNotCapturable } from '../../core/optim/state.ts';
 import { constant, scheduledLr, type Schedule } from '../../core/optim/schedule.ts';
 import { createRng } from '../../core/util/rng.ts';
 import { StepNoise } from './noise.ts';
@@ -31,6 +33,49 @@ export interface TrainOptions {
   readonly transform?: BatchTransform;
   /** Sharpness-aware minimisation around the optimizer: a second gradient per step, at the perturbed weights. */
   readonly sam?: SamOptions;
+  /** Snapshots of the whole training state between steps (mid-cell checkpoints), and the one to continue from. */
+  readonly snapshots?: Snapshots;
+}
+
+/**
+ * Everything a later process needs to continue training exactly where it stood after a step:
+ * the weights where gradients are taken, the optimizer's state, the positions of the seeded
+ * streams that carry over between steps (dropout masks; the batch order is re-drawn from the
+ * seed, and every other stream is drawn per step), and what the result accumulates.
+ */
+export interface TrainState {
+  /** Steps taken. */
+  readonly step: number;
+  /** The epoch of the last step (1-based). */
+  readonly epoch: number;
+  /** The running sums of the epoch's loss (over `seen` examples). */
+  readonly lossSum: number;
+  readonly seen: number;
+  readonly finalTrainLoss: number;
+  readonly gradientEvaluations: number;
+  readonly steps: readonly StepRecord[];
+  /** Parameters, then buffers. */
+  readonly weights: readonly Float32Array[];
+  readonly optimizer: OptimizerState;
+  readonly noise: readonly (readonly [number, number, number, number])[];
+}
+
+export interface Snapshots {
+  /** A snapshot to continue from. */
+  readonly from?: TrainState;
+  /** Asked after every step but the last: whether to take a snapshot now. */
+  due(): boolean;
+  save(state: TrainState): Promise<void> | void;
+  /** Asked after every step but the last: whether to stop (a snapshot is taken first, then `train` throws TrainingStopped). */
+  stopping(): boolean;
+}
+
+/** Training stopped at a snapshot because the run is being interrupted. */
+export class TrainingStopped extends Error {
+  constructor(readonly step: number) {
+    super(`training stopped at step ${step} (checkpointed)`);
+    this.name = 'TrainingStopped';
+  }
 }
 
 export interface StepRecord {
@@ -73,8 +118,10 @@ export interface TrainResult {
 
 export async function train(net: Network, data: Split, o: TrainOptions): Promise<TrainResult> {
   const optimizer = createOptimizer(o.optimizer, o.optimizerOptions ?? {});
-  const initial = o.initial ?? net.initWeights(o.seed);
+  const from = o.snapshots?.from;
+  const initial = from?.weights ?? o.initial ?? net.initWeights(o.seed);
   const p = net.params.length;
+  if (initial.length !== p + net.buffers.length) throw new Error(`train: ${initial.length} weight tensors for a network of ${p + net.buffers.length}`);
   // The optimizer's own copy (in its WebAssembly arena for SGD/Adam), so that steps update
   // the parameters where they live; the caller's initial weights are never written.
   const params = optimizer.adopt(
@@ -82,6 +129,7 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
     net.params.map((s) => s.shape),
     net.roles,
   );
+  if (from) optimizer.loadState(from.optimizer);
   let buffers: Float32Array[] = initial.slice(p).map((b) => Float32Array.from(b));
   // Gradients are taken at `weights()`; what the run hands on (checkpoints, epochs, the
   // result) is the optimizer's evaluation point, the same weights except for schedule-free,
@@ -95,14 +143,19 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
   const noise = new StepNoise(net, o.seed, o.batchSize);
   const total = o.epochs * loader.batchesPerEpoch;
-  const steps: StepRecord[] = [];
-  let finalTrainLoss = Number.NaN;
-  let t = 0;
-  let gradientEvaluations = 0;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    let lossSum = 0;
-    let seen = 0;
-    for (const batch of loader.epoch()) {
+  const steps: StepRecord[] = from ? [...from.steps] : [];
+  let finalTrainLoss = from?.finalTrainLoss ?? Number.NaN;
+  let t = from?.step ?? 0;
+  let gradientEvaluations = from?.gradientEvaluations ?? 0;
+  const startEpoch = from?.epoch ?? 1;
+  if (from) noise.positions = from.noise;
+  let capturable = true;
+  for (let e = 1; e < startEpoch; e++) loader.skipEpoch();
+  for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
+    const resumed = from !== undefined && epoch === startEpoch;
+    let lossSum = resumed ? from.lossSum : 0;
+    let seen = resumed ? from.seen : 0;
+    for (const batch of loader.epoch(resumed ? from.step - (startEpoch - 1) * loader.batchesPerEpoch : 0)) {
       const x = o.transform ? await o.transform(batch.x, labelsOf(batch.y, batch.n), batch.n, weights(), t + 1) : batch.x;
       const masks = noise.next(batch.n);
       const step = await net.trainStep(weights(), x, batch.y, batch.n, masks);
@@ -154,6 +207,35 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       seen += batch.n;
       const last = t === total || t === o.stopAtStep;
       if (o.onCheckpoint && o.checkpointEvery && (t % o.checkpointEvery === 0 || last)) await o.onCheckpoint(t, epoch, await evaluated());
+      const snap = o.snapshots;
+      if (snap && !last) {
+        const stopping = snap.stopping();
+        let optimizerState: OptimizerState | undefined;
+        if (capturable && (stopping || snap.due()))
+          try {
+            optimizerState = optimizer.saveState();
+          } catch (e) {
+            // A suite's own optimizer whose state is not data: this cell trains on without checkpoints.
+            if (!(e instanceof StateNotCapturable)) throw e;
+            capturable = false;
+          }
+        if (optimizerState) {
+          const state: TrainState = {
+            step: t,
+            epoch,
+            lossSum,
+            seen,
+            finalTrainLoss,
+            gradientEvaluations,
+            steps,
+            weights: weights(),
+            optimizer: optimizerState,
+            noise: noise.positions,
+          };
+          await snap.save(state);
+        }
+        if (stopping) throw new TrainingStopped(t);
+      }
       if (t === o.stopAtStep) return { weights: await evaluated(), steps, diverged: null, finalTrainLoss: lossSum / seen, gradientEvaluations };
     }
     finalTrainLoss = lossSum / seen;

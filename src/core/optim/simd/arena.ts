@@ -21,14 +21,14 @@ export class Arena {
     return this.kernels.memory;
   }
 
-  /** `n` zeroed floats (padded to a multiple of 4). */
-  alloc(n: number): Region {
+  /** `n` zeroed floats (padded to a multiple of 4); `scratch`: staging space, overwritten before every read (not state). */
+  alloc(n: number, scratch = false): Region {
     const bytes = Math.ceil(n / 4) * 16;
     const offset = this.used;
     this.used += bytes;
     const need = Math.ceil(this.used / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (need > 0) this.memory.grow(need);
-    return new Region(this, offset, n);
+    return new Region(this, offset, n, scratch);
   }
 }
 
@@ -42,6 +42,8 @@ export class Region {
     readonly offset: number,
     /** Floats in use (the kernels process the padded length). */
     readonly length: number,
+    /** Staging space (a gradient copied in before each kernel call): a checkpoint leaves it out. */
+    readonly scratch = false,
   ) {
     this.cached = new Float32Array(arena.memory.buffer, offset, length);
   }
@@ -66,7 +68,7 @@ export interface SimdState {
 
 /** A tensor's state in a fresh arena: p and g, then `regions` (name -> floats; 0 for an absent one). */
 export function simdState<K extends string>(arena: Arena, n: number, regions: Readonly<Record<K, number>>): SimdState & Record<K, Region | null> {
-  const state: Record<string, unknown> = { arena, p: arena.alloc(n), g: arena.alloc(n) };
+  const state: Record<string, unknown> = { arena, p: arena.alloc(n), g: arena.alloc(n, true) };
   for (const [k, size] of Object.entries<number>(regions)) state[k] = size > 0 ? arena.alloc(size) : null;
   return state as SimdState & Record<K, Region | null>;
 }

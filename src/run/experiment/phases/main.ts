@@ -6,7 +6,7 @@
 import type { Phase } from '../phase.ts';
 import type { CellKey } from '../grid.ts';
 import { gridCells, shardCells, armId } from '../grid.ts';
-import { train, type Divergence, type StepRecord } from '../../train/train.ts';
+import type { Divergence, StepRecord } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
 import { classCounts, evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
 import { galleryIndices } from '../../../measure/metrics/gallery.ts';
@@ -20,7 +20,7 @@ import { gradientOracle, memoizeFor } from '../../../measure/metrics/gradient-or
 import { inputGradientNorms, type InputGradientNorms } from '../../../measure/metrics/input-gradients.ts';
 import { summarize, type Summary } from '../../../measure/metrics/summary.ts';
 import type { Network } from '../../../core/model/network.ts';
-import { armSetup, limitSplit, validationSplit } from './shared.ts';
+import { armSetup, limitSplit, trainCell, validationSplit } from './shared.ts';
 import { tunedChoices } from './tune.ts';
 import { FAMILY, INPUT_GRAD_STATS, M, STATS, stageMetric, statName } from '../../../measure/metrics/catalog.ts';
 import { getPerturbation } from '../../../measure/perturb/registry.ts';
@@ -119,16 +119,22 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const testSplit = limitSplit(dataset.test, suite.testLimit);
     const validation: Checkpoint[] = [];
     const perEpoch = Math.ceil(trainSplit.count / suite.batchSize);
-    const result = await train(net, trainSplit, {
-      ...setup.training(key.seed),
-      checkpointEvery: holdOut ? Math.max(1, Math.round(perEpoch / checkpointsPerEpoch(suite))) : undefined,
-      onCheckpoint: holdOut
-        ? async (step, epoch, weights) => {
-            const s = await evaluate(net, weights, holdOut.validation);
-            validation.push({ step, epoch, accuracy: s.accuracy, loss: s.loss });
-          }
-        : undefined,
-    });
+    const result = await trainCell(
+      ctx,
+      net,
+      trainSplit,
+      {
+        ...setup.training(key.seed),
+        checkpointEvery: holdOut ? Math.max(1, Math.round(perEpoch / checkpointsPerEpoch(suite))) : undefined,
+        onCheckpoint: holdOut
+          ? async (step, epoch, weights) => {
+              const s = await evaluate(net, weights, holdOut.validation);
+              validation.push({ step, epoch, accuracy: s.accuracy, loss: s.loss });
+            }
+          : undefined,
+      },
+      { get: () => validation, set: (v: Checkpoint[]) => validation.splice(0, validation.length, ...v) },
+    );
     ctx.lap?.('train');
     const every = suite.stepLogEvery;
     const steps = result.steps.filter((s, i) => s.step === 1 || s.step % every === 0 || i === result.steps.length - 1);

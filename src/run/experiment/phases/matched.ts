@@ -10,12 +10,11 @@ import type { CellKey } from '../grid.ts';
 import { armId, gridCells } from '../grid.ts';
 import type { Suite } from '../suite.ts';
 import type { CellRecord } from '../store.ts';
-import { train } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
 import { evaluateSweeps, nonFiniteProblem, type SweepPoint } from '../../../measure/metrics/robustness.ts';
 import { gradientOracle, memoizeFor } from '../../../measure/metrics/gradient-oracle.ts';
 import { mean } from '../../../measure/metrics/summary.ts';
-import { armSetup, limitSplit, validationSplit } from './shared.ts';
+import { armSetup, limitSplit, trainCell, validationSplit } from './shared.ts';
 import { main } from './main.ts';
 import { tunedChoices } from './tune.ts';
 import { M } from '../../../measure/metrics/catalog.ts';
@@ -99,14 +98,20 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     const split = validationSplit(suite, dataset);
     const test = limitSplit(dataset.test, suite.testLimit);
     let epoch = 0;
-    const r = await train(net, split.train, {
-      ...setup.training(key.seed),
-      stopAtStep: key.step,
-      checkpointEvery: key.step,
-      onCheckpoint: (_step, e) => {
-        epoch = e;
+    const r = await trainCell(
+      ctx,
+      net,
+      split.train,
+      {
+        ...setup.training(key.seed),
+        stopAtStep: key.step,
+        checkpointEvery: key.step,
+        onCheckpoint: (_step, e) => {
+          epoch = e;
+        },
       },
-    });
+      { get: () => epoch, set: (e: number) => (epoch = e) },
+    );
     const val = await evaluate(net, r.weights, split.validation);
     const oracle = memoizeFor(gradientOracle(net, r.weights), test.images);
     const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);

@@ -8,7 +8,7 @@ import type { Suite } from '../suite.ts';
 import type { CellContext } from '../phase.ts';
 import { findArm, type Arm, type ArmKey } from '../grid.ts';
 import { batchTransform } from '../../train/regimes.ts';
-import type { TrainOptions } from '../../train/train.ts';
+import { train, type TrainOptions, type TrainResult, type TrainState } from '../../train/train.ts';
 import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 export function limitSplit(split: Split, limit: number | undefined): Split {
@@ -73,4 +73,51 @@ export function armSetup(ctx: CellContext, key: ArmKey, lr?: number): ArmSetup {
       sam: arm.entry.sam,
     }),
   };
+}
+
+/** What a cell's checkpoint holds: training's state (or its finished result) and the phase's own. */
+interface CellState<E> {
+  readonly train?: TrainState;
+  readonly result?: TrainResult;
+  readonly extra?: E;
+}
+
+/**
+ * Trains for a cell through its checkpoints (CellContext.checkpoints): continues from the
+ * last one, leaves new ones as it goes, and keeps the finished training for the stop that
+ * may come while the cell evaluates. `extra` is the phase's own state beside training's (the
+ * main phase's validation accuracies), read when a checkpoint is saved and given back when
+ * one is loaded. Without checkpoints it is `train` itself.
+ */
+export async function trainCell<E>(
+  ctx: CellContext,
+  net: Network,
+  split: Split,
+  options: TrainOptions,
+  extra?: { get(): E; set(value: E): void },
+): Promise<TrainResult> {
+  const c = ctx.checkpoints;
+  if (!c) return train(net, split, options);
+  const saved = c.load() as CellState<E> | undefined;
+  if (saved?.extra !== undefined) extra?.set(saved.extra);
+  if (saved?.result) return saved.result;
+  const total = Math.min(options.stopAtStep ?? Number.POSITIVE_INFINITY, options.epochs * Math.ceil(split.count / options.batchSize));
+  c.training = true;
+  let result: TrainResult;
+  try {
+    result = await train(net, split, {
+      ...options,
+      snapshots: {
+        ...(saved?.train ? { from: saved.train } : {}),
+        due: c.due,
+        stopping: c.stopping,
+        save: (state) => c.save({ train: state, extra: extra?.get() } satisfies CellState<E>, { step: state.step, total, trained: false }),
+      },
+    });
+  } finally {
+    c.training = false;
+  }
+  // Nothing trained (a pretrained model evaluated as it is): nothing worth keeping.
+  if (result.steps.length > 0) c.hold({ result, extra: extra?.get() } satisfies CellState<E>, { step: result.steps.length, total, trained: true });
+  return result;
 }

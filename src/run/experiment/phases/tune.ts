@@ -7,14 +7,13 @@ import { phaseResults } from '../phase.ts';
 import type { CellKey } from '../grid.ts';
 import { suiteArms } from '../grid.ts';
 import type { Suite } from '../suite.ts';
-import { train } from '../../train/train.ts';
 import { evaluate } from '../../../measure/metrics/evaluate.ts';
 import { optimizerDefinition } from '../../../core/optim/registry.ts';
 import { chooseLearningRate, lrGrid, type TuneChoice } from '../../tune/choose.ts';
 import { formatNumber } from '../../../core/util/number-format.ts';
 import { armId, type ArmKey } from '../grid.ts';
 import type { CellRecord } from '../store.ts';
-import { armSetup, validationSplit } from './shared.ts';
+import { armSetup, trainCell, validationSplit } from './shared.ts';
 import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 export interface TuneKey extends CellKey {
@@ -53,7 +52,7 @@ export const tune: Phase<TuneKey, TuneResult, null> = {
     const { suite, dataset } = ctx;
     const setup = armSetup(ctx, key, key.lr);
     const split = validationSplit(suite, dataset);
-    const r = await train(setup.net, split.train, setup.training(key.seed));
+    const r = await trainCell(ctx, setup.net, split.train, setup.training(key.seed));
     if (r.diverged) return { diverged: true, valAccuracy: Number.NaN, valLoss: Number.NaN };
     const s = await evaluate(setup.net, r.weights, split.validation);
     return { diverged: false, valAccuracy: s.accuracy, valLoss: s.loss };
