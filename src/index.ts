@@ -31,7 +31,7 @@ export {
   type UpdateArgs,
 } from './core/optim/define.ts';
 export { checkTrajectory, replayTrajectory, TRAJECTORY_FORMAT, type Trajectory, type CheckResult, type Tolerance } from './core/optim/trajectory.ts';
-export type { Optimizer, OptimizerDefinition, OptimizerState, Options, TensorRole } from './core/optim/optimizer.ts';
+export type { Optimizer, OptimizerDefinition, OptimizerState, Options, TensorRole, TrainingLoop } from './core/optim/optimizer.ts';
 export { scheduledLr, type Schedule } from './core/optim/schedule.ts';
 export { Network, type NetworkOptions } from './core/model/network.ts';
 export { importOnnxFile, SUPPORTED_OPS, type ImportedModel } from './core/model/import/import.ts';

@@ -360,9 +360,11 @@ class SophiaG(torch.optim.Optimizer):
                 param.addcmul_(exp_avg.sign(), ratio, value=-lr)
 
 
-def sophia_fixture(case, options, torch_options, seed, k, batch):
+def sophia_fixture(case, options, torch_options, seed, k, batch, clip=0.0, sampled_scale=0.05):
     """SophiaG stepped through the fixture gradients; after every k-th step a fresh
-    'sampled-label' gradient goes through update_hessian, as train_sophiag.py does."""
+    'sampled-label' gradient goes through update_hessian, as train_sophiag.py does; with
+    `clip`, both gradients first through torch.nn.utils.clip_grad_norm_(params, clip), as
+    train_sophiag.py clips them (grad_clip = 1.0)."""
     gen = torch.Generator().manual_seed(seed)
     params = [torch.randn(s, generator=gen, dtype=torch.float32) for s in SHAPES]
     initial = [values(p) for p in params]
@@ -373,12 +375,16 @@ def sophia_fixture(case, options, torch_options, seed, k, batch):
     for step in range(STEPS):
         for p, g in zip(params, grads[step]):
             p.grad = g.clone()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step(bs=batch)
         trajectory.append([values(p) for p in params])
         if (step + 1) % k == 0:
-            sampled = [torch.randn(s, generator=gen) * 0.05 for s in SHAPES]
+            sampled = [torch.randn(s, generator=gen) * sampled_scale for s in SHAPES]
             for p, g in zip(params, sampled):
                 p.grad = g.clone()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(params, clip)
             opt.update_hessian()
             curvature[str(step + 1)] = [values(g) for g in sampled]
     fixture = {
@@ -387,6 +393,7 @@ def sophia_fixture(case, options, torch_options, seed, k, batch):
         'shapes': [list(s) for s in SHAPES], 'initial': initial,
         'grads': [[values(g) for g in step] for step in grads], 'params': trajectory,
         'curvature': curvature, 'batch': batch,
+        **({'clip': clip} if clip else {}),
     }
     with open(os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'optim', f'{case}.json'), 'w') as f:
         json.dump(fixture, f, separators=(',', ':'))
@@ -461,6 +468,8 @@ def main():
     sophia_fixture('sophia-default', {}, {}, 2100, 10, 128)
     sophia_fixture('sophia-k3-wd', {'lr': 0.01, 'betas': [0.9, 0.95], 'rho': 0.1, 'weightDecay': 0.01, 'hessianInterval': 3},
                    {'lr': 0.01, 'betas': (0.9, 0.95), 'rho': 0.1, 'weight_decay': 0.01}, 2101, 3, 64)
+    # The authors' loop: both gradients clipped to norm 1.0 (the fixture's gradients are larger).
+    sophia_fixture('sophia-authors-clip', {'lr': 0.01, 'hessianInterval': 4}, {'lr': 0.01}, 2102, 4, 32, clip=1.0, sampled_scale=0.5)
     for k, (case, name, cls, options, torch_options) in enumerate(CASES):
         write_fixture(case, name, cls, options, torch_options, 2000 + k, SOURCES[name], MUON_SHAPES if name == 'muon' else SHAPES)
     print(f'wrote {len(CASES)} fixtures')

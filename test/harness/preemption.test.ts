@@ -73,6 +73,9 @@ describe('SIGTERM part-way through a CNN cell', () => {
     expect(status.stdout).toContain(`stopped  adam/seed 0: step ${stop!.step} of 160 (checkpoint ${stop!.savedAt})`);
     const json = JSON.parse((await cli(['status', dir, '--json'])).stdout);
     expect(json.checkpointed).toEqual([{ phase: 'main', cell: 'adam/seed 0', step: stop!.step, total: 160, trained: false, savedAt: stop!.savedAt }]);
+    // No cell is stored yet to time the rest by.
+    expect(json.etaSeconds).toBeNull();
+    expect(status.stdout).toContain('time left unknown until a cell of each remaining phase is stored');
 
     const resumed = await cli(['run', '--resume', dir]);
     expect(resumed.code, resumed.stderr).toBe(0);

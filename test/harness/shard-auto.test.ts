@@ -99,6 +99,17 @@ describe('--shard auto through the command line', () => {
       expect((await cli(['merge', base, '--out', merged])).code).toBe(0);
       for (const f of FILES) expect(readFileSync(join(merged, f), 'utf8'), f).toBe(readFileSync(join(whole, f), 'utf8'));
       if (engine !== 'kubernetes') return;
+      // `status` of the folder: each shard, then the folder's line; JSON per shard.
+      const status = await cli(['status', base]);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain(`${join(base, 'shard-1')}: suite "smoke", shard 1/2`);
+      expect(status.stdout).toContain(`${base}: 2 shard(s), 2 complete; merge them with optrobust merge ${base} --out MERGED`);
+      const json = JSON.parse((await cli(['status', base, '--json'])).stdout);
+      expect(json).toMatchObject({ dir: base, complete: true, etaSeconds: 0 });
+      expect(json.shards.map((x: { shard: unknown }) => x.shard)).toEqual([
+        { index: 1, count: 2 },
+        { index: 2, count: 2 },
+      ]);
       // The engine requeues a task with the same command line: its shard continues (here: nothing left to run).
       const again = await cli([...SMOKE, '--shard', 'auto/2', '--out', base], undefined, { ...CLEAR, ...env(1) });
       expect(again.code, again.stderr).toBe(0);

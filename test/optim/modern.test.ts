@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { clipGradNorm } from '../../src/core/optim/clip.ts';
 import { createOptimizer } from '../../src/core/optim/registry.ts';
 import { orthogonalise } from '../../src/core/optim/newton-schulz.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
@@ -302,16 +303,18 @@ describe('sophia', () => {
     expect(tail).toBeLessThan(head * 0.8);
   });
 
-  it(
-    "samples the curvature labels from the training-mode forward pass, as the authors' loop does: with dropout, " + 'train() is the loop written by hand',
-    async () => {
+  for (const authors of [true, false])
+    it(`samples the curvature labels from the training-mode forward pass, with dropout: train() is the loop written by hand (${
+      authors ? "the authors' loop: both gradients clipped to norm 1, the estimate on a fresh batch" : "no clipping, the step's own batch"
+    })`, async () => {
       const ds = loadDataset('fashion-mnist-subset');
       const data = { images: ds.train.images.subarray(0, 256 * 784), labels: ds.train.labels.subarray(0, 256), count: 256 };
       const net = new Network({ kind: 'mlp', hidden: [16], dropout: 0.5 }, ds.shape, 10);
-      const options = { lr: 3e-3, hessianInterval: 2 };
+      const options = { lr: 3e-3, hessianInterval: 2, ...(authors ? {} : { gradClip: 0, freshCurvatureBatch: false }) };
       const result = await train(net, data, { seed: 2, epochs: 1, batchSize: 64, optimizer: 'sophia', optimizerOptions: options });
-      // By hand: the step's masks for the step and for the estimate; labels drawn from softmax of
-      // the logits of the training forward at the new weights (inverse CDF in float64).
+      // By hand: labels drawn from softmax of the logits of the training forward at the new
+      // weights (inverse CDF in float64), on the step's batch and masks or on 64 examples drawn
+      // uniformly with replacement from the stream (seed, "sophia-batch:t") with masks of their own.
       const opt = createOptimizer('sophia', options);
       const params = opt.adopt(
         net.initWeights(2),
@@ -321,17 +324,30 @@ describe('sophia', () => {
       const noise = new StepNoise(net, 2, 64);
       let t = 0;
       let differs = 0;
+      let clipped = 0;
       for (const batch of loader.epoch()) {
         const masks = noise.next(batch.n);
         const step = await net.trainStep(params, batch.x, batch.y, batch.n, masks);
+        if (authors) clipped += clipGradNorm(step.grads, 1) > 1 ? 1 : 0;
         await opt.stepAsync(params, step.grads);
         t++;
         if (!opt.curvatureDue) continue;
-        const logits = (await net.trainStep(params, batch.x, batch.y, batch.n, masks)).logits;
-        const evalLogits = await net.predict(params, batch.x, batch.n);
+        let x = batch.x;
+        let n = batch.n;
+        let m = masks;
+        if (authors) {
+          const pick = createRng(2, `sophia-batch:${t}`);
+          const rows = Array.from({ length: 64 }, () => Math.floor(pick() * 256));
+          x = new Float32Array(64 * 784);
+          rows.forEach((r, k) => x.set(data.images.subarray(r * 784, r * 784 + 784), k * 784));
+          n = 64;
+          m = new StepNoise(net, 2, 64, `sophia-dropout:${t}`).next(64);
+        }
+        const logits = (await net.trainStep(params, x, new BigInt64Array(n), n, m)).logits;
+        const evalLogits = await net.predict(params, x, n);
         differs += logits.some((v, i) => v !== evalLogits[i]) ? 1 : 0;
         const rng = createRng(2, `sophia:${t}`);
-        const sampled = BigInt64Array.from({ length: batch.n }, (_, i) => {
+        const sampled = BigInt64Array.from({ length: n }, (_, i) => {
           const row = Array.from(logits.subarray(i * 10, i * 10 + 10));
           const e = row.map((v) => Math.exp(v - Math.max(...row)));
           let u = rng() * e.reduce((a, b) => a + b, 0);
@@ -339,10 +355,12 @@ describe('sophia', () => {
           while (c < 9 && u >= e[c]!) u -= e[c++]!;
           return BigInt(c);
         });
-        opt.absorbCurvature((await net.trainStep(params, batch.x, sampled, batch.n, masks)).grads, 64);
+        const curvature = (await net.trainStep(params, x, sampled, n, m)).grads;
+        if (authors) clipGradNorm(curvature, 1);
+        opt.absorbCurvature(curvature, 64);
       }
       expect(differs, 'dropout makes the training forward differ from evaluation').toBeGreaterThan(0);
+      if (authors) expect(clipped, 'some steps were clipped').toBeGreaterThan(0);
       result.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(params[i]!)));
-    },
-  );
+    });
 });

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOptimizer } from '../../src/core/optim/registry.ts';
+import { clipGradNorm } from '../../src/core/optim/clip.ts';
 import { expectEvery } from '../helpers/expect-every.ts';
 
 interface Fixture {
@@ -22,6 +23,8 @@ interface Fixture {
   /** Sophia: sampled-label gradients absorbed after the given (1-based) steps, over `batch` examples. */
   curvature?: Record<string, number[][]>;
   batch?: number;
+  /** Sophia's authors' loop: both gradients through clip_grad_norm_ with this norm first. */
+  clip?: number;
 }
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'optim');
@@ -51,20 +54,18 @@ async function replay(f: Fixture): Promise<number> {
         worst = Math.max(worst, Math.abs(v - ref) / (ATOL + RTOL * Math.abs(ref)));
       }),
     );
+  const clipped = (gs: number[][]) => {
+    const arrays = gs.map((g) => Float32Array.from(g));
+    if (f.clip) clipGradNorm(arrays, f.clip);
+    return arrays;
+  };
   for (const [k, step] of f.grads.entries()) {
-    await opt.stepAsync(
-      params,
-      step.map((g) => Float32Array.from(g)),
-    );
+    await opt.stepAsync(params, clipped(step));
     compare(params, f.params[k]!);
     const sampled = f.curvature?.[String(k + 1)];
     if (opt.curvatureDue !== (sampled !== undefined))
       throw new Error(`${f.case}: curvature due after step ${k + 1}: ${opt.curvatureDue}, the fixture ${sampled !== undefined}`);
-    if (sampled)
-      opt.absorbCurvature(
-        sampled.map((g) => Float32Array.from(g)),
-        f.batch!,
-      );
+    if (sampled) opt.absorbCurvature(clipped(sampled), f.batch!);
     if (f.evaluation) compare(opt.evaluationParams(params), f.evaluation[k]!);
   }
   return worst;
@@ -99,6 +100,8 @@ describe('optimizers match torch.optim trajectories', () => {
       fixtures.filter((f) => f.optimizer.startsWith('schedulefree')),
       (f) => f.evaluation?.length === f.grads.length,
     );
+    // Sophia-G's authors' loop (clipping both gradients) has its own fixture.
+    expect(fixtures.some((f) => f.optimizer === 'sophia' && f.clip === 1)).toBe(true);
     // Muon's fixtures hold a matrix, a vector, a convolution kernel and a tall matrix.
     for (const f of fixtures.filter((x) => x.optimizer === 'muon')) expect(f.shapes.map((s) => s.length)).toEqual([2, 1, 4, 2]);
   });

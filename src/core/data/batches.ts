@@ -51,3 +51,19 @@ export class BatchLoader {
     permutation(this.split.count, this.rng);
   }
 }
+
+/**
+ * A batch of `size` examples drawn uniformly with replacement (as a language-model loader's
+ * random offsets are, torch.randint): Sophia-G's fresh curvature batch. Fresh arrays.
+ */
+export function randomBatch(split: Split, size: number, rng: Rng): Batch {
+  const d = split.images.length / split.count;
+  const x = new Float32Array(size * d);
+  const y = new BigInt64Array(size);
+  for (let k = 0; k < size; k++) {
+    const idx = Math.floor(rng() * split.count);
+    x.set(split.images.subarray(idx * d, idx * d + d), k * d);
+    y[k] = BigInt(split.labels[idx]!);
+  }
+  return { x, y, n: size };
+}

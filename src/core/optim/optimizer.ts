@@ -86,6 +86,16 @@ export interface OptimizerDefinition<O extends Options, S> {
     due(o: O, t: number): boolean;
     absorb(grads: readonly Float32Array[], states: readonly S[], o: O, batch: number): void;
   };
+  /** What the authors' training loop does beyond the update (Sophia-G's), from the options. */
+  loop?(o: O): TrainingLoop;
+}
+
+/** What a trainer does around an optimizer's steps, as its authors' loop does it. */
+export interface TrainingLoop {
+  /** The global L2 norm the step's gradient (and a curvature estimate's) is clipped to (clip_grad_norm_); 0: none. */
+  readonly clip: number;
+  /** Whether a curvature estimate is taken on a fresh batch drawn from the training set rather than on the step's own. */
+  readonly freshCurvatureBatch: boolean;
 }
 
 export interface Optimizer {
@@ -109,6 +119,8 @@ export interface Optimizer {
   evaluationParams(params: readonly Float32Array[]): readonly Float32Array[];
   /** After a step: whether the optimizer wants a sampled-label gradient now (`absorbCurvature`). */
   readonly curvatureDue: boolean;
+  /** What the trainer does around the steps (its authors' loop: gradient clipping, a fresh curvature batch). */
+  readonly loop: TrainingLoop;
   /** Hands the optimizer the gradient of the batch-mean loss on labels sampled from the model's predictions over `batch` examples. */
   absorbCurvature(grads: readonly Float32Array[], batch: number): void;
   /** Σ(Δp)² of each tensor in the last step (per-layer diagnostics). */
@@ -207,6 +219,7 @@ export function instantiate<O extends Options, S>(def: OptimizerDefinition<O, S>
   return {
     name: def.name,
     options: o,
+    loop: def.loop?.(o) ?? { clip: 0, freshCurvatureBatch: false },
     lr: o.lr as number,
     get steps() {
       return t;

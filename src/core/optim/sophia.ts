@@ -6,22 +6,26 @@
 //   every k steps, after the step: ĝ = ∇ of the batch-mean loss on labels ŷ ~ softmax(logits)
 //   at the new weights (the Gauss-Newton-Bartlett estimator), h = β2·h + (1-β2)·ĝ²
 // The trainer supplies ĝ (`Optimizer.absorbCurvature`; train.ts samples ŷ from the stream
-// (seed, 'sophia', step) from the training-mode forward pass at the new weights, with the
-// step's dropout masks and batch statistics, as the reference's loop does) and counts it as
-// a gradient evaluation. Before the first estimate h = 0, so the first k steps are sign steps
+// (seed, 'sophia', step) from the training-mode forward pass at the new weights, as the
+// reference's loop does) and counts it as a gradient evaluation. `loop` carries the rest of
+// train_sophiag.py: both gradients clipped to norm `gradClip` (1.0), ĝ on a fresh batch. Before the first estimate h = 0, so the first k steps are sign steps
 // of size lr. The update and the estimate run in WebAssembly SIMD (simd/kernels.wat).
-import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
+import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 import { add, sub, mul, div, abs, v, t, load, set, store, old, g, ZERO, ONE, type Kernel } from './simd/wat.ts';
 
 export interface SophiaOptions {
-  readonly [k: string]: number | readonly [number, number];
+  readonly [k: string]: number | boolean | readonly [number, number];
   readonly lr: number;
   readonly betas: readonly [number, number];
   readonly rho: number;
   readonly weightDecay: number;
   /** Steps between curvature estimates (the reference's hess_interval, 10). */
   readonly hessianInterval: number;
+  /** The global norm both gradients are clipped to (train_sophiag.py's grad_clip, 1.0); 0: no clipping. */
+  readonly gradClip: number;
+  /** The curvature estimate on a fresh batch, as train_sophiag.py takes it (true), or on the step's own batch. */
+  readonly freshCurvatureBatch: boolean;
 }
 
 /** `batch`: B, as the last estimate gave it (before any, h = 0 and B does not matter). */
@@ -74,8 +78,17 @@ export const sophia: OptimizerDefinition<SophiaOptions, State> = {
   kernels: [sophiaKernel, emaSqKernel],
   description: 'Sophia-G (Liu et al. 2023): momentum over a clipped diagonal Gauss-Newton curvature estimate',
   lrRange: [1e-5, 1e-1],
-  defaults: { lr: 1e-4, betas: [0.965, 0.99], rho: 0.04, weightDecay: 0.1, hessianInterval: 10 },
-  schema: { lr: nonNegative, betas, rho: nonNegative, weightDecay: nonNegative, hessianInterval: { type: 'number', min: 1, max: 100_000 } },
+  defaults: { lr: 1e-4, betas: [0.965, 0.99], rho: 0.04, weightDecay: 0.1, hessianInterval: 10, gradClip: 1, freshCurvatureBatch: true },
+  schema: {
+    lr: nonNegative,
+    betas,
+    rho: nonNegative,
+    weightDecay: nonNegative,
+    hessianInterval: { type: 'number', min: 1, max: 100_000 },
+    gradClip: nonNegative,
+    freshCurvatureBatch: flag,
+  },
+  loop: (o) => ({ clip: o.gradClip, freshCurvatureBatch: o.freshCurvatureBatch }),
   check: (o) =>
     Number.isInteger(o.hessianInterval) ? undefined : `option "hessianInterval" = ${o.hessianInterval} is invalid; expected a whole number of steps`,
   init: (n, _o, arena) => {

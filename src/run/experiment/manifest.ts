@@ -88,9 +88,12 @@ export interface Environment {
  *    of gradients); Muon's classifier head on its Adam fallback; schedule-free batch-norm
  *    statistics re-estimated at the evaluation point; Sophia-G's curvature labels sampled from
  *    training-mode logits (was evaluation mode).
+ * 4: as 3; Sophia-G in its authors' loop by default: both gradients clipped to norm 1.0, the
+ *    curvature estimate on a fresh batch (was: unclipped, on the step's batch).
  */
 export const NUMERICS =
-  '3 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; Sophia labels: training forward)';
+  '4 (noise: xoshiro128** ziggurat; optimizers: float32 SIMD; Hessian-vector products: exact; Muon head: Adam; ' +
+  "Sophia: authors' loop, clip 1.0, fresh curvature batch)";
 export const NUMERICS_BEFORE_2 = '1 (noise: Alea Box-Muller; optimizers: scalar float64 intermediates)';
 
 /** One invocation of `run` (the first, or a --resume): when, how long, how many cells it finished. */

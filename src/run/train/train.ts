@@ -3,7 +3,8 @@
 // or gradient stops the run and marks it diverged; it never throws.
 import type { Network } from '../../core/model/network.ts';
 import type { Split } from '../../core/data/dataset.ts';
-import { BatchLoader } from '../../core/data/batches.ts';
+import { BatchLoader, randomBatch } from '../../core/data/batches.ts';
+import { clipGradNorm } from '../../core/optim/clip.ts';
 import { createOptimizer } from '../../core/optim/registry.ts';
 import type { OptimizerState } from '../../core/optim/optimizer.ts';
 import { StateNotCapturable } from '../../core/optim/state.ts';
@@ -140,6 +141,7 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
     return point === params || buffers.length === 0 ? [...point, ...buffers] : [...point, ...(await statisticsAt(net, point, buffers, data, o))];
   };
   const baseLr = optimizer.lr;
+  const loop = optimizer.loop;
   const loader = new BatchLoader(data, o.batchSize, createRng(o.seed, 'shuffle'));
   const noise = new StepNoise(net, o.seed, o.batchSize);
   const total = o.epochs * loader.batchesPerEpoch;
@@ -170,6 +172,8 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
         steps.push({ epoch, step: t, lr: optimizer.lr, loss, gradNorm, tensorGradNorms, updateNorm: Number.NaN, tensorUpdateNorms: [], tensorParamNorms });
         return { weights: weights(), steps, diverged: { step: t, epoch, loss }, finalTrainLoss, gradientEvaluations };
       }
+      // The authors' loop clips the step's gradient (the recorded norms are before clipping, as clip_grad_norm_ returns them).
+      if (loop.clip > 0) clipGradNorm(step.grads, loop.clip);
       // SAM's second pass sees the same batch and dropout masks; batch-norm statistics come
       // from the first pass only (davda54/sam's advice), so they advance once per step.
       const updateNorm = o.sam
@@ -184,12 +188,20 @@ export async function train(net: Network, data: Split, o: TrainOptions): Promise
       buffers = step.buffers;
       if (optimizer.curvatureDue) {
         // Sophia-G's estimate: the gradient on labels sampled from the model's own predictions
-        // at the new weights, on the same batch and dropout masks, the predictions those of the
-        // same training-mode forward pass (the authors' loop samples from the logits it then
-        // differentiates); batch-norm statistics stay as the step left them.
-        const logits = await net.trainLogits(weights(), x, batch.n, masks);
-        const sampled = sampleLabels(logits, batch.n, net.numClasses, createRng(o.seed, `sophia:${t}`));
-        optimizer.absorbCurvature((await net.trainStep(weights(), x, sampled, batch.n, masks)).grads, o.batchSize);
+        // at the new weights, the predictions those of the same training-mode forward pass (the
+        // authors' loop samples from the logits it then differentiates); batch-norm statistics
+        // stay as the step left them. The authors' loop takes it on a fresh batch (drawn from
+        // the seed's stream for this step, the training set as it is, with dropout masks of its
+        // own) and clips it like the step's gradient; else on the step's batch and masks.
+        const fresh = loop.freshCurvatureBatch ? randomBatch(data, o.batchSize, createRng(o.seed, `sophia-batch:${t}`)) : undefined;
+        const cx = fresh?.x ?? x;
+        const cn = fresh?.n ?? batch.n;
+        const cmasks = fresh ? new StepNoise(net, o.seed, o.batchSize, `sophia-dropout:${t}`).next(cn) : masks;
+        const logits = await net.trainLogits(weights(), cx, cn, cmasks);
+        const sampled = sampleLabels(logits, cn, net.numClasses, createRng(o.seed, `sophia:${t}`));
+        const curvature = (await net.trainStep(weights(), cx, sampled, cn, cmasks)).grads;
+        if (loop.clip > 0) clipGradNorm(curvature, loop.clip);
+        optimizer.absorbCurvature(curvature, o.batchSize);
         gradientEvaluations++;
       }
       steps.push({
