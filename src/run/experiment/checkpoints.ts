@@ -6,13 +6,15 @@
 // arrays as their bytes; NaN, ±Infinity and -0 as themselves). A file that is not this run's
 // and this cell's, or not whole, is not used: the cell starts again from step 0.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../../core/util/atomic.ts';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 const MAGIC = 'optrobust-checkpoint 1';
+/** A header line is well under this (its longest field is the cell's key). */
+const HEADER_MAX = 1 << 16;
 
 /** What a checkpoint says about itself (its first line). */
 export interface CheckpointHeader {
@@ -104,12 +106,17 @@ export function listCheckpoints(dir: string): (CheckpointHeader & { readonly fil
   }
   return names.flatMap((n) => {
     const path = join(dir, CHECKPOINTS_DIR, n);
+    let fd: number | undefined;
     try {
-      const bytes = readFileSync(path);
-      const file = parse(bytes.subarray(0, Math.min(bytes.length, 1 << 16)));
-      return file ? [{ ...file.header, fileBytes: statSync(path).size }] : [];
+      // The header line only: a checkpoint can be megabytes.
+      fd = openSync(path, 'r');
+      const head = Buffer.alloc(HEADER_MAX);
+      const file = parse(head.subarray(0, readSync(fd, head, 0, HEADER_MAX, 0)));
+      return file ? [{ ...file.header, fileBytes: fstatSync(fd).size }] : [];
     } catch {
       return [];
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   });
 }
