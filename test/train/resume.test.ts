@@ -97,6 +97,10 @@ describe('checkpoint files', () => {
     const whole = readFileSync(file);
     writeFileSync(file, whole.subarray(0, whole.length - 3));
     expect(readCheckpoint(dir, 'run-a', 'cell-1')).toBeUndefined();
+    // Written by code of other numerics (an upgrade between attempts): not continued.
+    const header = JSON.parse(whole.subarray(0, whole.indexOf(10)).toString());
+    writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, numerics: 'another' })}\n`), whole.subarray(whole.indexOf(10) + 1)]));
+    expect(readCheckpoint(dir, 'run-a', 'cell-1')).toBeUndefined();
     const flipped = Buffer.from(whole);
     flipped[flipped.length - 2]! ^= 1;
     writeFileSync(file, flipped);

@@ -4,12 +4,14 @@
 // checkpoints/<hash of the cell key>.ckpt: a line of JSON (what and whose it is, the
 // payload's SHA-256) and the payload, the state in V8's structured-clone encoding (typed
 // arrays as their bytes; NaN, ±Infinity and -0 as themselves). A file that is not this run's
-// and this cell's, or not whole, is not used: the cell starts again from step 0.
+// and this cell's, was written by code of other numerics (an upgrade between attempts), or is
+// not whole, is not used: the cell starts again from step 0.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../../core/util/atomic.ts';
+import { NUMERICS } from './manifest.ts';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 const MAGIC = 'optrobust-checkpoint 1';
@@ -21,6 +23,8 @@ export interface CheckpointHeader {
   readonly format: typeof MAGIC;
   /** The run's identity (run.json). */
   readonly identity: string;
+  /** The numerics revision of the code that wrote it (manifest.ts NUMERICS): another's state is not continued. */
+  readonly numerics: string;
   /** The cell's store key (phase and key). */
   readonly cell: string;
   /** Training steps the state has taken, and the cell's total (when known). */
@@ -51,6 +55,7 @@ export function writeCheckpoint(dir: string, identity: string, cell: string, inf
   const header: CheckpointHeader = {
     format: MAGIC,
     identity,
+    numerics: NUMERICS,
     cell,
     ...info,
     savedAt: new Date().toISOString(),
@@ -83,7 +88,7 @@ export function readCheckpoint(dir: string, identity: string, cell: string): { h
     return undefined;
   }
   const file = parse(bytes);
-  if (!file || file.header.identity !== identity || file.header.cell !== cell) return undefined;
+  if (!file || file.header.identity !== identity || file.header.cell !== cell || file.header.numerics !== NUMERICS) return undefined;
   if (file.payload.length !== file.header.bytes || sha256(file.payload) !== file.header.sha256) return undefined;
   try {
     return { header: file.header, state: deserialize(file.payload) };
