@@ -37,6 +37,10 @@ export function startPool(workers: number, workerFile?: URL): WorkerPool {
     // Structured clone, not JSON, across the process boundary: NaN, ±Infinity and -0 arrive as themselves.
     serialization: 'advanced',
   });
+  // A worker that exits with no task in flight is an 'error' on the pool, which would end this
+  // process unheard: it is replaced, and a worker that dies in a cell fails that cell's task,
+  // which the run records or, when the run is stopping, ignores.
+  tinypool.on('error', () => undefined);
   let warming: Promise<unknown>[] = [];
   return {
     workers,

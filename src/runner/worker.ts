@@ -48,6 +48,8 @@ let stopping = false;
 let current: (CellCheckpoints & { flush(): void }) | undefined;
 const onTerm = () => {
   stopping = true;
+  // Training: the next step checkpoints and stops. Otherwise the worker ends now, idle ones
+  // included: tinypool ends its workers with SIGTERM too.
   if (current?.training) return;
   try {
     current?.flush();
