@@ -54,6 +54,8 @@ describe('option validation names the option, the value and the allowed range', 
     ['adadelta', { rho: 1.5 }, /adadelta: option "rho" = 1.5 is invalid; expected a finite number in \[0, 1\]/],
     ['adam', { amsgrad: 'yes' }, /adam: option "amsgrad" = "yes" is invalid; expected true or false/],
     ['lion', { lr: Number.NaN }, /lion: option "lr"/],
+    ['sophia', { gradClip: -1 }, /sophia: option "gradClip" = -1 is invalid; expected a finite number in \[0, inf\)/],
+    ['sophia', { freshCurvatureBatch: 1 }, /sophia: option "freshCurvatureBatch" = 1 is invalid; expected true or false/],
   ];
   for (const [name, options, message] of cases) {
     it(`${name} ${JSON.stringify(options)}`, () => expect(() => createOptimizer(name, options)).toThrow(message));

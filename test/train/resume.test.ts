@@ -2,12 +2,13 @@
 // and continued in a fresh `train` call ends byte-identical to the run that never stopped,
 // for every optimizer in the registry, across an epoch boundary and in the middle of one,
 // with dropout masks, batch-norm statistics, a schedule, SAM, the noise and adversarial
-// regimes, and a run that stops at a step (the matched phase's).
+// regimes, a run that stops at a step (the matched phase's), and every trained model family.
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Network } from '../../src/core/model/network.ts';
+import type { ModelSpec } from '../../src/core/model/families/registry.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
 import { limitSplit } from '../../src/run/experiment/phases/shared.ts';
 import { train, TrainingStopped, type TrainOptions, type TrainResult, type TrainState } from '../../src/run/train/train.ts';
@@ -27,10 +28,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const bytes = (ws: readonly Float32Array[]) => Buffer.concat(ws.map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength))).toString('hex');
 
 /** Trains to `at` steps, checkpoints to disk and stops; then continues from the file read back. */
-async function stopAndResume(o: TrainOptions, at: number): Promise<TrainResult> {
+async function stopAndResume(o: TrainOptions, at: number, model = net, data = split): Promise<TrainResult> {
   let saved = false;
   let steps = 0;
-  const stop = await train(net, split, {
+  const stop = await train(model, data, {
     ...o,
     snapshots: {
       due: () => false,
@@ -46,7 +47,7 @@ async function stopAndResume(o: TrainOptions, at: number): Promise<TrainResult> 
   expect(saved).toBe(true);
   const from = readCheckpoint(dir, 'run', 'cell')!.state as TrainState;
   expect(from.step).toBe(at);
-  return train(net, split, { ...o, snapshots: { from, due: () => false, stopping: () => false, save: () => undefined } });
+  return train(model, data, { ...o, snapshots: { from, due: () => false, stopping: () => false, save: () => undefined } });
 }
 
 function expectSame(a: TrainResult, b: TrainResult): void {
@@ -68,6 +69,30 @@ describe('a training run stopped at a checkpoint and continued', () => {
       expect(whole.steps).toHaveLength(10);
       expectSame(whole, await stopAndResume(o, 3));
       expectSame(whole, await stopAndResume(o, 5));
+    });
+
+  // Every model family a shipped suite trains (their state: convolutions, batch norm, residual blocks).
+  for (const [family, spec] of [
+    [
+      'cnn',
+      {
+        kind: 'cnn',
+        convs: [
+          { channels: 4, stride: 1 },
+          { channels: 8, stride: 2 },
+        ],
+        batchNorm: true,
+        dropout: 0.2,
+      },
+    ],
+    ['lenet5', { kind: 'lenet5' }],
+    ['resnet', { kind: 'resnet', depth: 8, width: 4 }],
+  ] as const)
+    it(`the ${family} family: byte-identical after a stop mid-epoch`, async () => {
+      const model = new Network(spec as ModelSpec, ds.shape, 10);
+      const o: TrainOptions = { ...base, epochs: 1, optimizer: 'adam' };
+      const small = limitSplit(ds.train, 192);
+      expectSame(await train(model, small, o), await stopAndResume(o, 2, model, small));
     });
 
   it('with SAM, the noise and adversarial regimes, and a run that stops at a step', async () => {

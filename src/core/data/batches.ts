@@ -14,15 +14,13 @@ export interface Batch {
 export class BatchLoader {
   private readonly x: Float32Array;
   private readonly y: BigInt64Array;
-  private readonly pixels: number;
 
   constructor(
     private readonly split: Split,
     readonly batchSize: number,
     private readonly rng: Rng,
   ) {
-    this.pixels = split.images.length / split.count;
-    this.x = new Float32Array(batchSize * this.pixels);
+    this.x = new Float32Array(batchSize * (split.images.length / split.count));
     this.y = new BigInt64Array(batchSize);
   }
 
@@ -33,15 +31,9 @@ export class BatchLoader {
   /** One epoch of batches in a fresh random order; `from` skips its first batches (a resumed run's). */
   *epoch(from = 0): Generator<Batch> {
     const order = permutation(this.split.count, this.rng);
-    const { images, labels } = this.split;
-    const d = this.pixels;
     for (let start = from * this.batchSize; start < order.length; start += this.batchSize) {
       const n = Math.min(this.batchSize, order.length - start);
-      for (let k = 0; k < n; k++) {
-        const idx = order[start + k]!;
-        this.x.set(images.subarray(idx * d, idx * d + d), k * d);
-        this.y[k] = BigInt(labels[idx]!);
-      }
+      gather(this.split, (k) => order[start + k]!, n, this.x, this.y);
       yield { x: this.x, y: this.y, n };
     }
   }
@@ -57,13 +49,18 @@ export class BatchLoader {
  * random offsets are, torch.randint): Sophia-G's fresh curvature batch. Fresh arrays.
  */
 export function randomBatch(split: Split, size: number, rng: Rng): Batch {
-  const d = split.images.length / split.count;
-  const x = new Float32Array(size * d);
+  const x = new Float32Array(size * (split.images.length / split.count));
   const y = new BigInt64Array(size);
-  for (let k = 0; k < size; k++) {
-    const idx = Math.floor(rng() * split.count);
+  gather(split, () => Math.floor(rng() * split.count), size, x, y);
+  return { x, y, n: size };
+}
+
+/** Copies examples index(0), ..., index(n-1) of a split into x and y, in that order. */
+function gather(split: Split, index: (k: number) => number, n: number, x: Float32Array, y: BigInt64Array): void {
+  const d = split.images.length / split.count;
+  for (let k = 0; k < n; k++) {
+    const idx = index(k);
     x.set(split.images.subarray(idx * d, idx * d + d), k * d);
     y[k] = BigInt(split.labels[idx]!);
   }
-  return { x, y, n: size };
 }

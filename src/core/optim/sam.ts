@@ -7,6 +7,7 @@
 //   p -= e (restored exactly, from a copy);   base.step(p, g')
 // The trainer supplies the closure (the same batch and dropout masks at the perturbed
 // weights); the base optimizer's weight decay and schedule apply as usual.
+import { globalNorm } from './clip.ts';
 import type { Optimizer } from './optimizer.ts';
 
 export interface SamOptions {
@@ -43,17 +44,7 @@ export async function samStep(
   gradientAt: () => Promise<readonly Float32Array[]>,
   o: SamOptions,
 ): Promise<number> {
-  // Per-tensor norms in float32, then the norm of those (torch.norm(torch.stack(norms))).
-  const norms = params.map((p, k) => {
-    const g = grads[k]!;
-    let s = 0;
-    for (let i = 0; i < p.length; i++) {
-      const v = o.adaptive ? f(Math.abs(p[i]!) * g[i]!) : g[i]!;
-      s += v * v;
-    }
-    return f(Math.sqrt(s));
-  });
-  const total = f(Math.sqrt(norms.reduce((a, n) => a + n * n, 0)));
+  const total = globalNorm(grads, o.adaptive ? (k, i) => f(Math.abs(params[k]![i]!) * grads[k]![i]!) : undefined);
   const scale = f(o.rho / f(total + 1e-12));
   const saved = params.map((p) => Float32Array.from(p));
   params.forEach((p, k) => {
