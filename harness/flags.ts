@@ -22,6 +22,8 @@ export const seedList = (v: string) => {
     throw new InvalidArgumentError(`--seeds expects comma-separated integers in 0..${MAX_SEED}, e.g. 0,1,2; got "${v}"`);
   return parts.map(Number);
 };
+/** --seeds of run: a list, or `auto` (the sequential procedure with its defaults, or the suite's own). */
+export const seedsOption = (v: string): number[] | 'auto' => (v.trim() === 'auto' ? 'auto' : seedList(v));
 /** Workers and threads beyond this many per core only oversubscribe the machine. */
 export const PER_CORE = 8;
 export const coreBound = () => PER_CORE * cpus().length;

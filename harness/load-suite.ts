@@ -51,7 +51,8 @@ export async function loadSuite(nameOrPath: string): Promise<Suite> {
 
 export interface SuiteOverrides {
   readonly optimizers?: readonly string[];
-  readonly seeds?: readonly number[];
+  /** A list, or 'auto' (seeds: { auto }, the suite's own options when it has them). */
+  readonly seeds?: readonly number[] | 'auto';
   readonly epochs?: number;
   /** Enable tuning (with the suite's own settings when it has them). */
   readonly tune?: boolean;
@@ -69,7 +70,8 @@ export function applyOverrides(suite: Suite, o: SuiteOverrides): Suite {
   return defineSuite({
     ...suite,
     optimizers,
-    seeds: o.seeds ?? suite.seeds,
+    // Seeds given replace the suite's, an auto block included.
+    ...(o.seeds === 'auto' ? { seeds: { auto: suite.autoSeeds ?? {} }, autoSeeds: undefined } : o.seeds ? { seeds: o.seeds, autoSeeds: undefined } : {}),
     epochs: o.epochs ?? suite.epochs,
     reference: labels.includes(suite.reference) ? suite.reference : undefined,
     tune: o.tune ? (suite.tune ?? {}) : suite.tune,

@@ -6,7 +6,7 @@ import { readManifest, writeManifest, type RunManifest } from '../src/run/experi
 import { recordId, RunStore, type CellRecord } from '../src/run/experiment/store.ts';
 import { acquireLock } from '../src/run/experiment/lock.ts';
 import { missingTasks } from '../src/run/experiment/run.ts';
-import { PHASES } from '../src/run/experiment/phases/index.ts';
+import { GRID, PHASES } from '../src/run/experiment/phases/index.ts';
 import { writeRunOutputs } from '../src/present/report/write.ts';
 import { UsageError } from '../src/errors.ts';
 import { setupDifferences } from '../src/present/compare/run-data.ts';
@@ -42,7 +42,13 @@ export async function mergeRuns(dirs: readonly string[], out: string): Promise<n
   // none of them can run (the matched phase) runs after the merge, with --resume.
   const records = [...byKey.values()];
   const shardless = new Set(PHASES.filter((p) => p.sharding === 'none').map((p) => p.name));
-  const missing = missingTasks(suite, records).filter((t) => !shardless.has(t.phase));
+  // --seeds auto: a shard sees only its own cells, so it ran the grid at the first look's seeds; the merged run, resumed, goes on
+  // (records of later looks are merged too when shards were resumed after a merge).
+  const auto = suite.autoSeeds;
+  const throughGrid = new Set(PHASES.slice(0, PHASES.indexOf(GRID) + 1).map((p) => p.name));
+  const missing = missingTasks(auto ? { ...suite, seeds: suite.seeds.slice(0, auto.min) } : suite, records).filter(
+    (t) => !shardless.has(t.phase) && (!auto || throughGrid.has(t.phase)),
+  );
   if (missing.length) {
     throw new UsageError(`the shards lack ${missing.length} cell(s) (e.g. ${taskLabel(suite, missing[0]!)}); finish them with --resume, or pass every shard`);
   }

@@ -15,6 +15,11 @@ export { runSuite, runConfig, checkRunFolder, usefulWorkers, type RunSuiteOption
 export { evaluateModel, evaluationSuite, type EvaluateModelOptions } from './runner/evaluate-model.ts';
 export { readManifest, type RunConfig, type RunManifest } from './run/experiment/manifest.ts';
 export { runView, armName, type RunView, type Series, type SummaryRow } from './run/results/view.ts';
+export type { Dimension, Hyperparameters } from './core/optim/space.ts';
+export type { BudgetRanking } from './run/results/budgets.ts';
+export type { SeedLook, Comparison } from './run/results/auto-seeds.ts';
+export type { LookInterval, Decision, SequentialOutcome } from './measure/metrics/sequential.ts';
+export type { AutoSeeds } from './run/experiment/auto-seeds.ts';
 export { metricInfo, listMetrics, type MetricInfo } from './measure/metrics/catalog.ts';
 export { writeRunOutputs } from './present/report/write.ts';
 export { renderRunJson, RUN_JSON_FORMAT, type RunJsonInput } from './present/report/run-json.ts';

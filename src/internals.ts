@@ -85,7 +85,7 @@ export type { Attempt, Environment, Timings } from './run/experiment/manifest.ts
 export type { AnyPhase } from './run/experiment/phases/index.ts';
 export type { RunPhasesOptions } from './run/experiment/run.ts';
 export type { RecordRows } from './run/results/view.ts';
-export type { TuneChoice } from './run/tune/choose.ts';
+export type { TuneChoice, TuneScore } from './run/tune/choose.ts';
 export type { TuneSpec } from './run/tune/options.ts';
 export type { WorkerPool } from './runner/start-pool.ts';
 export { normalisationProbe, NORMALISATION_GAIN, type NormalisationProbe } from './measure/metrics/normalisation.ts';

@@ -26,7 +26,7 @@ export default defineSuite({
     apgd_l2: [0.5, 1, 2],
     rotation: [15, 30, 45],
   },
-  tune: {},
+  tune: { method: 'grid' },
   sharpness: {},
   robustRadius: {},
   fourier: {},

@@ -37,5 +37,5 @@ export default defineSuite({
     pgd_l2: [0.5, 1],
     rotation: [15, 30],
   },
-  tune: {},
+  tune: { method: 'grid' },
 });

@@ -21,7 +21,7 @@ import { adoptPrestarted, startPool, type WorkerPool } from '../../src/runner/st
 import type { Shard } from '../../src/run/experiment/grid.ts';
 import { createProgress } from '../progress.ts';
 import { accuracyTable, decisivenessLine } from '../table.ts';
-import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seconds, seedList } from '../flags.ts';
+import { EXIT, coreBound, nameList, PER_CORE, positiveInt, seconds, seedsOption } from '../flags.ts';
 
 const stamp = () =>
   new Date()
@@ -42,7 +42,7 @@ export interface RunFlags {
   /** undefined: the default suite (so that --resume can tell an explicit --suite). */
   suite?: string;
   optimizers?: string[];
-  seeds?: number[];
+  seeds?: number[] | 'auto';
   epochs?: number;
   dataDir?: string;
   out?: string;
@@ -235,7 +235,7 @@ export function register(program: Command): void {
     .description('train every (optimizer, seed) cell of a suite, evaluate robustness, write reports')
     .option('--suite <name|file>', `a shipped suite (${Object.keys(SHIPPED_SUITES).join(', ')}) or a suite file (default: default)`)
     .option('--optimizers <labels>', 'only these optimizer entries of the suite, comma-separated', nameList)
-    .option('--seeds <list>', 'override the seeds, e.g. 0,1,2', seedList)
+    .option('--seeds <list>', 'override the seeds, e.g. 0,1,2; or auto: add seeds until every comparison is decided', seedsOption)
     .option('--epochs <n>', 'override the number of epochs', positiveInt('--epochs'))
     .option('--data-dir <dir>', "a folder holding the suite's dataset in its format (IDX files for the MNIST family, the binary batches for cifar10)")
     .option('--out <dir>', 'run directory (default reports/<suite>-<timestamp>, linked from reports/latest)')

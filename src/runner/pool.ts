@@ -13,7 +13,8 @@ import { removeStaleTemporaries } from '../core/util/atomic.ts';
 import { WEIGHTS_DIR } from '../run/experiment/weights.ts';
 import { CHECKPOINTS_DIR, listCheckpoints, removeCheckpoint } from '../run/experiment/checkpoints.ts';
 import { environment, MANIFEST_FORMAT, runIdentity, writeManifest, type RunConfig, type RunManifest } from '../run/experiment/manifest.ts';
-import { runPhases, taskLabel, type Executor, type Outcome } from '../run/experiment/run.ts';
+import { runPhases, taskLabel, type Executor, type Outcome, type RunHooks } from '../run/experiment/run.ts';
+import { seedLook } from '../run/results/auto-seeds.ts';
 import { GRID, phaseNamed } from '../run/experiment/phases/index.ts';
 import { armId } from '../run/experiment/grid.ts';
 import { writeRunOutputs } from '../present/report/write.ts';
@@ -242,25 +243,36 @@ async function runLocked(o: RunOptions, started: number): Promise<RunOutcome> {
 
   const ahead = new CellRows();
   let ran = 0;
+  const hooks: RunHooks = {
+    phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
+    cellDone: (task, outcome) => {
+      // Its rows of steps.csv and layers.csv are rendered now, once the next cell is on its way.
+      if (outcome.error === undefined) setImmediate(() => ahead.add(suite, { kind: 'result', phase: task.phase, key: task.key, result: outcome.result }));
+      if (task.phase === GRID.name) cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
+      cellsThisAttempt++;
+      // The timings so far are durable with the cells: an attempt that is killed keeps them.
+      writeManifest(o.dir, manifest());
+    },
+  };
   try {
-    ran = await runPhases({
-      suite,
-      shard: o.config.shard,
-      store,
-      execute,
-      keepWeights: o.config.keepWeights,
-      hooks: {
-        phaseEnd: (phase, seconds) => (phaseSeconds[phase] = Math.round(seconds * 1000) / 1000),
-        cellDone: (task, outcome) => {
-          // Its rows of steps.csv and layers.csv are rendered now, once the next cell is on its way.
-          if (outcome.error === undefined) setImmediate(() => ahead.add(suite, { kind: 'result', phase: task.phase, key: task.key, result: outcome.result }));
-          if (task.phase === GRID.name) cellSeconds[`${armId(task.key)}/${task.key.seed}`] = round(outcome.seconds);
-          cellsThisAttempt++;
-          // The timings so far are durable with the cells: an attempt that is killed keeps them.
-          writeManifest(o.dir, manifest());
-        },
-      },
-    });
+    // --seeds auto: look by look, the grid at the look's seeds, until the procedure stops; then every phase at its seeds.
+    // A shard sees only its own cells, so it runs the first look; the merged run, resumed, goes on.
+    for (;;) {
+      const look = seedLook(suite, store.records());
+      const final = !look || look.stoppedAt !== undefined;
+      ran += await runPhases({
+        suite: look ? { ...suite, seeds: look.seedList } : suite,
+        shard: o.config.shard,
+        store,
+        execute,
+        keepWeights: o.config.keepWeights,
+        ...(final ? {} : { through: GRID.name }),
+        hooks,
+      });
+      if (final || fatal) break;
+      const next = seedLook(suite, store.records())!;
+      if (next.stoppedAt === undefined && next.seeds === look.seeds) break; // this look's cells failed or belong to other shards
+    }
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     clearTimeout(grace);

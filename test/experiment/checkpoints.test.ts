@@ -33,7 +33,7 @@ const suite = defineSuite({
   ],
   seeds: [0],
   perturbations: { gaussian_noise: [0.2], fgsm: [0.05] },
-  tune: { points: 2, checkpoints: 3 },
+  tune: { method: 'grid', points: 2, checkpoints: 3 },
 });
 const dataset = loadDataset(suite.dataset);
 const identity = runIdentity({ suite, data: { fingerprint: dataset.fingerprint } });

@@ -56,7 +56,7 @@ describe('defineSuite', () => {
     ['perturbation', { perturbations: { fog: [1] } }, 'suite "demo": perturbations.fog = [1]; expected a known perturbation name (clean, gaussian_noise'],
     ['severity', { perturbations: { rotation: [30, 400] } }, 'suite "demo": perturbations.rotation[1] = 400; expected a number in [-360, 360] (degrees)'],
     ['level', { perturbations: { contrast: [0] } }, 'suite "demo": perturbations.contrast[0] = 0; expected an integer level 1-5'],
-    ['tune.points', { tune: { points: 1 } }, 'suite "demo": tune.points = 1; expected an integer >= 2'],
+    ['tune.points', { tune: { method: 'grid', points: 1 } }, 'suite "demo": tune.points = 1; expected an integer >= 2'],
     ['tune.ranges', { tune: { ranges: { sgd: [1, 0.1] } } }, 'suite "demo": tune.ranges.sgd = [1,0.1]; expected a range [min, max] with 0 < min < max'],
     [
       'tune.ranges label',
@@ -67,8 +67,25 @@ describe('defineSuite', () => {
     [
       'an unknown tune option',
       { tune: { pointz: 9 } },
-      'suite "demo": tune.pointz = 9; expected no such option (points, ranges, seeds, validationFraction, metric, matchTarget, checkpoints)',
+      'suite "demo": tune.pointz = 9; expected no such option (method, budget, budgets, search, schedules, points, ranges, seeds, validationFraction, ' +
+        'metric, matchTarget, checkpoints)',
     ],
+    ['tune.method', { tune: { method: 'random' } }, 'suite "demo": tune.method = "random"; expected "quasirandom" or "grid"'],
+    ['tune.budget', { tune: { budget: 0 } }, 'suite "demo": tune.budget = 0; expected trials per optimizer: an integer from 1 to 256'],
+    ['tune.budget of a grid', { tune: { method: 'grid', budget: 8 } }, 'suite "demo": tune.budget = 8; expected nothing with tune.method "grid"'],
+    ['tune.points of a quasirandom search', { tune: { points: 5 } }, 'suite "demo": tune.points = 5; expected nothing with tune.method "quasirandom"'],
+    ['tune.budgets out of order', { tune: { budgets: [8, 4] } }, 'suite "demo": tune.budgets = [8,4]; expected a non-empty increasing list of trial counts'],
+    [
+      'tune.budgets beyond the budget',
+      { tune: { budget: 8, budgets: [4, 16] } },
+      'suite "demo": tune.budgets = [4,16]; expected budgets up to tune.budget (8)',
+    ],
+    [
+      'tune.schedules',
+      { tune: { schedules: ['cosine', 'exp'] } },
+      'suite "demo": tune.schedules = ["cosine","exp"]; expected a non-empty list of distinct schedule shapes',
+    ],
+    ['tune.search', { tune: { search: ['lr', 'dropout'] } }, 'suite "demo": tune.search = ["lr","dropout"]; expected a list of distinct hyperparameter names'],
     [
       'an unknown sharpness option',
       { sharpness: { samplez: 3 } },

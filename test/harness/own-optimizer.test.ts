@@ -93,7 +93,14 @@ describe('a user-defined optimizer in a run', () => {
     const whole = join(root, 'whole');
     const r = await cli(['run', '--suite', suite, '--out', whole, '--workers', '2']);
     expect(r.code, r.stderr).toBe(0);
-    expect(read(whole, 'tuning.csv')).toMatch(/\nmlp\[16\],standard,signum,0\.00001,0,/);
+    // Its search space is read from its own options: the learning rate, weight decay and (default 0.9) momentum, 3 trials.
+    const signumTrials = read(whole, 'tuning.csv')
+      .split('\n')
+      .filter((l) => l.startsWith('mlp[16],standard,signum,'))
+      .map((l) => l.split(','));
+    expect(signumTrials.map((c) => c[3])).toEqual(['0', '1', '2']);
+    // Columns weight_decay, beta1, momentum, beta2.
+    for (const c of signumTrials) expect([c[5], c[6], c[7], c[8]].map((v) => v !== '')).toEqual([true, false, true, false]);
     expect(read(whole, 'results.csv')).toMatch(/,signum,signum,/);
     const shards = [1, 2].map((k) => join(root, `shard${k}`));
     for (const [k, dir] of shards.entries()) {

@@ -12,12 +12,22 @@ describe('optrobust run --tune', () => {
     const r = await cli(['run', '--suite', 'smoke', '--tune', '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     const tuning = parse(read(dir, 'tuning.csv'), { columns: true }) as Record<string, string>[];
-    expect(tuning).toHaveLength(2 * 7); // two optimizers, seven rates, one tuning seed
-    const chosen = tuning.filter((t) => t.chosen === '1');
-    expect(chosen.map((t) => t.optimizer)).toEqual(['sgd', 'adam']);
+    // The default protocol: 8 quasirandom trials per optimizer (the same budget for both), each on two seeds.
+    expect(tuning).toHaveLength(2 * 8 * 2);
+    for (const o of ['sgd', 'adam'])
+      expect(new Set(tuning.filter((t) => t.optimizer === o).map((t) => t.trial))).toEqual(new Set(['0', '1', '2', '3', '4', '5', '6', '7']));
+    // Plain SGD searches its learning rate and weight decay; Adam also its betas.
+    expect(tuning.filter((t) => t.optimizer === 'sgd').every((t) => t.weight_decay !== '' && t.beta1 === '' && t.momentum === '')).toBe(true);
+    expect(tuning.filter((t) => t.optimizer === 'adam').every((t) => t.weight_decay !== '' && t.beta1 !== '' && t.beta2 !== '')).toBe(true);
+    const chosenRows = tuning.filter((t) => t.chosen === '1');
+    expect(chosenRows.map((t) => t.optimizer)).toEqual(['sgd', 'sgd', 'adam', 'adam']);
+    const meanOf = (rows: Record<string, string>[]) => rows.reduce((a, t) => a + Number(t.val_accuracy), 0) / rows.length;
+    const chosen = ['sgd', 'adam'].map((o) => chosenRows.find((t) => t.optimizer === o)!);
     for (const c of chosen) {
       const mine = tuning.filter((t) => t.optimizer === c.optimizer);
-      expect(Number(c.val_accuracy)).toBe(Math.max(...mine.map((t) => Number(t.val_accuracy))));
+      const trials = [...new Set(mine.map((t) => t.trial))];
+      const best = Math.max(...trials.map((i) => meanOf(mine.filter((t) => t.trial === i))));
+      expect(meanOf(mine.filter((t) => t.trial === c.trial))).toBeCloseTo(best, 7); // the CSV's float32 decimals
     }
     const results = parse(read(dir, 'results.csv'), { columns: true }) as Record<string, string>[];
     for (const c of chosen) expect(new Set(results.filter((x) => x.optimizer === c.optimizer).map((x) => x.lr))).toEqual(new Set([c.lr]));
@@ -38,14 +48,15 @@ describe('optrobust run --tune', () => {
       expect(Number(x.value)).toBe(checkpoints.find((c) => c.accuracy >= target)!.step);
     }
     const html = read(dir, 'report.html');
-    expect(html).toContain('Learning-rate tuning');
+    expect(html).toContain('Hyperparameter tuning');
     expect(html).toContain('Robustness at matched clean accuracy');
     expect(html).toContain('<th>steps to target</th>');
     expect(html).toMatch(/<td>\d+ <small>≈ [\d.]+ s<\/small><\/td><\/tr>/);
     // The chosen rates beside the findings' scores, as tuning.csv has them (an edge marked).
     const findings = /<section id="findings">.*?<\/section>/s.exec(html)![0];
     for (const c of chosen) {
-      const edge = c.at_edge ? ` <span class="edge" title="at the ${c.at_edge} edge of the tuning grid">` : '';
+      const lrEdge = /lr (low|high)/.exec(c.at_edge ?? '')?.[1];
+      const edge = lrEdge ? ` <span class="edge" title="at the ${lrEdge} edge of its search range">` : '';
       expect(findings).toContain(`<td><b>${c.optimizer}</b></td><td>${Number(c.lr)} <small>tuned</small>${edge}`);
     }
     // Resuming a finished tuned run runs nothing and changes nothing.

@@ -1,7 +1,7 @@
 // The tuner: log-spaced grids, the choice by mean validation score, edge flags, and on a
 // problem where the best learning rate is known by construction it picks that one.
 import { describe, expect, it } from 'vitest';
-import { chooseLearningRate, lrGrid, type TuneTrial } from '../../src/run/tune/choose.ts';
+import { chooseLearningRate, chooseTrial, lrGrid, type TuneTrial } from '../../src/run/tune/choose.ts';
 import { createOptimizer } from '../../src/core/optim/registry.ts';
 
 describe('lrGrid', () => {
@@ -51,5 +51,46 @@ describe('chooseLearningRate', () => {
     const choice = chooseLearningRate([t(0.01, 0, 0.7), t(0.01, 1, 0.9), t(0.1, 0, 0.85), t(0.1, 1, 0.85), t(1, 0, 0.99), t(1, 1, 0, true)], 'accuracy');
     expect(choice.lr).toBe(0.1); // 0.85 beats 0.8 (mean) and a half-diverged 1
     expect(choice.scores.map((s) => s.diverged)).toEqual([0, 0, 1]);
+  });
+});
+
+describe('chooseTrial', () => {
+  const space = [
+    ['lr', { scale: 'log', min: 1e-3, max: 10 }],
+    ['weightDecay', { scale: 'log', min: 1e-6, max: 1e-2 }],
+  ] as const;
+  // Validation accuracy peaks at lr 0.1 and falls with weight decay: known by construction.
+  const acc = (lr: number, wd: number, seed: number) => 0.9 - 0.1 * Math.abs(Math.log10(lr) + 1) - 5 * wd + 0.001 * seed;
+  const points = [
+    { lr: 5, weightDecay: 1e-3 },
+    { lr: 0.12, weightDecay: 1e-5 },
+    { lr: 0.0011, weightDecay: 2e-6 },
+    { lr: 0.09, weightDecay: 1.1e-6 },
+    { lr: 0.3, weightDecay: 5e-3 },
+  ];
+  const trials: TuneTrial[] = points.flatMap((params, trial) =>
+    [0, 1].map((seed) => ({ lr: params.lr, trial, params, seed, diverged: false, valAccuracy: acc(params.lr, params.weightDecay, seed), valLoss: 0 })),
+  );
+
+  it('picks the trial with the best mean over seeds and flags its values at an edge', () => {
+    const c = chooseTrial(trials, 'accuracy', space);
+    expect(c.trial).toBe(3);
+    expect(c.params).toEqual(points[3]);
+    expect(c.scores.map((s) => s.trial)).toEqual([0, 1, 2, 3, 4]);
+    expect(c.scores[3]!.score).toBeCloseTo(acc(0.09, 1.1e-6, 0) + 0.0005, 12);
+    // weightDecay 1.1e-6 lies in the lowest tenth of [1e-6, 1e-2] (log scale); lr 0.09 does not.
+    expect(c.edges).toEqual([{ name: 'weightDecay', side: 'low' }]);
+    expect(c.atEdge).toBeNull();
+  });
+
+  it('chooses within a budget from the first trials only (nested prefixes)', () => {
+    expect(chooseTrial(trials, 'accuracy', space, 2).trial).toBe(1);
+    expect(chooseTrial(trials, 'accuracy', space, 1)).toMatchObject({ trial: 0, atEdge: 'high' });
+    expect(chooseTrial(trials, 'accuracy', space, 5).trial).toBe(3);
+  });
+
+  it('ranks a diverged trial worst whatever its other seed scored', () => {
+    const t = trials.map((x) => (x.trial === 3 && x.seed === 1 ? { ...x, diverged: true, valAccuracy: Number.NaN } : x));
+    expect(chooseTrial(t, 'accuracy', space).trial).toBe(1);
   });
 });

@@ -11,6 +11,7 @@
 // shapes (Optimizer.adopt); without them every tensor is a vector. The passes over the
 // tensor run in WebAssembly SIMD (simd/kernels.wat: the factored row/column passes are
 // hand-written there); the per-row and per-column statistics in JavaScript, float32.
+import { DECOUPLED_DECAY } from './space.ts';
 import { nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { lerp32 } from './lerp.ts';
 import { simdState, type Region, type SimdState } from './simd/arena.ts';
@@ -198,6 +199,7 @@ export const adafactor: OptimizerDefinition<AdafactorOptions, State> = {
   kernels: [SUMSQ, scaleAddKernel, factorStatsKernel, factorUpdateKernel],
   description: 'Adafactor (Shazeer & Stern 2018): second moments factored into row and column statistics, relative step sizes',
   lrRange: [1e-4, 1],
+  space: { weightDecay: DECOUPLED_DECAY },
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps1: 1.1920928955078125e-7, eps2: 1e-3, d: 1, weightDecay: 0 },
   schema: {
     lr: nonNegative,

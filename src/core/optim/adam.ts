@@ -3,6 +3,7 @@
 //   m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;  v̂max = max(v̂max, v) with amsgrad
 //   p -= (lr / (1-β1ᵗ)) · m / (sqrt(v) / sqrt(1-β2ᵗ) + eps)
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
+import { DECOUPLED_DECAY } from './space.ts';
 import { flag, momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 import { add, sub, mul, div, max, sqrt, v, t, load, set, store, old, g, type Kernel, adamMoments } from './simd/wat.ts';
@@ -51,6 +52,7 @@ export function adamFamily(name: string, description: string, decoupled: boolean
     description,
     kernels: [adamKernel],
     lrRange: [1e-5, 1e-1],
+    ...(decoupled ? { space: { weightDecay: DECOUPLED_DECAY } } : {}),
     defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false },
     schema: { ...momentSchema, amsgrad: flag },
     init: (n, o, arena) => simdState(arena(), n, { m: n, v: n, vmax: o.amsgrad ? n : 0 }),

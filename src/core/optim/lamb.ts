@@ -5,6 +5,7 @@
 //   r = ‖p‖/‖u‖ (1 when either norm is 0);  p -= r·lr·u      (per tensor: the layer-wise trust ratio)
 // Three SIMD passes per tensor (simd/kernels.wat): ‖p‖, the moments and u (kept in the
 // gradient's staging region) with ‖u‖, then the step.
+import { DECOUPLED_DECAY } from './space.ts';
 import { momentSchema, type MomentOptions, type OptimizerDefinition } from './optimizer.ts';
 import { at, type Region, type SimdState, simdState } from './simd/arena.ts';
 import { add, sub, mul, div, sqrt, v, t, set, store, old, g, type Kernel, SUMSQ, adamMoments } from './simd/wat.ts';
@@ -57,6 +58,7 @@ export const lamb: OptimizerDefinition<LambOptions, State> = {
   kernels: [lambUpdateKernel, lambApplyKernel, SUMSQ],
   description: 'LAMB (You et al. 2020): Adam steps scaled per tensor by the trust ratio ‖p‖/‖update‖',
   lrRange: [1e-5, 1e-1],
+  space: { weightDecay: DECOUPLED_DECAY },
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-6, weightDecay: 0 },
   schema: momentSchema,
   init: (n, _o, arena) => simdState(arena(), n, { m: n, v: n }),

@@ -2,6 +2,7 @@
 //   c = β1·m + (1-β1)·g;  p = p - lr·(sign(c) + wd·p);  m = β2·m + (1-β2)·g
 // torch 1.13 has no Lion; defaults follow the paper's reference code (lr 1e-4, β = (0.9, 0.99)).
 // The loop runs in WebAssembly SIMD (simd/kernels.wat), in float32 as torch does.
+import { DECOUPLED_DECAY } from './space.ts';
 import { betas, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 import { add, sub, mul, v, t, load, set, store, old, g, ZERO, ONE, type Kernel } from './simd/wat.ts';
@@ -46,6 +47,7 @@ export const lion: OptimizerDefinition<LionOptions, State> = {
   kernels: [lionKernel],
   description: 'Lion (Chen et al. 2023): sign of an interpolated momentum',
   lrRange: [1e-6, 1e-2],
+  space: { weightDecay: DECOUPLED_DECAY },
   defaults: { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 },
   schema: { lr: nonNegative, betas, weightDecay: nonNegative },
   init: (n, _o, arena) => simdState(arena(), n, { m: n }),

@@ -15,6 +15,7 @@
 // schedule as lr does: lr_a = adamLr·lr_t/lr). Needs the tensors' shapes (Optimizer.adopt);
 // without them every tensor takes the fallback. The orthogonalisation runs in float32 in
 // onnxruntime (the reference: bfloat16), the elementwise parts in scalar JavaScript.
+import { DECOUPLED_DECAY } from './space.ts';
 import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { lerp32 } from './lerp.ts';
 import { orthogonalise } from './newton-schulz.ts';
@@ -49,6 +50,7 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
   name: 'muon',
   description: 'Muon (Jordan et al. 2024): momentum orthogonalised by Newton-Schulz for matrices, Adam for vectors',
   lrRange: [1e-4, 1],
+  space: { weightDecay: DECOUPLED_DECAY },
   defaults: { lr: 0.02, momentum: 0.95, nesterov: true, nsSteps: 5, weightDecay: 0, adamLr: 3e-4, adamBetas: [0.9, 0.95], adamEps: 1e-10, adamWeightDecay: 0 },
   schema: {
     lr: nonNegative,

@@ -2,6 +2,7 @@
 // an option schema, per-tensor state `init`, and one fused `update` loop per tensor)
 // and `createOptimizer` turns a definition plus user options into a stateful object
 // with torch.optim's step semantics.
+import type { Dimension } from './space.ts';
 import { Arena, Region } from './simd/arena.ts';
 import { InputError, show } from '../../errors.ts';
 import type { TensorRole } from '../model/layer.ts';
@@ -45,6 +46,8 @@ export interface OptimizerDefinition<O extends Options, S> {
   readonly schema: { readonly [K in keyof O]: OptionSpec };
   /** Default learning-rate range [min, max] searched by the tuner (log-spaced). */
   readonly lrRange: readonly [number, number];
+  /** The tuner's search space where it differs from the rules of space.ts (decoupled weight decay's range). */
+  readonly space?: Readonly<Record<string, Dimension>>;
   /** Cross-option rules (e.g. nesterov needs momentum); returns a message when violated. */
   readonly check?: (o: O) => string | undefined;
   /**

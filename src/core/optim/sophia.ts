@@ -10,6 +10,7 @@
 // reference's loop does) and counts it as a gradient evaluation. `loop` carries the rest of
 // train_sophiag.py: both gradients clipped to norm `gradClip` (1.0), ĝ on a fresh batch. Before the first estimate h = 0, so the first k steps are sign steps
 // of size lr. The update and the estimate run in WebAssembly SIMD (simd/kernels.wat).
+import { DECOUPLED_DECAY } from './space.ts';
 import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { at, simdState, simdStep, type Region, type SimdState } from './simd/arena.ts';
 import { add, sub, mul, div, abs, v, t, load, set, store, old, g, ZERO, ONE, type Kernel } from './simd/wat.ts';
@@ -78,6 +79,7 @@ export const sophia: OptimizerDefinition<SophiaOptions, State> = {
   kernels: [sophiaKernel, emaSqKernel],
   description: 'Sophia-G (Liu et al. 2023): momentum over a clipped diagonal Gauss-Newton curvature estimate',
   lrRange: [1e-5, 1e-1],
+  space: { weightDecay: DECOUPLED_DECAY },
   defaults: { lr: 1e-4, betas: [0.965, 0.99], rho: 0.04, weightDecay: 0.1, hessianInterval: 10, gradClip: 1, freshCurvatureBatch: true },
   schema: {
     lr: nonNegative,

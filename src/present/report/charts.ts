@@ -165,6 +165,49 @@ export function tradeOffScatter(o: { title: string; xTitle: string; yTitle: stri
   } as TopLevelSpec;
 }
 
+export interface TrialPoint {
+  readonly arm: string;
+  readonly x: number;
+  readonly y: number;
+  /** The arm's chosen trial: drawn large. */
+  readonly chosen: boolean;
+}
+
+/** Tuning trials: one point per (arm, trial), the chosen ones large; y in percent when `percent`. */
+export function trialScatter(o: {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  percent: boolean;
+  points: readonly TrialPoint[];
+  arms: readonly string[];
+}): TopLevelSpec {
+  const s = armScales(o.arms);
+  const values = o.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).map((p) => ({ ...p, y: o.percent ? 100 * p.y : p.y }));
+  const x = { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false } };
+  const y = { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: o.percent ? { domain: [0, 100] } : { zero: false } };
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    width: 460,
+    height: 300,
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: '!datum.chosen' }],
+        mark: { type: 'point', size: 40, opacity: 0.6, filled: true },
+        encoding: { x, y, color: s.color, shape: s.shape },
+      },
+      {
+        transform: [{ filter: 'datum.chosen' }],
+        mark: { type: 'point', size: 180, filled: true, stroke: 'white', strokeWidth: 1 },
+        encoding: { x, y, color: s.color, shape: s.shape },
+      },
+    ],
+    config: { legend: { orient: 'right' } },
+  } as TopLevelSpec;
+}
+
 export interface ForestRow {
   readonly panel: string;
   readonly arm: string;

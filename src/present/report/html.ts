@@ -15,7 +15,9 @@ import { ALL } from '../../run/results/scores.ts';
 import { armId, STANDARD, suiteModels, type Arm, type ArmKey } from '../../run/experiment/grid.ts';
 import { phaseResults } from '../../run/experiment/phase.ts';
 import { checkpointsPerEpoch, main, type CellResult } from '../../run/experiment/phases/main.ts';
-import { tune } from '../../run/experiment/phases/tune.ts';
+import { paramsText, tune, tuneBudget, tuneMethod, tuneSeeds } from '../../run/experiment/phases/tune.ts';
+import type { TuneChoice } from '../../run/tune/choose.ts';
+import type { Dimension } from '../../core/optim/space.ts';
 import { taskLabel } from '../../run/experiment/run.ts';
 import { phaseNamed } from '../../run/experiment/phases/index.ts';
 import {
@@ -24,6 +26,7 @@ import {
   forestPlot,
   renderSvg,
   tradeOffScatter,
+  trialScatter,
   type BandPoint,
   type DepthPoint,
   type ForestRow,
@@ -184,9 +187,32 @@ function headline(view: RunView, look: Lookup, group: { arms: Arm[] }, accuracy:
     );
   const power = powerSentence(view, group.arms);
   if (power) lines.push(power);
+  const sequential = seedsSentence(view, group.arms);
+  if (sequential) lines.push(sequential);
   const noise = testNoiseSentence(view.summary.filter((r) => r.metric === accuracy && group.arms.some((a) => a.id === armId(r.arm))));
   if (noise) lines.push(noise);
   return lines;
+}
+
+/** --seeds auto: where the sequential procedure stopped and what it decided for this group's comparisons. */
+function seedsSentence(view: RunView, arms: readonly Arm[]): string | undefined {
+  const look = view.seedLook;
+  const a = view.suite.autoSeeds;
+  if (!look || !a) return undefined;
+  const mine = look.intervals.filter((_, i) => arms.some((x) => x.id === armId(look.comparisons[i]!.arm)));
+  const count = (d: string) => mine.filter((i) => i.decision === d).length;
+  const where =
+    look.stoppedAt === undefined
+      ? `is at ${look.seeds} seeds and not finished (resume the run to go on)`
+      : look.intervals.every((i) => i.decision !== 'undecided')
+        ? `stopped at ${look.stoppedAt} seeds, every comparison decided`
+        : `stopped at the cap of ${a.max} seeds`;
+  return (
+    `Seeds were added until decided (--seeds auto: from ${a.min}, ${a.round} per look, at most ${a.max}; Pocock-type alpha spending, ` +
+    `Lan &amp; DeMets 1983, error rate ${a.alpha} per comparison over all looks): the procedure ${where}. Of ${mine.length} comparisons ` +
+    `with ${esc(view.suite.reference)} (clean accuracy and each perturbation's score), ${count('differ')} differ, ${count('equivalent')} are ` +
+    `within ±${formatNumber(100 * a.delta)} pts and ${count('undecided')} are undecided (intervals at the last look's level).`
+  );
 }
 
 /** The test set's share of the uncertainty beside the seeds' (test-noise.ts), over the accuracy differences from the reference. */
@@ -224,7 +250,8 @@ function powerSentence(view: RunView, arms: readonly Arm[]): string | undefined 
 function lrCell(view: RunView, a: Arm): string {
   const choice = view.tuning?.get(a.id);
   if (!choice) return typeof a.entry.options.lr === 'number' ? formatNumber(a.entry.options.lr) : '–';
-  const edge = choice.atEdge ? ` <span class="edge" title="at the ${choice.atEdge} edge of the tuning grid">${choice.atEdge === 'low' ? '↓' : '↑'}</span>` : '';
+  const where = tuneMethod(view.suite) === 'grid' ? 'the tuning grid' : 'its search range';
+  const edge = choice.atEdge ? ` <span class="edge" title="at the ${choice.atEdge} edge of ${where}">${choice.atEdge === 'low' ? '↓' : '↑'}</span>` : '';
   return `${formatNumber(choice.lr)} <small>tuned</small>${edge}`;
 }
 
@@ -446,39 +473,110 @@ async function tuningSection(view: RunView): Promise<string> {
   const choices = view.tuning;
   if (!choices) return '';
   const metric = suite.tune?.metric ?? TUNE_DEFAULTS.metric;
-  const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!] as const);
-  const points: BandPoint[] = named.flatMap(([arm, c]) =>
-    c.scores
-      .filter((s) => Number.isFinite(s.score))
-      .map((s) => ({ panel: `validation ${metric} against learning rate`, arm, x: Math.log10(s.lr), mean: s.score, low: Number.NaN, high: Number.NaN })),
-  );
+  const grid = tuneMethod(suite) === 'grid';
+  const named = view.arms.filter((a) => choices.has(a.id)).map((a) => [armName(view, a), choices.get(a.id)!, a] as const);
+  const yTitle = metric === 'accuracy' ? 'validation accuracy (%)' : 'validation loss';
   const chart = await figure(
-    bandPanels({
-      title: 'learning-rate tuning',
-      yTitle: metric === 'accuracy' ? 'validation accuracy (%)' : 'validation loss',
-      points,
-      arms: named.map(([n]) => n),
-      percent: metric === 'accuracy',
-      panelWidth: 420,
-    }),
+    grid
+      ? bandPanels({
+          title: 'learning-rate tuning',
+          yTitle,
+          points: named.flatMap(([arm, c]) =>
+            c.scores
+              .filter((s) => Number.isFinite(s.score))
+              .map((s) => ({
+                panel: `validation ${metric} against learning rate`,
+                arm,
+                x: Math.log10(s.lr),
+                mean: s.score,
+                low: Number.NaN,
+                high: Number.NaN,
+              })),
+          ),
+          arms: named.map(([n]) => n),
+          percent: metric === 'accuracy',
+          panelWidth: 420,
+        })
+      : trialScatter({
+          title: `validation ${metric} of each trial against its learning rate (the chosen one large)`,
+          xTitle: 'log10 learning rate',
+          yTitle,
+          percent: metric === 'accuracy',
+          arms: named.map(([n]) => n),
+          points: named.flatMap(([arm, c]) => c.scores.map((s) => ({ arm, x: Math.log10(s.lr), y: s.score, chosen: s.trial === c.trial }))),
+        }),
   );
-  const rows = named.map(([label, c]) => [
-    `<b>${esc(label)}</b>`,
-    formatNumber(c.lr),
-    esc(c.scores.map((s) => formatNumber(s.lr)).join(', ')),
-    c.atEdge ? `<span class="edge">⚠ at the ${c.atEdge} edge of the grid: widen it</span>` : 'inside the grid',
-  ]);
-  const edges = named.filter(([, c]) => c.atEdge).length;
+  const edgeText = (c: TuneChoice): string =>
+    c.edges.length > 0
+      ? `<span class="edge">⚠ ${esc(c.edges.map((e) => `${e.name} at the ${e.side} edge`).join(', '))}: widen ${grid ? 'the grid' : 'its range'}</span>`
+      : grid
+        ? 'inside the grid'
+        : 'inside every range';
+  const rows = grid
+    ? named.map(([label, c]) => [`<b>${esc(label)}</b>`, formatNumber(c.lr), esc(c.scores.map((s) => formatNumber(s.lr)).join(', ')), edgeText(c)])
+    : named.map(([label, c, a]) => [
+        `<b>${esc(label)}</b>`,
+        esc(paramsText(c.params)),
+        String(c.trial),
+        esc((a.entry.space ?? []).map(([n, d]) => `${n} ${dimensionText(d)}`).join('; ')),
+        edgeText(c),
+      ]);
+  const edges = named.filter(([, c]) => c.edges.length > 0).length;
   const trials = phaseResults(view.records, tune).length;
+  const seeds = esc(tuneSeeds(suite).join(', '));
+  const how = grid
+    ? `each arm trained at every grid point (x axis: log10 of the learning rate)`
+    : `each arm trained at the first ${tuneBudget(suite)} points of a scrambled Halton sequence over its search space (the same ` +
+      `budget and the same points of the unit cube for every arm; log-uniform ranges, 1 - β log-uniform)`;
+  const budgets = grid ? '' : budgetTable(view);
   return (
-    `<section><h2>Learning-rate tuning</h2><p class="note">${trials} trials: each arm trained at every grid point ` +
-    `(x axis: log10 of the learning rate) on the training set minus a fixed validation split ` +
-    `(${formatNumber(100 * (suite.tune?.validationFraction ?? 0.1))}% of it, the same for every arm; the test set ` +
-    `is never used), seeds ${esc((suite.tune?.seeds ?? [suite.seeds[0]]).join(', '))}; the best mean validation ` +
-    `${metric} picks the learning rate the grid trains with. Diverged trials score ` +
-    `worst.${edges ? ` <b>${edges} choice(s) sit at the edge of the grid.</b>` : ''}</p><div ` +
-    `class="grid">${chart}${table(['arm', 'chosen lr', 'grid', ''], rows)}</div></section>`
+    `<section id="tuning"><h2>${grid ? 'Learning-rate tuning' : 'Hyperparameter tuning'}</h2><p class="note">${trials} trials: ${how} ` +
+    `on the training set minus a fixed validation split ` +
+    `(${formatNumber(100 * (suite.tune?.validationFraction ?? TUNE_DEFAULTS.validationFraction))}% of it, the same for every arm; the test set ` +
+    `is never used), seeds ${seeds}; the best mean validation ${metric} picks what the grid trains with. Diverged trials score ` +
+    `worst.${edges ? ` <b>${edges} choice(s) sit at the edge of ${grid ? 'the grid' : 'a range (its outer tenth)'}.</b>` : ''}</p><div ` +
+    `class="grid">${chart}${table(grid ? ['arm', 'chosen lr', 'grid', ''] : ['arm', 'chosen', 'trial', 'search space', ''], rows, 'fit')}</div>` +
+    `${budgets}</section>`
   );
+}
+
+/** Budget sensitivity: per perturbation, each budget's ranking of the arms and whether it is the full budget's. */
+function budgetTable(view: RunView): string {
+  const b = view.budgets;
+  if (!b) return '';
+  const budgets = [...new Set(b.map((x) => x.budget))];
+  const perturbations = [...new Set(b.map((x) => x.perturbation))];
+  const name = (id: string) => armName(view, view.arms.find((a) => a.id === id)!);
+  const rows = perturbations.map((p) => [
+    `<b>${esc(p)}</b>`,
+    ...budgets.map((n) => {
+      const r = b.find((x) => x.budget === n && x.perturbation === p)!;
+      const mark = r.holds ? '' : ` <span class="edge">changes (τ ${r.tau.toFixed(2)})</span>`;
+      return `${esc(r.ranking.map(name).join(' > '))}${mark}`;
+    }),
+  ]);
+  const changed = b.filter((x) => !x.holds).length;
+  return (
+    `<h3>Does the ranking hold as the budget grows?</h3><p class="note">Each budget chooses from the first trials of the same ` +
+    `search (nested prefixes); an arm whose choice differs from the full budget's is trained and evaluated at it for every seed. ` +
+    `Arms ranked by the mean over seeds of their headline score (accuracy averaged over the sweep; clean accuracy for clean). ` +
+    `${changed === 0 ? 'Every ranking holds at every budget.' : `<b>${changed} ranking(s) differ from the full budget's</b> (Kendall's τ against it).`} ` +
+    `budget.csv has the scores.</p><div class="fit">${table(['perturbation', ...budgets.map((n) => `budget ${n}`)], rows)}</div>`
+  );
+}
+
+/** A dimension's range as the report states it. */
+function dimensionText(d: Dimension): string {
+  switch (d.scale) {
+    case 'log':
+      return `log [${formatNumber(d.min)}, ${formatNumber(d.max)}]`;
+    case 'one-minus-log':
+      return `1 − log [${formatNumber(d.min)}, ${formatNumber(d.max)}]`;
+    case 'linear':
+      return `[${formatNumber(d.min)}, ${formatNumber(d.max)}]`;
+    case 'choice':
+      return `{${d.values.join(', ')}}`;
+  }
 }
 
 // ---------------------------------------------------------------- training and gradients
@@ -633,10 +731,10 @@ function configuration(view: RunView, manifest?: RunManifest): string {
     esc(armName(view, a)),
     esc(a.entry.name),
     `<code>${esc(JSON.stringify(a.entry.options))}</code>`,
-    ...(tuned ? [tuned.get(a.id) ? formatNumber(tuned.get(a.id)!.lr) : '–'] : []),
+    ...(tuned ? [tuned.get(a.id) ? esc(paramsText(tuned.get(a.id)!.params)) : '–'] : []),
     esc(a.entry.schedule ? JSON.stringify(a.entry.schedule) : 'constant'),
   ]);
-  const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned lr'] : []), 'schedule'];
+  const head = ['arm', 'algorithm', 'options', ...(tuned ? ['tuned'] : []), 'schedule'];
   const optimizers = trained(view) ? `<div class="fit">${table(head, opt, 'config')}</div>` : '';
   return `<section><h2>Configuration</h2>${table(
     ['', ''],

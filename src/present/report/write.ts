@@ -12,6 +12,7 @@ import { summaryCsv } from './summary-csv.ts';
 import { type CellRows, layersCsv, stepsCsv } from './steps-csv.ts';
 import { reportHtml, trained } from './html.ts';
 import { tuningCsv } from './tuning-csv.ts';
+import { budgetCsv } from './budget-csv.ts';
 import { fourierCsv } from './fourier.ts';
 import { classesCsv, hasClasses } from './classes.ts';
 import { confusionCsv, hasConfusion } from './confusion.ts';
@@ -34,6 +35,7 @@ const OUTPUTS: readonly Output[] = [
   { name: 'steps.csv', what: 'loss, learning rate and norms at every training step', when: trained, render: (v, _m, a) => stepsCsv(v, a) },
   { name: 'layers.csv', what: 'per-layer gradient, update and parameter norms', when: trained, render: (v, _m, a) => layersCsv(v, a) },
   { name: 'tuning.csv', what: 'every tuning trial', when: (v) => v.suite.tune !== undefined, render: (v) => tuningCsv(v) },
+  { name: 'budget.csv', what: 'rankings at each tuning budget', when: (v) => v.budgets !== undefined, render: (v) => budgetCsv(v) },
   { name: 'fourier.csv', what: "each cell's Fourier heat map", when: (v) => v.suite.fourier !== undefined, render: (v) => fourierCsv(v) },
   { name: 'classes.csv', what: 'accuracy per class', when: hasClasses, render: (v, m) => classesCsv(v, m) },
   {

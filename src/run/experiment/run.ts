@@ -76,12 +76,15 @@ export interface RunPhasesOptions {
   readonly hooks?: RunHooks;
   /** Store each trained cell's final weights beside the records (weights.ts). */
   readonly keepWeights?: boolean;
+  /** Run the phases up to and including this one only (a look of --seeds auto runs through the grid). */
+  readonly through?: string;
 }
 
 /** Runs every phase's missing cells in order; returns how many cells ran. */
 export async function runPhases(o: RunPhasesOptions): Promise<number> {
   let ran = 0;
-  for (const phase of PHASES) {
+  const last = o.through === undefined ? PHASES.length - 1 : PHASES.findIndex((p) => p.name === o.through);
+  for (const phase of PHASES.slice(0, last + 1)) {
     const todo = phaseTodo(phase, o.suite, o.shard, o.store.records());
     if (!todo?.length) continue;
     const start = performance.now();

@@ -12,7 +12,9 @@ import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
 import { CLEAN, listPerturbations, type PerturbationName, severityProblem } from '../../measure/perturb/registry.ts';
 import type { Sweeps } from '../../measure/metrics/robustness.ts';
 import { positiveInt } from '../../core/util/validate.ts';
-import { tuneProblem, type TuneSpec } from '../tune/options.ts';
+import { TUNE_DEFAULTS, tuneProblem, type TuneSpec } from '../tune/options.ts';
+import { searchSpace, type Dimension } from '../../core/optim/space.ts';
+import { autoSeedsProblem, candidateSeeds, resolveAutoSeeds, type AutoSeeds } from './auto-seeds.ts';
 import { sharpnessProblem } from '../../measure/metrics/sharpness.ts';
 import { robustRadiusProblem } from '../../measure/metrics/robust-radius.ts';
 import { fourierProblem } from '../../measure/metrics/fourier-heatmap.ts';
@@ -54,7 +56,8 @@ export interface SuiteDefinition {
   readonly batchSize: number;
   readonly epochs: number;
   readonly optimizers: readonly OptimizerEntry[];
-  readonly seeds: readonly number[];
+  /** The seeds; or { auto: { min, max, delta, ... } }: as many as decide every headline comparison (auto-seeds.ts). */
+  readonly seeds: readonly number[] | { readonly auto: Partial<AutoSeeds> };
   /** Perturbation name -> severities. Clean accuracy is always measured. */
   readonly perturbations: SuiteSweeps;
   /**
@@ -95,7 +98,11 @@ declare const checked: unique symbol;
 export type CheckedDatasetName = string & { readonly [checked]: true };
 
 /** A validated suite: every optimizer entry labelled and its options resolved against defaults. */
-export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset' | 'perturbations'> {
+export interface Suite extends Omit<SuiteDefinition, 'optimizers' | 'dataset' | 'perturbations' | 'seeds'> {
+  /** The seeds (with `autoSeeds`: every candidate; a run uses the first ones its looks need). */
+  readonly seeds: readonly number[];
+  /** The sequential seed procedure's options, when the suite asked for `seeds: { auto }`. */
+  readonly autoSeeds?: AutoSeeds;
   /** The dataset's label: a built-in's name, or the name of the user's (`data`). */
   readonly dataset: CheckedDatasetName;
   readonly perturbations: Sweeps;
@@ -112,6 +119,8 @@ export interface ResolvedOptimizer {
   /** A user-defined optimizer's tuning range, recorded (built-ins' are in their definitions). */
   readonly lrRange?: readonly [number, number];
   readonly options: Options;
+  /** What a quasirandom tuning searches for this arm (recorded: run.json says what was searched). */
+  readonly space?: readonly (readonly [string, Dimension])[];
   readonly schedule?: Schedule;
   readonly sam?: SamOptions;
 }
@@ -165,10 +174,22 @@ export function defineSuite(def: SuiteDefinition): Suite {
   // 0 epochs evaluates the initial weights as they are (an imported, pretrained model).
   if (!(Number.isInteger(def.epochs) && def.epochs >= 0))
     fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
-  if (!Array.isArray(def.seeds) || def.seeds.length === 0 || !def.seeds.every(isSeed)) {
-    fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}`);
+  // seeds: { auto } becomes the candidate seeds and the procedure's options (a resolved suite read back has both).
+  const readAuto = (def as Partial<Suite>).autoSeeds;
+  const autoDef = !Array.isArray(def.seeds) && typeof def.seeds === 'object' && def.seeds !== null ? (def.seeds as { auto?: unknown }).auto : readAuto;
+  let autoSeeds: AutoSeeds | undefined;
+  if (autoDef !== undefined || (!Array.isArray(def.seeds) && typeof def.seeds === 'object' && def.seeds !== null)) {
+    const extra = Object.keys(Array.isArray(def.seeds) ? {} : (def.seeds as object)).find((k) => k !== 'auto');
+    if (extra !== undefined) fail(`seeds.${extra}`, (def.seeds as Record<string, unknown>)[extra], 'no such field (seeds: a list, or { auto: {...} })');
+    const problem = autoSeedsProblem(autoDef, MAX_SEED);
+    if (problem) fail(...problem);
+    autoSeeds = resolveAutoSeeds(autoDef as Partial<AutoSeeds>);
   }
-  if (new Set(def.seeds).size !== def.seeds.length) fail('seeds', def.seeds, 'no repeated seed');
+  const seeds = autoSeeds ? candidateSeeds(autoSeeds) : (def.seeds as readonly number[]);
+  if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every(isSeed)) {
+    fail('seeds', def.seeds, `a non-empty list of integers in 0..${MAX_SEED}, or { auto: { min, max, delta } }`);
+  }
+  if (new Set(seeds).size !== seeds.length) fail('seeds', def.seeds, 'no repeated seed');
   if (!Array.isArray(def.optimizers) || def.optimizers.length === 0) fail('optimizers', def.optimizers, 'a non-empty list of { name, options }');
   const optimizers = def.optimizers.map((entry, i): ResolvedOptimizer => {
     const field = `optimizers[${i}]`;
@@ -250,7 +271,40 @@ export function defineSuite(def: SuiteDefinition): Suite {
     def.model !== undefined
       ? { model: resolveModel(def.model) }
       : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
-  return Object.freeze({ ...def, ...data, ...resolved, optimizers, reference, stepLogEvery });
+  // A quasirandom tuning's search space per arm, from its resolved options (space.ts).
+  // The tuning protocol as run.json records it: method, and a quasirandom search's budget, written out.
+  const method = def.tune?.method ?? TUNE_DEFAULTS.method;
+  const tune =
+    def.tune === undefined
+      ? undefined
+      : method === 'grid'
+        ? { ...def.tune, method, points: def.tune.points ?? TUNE_DEFAULTS.points }
+        : { ...def.tune, method, budget: def.tune.budget ?? TUNE_DEFAULTS.budget };
+  const spaced =
+    tune?.method === 'quasirandom'
+      ? optimizers.map((o, i) => {
+          const recorded = (def.optimizers[i] as ResolvedOptimizer).space;
+          if (recorded !== undefined || (o.user && !listOptimizers().includes(o.name))) return recorded ? { ...o, space: recorded } : o;
+          const space = searchSpace(optimizerDefinition(o.name), o.options, {
+            lrRange: tune.ranges?.[o.label] ?? o.lrRange,
+            schedules: tune.schedules,
+            fixedSchedule: o.schedule !== undefined,
+            only: tune.search,
+          });
+          return { ...o, space };
+        })
+      : optimizers;
+  return Object.freeze({
+    ...def,
+    ...data,
+    ...resolved,
+    ...(tune ? { tune } : {}),
+    seeds,
+    ...(autoSeeds ? { autoSeeds } : {}),
+    optimizers: spaced,
+    reference,
+    stepLogEvery,
+  });
 }
 
 const LABEL_EXPECTED = 'a label: letters, digits and _ . + - (starting with a letter or digit, at most 64 characters)';

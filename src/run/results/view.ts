@@ -8,6 +8,8 @@ import { armId, referenceArm, suiteArms, type Arm, type ArmKey } from '../experi
 import { PHASES, phaseNamed } from '../experiment/phases/index.ts';
 import { tunedChoices } from '../experiment/phases/tune.ts';
 import type { TuneChoice } from '../tune/choose.ts';
+import { budgetRankings, type BudgetRanking } from './budgets.ts';
+import { seedLook, type SeedLook } from './auto-seeds.ts';
 import { describe, describeFraction, pairedTest, type Interval, type TestResult } from '../../measure/metrics/stats.ts';
 import { M, metricInfo } from '../../measure/metrics/catalog.ts';
 import { areaUnderCurve, scoreMeasurements } from './scores.ts';
@@ -91,6 +93,10 @@ export interface RunView {
   readonly summary: readonly SummaryRow[];
   /** The learning rate chosen per arm id, when the suite tunes and its trials are complete. */
   readonly tuning: ReadonlyMap<string, TuneChoice> | undefined;
+  /** Budget sensitivity (tune.budgets): each budget's ranking per perturbation, once its cells are in. */
+  readonly budgets: readonly BudgetRanking[] | undefined;
+  /** Where the sequential seed procedure stands (seeds: { auto }). */
+  readonly seedLook: SeedLook | undefined;
   /** More than one model, or regime: labels then name them. */
   readonly axes: { readonly models: boolean; readonly regimes: boolean };
 }
@@ -132,7 +138,10 @@ export function recordMeasurements(rec: CellRecord): Measurement[] {
   return phaseNamed(rec.phase).measurements(rec.key, rec.result);
 }
 
-export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
+export function runView(declared: Suite, records: readonly CellRecord[]): RunView {
+  // --seeds auto: the run's seeds are those the sequential procedure has reached.
+  const look = seedLook(declared, records);
+  const suite = look ? { ...declared, seeds: look.seedList } : declared;
   const arms = suiteArms(suite);
   const byId = new Map(arms.map((a) => [a.id, a]));
   const ordered = orderRecords(suite, records).filter((r) => byId.has(armId(r.key)));
@@ -208,7 +217,18 @@ export function runView(suite: Suite, records: readonly CellRecord[]): RunView {
   });
   const models = new Set(arms.map((a) => a.model)).size > 1;
   const regimes = new Set(arms.map((a) => a.regime)).size > 1;
-  return { suite, arms, records: ordered, rows, series, summary, tuning: suite.tune ? tunedChoices(suite, ordered) : undefined, axes: { models, regimes } };
+  return {
+    suite,
+    arms,
+    records: ordered,
+    rows,
+    series,
+    summary,
+    tuning: suite.tune ? tunedChoices(suite, ordered) : undefined,
+    budgets: suite.tune ? budgetRankings(suite, ordered) : undefined,
+    seedLook: look,
+    axes: { models, regimes },
+  };
 }
 
 /** How a report names an arm: the optimizer label, with the model and regime where the run has several. */

@@ -3,13 +3,14 @@ import type { Phase } from '../phase.ts';
 import { tune } from './tune.ts';
 import { main } from './main.ts';
 import { matched } from './matched.ts';
+import { budget } from './budget.ts';
 
 // The registry holds phases of different key, result and input types; callers pass each
 // phase back only what it produced (records carry their phase's name).
 // biome-ignore lint/suspicious/noExplicitAny: each phase keeps its own key, result and input types; the registry only routes records back to their phase.
 export type AnyPhase = Phase<any, any, any>;
 
-export const PHASES: readonly AnyPhase[] = [tune, main, matched];
+export const PHASES: readonly AnyPhase[] = [tune, main, budget, matched];
 
 /**
  * The phase whose cells are the suite's grid itself, one trained model per (arm, seed): its

@@ -3,6 +3,7 @@
 // validation accuracy at checkpoints within epochs for the matched phase), then evaluates
 // clean and perturbed test accuracy and input-gradient norms. A diverged run records no
 // robustness metrics.
+import type { Hyperparameters } from '../../../core/optim/space.ts';
 import type { Phase } from '../phase.ts';
 import type { CellKey } from '../grid.ts';
 import { gridCells, shardCells, armId } from '../grid.ts';
@@ -84,6 +85,8 @@ export interface CellResult {
 export interface MainInput {
   /** The tuned learning rate (the suite tunes), trained on the training set minus the validation split. */
   readonly lr?: number;
+  /** Every tuned hyperparameter (the learning rate among them). */
+  readonly params?: Hyperparameters;
 }
 
 export function tensorInfo(net: Network): TensorInfo[] {
@@ -106,12 +109,15 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
   plan({ suite, shard, records }) {
     const choices = suite.tune ? tunedChoices(suite, records) : undefined;
     if (suite.tune && !choices) return undefined;
-    return shardCells(gridCells(suite), shard).map((key) => ({ key, input: { lr: choices?.get(armId(key))?.lr } }));
+    return shardCells(gridCells(suite), shard).map((key) => {
+      const c = choices?.get(armId(key));
+      return { key, input: { lr: c?.lr, ...(c ? { params: c.params } : {}) } };
+    });
   },
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
     const tuned = input.lr !== undefined;
-    const setup = armSetup(ctx, key, input.lr);
+    const setup = armSetup(ctx, key, input.params ?? (tuned ? { lr: input.lr! } : undefined));
     const { arm, net, options } = setup;
     ctx.lap?.('setup');
     const holdOut = tuned ? validationSplit(suite, dataset) : undefined;

@@ -4,6 +4,7 @@
 // it (the earlier on ties), re-created by re-training to that step (training is
 // deterministic), and evaluated like a main cell. It compares across arms, so it runs once
 // the whole grid has results, never in a shard.
+import type { Hyperparameters } from '../../../core/optim/space.ts';
 import type { Phase } from '../phase.ts';
 import { phaseResults } from '../phase.ts';
 import type { CellKey } from '../grid.ts';
@@ -27,6 +28,7 @@ export interface MatchedKey extends CellKey {
 
 export interface MatchedInput {
   readonly lr: number;
+  readonly params?: Hyperparameters;
   readonly target: number;
   /** The first checkpoint step whose validation accuracy reached the target; null: none did. */
   readonly reached?: number | null;
@@ -89,11 +91,14 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     const choices = tunedChoices(suite, records);
     const plan = matchPlan(suite, records);
     if (!choices || !plan) return undefined;
-    return plan.cells.map(({ key, target, reached }) => ({ key, input: { lr: choices.get(armId(key))!.lr, target, reached } }));
+    return plan.cells.map(({ key, target, reached }) => ({
+      key,
+      input: { lr: choices.get(armId(key))!.lr, params: choices.get(armId(key))!.params, target, reached },
+    }));
   },
   async run(ctx, key, input) {
     const { suite, dataset } = ctx;
-    const setup = armSetup(ctx, key, input.lr);
+    const setup = armSetup(ctx, key, input.params ?? { lr: input.lr });
     const { net } = setup;
     const split = validationSplit(suite, dataset);
     const test = limitSplit(dataset.test, suite.testLimit);

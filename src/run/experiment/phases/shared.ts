@@ -10,6 +10,8 @@ import { findArm, type Arm, type ArmKey } from '../grid.ts';
 import { batchTransform } from '../../train/regimes.ts';
 import { train, type TrainOptions, type TrainResult, type TrainState } from '../../train/train.ts';
 import { TUNE_DEFAULTS } from '../../tune/options.ts';
+import { applyHyperparameters, type Hyperparameters } from '../../../core/optim/space.ts';
+import type { Schedule } from '../../../core/optim/schedule.ts';
 
 export function limitSplit(split: Split, limit: number | undefined): Split {
   if (limit === undefined || limit >= split.count) return split;
@@ -47,28 +49,38 @@ export function validationSplit(suite: Suite, dataset: Dataset): HoldOut {
 export interface ArmSetup {
   readonly arm: Arm;
   readonly net: Network;
-  /** The optimizer options, the learning rate replaced when given. */
+  /** The optimizer options, the tuned hyperparameters in place when given. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The schedule, the tuned warmup and shape in place when given. */
+  readonly schedule: Schedule | undefined;
   /** How this arm trains for a seed (every phase trains the same way): optimizer, schedule, regime. */
   training(seed: number): TrainOptions;
 }
 
-export function armSetup(ctx: CellContext, key: ArmKey, lr?: number): ArmSetup {
+/**
+ * An arm as a phase trains it; `tuned` replaces what tuning chose (a tuned cell trains on the
+ * validation split's rest, so a warmup fraction counts that run's steps).
+ */
+export function armSetup(ctx: CellContext, key: ArmKey, tuned?: Hyperparameters): ArmSetup {
   const arm = findArm(ctx.suite, key);
   const net = networkFor(arm.modelSpec, ctx.dataset, ctx.threads);
-  const options = lr === undefined ? arm.entry.options : { ...arm.entry.options, lr };
   const { suite, dataset } = ctx;
+  const total = tuned ? suite.epochs * Math.ceil(validationSplit(suite, dataset).train.count / suite.batchSize) : 0;
+  const { options, schedule } = tuned
+    ? applyHyperparameters(arm.entry.options, arm.entry.schedule, tuned, total)
+    : { options: arm.entry.options, schedule: arm.entry.schedule };
   return {
     arm,
     net,
     options,
+    schedule,
     training: (seed) => ({
       seed,
       epochs: suite.epochs,
       batchSize: suite.batchSize,
       optimizer: arm.entry.name,
       optimizerOptions: options,
-      schedule: arm.entry.schedule,
+      schedule,
       transform: batchTransform(arm.training, net, dataset.shape, seed),
       sam: arm.entry.sam,
     }),
