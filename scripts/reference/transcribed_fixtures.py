@@ -463,7 +463,55 @@ def polar_fixture():
         f.write('\n')
 
 
+def zeropower_bf16(G, steps):
+    """The reference's zeropower_via_newtonschulz5 in bfloat16 as its authors run it, on a GPU:
+    every operation's result rounded to bfloat16 (round to nearest even), matrix products
+    accumulated in float32 first (tensor-core GEMMs; bfloat16 products are exact in float32).
+    Written out with float32 operations and explicit rounding, because PyTorch's CPU bfloat16
+    matmul here (1.13, generic BLAS) rounds every product and partial sum to bfloat16: other
+    numbers than the GPU's. The expression order is the reference's (c * A @ A is (c·A) @ A)."""
+    r = lambda t: t.bfloat16().float()
+    a, b, c = (3.4445, -4.7750, 2.0315)
+    X = r(G.float())
+    if G.size(-2) > G.size(-1):
+        X = X.mT
+    X = r(X / r(r(X.norm(dim=(-2, -1), keepdim=True)) + 1e-7))
+    for _ in range(steps):
+        A = r(X @ X.mT)
+        B = r(r(b * A) + r(r(c * A) @ A))
+        X = r(r(a * X) + r(B @ X))
+    if G.size(-2) > G.size(-1):
+        X = X.mT
+    return X
+
+
+def bf16_fixture():
+    """Muon's Newton-Schulz in bfloat16 (the reference's own precision), for matrices of
+    the shapes Muon meets: wide, tall and square, gradient-like (singular values over three
+    decades). Writes test/fixtures/optim-muon/bf16.json: each input and the bfloat16 output
+    (exactly representable as float32), with the update the reference then applies
+    (update *= max(1, rows/cols)**0.5, still bfloat16)."""
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(3100)
+    cases = []
+    for rows, cols in [(8, 5), (5, 12), (16, 16), (32, 72), (64, 32), (10, 100)]:
+        u, _ = torch.linalg.qr(torch.randn(rows, rows, generator=gen, dtype=torch.float64))
+        v, _ = torch.linalg.qr(torch.randn(cols, cols, generator=gen, dtype=torch.float64))
+        k = min(rows, cols)
+        sigma = torch.logspace(0, -3, k, dtype=torch.float64) * 0.01
+        g = ((u[:, :k] * sigma) @ v[:, :k].T).float()
+        x = zeropower_bf16(g, 5)
+        update = (x * max(1, rows / cols) ** 0.5).bfloat16().float()
+        cases.append({'rows': rows, 'cols': cols, 'g': values(g), 'x': values(x), 'update': values(update)})
+    out = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'optim-muon')
+    with open(os.path.join(out, 'bf16.json'), 'w') as f:
+        json.dump({'source': 'zeropower_via_newtonschulz5 in bfloat16 as a GPU runs it (KellerJordan/Muon, transcribed), torch ' + torch.__version__,
+                   'cases': cases}, f, separators=(',', ':'))
+        f.write('\n')
+
+
 def main():
+    bf16_fixture()
     polar_fixture()
     sophia_fixture('sophia-default', {}, {}, 2100, 10, 128)
     sophia_fixture('sophia-k3-wd', {'lr': 0.01, 'betas': [0.9, 0.95], 'rho': 0.1, 'weightDecay': 0.01, 'hessianInterval': 3},

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clipGradNorm } from '../../src/core/optim/clip.ts';
 import { createOptimizer } from '../../src/core/optim/registry.ts';
-import { orthogonalise } from '../../src/core/optim/newton-schulz.ts';
+import { orthogonalise, toBfloat16 } from '../../src/core/optim/newton-schulz.ts';
 import { loadDataset } from '../../src/core/data/sources.ts';
 import { Network } from '../../src/core/model/network.ts';
 import { train } from '../../src/run/train/train.ts';
@@ -24,6 +24,41 @@ interface PolarCase {
   tolerance: number;
 }
 const polar = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'optim-muon', 'polar.json'), 'utf8')) as { cases: PolarCase[] };
+
+interface Bf16Case {
+  rows: number;
+  cols: number;
+  g: number[];
+  x: number[];
+  update: number[];
+}
+const bf16 = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'optim-muon', 'bf16.json'), 'utf8')) as { cases: Bf16Case[] };
+
+describe("muon in bfloat16, as its authors run it (scripts/reference/transcribed_fixtures.py's zeropower_bf16)", () => {
+  it('rounds to nearest even, as PyTorch does', () => {
+    expect(toBfloat16(1 + 2 ** -8)).toBe(1); // a tie: to the even neighbour
+    expect(toBfloat16(1 + 3 * 2 ** -8)).toBe(1 + 2 ** -6);
+    expect(toBfloat16(1 + 2 ** -8 + 2 ** -20)).toBe(1 + 2 ** -7);
+    expect(toBfloat16(-(1 + 2 ** -8 + 2 ** -20))).toBe(-(1 + 2 ** -7));
+    expect(toBfloat16(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+    expect(toBfloat16(Number.NaN)).toBeNaN();
+    expect(toBfloat16(3.4e38)).toBe(Number.POSITIVE_INFINITY); // past bfloat16's largest finite value
+  });
+  for (const c of bf16.cases) {
+    it(`${c.rows} x ${c.cols}: every element of the orthogonalised matrix and of Muon's step exact`, async () => {
+      const x = await orthogonalise(Float32Array.from(c.g), c.rows, c.cols, 5, true);
+      expect([...x]).toEqual(c.x);
+      // float32 is another computation: it differs (so the comparison above can fail).
+      const f32 = await orthogonalise(Float32Array.from(c.g), c.rows, c.cols, 5, false);
+      expect(f32.some((v, i) => v !== c.x[i])).toBe(true);
+      // One Muon step from zero weights (no momentum, no Nesterov: the step's direction is the gradient's): p = -lr·update.
+      const opt = createOptimizer('muon', { lr: 0.02, momentum: 0, nesterov: false, bfloat16: true });
+      const [p] = opt.adopt([new Float32Array(c.rows * c.cols)], [[c.rows, c.cols]]);
+      await opt.stepAsync([p!], [Float32Array.from(c.g)]);
+      expect([...p!]).toEqual(c.update.map((u) => Math.fround(-Math.fround(0.02 * u)) || 0));
+    });
+  }
+});
 
 describe("muon's Newton-Schulz orthogonalisation", () => {
   for (const c of polar.cases) {

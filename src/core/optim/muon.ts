@@ -13,12 +13,14 @@
 //   m = lerp(m, g, 1-β1);  v = lerp(v, g², 1-β2);  p *= 1 - lr_a·wd_a;  p -= lr_a·(m/(1-β1ᵗ)) / (sqrt(v/(1-β2ᵗ)) + eps)
 // with its own options (adamLr, adamBetas, adamEps, adamWeightDecay; lr_a follows any
 // schedule as lr does: lr_a = adamLr·lr_t/lr). Needs the tensors' shapes (Optimizer.adopt);
-// without them every tensor takes the fallback. The orthogonalisation runs in float32 in
-// onnxruntime (the reference: bfloat16), the elementwise parts in scalar JavaScript.
+// without them every tensor takes the fallback. The orthogonalisation runs in onnxruntime,
+// in float32 by default or with `bfloat16: true` as the reference runs it (then the scaled
+// update, a bfloat16 tensor in the reference, is rounded to bfloat16 too); the elementwise
+// parts in scalar JavaScript.
 import { DECOUPLED_DECAY } from './space.ts';
 import { betas, flag, nonNegative, type OptimizerDefinition } from './optimizer.ts';
 import { lerp32 } from './lerp.ts';
-import { orthogonalise } from './newton-schulz.ts';
+import { toBfloat16, orthogonalise } from './newton-schulz.ts';
 
 export interface MuonOptions {
   readonly [k: string]: number | boolean | readonly [number, number];
@@ -31,6 +33,7 @@ export interface MuonOptions {
   readonly adamBetas: readonly [number, number];
   readonly adamEps: number;
   readonly adamWeightDecay: number;
+  readonly bfloat16: boolean;
 }
 
 interface State {
@@ -51,7 +54,18 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
   description: 'Muon (Jordan et al. 2024): momentum orthogonalised by Newton-Schulz for matrices, Adam for vectors',
   lrRange: [1e-4, 1],
   space: { weightDecay: DECOUPLED_DECAY },
-  defaults: { lr: 0.02, momentum: 0.95, nesterov: true, nsSteps: 5, weightDecay: 0, adamLr: 3e-4, adamBetas: [0.9, 0.95], adamEps: 1e-10, adamWeightDecay: 0 },
+  defaults: {
+    lr: 0.02,
+    momentum: 0.95,
+    nesterov: true,
+    nsSteps: 5,
+    weightDecay: 0,
+    adamLr: 3e-4,
+    adamBetas: [0.9, 0.95],
+    adamEps: 1e-10,
+    adamWeightDecay: 0,
+    bfloat16: false,
+  },
   schema: {
     lr: nonNegative,
     momentum: { type: 'number', min: 0, max: 1, maxExclusive: true },
@@ -62,6 +76,7 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
     adamBetas: betas,
     adamEps: nonNegative,
     adamWeightDecay: nonNegative,
+    bfloat16: flag,
   },
   check: (o) => (Number.isInteger(o.nsSteps) ? undefined : `option "nsSteps" = ${o.nsSteps} is invalid; expected a whole number of Newton-Schulz steps`),
   init(n, _o, _arena, shape, role) {
@@ -81,7 +96,7 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
           s.m[i] = lerp32(s.m[i]!, g[i]!, 1 - mu);
           u[i] = o.nesterov ? lerp32(g[i]!, s.m[i]!, mu) : s.m[i]!;
         }
-        s.orthogonal = await orthogonalise(u, s.matrix[0], s.matrix[1], o.nsSteps);
+        s.orthogonal = await orthogonalise(u, s.matrix[0], s.matrix[1], o.nsSteps, o.bfloat16);
       }),
     );
   },
@@ -90,9 +105,10 @@ export const muon: OptimizerDefinition<MuonOptions, State> = {
     if (s.orthogonal) {
       const shrink = f(1 - lr * o.weightDecay);
       const x = s.orthogonal;
+      const round = o.bfloat16 ? toBfloat16 : f;
       for (let i = 0; i < p.length; i++) {
         const before = p[i]!;
-        p[i] = f(f(before * shrink) - f(lr * f(x[i]! * s.scale)));
+        p[i] = f(f(before * shrink) - f(lr * round(x[i]! * s.scale)));
         sq += (p[i]! - before) ** 2;
       }
       s.orthogonal = null;
