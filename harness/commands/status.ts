@@ -3,6 +3,7 @@
 // (or failed: --resume retries them), 2 when DIR is neither; --json for scripts and dashboards.
 import type { Command } from 'commander';
 import { runStatus, type RunStatus } from '../../src/run/experiment/status.ts';
+import { seededSuite } from '../../src/run/results/auto-seeds.ts';
 import { findRuns } from '../../src/index.ts';
 import { EXIT } from '../flags.ts';
 import { existsSync } from 'node:fs';
@@ -70,7 +71,7 @@ export function register(program: Command): void {
       // Not a run and no runs inside: runStatus says what is missing.
       const dirs = existsSync(join(dir, MANIFEST_FILE)) ? [dir] : foundRuns(dir);
       const single = dirs.length === 1 && dirs[0] === dir;
-      const statuses = dirs.map((d) => ({ dir: d, status: runStatus(d) }));
+      const statuses = dirs.map((d) => ({ dir: d, status: runStatus(d, seededSuite) }));
       const complete = statuses.every((s) => s.status.complete);
       if (flags.json) {
         const each = statuses.map((s) => json(s.dir, s.status));

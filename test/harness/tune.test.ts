@@ -31,6 +31,14 @@ describe('optrobust run --tune', () => {
     }
     const results = parse(read(dir, 'results.csv'), { columns: true }) as Record<string, string>[];
     for (const c of chosen) expect(new Set(results.filter((x) => x.optimizer === c.optimizer).map((x) => x.lr))).toEqual(new Set([c.lr]));
+    // results.csv's options are those the cells trained with: the chosen weight decay (and Adam's betas), not the suite's.
+    for (const c of chosen) {
+      const options = new Set(results.filter((x) => x.optimizer === c.optimizer).map((x) => x.options));
+      expect(options.size).toBe(1);
+      const o = JSON.parse([...options][0]!) as { weightDecay: number; betas?: [number, number] };
+      expect(o.weightDecay).toBeCloseTo(Number(c.weight_decay), 6);
+      if (c.optimizer === 'adam') expect(o.betas!.map((b) => b.toFixed(5))).toEqual([Number(c.beta1).toFixed(5), Number(c.beta2).toFixed(5)]);
+    }
     const matched = results.filter((x) => x.metric === 'matched_accuracy' && x.perturbation === 'clean');
     expect(matched.map((x) => x.optimizer)).toEqual(['sgd', 'adam']);
     // Time to target, from the main cells' validation checkpoints as the store holds them: the target is the lower of the

@@ -179,6 +179,46 @@ describe.skipIf(!existsSync(CHROMIUM))('pages in Chromium', () => {
     await page.close();
   }
 
+  it("the tuning section of a tuned run with budgets: each trial in its arm's legend colour, the tables inside the page", async () => {
+    const { dir } = await smallRun({ seeds: [0, 1], tune: { budget: 4, budgets: [2], seeds: [0] } });
+    for (const width of [1280, 1920]) {
+      const { page, problems } = await open(join(dir, 'report.html'), width);
+      const seen = await page.$eval('#tuning', (section) => {
+        const chart = section.querySelector('figure svg')!;
+        const legend: Record<string, string> = {};
+        for (const entry of chart.querySelectorAll('.role-legend-symbol')) {
+          const label = entry.parentElement!.querySelector('.role-legend-label text')?.textContent ?? '';
+          const style = getComputedStyle(entry.querySelector('path')!);
+          legend[label] = style.fill !== 'none' ? style.fill : style.stroke;
+        }
+        const marks: Record<string, string[]> = {};
+        for (const p of chart.querySelectorAll('path[aria-roledescription="point"]')) {
+          const arm = /arm: ([^;]+)/.exec(p.getAttribute('aria-label') ?? '')?.[1];
+          if (arm) (marks[arm] ??= []).push(getComputedStyle(p).fill);
+        }
+        return {
+          legend,
+          marks,
+          tables: [...section.querySelectorAll('table')].map((t) => ({ right: t.getBoundingClientRect().right, rows: t.querySelectorAll('tbody tr').length })),
+          text: section.textContent ?? '',
+        };
+      });
+      // Four trials per arm, each drawn in the arm's colour (the chosen one among them, larger).
+      expect(Object.keys(seen.marks).sort()).toEqual(['adam', 'sgd']);
+      for (const arm of ['sgd', 'adam']) {
+        expect(seen.marks[arm]).toHaveLength(4);
+        for (const colour of seen.marks[arm]!) expect(colour).toBe(seen.legend[arm]);
+      }
+      expect(seen.legend.sgd).not.toBe(seen.legend.adam);
+      // The choices table (one row per arm) and the budget table (clean and three perturbations), inside the page.
+      expect(seen.tables.map((t) => t.rows)).toEqual([2, 4]);
+      for (const t of seen.tables) expect(t.right).toBeLessThanOrEqual(width);
+      expect(seen.text).toContain('Does the ranking hold as the budget grows?');
+      expect(problems).toEqual([]);
+      if (width === 1280) await page.screenshot({ path: join(SHOTS, 'report-tuning.png'), fullPage: true });
+    }
+  }, 300_000);
+
   /** The forest plot as drawn: each arm's points in its legend entry's colour, and the reference (no row) not in the legend. */
   async function forestColours(file: string, width: number) {
     const { page, problems } = await open(file, width);

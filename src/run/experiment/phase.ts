@@ -9,6 +9,7 @@ import type { CellRecord } from './store.ts';
 import type { Measurement } from './measurement.ts';
 import type { PerturbedCache } from '../../measure/metrics/perturbed-cache.ts';
 import type { CellCheckpoints } from './checkpoints.ts';
+import type { Hyperparameters } from '../../core/optim/space.ts';
 
 export interface CellContext {
   readonly suite: Suite;
@@ -67,6 +68,8 @@ export interface Phase<K extends CellKey = CellKey, R = unknown, I = unknown> {
   order(key: K): number;
   /** The learning rate a finished cell trained with, when the phase chose it (tuned); else the suite's. */
   lr?(key: K, result: R): number | undefined;
+  /** Every hyperparameter tuning chose for a finished cell (a quasirandom search's point), when it did. */
+  tuned?(key: K, result: R): Hyperparameters | undefined;
   /** The perturbation column of a failed cell's `failed` row (default: the phase's name, at severity order(key)). */
   readonly failedUnder?: string;
   /** Headline scores its accuracy rows get (results/scores.ts): from which metric, and whether against the reference arm's cell of this phase. */

@@ -7,6 +7,8 @@ import { missingTasks, taskLabel } from './run.ts';
 import { listCheckpoints } from './checkpoints.ts';
 import { PHASES } from './phases/index.ts';
 import { lockHolder, type Owner } from './lock.ts';
+import type { Suite } from './suite.ts';
+import type { CellRecord } from './store.ts';
 
 export interface RunStatus {
   readonly manifest: RunManifest;
@@ -35,10 +37,12 @@ export interface RunStatus {
   readonly etaSeconds: number | null;
 }
 
-export function runStatus(dir: string): RunStatus {
+export function runStatus(dir: string, effective: (suite: Suite, records: readonly CellRecord[]) => Suite = (suite) => suite): RunStatus {
   const manifest = readManifest(dir);
   const records = new RunStore(dir, manifest.identity).records();
-  const { suite, shard } = manifest.config;
+  const { shard } = manifest.config;
+  // The suite as the run stands (--seeds auto: the seeds its procedure has reached; the caller knows how).
+  const suite = effective(manifest.config.suite, records);
   const todo = missingTasks(suite, records, shard);
   const phases = PHASES.map((p) => {
     const mine = records.filter((r) => r.phase === p.name);

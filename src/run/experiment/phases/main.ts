@@ -51,6 +51,8 @@ export interface Checkpoint {
 export interface CellResult {
   readonly optimizerName: string;
   readonly lr: number;
+  /** A tuned cell's hyperparameters (the tuning's choice: learning rate, weight decay, betas, warmup, schedule). */
+  readonly tuned?: Hyperparameters;
   readonly diverged: Divergence | null;
   readonly train: {
     readonly steps: number;
@@ -147,6 +149,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
     const base = {
       optimizerName: arm.entry.name,
       lr: options.lr as number,
+      ...(input.params ? { tuned: input.params } : {}),
       diverged: result.diverged,
       train: {
         steps: result.steps.length,
@@ -202,6 +205,7 @@ export const main: Phase<CellKey, CellResult, MainInput> = {
   measurements: (key, r) => cellMeasurements(key, r),
   order: () => 0,
   lr: (_k, r) => r.lr,
+  tuned: (_k, r) => r.tuned,
   failedUnder: TRAIN,
   scores: { metric: M.accuracy.name, againstReference: true },
 };

@@ -36,6 +36,8 @@ export interface MatchedInput {
 
 export interface MatchedResult {
   readonly lr: number;
+  /** The tuning's choice it trained with (absent in older records and grid-tuned runs). */
+  readonly tuned?: Hyperparameters;
   readonly epoch: number;
   readonly valAccuracy: number;
   readonly target: number;
@@ -120,13 +122,22 @@ export const matched: Phase<MatchedKey, MatchedResult, MatchedInput> = {
     const val = await evaluate(net, r.weights, split.validation);
     const oracle = memoizeFor(gradientOracle(net, r.weights), test.images);
     const points = await evaluateSweeps(net, r.weights, test, dataset.shape, suite.perturbations, key.seed, oracle, ctx.perturbed);
-    return { lr: input.lr, epoch, valAccuracy: val.accuracy, target: input.target, eval: points, stepsToTarget: input.reached ?? null };
+    return {
+      lr: input.lr,
+      ...(input.params ? { tuned: input.params } : {}),
+      epoch,
+      valAccuracy: val.accuracy,
+      target: input.target,
+      eval: points,
+      stepsToTarget: input.reached ?? null,
+    };
   },
   outcome: (r) => `validation ${(100 * r.valAccuracy).toFixed(1)}% (target ${(100 * r.target).toFixed(1)}%)`,
   problem: (r) => nonFiniteProblem(r.eval),
   measurements: (key, r) => matchedMeasurements(key, r),
   order: (k) => k.step,
   lr: (_k, r) => r.lr,
+  tuned: (_k, r) => r.tuned,
   scores: { metric: M.matchedAccuracy.name, againstReference: false },
 };
 
