@@ -73,7 +73,12 @@ describe('defineSuite', () => {
     ['tune.method', { tune: { method: 'random' } }, 'suite "demo": tune.method = "random"; expected "quasirandom" or "grid"'],
     ['tune.budget', { tune: { budget: 0 } }, 'suite "demo": tune.budget = 0; expected trials per optimizer: an integer from 1 to 256'],
     ['tune.budget of a grid', { tune: { method: 'grid', budget: 8 } }, 'suite "demo": tune.budget = 8; expected nothing with tune.method "grid"'],
-    ['tune.points of a quasirandom search', { tune: { points: 5 } }, 'suite "demo": tune.points = 5; expected nothing with tune.method "quasirandom"'],
+    [
+      'tune.points of a quasirandom search',
+      { tune: { method: 'quasirandom', points: 5 } },
+      'suite "demo": tune.points = 5; expected nothing with tune.method "quasirandom"',
+    ],
+    ['tune.budget beside points (a grid)', { tune: { points: 5, budget: 8 } }, 'suite "demo": tune.budget = 8; expected nothing with tune.method "grid"'],
     ['tune.budgets out of order', { tune: { budgets: [8, 4] } }, 'suite "demo": tune.budgets = [8,4]; expected a non-empty increasing list of trial counts'],
     [
       'tune.budgets beyond the budget',

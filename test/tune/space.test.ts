@@ -114,6 +114,9 @@ describe('the quasirandom search of a suite', () => {
       ['lr', 'weightDecay', 'momentum'],
       ['lr', 'weightDecay', 'beta1', 'beta2'],
     ]);
+    // A block that gives grid points asks for the grid (suites before quasirandom tuning); one that gives nothing, the default.
+    expect(defineSuite({ ...suite, tune: { points: 5 } }).tune).toMatchObject({ method: 'grid', points: 5 });
+    expect(defineSuite({ ...suite, tune: {} }).tune).toMatchObject({ method: 'quasirandom', budget: 8 });
     // Read back (run.json's resolved suite), the same space and the same trials.
     const again = defineSuite(JSON.parse(JSON.stringify(suite)));
     expect(tuneCells(again)).toEqual(cells);

@@ -125,6 +125,21 @@ export function bandPanels(o: {
   } as TopLevelSpec;
 }
 
+/** Each arm's points in its colour and shape: the others small and faint, those with `flag` set (a mean, a chosen trial) large. */
+function emphasised(
+  x: object,
+  y: object,
+  s: ReturnType<typeof armScales>,
+  flag: string,
+  size: { readonly small: number; readonly opacity: number; readonly large: number },
+) {
+  const encoding = { x, y, color: s.color, shape: s.shape };
+  return [
+    { transform: [{ filter: `!datum.${flag}` }], mark: { type: 'point', size: size.small, opacity: size.opacity, filled: true }, encoding },
+    { transform: [{ filter: `datum.${flag}` }], mark: { type: 'point', size: size.large, filled: true, stroke: 'white', strokeWidth: 1 }, encoding },
+  ];
+}
+
 export interface ScatterPoint {
   readonly arm: string;
   readonly x: number;
@@ -149,16 +164,7 @@ export function tradeOffScatter(o: { title: string; xTitle: string; yTitle: stri
     height: 300,
     data: { values },
     layer: [
-      {
-        transform: [{ filter: '!datum.mean' }],
-        mark: { type: 'point', size: 30, opacity: 0.45, filled: true },
-        encoding: { x, y, color: s.color, shape: s.shape },
-      },
-      {
-        transform: [{ filter: 'datum.mean' }],
-        mark: { type: 'point', size: 160, filled: true, stroke: 'white', strokeWidth: 1 },
-        encoding: { x, y, color: s.color, shape: s.shape },
-      },
+      ...emphasised(x, y, s, 'mean', { small: 30, opacity: 0.45, large: 160 }),
       { transform: [{ filter: 'datum.mean' }], mark: { type: 'text', dx: 9, align: 'left', fontSize: 11 }, encoding: { x, y, text: { field: 'arm' } } },
     ],
     config: { legend: { orient: 'right' } },
@@ -192,18 +198,7 @@ export function trialScatter(o: {
     width: 460,
     height: 300,
     data: { values },
-    layer: [
-      {
-        transform: [{ filter: '!datum.chosen' }],
-        mark: { type: 'point', size: 40, opacity: 0.6, filled: true },
-        encoding: { x, y, color: s.color, shape: s.shape },
-      },
-      {
-        transform: [{ filter: 'datum.chosen' }],
-        mark: { type: 'point', size: 180, filled: true, stroke: 'white', strokeWidth: 1 },
-        encoding: { x, y, color: s.color, shape: s.shape },
-      },
-    ],
+    layer: [...emphasised(x, y, s, 'chosen', { small: 40, opacity: 0.6, large: 180 })],
     config: { legend: { orient: 'right' } },
   } as TopLevelSpec;
 }

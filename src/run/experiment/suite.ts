@@ -12,7 +12,7 @@ import { scheduleProblem, type Schedule } from '../../core/optim/schedule.ts';
 import { CLEAN, listPerturbations, type PerturbationName, severityProblem } from '../../measure/perturb/registry.ts';
 import type { Sweeps } from '../../measure/metrics/robustness.ts';
 import { positiveInt } from '../../core/util/validate.ts';
-import { TUNE_DEFAULTS, tuneProblem, type TuneSpec } from '../tune/options.ts';
+import { TUNE_DEFAULTS, tuneMethodOf, tuneProblem, type TuneSpec } from '../tune/options.ts';
 import { searchSpace, type Dimension } from '../../core/optim/space.ts';
 import { autoSeedsProblem, candidateSeeds, resolveAutoSeeds, type AutoSeeds } from './auto-seeds.ts';
 import { sharpnessProblem } from '../../measure/metrics/sharpness.ts';
@@ -273,7 +273,7 @@ export function defineSuite(def: SuiteDefinition): Suite {
       : { models: Object.fromEntries(Object.entries(def.models!).map(([k, m]) => [k, resolveModel(m)])) };
   // A quasirandom tuning's search space per arm, from its resolved options (space.ts).
   // The tuning protocol as run.json records it: method, and a quasirandom search's budget, written out.
-  const method = def.tune?.method ?? TUNE_DEFAULTS.method;
+  const method = def.tune ? tuneMethodOf(def.tune) : TUNE_DEFAULTS.method;
   const tune =
     def.tune === undefined
       ? undefined

@@ -89,10 +89,13 @@ export function tuneProblem(t: unknown, labels: readonly string[], isSeed: (v: u
   );
 }
 
+/** The method a tune block asks for: its own, else a grid when it gives `points` (as suites before quasirandom tuning did), else the default. */
+export const tuneMethodOf = (t: TuneSpec): 'quasirandom' | 'grid' => t.method ?? (t.points !== undefined ? 'grid' : TUNE_DEFAULTS.method);
+
 /** Options of one method given to the other, and budgets beyond the budget. */
 function methodProblem(t: TuneSpec | undefined): FieldProblem | undefined {
   if (!t) return undefined;
-  const method = t.method ?? TUNE_DEFAULTS.method;
+  const method = tuneMethodOf(t);
   if (method === 'grid') {
     for (const k of ['budget', 'budgets', 'schedules', 'search'] as const)
       if (t[k] !== undefined)

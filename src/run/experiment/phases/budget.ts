@@ -11,7 +11,7 @@ import type { Hyperparameters } from '../../../core/optim/space.ts';
 import type { CellRecord } from '../store.ts';
 import type { Suite } from '../suite.ts';
 import { main, type CellResult } from './main.ts';
-import { paramsText, tunedChoices } from './tune.ts';
+import { paramsText, tunedChoices, tuneMethod } from './tune.ts';
 import { TUNE_DEFAULTS } from '../../tune/options.ts';
 
 export interface BudgetKey extends CellKey {
@@ -54,7 +54,7 @@ export const budget: Phase<BudgetKey, CellResult, BudgetInput> = {
   sharding: 'slice',
   extra: (k) => `trial ${k.trial}`,
   plan({ suite, shard, records }) {
-    if (smallerBudgets(suite).length === 0 || suite.tune?.method === 'grid') return undefined;
+    if (smallerBudgets(suite).length === 0 || tuneMethod(suite) === 'grid') return undefined;
     const cells = budgetCells(suite, records);
     return cells && shardCells(cells, shard);
   },

@@ -34,7 +34,11 @@ export interface TuneResult {
   readonly valLoss: number;
 }
 
-export const tuneMethod = (suite: Suite): 'quasirandom' | 'grid' => suite.tune?.method ?? TUNE_DEFAULTS.method;
+/**
+ * The tuning method. defineSuite writes it into every resolved suite, so a suite without one
+ * is a run.json from before quasirandom tuning: its trials are a learning-rate grid's.
+ */
+export const tuneMethod = (suite: Suite): 'quasirandom' | 'grid' => suite.tune?.method ?? 'grid';
 
 /** The tuning seeds: given, or the suite's first (grid) or first two (quasirandom; the first and the next when the suite has one). */
 export function tuneSeeds(suite: Suite): readonly number[] {
@@ -95,7 +99,7 @@ export const paramsText = (h: Hyperparameters): string =>
 
 export const tune: Phase<TuneKey, TuneResult, null> = {
   name: 'tune',
-  title: 'learning-rate tuning',
+  title: 'tuning',
   sharding: 'all',
   extra: (k) => (k.trial === undefined ? `lr ${formatNumber(k.lr)}` : `trial ${k.trial}: ${paramsText(k.params!)}`),
   plan: ({ suite }) => (suite.tune ? tuneCells(suite).map((key) => ({ key, input: null })) : undefined),
