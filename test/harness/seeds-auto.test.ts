@@ -63,6 +63,11 @@ describe('optrobust run --seeds auto', () => {
     for (const file of ['results.csv', 'summary.csv']) expect(read(fixed, file), file).toBe(read(auto, file));
     const again = await cli(['run', '--resume', auto]);
     expect(again.stderr).toContain('ran 0 cell(s)');
+    // status counts the run against the seeds it reached, not the cap: complete (exit 0).
+    const status = await cli(['status', auto]);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toContain(`main     ${2 * seeds.length} stored`);
+    expect(status.stdout).not.toContain('to run');
     expect(readFileSync(join(auto, 'run.json'), 'utf8')).toContain('"autoSeeds"');
   }, 300_000);
 
