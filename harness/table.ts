@@ -73,6 +73,8 @@ export function decisivenessLine(view: RunView): string {
     `${d.significant} of ${d.tested} robustness differences from ${view.suite.reference} are significant (q < ${Q_ALPHA}). With ${d.seeds} seeds\n` +
     `only differences of ${p(d.detectable.low)}-${p(d.detectable.high)} pts (median ${p(d.detectable.median)}) were detectable at 80% power; ` +
     `${100 * STATED_DIFFERENCE} pts would take\n${seeds(d.seedsFor.low)}-${seeds(d.seedsFor.high)} seeds (median ${seeds(d.seedsFor.median)}): ` +
-    `summary.csv's detectable_diff and seeds_needed.`
+    `summary.csv's detectable_diff and seeds_needed.` +
+    // A run with fixed seeds that left comparisons open: the way to let the run decide.
+    (view.suite.autoSeeds || d.significant === d.tested ? '' : '\n--seeds auto adds seeds until each comparison is decided.')
   );
 }

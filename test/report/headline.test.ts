@@ -66,7 +66,8 @@ describe('the headline score', () => {
     expect(line).toBe(
       `${significant} of 3 robustness differences from sgd are significant (q < 0.05). With 3 seeds\n` +
         `only differences of ${pts[0]}-${pts[2]} pts (median ${pts[1]}) were detectable at 80% power; 2 pts would take\n` +
-        `${seeds[0]}-${seeds[2]} seeds (median ${seeds[1]}): summary.csv's detectable_diff and seeds_needed.`,
+        `${seeds[0]}-${seeds[2]} seeds (median ${seeds[1]}): summary.csv's detectable_diff and seeds_needed.` +
+        (significant < 3 ? '\n--seeds auto adds seeds until each comparison is decided.' : ''),
     );
   });
 });
