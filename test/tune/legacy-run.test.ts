@@ -1,6 +1,7 @@
 // A tuned run written before quasirandom tuning (its run.json's tune block has no method and
 // no search spaces; its trials are keyed by learning rate alone) still reads as the grid it
-// was: `optrobust report` re-renders it with the same choices, byte for byte.
+// was: `optrobust report` re-renders it with the same choices, byte for byte, and `--resume`
+// finds nothing missing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +25,9 @@ describe('a tuned run from before quasirandom tuning', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(['tuning.csv', 'results.csv', 'summary.csv'].map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('Learning-rate tuning');
+    // And it resumes as the grid: nothing is missing.
+    const again = await cli(['run', '--resume', dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('ran 0 cell(s)');
   }, 120_000);
 });
