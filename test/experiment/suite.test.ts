@@ -40,6 +40,11 @@ describe('defineSuite', () => {
     ],
     ['epochs', { epochs: -1 }, 'suite "demo": epochs = -1; expected a non-negative integer (0: evaluate the initial weights without training)'],
     ['seeds', { seeds: [0, 0] }, 'suite "demo": seeds = [0,0]; expected no repeated seed'],
+    ['seeds.auto max below min', { seeds: { auto: { min: 5, max: 3 } } }, 'suite "demo": seeds.auto.max = 3; expected at least seeds.auto.min (5)'],
+    ['seeds.auto delta', { seeds: { auto: { delta: 2 } } }, 'suite "demo": seeds.auto.delta = 2; expected an accuracy difference in (0, 1)'],
+    ['seeds.auto first', { seeds: { auto: { first: 4294967290 } } }, 'suite "demo": seeds.auto.first = 4294967290; expected a first seed that leaves room'],
+    ['seeds block without auto', { seeds: {} }, 'suite "demo": seeds = {}; expected a list of seeds, or { auto: { min, max, delta } }'],
+    ['seeds block with another field', { seeds: { auto: {}, every: 2 } }, 'suite "demo": seeds.every = 2; expected a list of seeds, or { auto'],
     ['model', { model: { kind: 'mlp', hidden: [8, -1] } }, 'suite "demo": model.hidden = [8,-1]; expected a list of positive integer widths'],
     ['optimizer name', { optimizers: [{ name: 'adamm' }] }, 'suite "demo": optimizers[0].name = "adamm"; expected one of sgd, rmsprop'],
     [

@@ -2,7 +2,7 @@
 // decided (or the cap), the run's results are those of a fixed-seed run of the seeds it
 // reached, byte for byte; resuming a finished run adds nothing; shards run the first look,
 // and the merged run, resumed, reaches the same seeds and the same bytes.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -99,5 +99,6 @@ describe('optrobust run --seeds auto', () => {
     const r = await cli(['run', '--suite', join(import.meta.dirname, 'fixtures', 'auto-seeds-bad.ts'), '--out', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('seeds.auto.max = 1; expected an integer from 2 to 1000');
+    expect(existsSync(dir)).toBe(false);
   });
 });

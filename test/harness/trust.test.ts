@@ -85,6 +85,7 @@ export default defineSuite({ name: 'inf', description: '', dataset: 'fashion-mni
     ['robustRadius', '{ max: 1.5 }', /robustRadius\.max = 1\.5; expected a number in \(0, 1\]/],
     ['fourier', '{ examples: 0 }', /fourier\.examples = 0; expected a positive integer/],
     ['tune', '{ pointz: 9 }', /tune\.pointz = 9; expected no such option \(method, budget, budgets, search, schedules, points, ranges, seeds/],
+    ['tune', '{ budget: 8, budgets: [4, 16] }', /tune\.budgets = \[4,16\]; expected budgets up to tune\.budget \(8\)/],
   ] as const) {
     it(`refuses ${field}: ${value} in a suite file, exit 2, no run folder`, async () => {
       const dir = tmp();

@@ -8,7 +8,7 @@
 // exact convergence for fewer steps). It runs in onnxruntime (its GEMMs are what make a
 // Muon step affordable on a CPU), one session per matrix shape and precision: float32, or
 // as the reference runs it, in bfloat16: every intermediate rounded to bfloat16 (round to
-// nearest even, onnxruntime's Cast) after a float32 operation, which is what PyTorch's
+// nearest even, onnxruntime's Cast) after a float32 operation, which is what a GPU's
 // bfloat16 kernels do (products accumulated in float32, the result rounded); only the
 // order of those float32 sums can differ.
 import ort from 'onnxruntime-node';
@@ -37,7 +37,7 @@ const BFLOAT16 = 16;
 function graph(rows: number, cols: number, steps: number, bf16: boolean): Uint8Array {
   const g = new GraphBuilder('newton_schulz5');
   const [a, b, c] = NS_COEFFICIENTS.map((v) => g.scalar(v));
-  // bfloat16: each tensor rounded as PyTorch's bfloat16 ops leave it.
+  // bfloat16: each tensor rounded as the reference's bfloat16 ops leave it.
   const r = (x: string): string => (bf16 ? g.node('Cast', [g.node('Cast', [x], { to: BFLOAT16 })], { to: FLOAT }) : x);
   const node = (op: string, inputs: string[], attrs?: Record<string, number | number[]>): string => r(g.node(op, inputs, attrs));
   const input = r(g.input('g', 'float32', [rows, cols]));

@@ -32,7 +32,7 @@ export const DECOUPLED_DECAY: Dimension = { scale: 'log', min: 1e-4, max: 1 };
 const COUPLED_DECAY: Dimension = { scale: 'log', min: 1e-6, max: 1e-2 };
 const BETA1: Dimension = { scale: 'one-minus-log', min: 0.01, max: 0.5 };
 const BETA2: Dimension = { scale: 'one-minus-log', min: 0.001, max: 0.1 };
-export const WARMUP: Dimension = { scale: 'linear', min: 0, max: 0.1 };
+const WARMUP: Dimension = { scale: 'linear', min: 0, max: 0.1 };
 export const SCHEDULE_SHAPES = ['constant', 'cosine', 'linear'] as const;
 
 /** Every name a space may have, in the order its dimensions take. */

@@ -15,7 +15,7 @@
 // intervals). A comparison is decided once its interval excludes zero (the arms differ) or
 // lies within ±delta (they are equivalent to within delta); the procedure stops at the first
 // look where every comparison is decided, or at max. The error rate is per comparison.
-import { tQuantile } from './stats.ts';
+import { describe } from './stats.ts';
 
 /** Pocock-type alpha spending: the error spent by information fraction t in [0, 1]. */
 export const spent = (t: number, alpha: number): number => alpha * Math.log(1 + (Math.E - 1) * Math.min(1, Math.max(0, t)));
@@ -48,11 +48,7 @@ export interface LookInterval {
 export function lookInterval(d: readonly number[], a: number, delta: number): LookInterval {
   const n = d.length;
   if (n < 2 || d.some((x) => !Number.isFinite(x))) return { n, mean: Number.NaN, low: Number.NaN, high: Number.NaN, decision: 'undecided' };
-  const mean = d.reduce((s, x) => s + x, 0) / n;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-  const half = tQuantile(1 - a / 2, n - 1) * (sd / Math.sqrt(n));
-  const low = mean - half;
-  const high = mean + half;
+  const { mean, ciLow: low, ciHigh: high } = describe(d, 1 - a);
   const decision: Decision = low > 0 || high < 0 ? 'differ' : low >= -delta && high <= delta ? 'equivalent' : 'undecided';
   return { n, mean, low, high, decision };
 }

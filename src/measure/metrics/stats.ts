@@ -44,13 +44,13 @@ function twoSided(t: number, df: number): number {
   return 2 * (1 - tCdf(Math.abs(t), df));
 }
 
-/** Mean, sample std and t interval of the finite values; non-finite ones are counted, never averaged. */
-export function describe(values: readonly number[]): Interval {
+/** Mean, sample std and t interval (95%, or `level`) of the finite values; non-finite ones are counted, never averaged. */
+export function describe(values: readonly number[], level = 0.95): Interval {
   const xs = values.filter(Number.isFinite);
   const n = xs.length;
   const m = mean(xs);
   const sd = Math.sqrt(variance(xs));
-  const half = n >= 2 ? tQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : Number.NaN;
+  const half = n >= 2 ? tQuantile(1 - (1 - level) / 2, n - 1) * (sd / Math.sqrt(n)) : Number.NaN;
   return { n, nonFinite: values.length - n, mean: m, std: sd, ciLow: m - half, ciHigh: m + half };
 }
 

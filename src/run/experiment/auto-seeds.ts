@@ -25,14 +25,18 @@ export const AUTO_SEEDS_DEFAULTS: AutoSeeds = { min: 3, max: 10, round: 1, delta
 /** The largest cap: a run of more seeds is a different study. */
 const MAX_CAP = 1000;
 
+/** A look's seed count: at least 2 (an interval needs a spread). */
+const seedCount = (v: unknown): string | undefined =>
+  Number.isInteger(v) && (v as number) >= 2 && (v as number) <= MAX_CAP ? undefined : `an integer from 2 to ${MAX_CAP}`;
+
 /** The first problem of a `seeds.auto` block; `maxSeed` is the largest seed there is. */
 export function autoSeedsProblem(a: unknown, maxSeed: number): FieldProblem | undefined {
   const problem = optionBlockProblem(
     'seeds.auto',
     a,
     {
-      min: (v) => (Number.isInteger(v) && (v as number) >= 2 && (v as number) <= MAX_CAP ? undefined : `an integer from 2 to ${MAX_CAP}`),
-      max: (v) => (Number.isInteger(v) && (v as number) >= 2 && (v as number) <= MAX_CAP ? undefined : `an integer from 2 to ${MAX_CAP}`),
+      min: seedCount,
+      max: seedCount,
       round: (v) => (positiveInt(v) && v <= MAX_CAP ? undefined : `an integer from 1 to ${MAX_CAP}`),
       delta: (v) => (typeof v === 'number' && v > 0 && v < 1 ? undefined : 'an accuracy difference in (0, 1), e.g. 0.02 for 2 points'),
       alpha: (v) => (typeof v === 'number' && v > 0 && v < 0.5 ? undefined : 'an error rate in (0, 0.5)'),

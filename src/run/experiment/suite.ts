@@ -175,12 +175,13 @@ export function defineSuite(def: SuiteDefinition): Suite {
   if (!(Number.isInteger(def.epochs) && def.epochs >= 0))
     fail('epochs', def.epochs, 'a non-negative integer (0: evaluate the initial weights without training)');
   // seeds: { auto } becomes the candidate seeds and the procedure's options (a resolved suite read back has both).
-  const readAuto = (def as Partial<Suite>).autoSeeds;
-  const autoDef = !Array.isArray(def.seeds) && typeof def.seeds === 'object' && def.seeds !== null ? (def.seeds as { auto?: unknown }).auto : readAuto;
+  const block = !Array.isArray(def.seeds) && typeof def.seeds === 'object' && def.seeds !== null ? (def.seeds as Record<string, unknown>) : undefined;
+  const extra = block && Object.keys(block).find((k) => k !== 'auto');
+  if (block && (extra !== undefined || block.auto === undefined))
+    fail(extra !== undefined ? `seeds.${extra}` : 'seeds', extra !== undefined ? block[extra] : def.seeds, 'a list of seeds, or { auto: { min, max, delta } }');
+  const autoDef = block ? block.auto : (def as Partial<Suite>).autoSeeds;
   let autoSeeds: AutoSeeds | undefined;
-  if (autoDef !== undefined || (!Array.isArray(def.seeds) && typeof def.seeds === 'object' && def.seeds !== null)) {
-    const extra = Object.keys(Array.isArray(def.seeds) ? {} : (def.seeds as object)).find((k) => k !== 'auto');
-    if (extra !== undefined) fail(`seeds.${extra}`, (def.seeds as Record<string, unknown>)[extra], 'no such field (seeds: a list, or { auto: {...} })');
+  if (autoDef !== undefined) {
     const problem = autoSeedsProblem(autoDef, MAX_SEED);
     if (problem) fail(...problem);
     autoSeeds = resolveAutoSeeds(autoDef as Partial<AutoSeeds>);
